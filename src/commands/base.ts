@@ -1,0 +1,71 @@
+/**
+ * The base of every cnm command: global options (accepted after the command
+ * words like any other), the error boundary (a CnmError is one line on stderr
+ * and its exit code; anything else is a bug and shows its stack), and helpers
+ * for printing.
+ */
+import { Command, Option } from 'clipanion';
+import { CnmError, UsageError } from '../core/errors.js';
+import { DEFAULT_STATE_DIR } from '../core/paths.js';
+import { setDebug } from '../core/runner.js';
+import { Session } from '../core/session.js';
+import { Store } from '../core/store.js';
+
+export abstract class CnmCommand extends Command {
+  stateDir = Option.String('--state-dir', process.env.CNM_STATE_DIR ?? DEFAULT_STATE_DIR, {
+    description: 'Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)',
+  });
+
+  debug = Option.Boolean('--debug', process.env.CNM_DEBUG === '1', {
+    description: 'Log every kernel command with its duration on stderr (env CNM_DEBUG=1)',
+  });
+
+  abstract run(): Promise<number | void>;
+
+  async execute(): Promise<number> {
+    if (this.debug) setDebug((line) => this.context.stderr.write(`${line}\n`));
+    try {
+      return (await this.run()) ?? 0;
+    } catch (err) {
+      if (err instanceof CnmError) {
+        this.context.stderr.write(`cnm: ${err.message.split('\n')[0]}\n`);
+        return err.exitCode;
+      }
+      const e = err instanceof Error ? err : new Error(String(err));
+      this.context.stderr.write(`cnm: internal error (a bug; please report it): ${e.stack ?? e.message}\n`);
+      return 1;
+    }
+  }
+
+  store(): Store {
+    return new Store(this.stateDir);
+  }
+
+  session(dryRun = false): Session {
+    return new Session(this.store(), dryRun, (text) => this.context.stdout.write(text));
+  }
+
+  /** Prints what best-effort teardown could not do. */
+  warn(session: Session): void {
+    for (const w of session.warnings) this.context.stderr.write(`cnm: warning: ${w}\n`);
+  }
+
+  out(text: string): void {
+    this.context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  json(value: unknown): void {
+    this.out(JSON.stringify(value, null, 2));
+  }
+}
+
+/** Repeated KEY=VALUE options into a record. */
+export function keyValues(items: readonly string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`invalid ${flag} "${item}": expected KEY=VALUE`);
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}

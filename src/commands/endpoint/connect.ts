@@ -1,0 +1,37 @@
+import { Command, Option } from 'clipanion';
+import { connect } from '../../core/ops/endpoint.js';
+import { CnmCommand } from '../base.js';
+
+export class EndpointConnectCommand extends CnmCommand {
+  static override paths = [['endpoint', 'connect']];
+
+  static override usage = Command.Usage({
+    category: 'Endpoints',
+    description: 'Connect a sandbox to a network',
+    details: `
+      Adds an endpoint: a new interface in the sandbox (the next free ethN) joined to the network, with addresses from its IPAM. If the sandbox has no default route yet and the network has a gateway, it becomes the default route.
+    `,
+    examples: [
+      ['Connect a sandbox to a second network', '$0 endpoint connect api backend'],
+      ['With a fixed address and an alias', '$0 endpoint connect api backend --ip 172.30.0.20 --alias api-v2'],
+    ],
+  });
+
+  sandbox = Option.String({ name: 'SANDBOX' });
+  network = Option.String({ name: 'NETWORK' });
+  ip = Option.String('--ip', { description: 'IPv4 address for the endpoint' });
+  ip6 = Option.String('--ip6', { description: 'IPv6 address for the endpoint' });
+  alias = Option.Array('--alias', [], { description: 'Extra DNS name on this network (repeatable)' });
+  mac = Option.String('--mac', { description: 'MAC address of the sandbox-side interface' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+
+  async run() {
+    const ep = await connect(this.session(this.dryRun), this.sandbox, this.network, {
+      aliases: this.alias,
+      ...(this.ip !== undefined ? { ip: this.ip } : {}),
+      ...(this.ip6 !== undefined ? { ip6: this.ip6 } : {}),
+      ...(this.mac !== undefined ? { mac: this.mac } : {}),
+    });
+    if (!this.dryRun) this.out(ep.id);
+  }
+}

@@ -1,0 +1,29 @@
+import { Command, Option } from 'clipanion';
+import { disconnect } from '../../core/ops/endpoint.js';
+import { CnmCommand } from '../base.js';
+
+export class EndpointDisconnectCommand extends CnmCommand {
+  static override paths = [['endpoint', 'disconnect']];
+
+  static override usage = Command.Usage({
+    category: 'Endpoints',
+    description: 'Disconnect a sandbox from a network',
+    details: `
+      Removes the sandbox's interface on that network, releases its addresses and DNS names, and leaves nothing behind in the kernel.
+    `,
+    examples: [['Disconnect a sandbox', '$0 endpoint disconnect api backend']],
+  });
+
+  sandbox = Option.String({ name: 'SANDBOX' });
+  network = Option.String({ name: 'NETWORK' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+
+  async run() {
+    const s = this.session(this.dryRun);
+    try {
+      await disconnect(s, this.sandbox, this.network);
+    } finally {
+      this.warn(s);
+    }
+  }
+}

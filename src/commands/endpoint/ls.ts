@@ -1,0 +1,32 @@
+import { Command, Option } from 'clipanion';
+import { findNetwork } from '../../core/resolve.js';
+import { endpointView } from '../../core/views.js';
+import { CnmCommand } from '../base.js';
+import { renderTable, useColor } from '../table.js';
+
+export class EndpointLsCommand extends CnmCommand {
+  static override paths = [['endpoint', 'ls']];
+
+  static override usage = Command.Usage({
+    category: 'Endpoints',
+    description: 'List endpoints, of one network or of all',
+    examples: [
+      ['All endpoints', '$0 endpoint ls'],
+      ['Endpoints of one network, as JSON', '$0 endpoint ls frontend --json'],
+    ],
+  });
+
+  network = Option.String({ name: 'NETWORK', required: false });
+  asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
+  quiet = Option.Boolean('--quiet,-q', false, { description: 'Print endpoint IDs only' });
+
+  async run() {
+    const state = this.store().read();
+    const net = this.network !== undefined ? findNetwork(state, this.network) : undefined;
+    const eps = state.endpoints.filter((e) => !net || e.networkId === net.id).map((e) => endpointView(state, e));
+    if (this.asJson) return this.json(eps);
+    if (this.quiet) return this.out(eps.map((e) => e.Id).join('\n'));
+    const rows = eps.map((e) => [e.Id.slice(0, 12), e.Sandbox, e.Network, e.Interface || '-', e.MacAddress || '-', e.IPv4Address || '-', e.IPv6Address || '-']);
+    this.out(renderTable(['ENDPOINT ID', 'SANDBOX', 'NETWORK', 'IFACE', 'MAC', 'IPV4', 'IPV6'], rows, useColor(this.context.stdout)));
+  }
+}

@@ -1,0 +1,65 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import { createNetwork } from '../../core/ops/network.js';
+import { CnmCommand, keyValues } from '../base.js';
+
+export class NetCreateCommand extends CnmCommand {
+  static override paths = [['net', 'create'], ['network', 'create']];
+
+  static override usage = Command.Usage({
+    category: 'Networks',
+    description: 'Create a network',
+    details: `
+      Creates a network with the given driver (bridge by default): for a bridge, a Linux bridge with the gateway address, IP masquerade for traffic leaving it, isolation from every other network and embedded DNS.
+
+      Without \`--subnet\` a free subnet is taken from the default pools (172.17-31.0.0/16, then 192.168.0.0/16 in /20s), skipping any that overlaps a cnm network or a host route. \`--internal\` networks have no way out.
+    `,
+    examples: [
+      ['Create a bridge network with a free subnet', '$0 net create frontend'],
+      ['Create one with a fixed subnet and an IPv6 ULA', '$0 net create backend --subnet 172.30.0.0/24 --ipv6'],
+      ['Create an internal network (no route out, no NAT)', '$0 net create vault --internal'],
+    ],
+  });
+
+  name = Option.String({ name: 'NAME' });
+  driver = Option.String('--driver,-d', 'bridge', { description: 'Driver: bridge, macvlan, ipvlan or overlay' });
+  subnet = Option.Array('--subnet', [], { description: 'Subnet in CIDR form (one IPv4, one IPv6)' });
+  gateway = Option.Array('--gateway', [], { description: 'Gateway for the subnet given in the same position' });
+  ipRange = Option.String('--ip-range', { description: 'Hand out endpoint addresses from this CIDR only' });
+  ipv6 = Option.Boolean('--ipv6', false, { description: 'Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' });
+  internal = Option.Boolean('--internal', false, { description: 'No route out and no NAT' });
+  noDns = Option.Boolean('--no-dns', false, { description: 'No embedded DNS on this network' });
+  mtu = Option.String('--mtu', { description: 'MTU of the network and its endpoints', validator: t.isNumber() });
+  parent = Option.String('--parent', { description: 'Parent interface (macvlan, ipvlan)' });
+  mode = Option.String('--mode', { description: 'macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' });
+  vni = Option.String('--vni', { description: 'VXLAN network identifier (overlay)', validator: t.isNumber() });
+  peer = Option.Array('--peer', [], { description: 'Underlay address of another host (overlay)' });
+  local = Option.String('--local', { description: 'This host\'s underlay address (overlay)' });
+  label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE' });
+  opt = Option.Array('--opt,-o', [], { description: 'Driver option KEY=VALUE' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+
+  async run() {
+    const s = this.session(this.dryRun);
+    const raw = { peers: this.peer, opts: keyValues(this.opt, '--opt') } as Parameters<typeof createNetwork>[1]['raw'];
+    if (this.parent !== undefined) raw.parent = this.parent;
+    if (this.mode !== undefined) raw.mode = this.mode;
+    if (this.vni !== undefined) raw.vni = this.vni;
+    if (this.local !== undefined) raw.local = this.local;
+    const net = await createNetwork(s, {
+      name: this.name,
+      driver: this.driver,
+      subnets: this.subnet,
+      gateways: this.gateway,
+      ...(this.ipRange !== undefined ? { ipRange: this.ipRange } : {}),
+      ipv6: this.ipv6,
+      internal: this.internal,
+      dns: !this.noDns,
+      ...(this.mtu !== undefined ? { mtu: this.mtu } : {}),
+      labels: keyValues(this.label, '--label'),
+      options: raw.opts,
+      raw,
+    });
+    if (!this.dryRun) this.out(net.id);
+  }
+}

@@ -1,0 +1,22 @@
+import { Command, Option } from 'clipanion';
+import { findNetwork } from '../../core/resolve.js';
+import { networkView } from '../../core/views.js';
+import { CnmCommand } from '../base.js';
+import { withBuiltins } from '../readonly.js';
+
+export class NetInspectCommand extends CnmCommand {
+  static override paths = [['net', 'inspect'], ['network', 'inspect']];
+
+  static override usage = Command.Usage({
+    category: 'Networks',
+    description: 'Show networks as JSON (the shape of docker network inspect)',
+    examples: [['Inspect a network', '$0 net inspect frontend']],
+  });
+
+  refs = Option.Rest({ required: 1, name: 'NAME|ID' });
+
+  async run() {
+    const state = withBuiltins(this.store().read());
+    this.json(this.refs.map((r) => networkView(state, findNetwork(state, r))));
+  }
+}

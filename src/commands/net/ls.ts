@@ -1,0 +1,36 @@
+import { Command, Option } from 'clipanion';
+import { networkView } from '../../core/views.js';
+import { CnmCommand } from '../base.js';
+import { renderTable, useColor } from '../table.js';
+import { withBuiltins } from '../readonly.js';
+
+export class NetLsCommand extends CnmCommand {
+  static override paths = [['net', 'ls'], ['network', 'ls']];
+
+  static override usage = Command.Usage({
+    category: 'Networks',
+    description: 'List networks',
+    examples: [
+      ['List networks', '$0 net ls'],
+      ['Only IDs', '$0 net ls -q'],
+      ['As JSON (the shape of net inspect)', '$0 net ls --json'],
+    ],
+  });
+
+  asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
+  quiet = Option.Boolean('--quiet,-q', false, { description: 'Print network IDs only' });
+
+  async run() {
+    const state = withBuiltins(this.store().read());
+    if (this.asJson) return this.json(state.networks.map((n) => networkView(state, n)));
+    if (this.quiet) return this.out(state.networks.map((n) => n.id).join('\n'));
+    const rows = state.networks.map((n) => [
+      n.id.slice(0, 12),
+      n.name,
+      n.driver,
+      n.subnets.map((s) => s.subnet).join(',') || '-',
+      String(state.endpoints.filter((e) => e.networkId === n.id).length),
+    ]);
+    this.out(renderTable(['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'ENDPOINTS'], rows, useColor(this.context.stdout)));
+  }
+}

@@ -1,0 +1,33 @@
+import { Command, Option } from 'clipanion';
+import { removeNetworks } from '../../core/ops/network.js';
+import { CnmCommand } from '../base.js';
+
+export class NetRmCommand extends CnmCommand {
+  static override paths = [['net', 'rm'], ['network', 'rm']];
+
+  static override usage = Command.Usage({
+    category: 'Networks',
+    description: 'Remove networks',
+    details: `
+      Removes each network and every kernel object and firewall rule it owns. A network with endpoints is refused (exit 4) unless \`--force\`, which disconnects them first. The built-in networks cannot be removed.
+    `,
+    examples: [
+      ['Remove a network', '$0 net rm frontend'],
+      ['Remove a network and disconnect its sandboxes first', '$0 net rm --force backend'],
+    ],
+  });
+
+  force = Option.Boolean('--force,-f', false, { description: 'Disconnect attached endpoints first' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  refs = Option.Rest({ required: 1, name: 'NAME|ID' });
+
+  async run() {
+    const s = this.session(this.dryRun);
+    try {
+      const removed = await removeNetworks(s, this.refs, this.force);
+      if (!this.dryRun) for (const name of removed) this.out(name);
+    } finally {
+      this.warn(s);
+    }
+  }
+}

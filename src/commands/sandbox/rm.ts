@@ -1,0 +1,33 @@
+import { Command, Option } from 'clipanion';
+import { removeSandboxes } from '../../core/ops/sandbox.js';
+import { CnmCommand } from '../base.js';
+
+export class SandboxRmCommand extends CnmCommand {
+  static override paths = [['sandbox', 'rm']];
+
+  static override usage = Command.Usage({
+    category: 'Sandboxes',
+    description: 'Remove sandboxes',
+    details: `
+      Removes each sandbox: its endpoints, addresses, published ports and files, and its namespace (an adopted namespace is left alive). A sandbox with processes still running inside is refused (exit 4) unless \`--force\`, which kills them.
+    `,
+    examples: [
+      ['Remove a sandbox', '$0 sandbox rm web'],
+      ['Remove one even though processes run inside', '$0 sandbox rm --force web'],
+    ],
+  });
+
+  force = Option.Boolean('--force,-f', false, { description: 'Kill processes still running inside' });
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  refs = Option.Rest({ required: 1, name: 'NAME|ID' });
+
+  async run() {
+    const s = this.session(this.dryRun);
+    try {
+      const removed = await removeSandboxes(s, this.refs, this.force);
+      if (!this.dryRun) for (const n of removed) this.out(n);
+    } finally {
+      this.warn(s);
+    }
+  }
+}

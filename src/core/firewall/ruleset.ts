@@ -1,0 +1,120 @@
+/**
+ * The nftables rule set cnm owns: one table, `inet cnm`, rendered as text for
+ * one `nft -f` transaction. Per network there are three chains reached through
+ * verdict maps keyed by the network's bridge name, so adding or removing a
+ * network is adding or removing map elements and chains: never a rule handle.
+ *
+ *   forward:     ct established/related accept; iifname vmap @net_out; oifname vmap @net_in
+ *   postrouting: iifname vmap @net_nat   (masquerade what leaves the network)
+ *
+ * Everything carries its owner in a comment or in its name (n-<id12>-...).
+ */
+import type { Network } from '../model.js';
+
+export const TABLE = 'inet cnm';
+
+const short = (id: string) => id.slice(0, 12);
+export const chainName = (net: Network, role: 'out' | 'in' | 'nat') => `n-${short(net.id)}-${role}`;
+const owner = (net: Network) => `comment "cnm:net:${short(net.id)}"`;
+
+/** Declarations only: idempotent, safe in any transaction (nft `add` accepts "exists"). */
+export function declareBase(): string[] {
+  return [
+    `add table ${TABLE}`,
+    `add set ${TABLE} bridges { type ifname; }`,
+    `add map ${TABLE} net_out { type ifname : verdict; }`,
+    `add map ${TABLE} net_in { type ifname : verdict; }`,
+    `add map ${TABLE} net_nat { type ifname : verdict; }`,
+    `add chain ${TABLE} forward { type filter hook forward priority filter; policy accept; }`,
+    `add chain ${TABLE} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+  ];
+}
+
+/** The base chains' rules, rewritten whole (flush + add), so running it twice is harmless. */
+export function baseRules(): string[] {
+  return [
+    ...declareBase(),
+    `flush chain ${TABLE} forward`,
+    `add rule ${TABLE} forward ct state established,related accept`,
+    `add rule ${TABLE} forward ct state invalid drop`,
+    `add rule ${TABLE} forward iifname vmap @net_out`,
+    `add rule ${TABLE} forward oifname vmap @net_in`,
+    `flush chain ${TABLE} postrouting`,
+    `add rule ${TABLE} postrouting iifname vmap @net_nat`,
+  ];
+}
+
+export function removeBase(): string[] {
+  return [`add table ${TABLE}`, `delete table ${TABLE}`];
+}
+
+/** Rules for a network switched by a bridge (bridge driver, overlay). */
+export function networkRules(net: Network): string[] {
+  const br = net.bridge;
+  if (!br) return [];
+  const out = chainName(net, 'out');
+  const inn = chainName(net, 'in');
+  const nat = chainName(net, 'nat');
+  const c = owner(net);
+  const lines = [
+    ...declareBase(),
+    `add chain ${TABLE} ${out}`,
+    `flush chain ${TABLE} ${out}`,
+    `add chain ${TABLE} ${inn}`,
+    `flush chain ${TABLE} ${inn}`,
+    `add chain ${TABLE} ${nat}`,
+    `flush chain ${TABLE} ${nat}`,
+  ];
+  if (net.internal) {
+    // No way out and no way in: only traffic that stays on the bridge.
+    lines.push(
+      `add rule ${TABLE} ${out} oifname "${br}" accept ${c}`,
+      `add rule ${TABLE} ${out} drop ${c}`,
+      `add rule ${TABLE} ${inn} iifname "${br}" accept ${c}`,
+      `add rule ${TABLE} ${inn} drop ${c}`,
+    );
+  } else {
+    lines.push(
+      `add rule ${TABLE} ${out} oifname "${br}" accept ${c}`,
+      // Isolation: a sandbox reaches another network only through a network they share.
+      `add rule ${TABLE} ${out} oifname @bridges drop ${c}`,
+      `add rule ${TABLE} ${out} accept ${c}`,
+      `add rule ${TABLE} ${inn} iifname "${br}" accept ${c}`,
+      // Published ports arrive DNATed; anything else from outside is not let in.
+      `add rule ${TABLE} ${inn} ct status dnat accept ${c}`,
+      `add rule ${TABLE} ${inn} drop ${c}`,
+      `add rule ${TABLE} ${nat} oifname != "${br}" masquerade ${c}`,
+    );
+  }
+  lines.push(
+    `add element ${TABLE} bridges { "${br}" }`,
+    `add element ${TABLE} net_out { "${br}" : jump ${out} }`,
+    `add element ${TABLE} net_in { "${br}" : jump ${inn} }`,
+  );
+  if (!net.internal) lines.push(`add element ${TABLE} net_nat { "${br}" : jump ${nat} }`);
+  return lines;
+}
+
+/**
+ * Removes everything a network owns. It first makes sure each piece exists
+ * (nft `add` is idempotent) so the transaction also succeeds when someone has
+ * flushed the rule set: teardown must accept "already gone".
+ */
+export function networkTeardown(net: Network): string[] {
+  const br = net.bridge;
+  if (!br) return [];
+  const chains = (['out', 'in', 'nat'] as const).map((r) => chainName(net, r));
+  return [
+    ...declareBase(),
+    ...chains.map((ch) => `add chain ${TABLE} ${ch}`),
+    `add element ${TABLE} bridges { "${br}" }`,
+    `add element ${TABLE} net_out { "${br}" : jump ${chains[0]} }`,
+    `add element ${TABLE} net_in { "${br}" : jump ${chains[1]} }`,
+    `add element ${TABLE} net_nat { "${br}" : jump ${chains[2]} }`,
+    `delete element ${TABLE} bridges { "${br}" }`,
+    `delete element ${TABLE} net_out { "${br}" }`,
+    `delete element ${TABLE} net_in { "${br}" }`,
+    `delete element ${TABLE} net_nat { "${br}" }`,
+    ...chains.flatMap((ch) => [`flush chain ${TABLE} ${ch}`, `delete chain ${TABLE} ${ch}`]),
+  ];
+}

@@ -1,0 +1,168 @@
+/**
+ * Address arithmetic on bigints: parse, format, CIDR containment and overlap.
+ * Small and dependency-free because every command touches it; user input is
+ * additionally vetted by ip-address at the edge (see ipinput.ts).
+ */
+export type Family = 4 | 6;
+
+export interface Addr {
+  family: Family;
+  value: bigint;
+}
+
+export interface Cidr {
+  family: Family;
+  /** The network address (host bits zero). */
+  base: bigint;
+  prefix: number;
+}
+
+const BITS: Record<Family, number> = { 4: 32, 6: 128 };
+
+export function bits(family: Family): number {
+  return BITS[family];
+}
+
+export function parseAddr(text: string): Addr | undefined {
+  return text.includes(':') ? parse6(text) : parse4(text);
+}
+
+function parse4(text: string): Addr | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0n;
+  for (const part of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    value = (value << 8n) | BigInt(n);
+  }
+  return { family: 4, value };
+}
+
+function parse6(text: string): Addr | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (half: string): number[] | undefined => {
+    if (half === '') return [];
+    const out: number[] = [];
+    const parts = half.split(':');
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as string;
+      if (p.includes('.')) {
+        if (i !== parts.length - 1) return undefined;
+        const v4 = parse4(p);
+        if (!v4) return undefined;
+        out.push(Number(v4.value >> 16n), Number(v4.value & 0xffffn));
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
+        out.push(parseInt(p, 16));
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0] as string);
+  const tail = halves.length === 2 ? groups(halves[1] as string) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const all = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  let value = 0n;
+  for (const g of all) value = (value << 16n) | BigInt(g);
+  return { family: 6, value };
+}
+
+export function formatAddr(a: Addr): string {
+  if (a.family === 4) {
+    const v = a.value;
+    return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+  }
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((a.value >> BigInt(i * 16)) & 0xffffn));
+  // RFC 5952: compress the longest run (>= 2) of zero groups, leftmost on ties.
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}
+
+export function parseCidr(text: string): Cidr | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const addr = parseAddr(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  if (!addr || !/^[0-9]{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  if (prefix > BITS[addr.family]) return undefined;
+  return { family: addr.family, base: addr.value & mask(addr.family, prefix), prefix };
+}
+
+/** The host bits of "addr/prefix" must be zero for a subnet to be written that way. */
+export function hostBitsSet(text: string): boolean {
+  const c = parseCidr(text);
+  const a = parseAddr(text.slice(0, text.indexOf('/')));
+  return !!c && !!a && c.base !== a.value;
+}
+
+export function mask(family: Family, prefix: number): bigint {
+  const total = BigInt(BITS[family]);
+  const all = (1n << total) - 1n;
+  return (all << (total - BigInt(prefix))) & all;
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${formatAddr({ family: c.family, value: c.base })}/${c.prefix}`;
+}
+
+export function size(c: Cidr): bigint {
+  return 1n << BigInt(BITS[c.family] - c.prefix);
+}
+
+export function last(c: Cidr): bigint {
+  return c.base + size(c) - 1n;
+}
+
+export function contains(c: Cidr, a: Addr): boolean {
+  return c.family === a.family && a.value >= c.base && a.value <= last(c);
+}
+
+export function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && a.base <= last(b) && b.base <= last(a);
+}
+
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  return outer.family === inner.family && inner.base >= outer.base && last(inner) <= last(outer);
+}
+
+/** "172.18.0.2/16" -> the address part. */
+export function stripPrefix(text: string): string {
+  const slash = text.indexOf('/');
+  return slash < 0 ? text : text.slice(0, slash);
+}
+
+export function mustCidr(text: string): Cidr {
+  const c = parseCidr(text);
+  if (!c) throw new Error(`internal: bad CIDR in state: ${text}`);
+  return c;
+}
+
+export function mustAddr(text: string): Addr {
+  const a = parseAddr(text);
+  if (!a) throw new Error(`internal: bad address in state: ${text}`);
+  return a;
+}

@@ -1,0 +1,182 @@
+/**
+ * IPAM: a pure allocator over the state. Subnets come from the default pools
+ * (172.17-31.0.0/16, then 192.168.0.0/16 cut into /20s), skipping any that
+ * overlap a cnm network or a route of the host. Addresses are handed out in
+ * order from a cursor and not reused until the range wraps.
+ */
+import { ConflictError, CnmError, UsageError } from './errors.js';
+import {
+  type Addr,
+  type Cidr,
+  type Family,
+  cidrContains,
+  contains,
+  formatAddr,
+  formatCidr,
+  last,
+  mustCidr,
+  overlaps,
+  parseAddr,
+  parseCidr,
+  stripPrefix,
+} from './ip.js';
+import type { Endpoint, Network, State, SubnetConfig } from './model.js';
+
+export function* defaultPools(): Generator<Cidr> {
+  for (let second = 17; second <= 31; second++) {
+    yield { family: 4, base: (172n << 24n) | (BigInt(second) << 16n), prefix: 16 };
+  }
+  for (let third = 0; third < 256; third += 16) {
+    yield { family: 4, base: (192n << 24n) | (168n << 16n) | (BigInt(third) << 8n), prefix: 20 };
+  }
+}
+
+/** Every subnet in use: those of cnm networks and the host's own routes. */
+export function usedSubnets(state: State, hostRoutes: readonly Cidr[], except?: string): Cidr[] {
+  const out: Cidr[] = [];
+  for (const net of state.networks) {
+    if (net.id === except) continue;
+    for (const s of net.subnets) out.push(mustCidr(s.subnet));
+  }
+  for (const r of hostRoutes) if (r.prefix > 0) out.push(r);
+  return out;
+}
+
+export function pickFreeSubnet(used: readonly Cidr[], pools: Iterable<Cidr> = defaultPools()): Cidr {
+  for (const pool of pools) {
+    if (!used.some((u) => overlaps(u, pool))) return pool;
+  }
+  throw new CnmError('no free subnet left in the default pools; pass --subnet CIDR');
+}
+
+/** A ULA /64 derived from the network ID (RFC 4193: fd + 40 bits + subnet 0). */
+export function ulaFor(networkId: string): Cidr {
+  const global = BigInt(`0x${networkId.slice(0, 10)}`);
+  return { family: 6, base: ((0xfdn << 120n) | (global << 80n)), prefix: 64 };
+}
+
+export function firstUsable(c: Cidr): bigint {
+  // IPv4 /31 and /32 have no network/broadcast address to skip (RFC 3021).
+  if (c.family === 4 && c.prefix >= 31) return c.base;
+  return c.base + 1n;
+}
+
+export function lastUsable(c: Cidr): bigint {
+  if (c.family === 4 && c.prefix < 31) return last(c) - 1n;
+  return last(c);
+}
+
+export interface SubnetRequest {
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+}
+
+/**
+ * Checks one user-given subnet/gateway/range triple and fills in the gateway.
+ * Throws UsageError for malformed or inconsistent input, ConflictError for overlaps.
+ */
+export function planSubnet(req: SubnetRequest & { subnet: string }, used: readonly Cidr[], withGateway = true): SubnetConfig {
+  const cidr = parseCidr(req.subnet);
+  if (!cidr) throw new UsageError(`invalid subnet "${req.subnet}": expected CIDR like 172.20.0.0/16`);
+  const canonical = formatCidr(cidr);
+  const written = parseAddr(stripPrefix(req.subnet));
+  if (written && written.value !== cidr.base) {
+    throw new UsageError(`invalid subnet "${req.subnet}": host bits set, did you mean ${canonical}?`);
+  }
+  if (cidr.family === 4 && cidr.prefix > 30 && withGateway) {
+    throw new UsageError(`subnet ${canonical} is too small: it needs room for a gateway and endpoints (/30 or larger)`);
+  }
+  if (cidr.family === 6 && cidr.prefix > 126 && withGateway) {
+    throw new UsageError(`subnet ${canonical} is too small (/126 or larger)`);
+  }
+  const clash = used.find((u) => overlaps(u, cidr));
+  if (clash) throw new ConflictError(`subnet ${canonical} overlaps ${formatCidr(clash)}, which is already in use; pick another --subnet`);
+  const out: SubnetConfig = { subnet: canonical };
+  if (req.ipRange !== undefined) {
+    const range = parseCidr(req.ipRange);
+    if (!range || range.family !== cidr.family || !cidrContains(cidr, range)) {
+      throw new UsageError(`invalid --ip-range "${req.ipRange}": it must be a CIDR inside ${canonical}`);
+    }
+    out.ipRange = formatCidr(range);
+  }
+  if (req.gateway !== undefined) {
+    const gw = parseAddr(req.gateway);
+    if (!gw || gw.family !== cidr.family || !contains(cidr, gw) || gw.value < firstUsable(cidr) || gw.value > lastUsable(cidr)) {
+      throw new UsageError(`invalid --gateway "${req.gateway}": it must be a usable address of ${canonical}`);
+    }
+    out.gateway = formatAddr(gw);
+  } else if (withGateway) {
+    out.gateway = formatAddr({ family: cidr.family, value: firstUsable(cidr) });
+  }
+  return out;
+}
+
+/** Addresses already taken on a network, per family: gateways and endpoints. */
+export function takenAddresses(net: Network, endpoints: readonly Endpoint[]): Set<bigint> {
+  const taken = new Set<bigint>();
+  for (const s of net.subnets) if (s.gateway) taken.add(parseAddr(s.gateway)!.value);
+  for (const ep of endpoints) {
+    if (ep.networkId !== net.id) continue;
+    for (const a of [ep.ipv4, ep.ipv6]) if (a) taken.add(parseAddr(stripPrefix(a))!.value);
+  }
+  return taken;
+}
+
+export interface Allocation {
+  /** "172.18.0.2/16" */
+  address: string;
+  /** The subnet's new cursor. */
+  next: string;
+}
+
+/**
+ * Hands out the next free address of a subnet, or checks a requested one.
+ * Pure: the caller stores `next` back into the subnet config.
+ */
+export function allocateAddress(sub: SubnetConfig, taken: ReadonlySet<bigint>, requested?: string): Allocation {
+  const cidr = mustCidr(sub.subnet);
+  const range = sub.ipRange ? mustCidr(sub.ipRange) : cidr;
+  const lo = maxBig(firstUsable(cidr), range.base);
+  const hi = minBig(lastUsable(cidr), last(range));
+  const fam = cidr.family;
+  const fmt = (v: bigint): Allocation => ({
+    address: `${formatAddr({ family: fam, value: v })}/${cidr.prefix}`,
+    next: formatAddr({ family: fam, value: v + 1n > hi ? lo : v + 1n }),
+  });
+  if (requested !== undefined) {
+    const want = parseAddr(requested);
+    if (!want || want.family !== fam) throw new UsageError(`invalid address "${requested}" for subnet ${sub.subnet}`);
+    if (!contains(cidr, want) || want.value < firstUsable(cidr) || want.value > lastUsable(cidr)) {
+      throw new UsageError(`address ${requested} is not a usable address of subnet ${sub.subnet}`);
+    }
+    if (taken.has(want.value)) throw new ConflictError(`address ${requested} is already in use on this network`);
+    // A pinned address does not move the cursor: ordering is for what cnm picks.
+    return { address: `${formatAddr(want)}/${cidr.prefix}`, next: sub.next ?? formatAddr({ family: fam, value: lo }) };
+  }
+  let start = sub.next ? parseAddr(sub.next)?.value ?? lo : lo;
+  if (start < lo || start > hi) start = lo;
+  const span = hi - lo + 1n;
+  // Scan from the cursor to the end, then wrap; bounded by the range size.
+  let v = start;
+  for (let i = 0n; i < span; i++) {
+    if (!taken.has(v)) return fmt(v);
+    v = v + 1n > hi ? lo : v + 1n;
+  }
+  throw new ConflictError(`no free address left in ${sub.ipRange ?? sub.subnet}`);
+}
+
+export function familyOf(sub: SubnetConfig): Family {
+  return mustCidr(sub.subnet).family;
+}
+
+export function sameAddr(a: Addr, b: Addr): boolean {
+  return a.family === b.family && a.value === b.value;
+}
+
+function maxBig(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}

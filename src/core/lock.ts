@@ -1,0 +1,99 @@
+/**
+ * One exclusive lock around each read-modify-write of the state.
+ * Under Bun (the shipped binary) it is a real flock(2) through bun:ffi: the
+ * kernel drops it when its holder dies, so a crashed cnm never blocks anyone.
+ * Under Node (unit tests, `node` runs) it is an O_EXCL pid file whose holder is
+ * checked for liveness. Both poll with a short backoff and give up after a
+ * timeout with a message naming the holder.
+ */
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { CnmError } from './errors.js';
+
+export interface Lock {
+  release(): void;
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+const LOCK_UN = 8;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+type FlockFn = (fd: number, op: number) => number;
+let flockFn: FlockFn | null | undefined;
+
+async function loadFlock(): Promise<FlockFn | null> {
+  if (flockFn !== undefined) return flockFn;
+  if (!('bun' in process.versions)) return (flockFn = null);
+  try {
+    const { dlopen, FFIType } = await import('bun:ffi');
+    const lib = dlopen('libc.so.6', { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
+    flockFn = (fd, op) => lib.symbols.flock(fd, op);
+  } catch {
+    flockFn = null;
+  }
+  return flockFn;
+}
+
+export async function acquire(path: string, timeoutMs = Number(process.env.CNM_LOCK_TIMEOUT_MS ?? 120_000)): Promise<Lock> {
+  const flock = await loadFlock();
+  return flock ? acquireFlock(flock, path, timeoutMs) : acquirePidFile(path, timeoutMs);
+}
+
+async function acquireFlock(flock: FlockFn, path: string, timeoutMs: number): Promise<Lock> {
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 1; flock(fd, LOCK_EX | LOCK_NB) !== 0; wait = Math.min(wait * 2, 8)) {
+    if (Date.now() > deadline) {
+      closeSync(fd);
+      throw new CnmError(`timed out waiting for the state lock ${path}; another cnm is still running`);
+    }
+    await sleep(wait);
+  }
+  return {
+    release() {
+      flock(fd, LOCK_UN);
+      closeSync(fd);
+    },
+  };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function acquirePidFile(path: string, timeoutMs: number): Promise<Lock> {
+  const file = `${path}.pid`;
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 1; ; wait = Math.min(wait * 2, 8)) {
+    try {
+      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return { release: () => unlinkSync(file) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // released between our open and read
+    }
+    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+      try {
+        unlinkSync(file); // the holder died: its lock dies with it
+      } catch {
+        /* someone else cleared it */
+      }
+      continue;
+    }
+    if (Date.now() > deadline) throw new CnmError(`timed out waiting for the state lock ${file} held by pid ${holder}`);
+    await sleep(wait);
+  }
+}

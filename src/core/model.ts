@@ -1,0 +1,86 @@
+/**
+ * The CNM nouns as plain data: what state.json holds.
+ * A network is what a driver builds, a sandbox is a network namespace,
+ * an endpoint joins one sandbox to one network.
+ */
+export type DriverName = 'bridge' | 'host' | 'none' | 'macvlan' | 'ipvlan' | 'overlay';
+
+export const SCHEMA_VERSION = 1;
+
+export interface SubnetConfig {
+  /** CIDR, e.g. "172.18.0.0/16" or "fd12:3456:789a:1::/64". */
+  subnet: string;
+  gateway?: string;
+  /** CIDR inside subnet that endpoint addresses come from. */
+  ipRange?: string;
+  /** Next address to try (the allocator's cursor, as an address string). */
+  next?: string;
+}
+
+export interface Network {
+  id: string;
+  name: string;
+  driver: DriverName;
+  created: string;
+  builtin: boolean;
+  internal: boolean;
+  /** Embedded DNS on this network. */
+  dns: boolean;
+  ipv6: boolean;
+  mtu: number;
+  /** The kernel interface that is this network's switch (bridge name), if any. */
+  bridge?: string;
+  subnets: SubnetConfig[];
+  options: Record<string, string>;
+  labels: Record<string, string>;
+  /** Driver-specific settings (parent, mode, vni, peers...), validated by the driver. */
+  driverOpts: Record<string, string | number | boolean | string[]>;
+}
+
+export interface PortBinding {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  proto: 'tcp' | 'udp' | 'sctp';
+}
+
+export interface Sandbox {
+  id: string;
+  name: string;
+  created: string;
+  hostname: string;
+  /** The name under /run/netns that `ip netns` knows it by. */
+  netns: string;
+  /** Set when the namespace was adopted (--netns/--pid): cnm never deletes it. */
+  adopted?: { path?: string; pid?: number };
+  /** Extra resolvers given with --dns. */
+  dns: string[];
+  ports: PortBinding[];
+}
+
+export interface Endpoint {
+  id: string;
+  networkId: string;
+  sandboxId: string;
+  /** Interface name inside the sandbox (eth0, eth1...); empty for host/none. */
+  ifname: string;
+  /** Host-side interface (veth peer) or empty. */
+  hostIfname: string;
+  mac: string;
+  /** "172.18.0.2/16" style, with prefix length. */
+  ipv4?: string;
+  ipv6?: string;
+  aliases: string[];
+  created: string;
+}
+
+export interface State {
+  schema: number;
+  networks: Network[];
+  sandboxes: Sandbox[];
+  endpoints: Endpoint[];
+}
+
+export function emptyState(): State {
+  return { schema: SCHEMA_VERSION, networks: [], sandboxes: [], endpoints: [] };
+}

@@ -1,0 +1,44 @@
+/**
+ * Names and identities: user-facing names, 64-hex IDs, and the kernel names
+ * cnm derives from them (15-character IFNAMSIZ limit, fixed prefixes so that
+ * what cnm owns is recognisable by a match, never a guess).
+ */
+import { randomBytes } from 'node:crypto';
+import { UsageError } from './errors.js';
+
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+export const ID_RE = /^[0-9a-f]{64}$/;
+/** The bridge of the built-in `bridge` network, like docker0. */
+export const DEFAULT_BRIDGE = 'cnm0';
+
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function checkName(kind: string, name: string): void {
+  if (!NAME_RE.test(name)) {
+    throw new UsageError(`invalid ${kind} name "${name}": use 1-64 characters [a-zA-Z0-9_.-], starting with a letter or digit`);
+  }
+}
+
+/** Bridge of a user network: "cnm-" + 11 hex = 15 characters. */
+export function bridgeName(networkId: string): string {
+  return `cnm-${networkId.slice(0, 11)}`;
+}
+
+/** Host end of an endpoint's veth: "veth" + 11 hex = 15 characters. */
+export function vethName(endpointId: string): string {
+  return `veth${endpointId.slice(0, 11)}`;
+}
+
+/** A locally administered unicast MAC derived from an IPv4 address, as Docker did (02:42:ac:11:00:02). */
+export function macFromIpv4(address: string): string {
+  const octets = address.split('/')[0]!.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
+  return ['02', '42', ...octets].join(':');
+}
+
+/** A locally administered unicast MAC derived from an ID (for bridges and IPv6-only endpoints). */
+export function macFromId(id: string): string {
+  const bytes = id.slice(0, 10).match(/../g) ?? [];
+  return ['02', ...bytes].join(':');
+}

@@ -1,0 +1,51 @@
+/**
+ * The built-in networks, made on first use like dockerd makes docker0:
+ * `bridge` (Linux bridge cnm0, 172.17.0.0/16 unless taken, NAT, no embedded
+ * DNS), `host` and `none`. They cannot be removed.
+ */
+import { baseRules, removeBase } from '../firewall/ruleset.js';
+import { hostRoutes } from '../hostinfo.js';
+import { formatCidr } from '../ip.js';
+import { defaultPools, pickFreeSubnet, planSubnet, usedSubnets } from '../ipam.js';
+import type { Network, State } from '../model.js';
+import { DEFAULT_BRIDGE, newId } from '../names.js';
+import { type Op, nft } from '../plan.js';
+import { getDriver } from '../../drivers/index.js';
+
+export const BUILTIN_NAMES = ['bridge', 'host', 'none'] as const;
+
+function builtin(name: Network['name'], driver: Network['driver'], extra: Partial<Network> = {}): Network {
+  return {
+    id: newId(),
+    name,
+    driver,
+    created: new Date().toISOString(),
+    builtin: true,
+    internal: false,
+    dns: false,
+    ipv6: false,
+    mtu: 1500,
+    subnets: [],
+    options: {},
+    labels: {},
+    driverOpts: {},
+    ...extra,
+  };
+}
+
+/**
+ * Adds the built-in networks to a state that has none and returns the kernel
+ * work that makes them real (cnm0 and the base of cnm's nftables table).
+ */
+export function ensureBuiltins(state: State): Op[] {
+  if (state.networks.some((n) => n.builtin)) return [];
+  const used = usedSubnets(state, hostRoutes());
+  const subnet = pickFreeSubnet(used, defaultPools());
+  const bridge = builtin('bridge', 'bridge', {
+    bridge: DEFAULT_BRIDGE,
+    subnets: [planSubnet({ subnet: formatCidr(subnet) }, used)],
+    options: { 'com.docker.network.bridge.name': DEFAULT_BRIDGE },
+  });
+  state.networks.unshift(bridge, builtin('host', 'host'), builtin('none', 'none'));
+  return [nft(baseRules(), removeBase()), ...getDriver('bridge').createNetwork(bridge)];
+}

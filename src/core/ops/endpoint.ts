@@ -1,0 +1,152 @@
+/**
+ * Endpoint orchestration: an endpoint joins one sandbox to one network.
+ * Building one allocates its addresses and names; joining plans the kernel
+ * work through the network's driver; leaving undoes it.
+ */
+import { getDriver } from '../../drivers/index.js';
+import type { JoinPlan } from '../../drivers/types.js';
+import { ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { mustCidr } from '../ip.js';
+import { allocateAddress, takenAddresses } from '../ipam.js';
+import type { Endpoint, Network, Sandbox, State } from '../model.js';
+import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
+import type { Op } from '../plan.js';
+import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
+import type { Session } from '../session.js';
+import { ensureBuiltins } from './builtins.js';
+import { sandboxFiles } from './sandbox-files.js';
+
+export interface EndpointRequest {
+  ip?: string;
+  ip6?: string;
+  aliases: string[];
+  mac?: string;
+}
+
+const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+
+export function checkEndpointRequest(req: EndpointRequest): void {
+  for (const a of req.aliases) {
+    if (!NAME_RE.test(a)) throw new UsageError(`invalid alias "${a}": use 1-64 characters [a-zA-Z0-9_.-]`);
+  }
+  if (req.mac !== undefined) {
+    const mac = req.mac.toLowerCase();
+    if (!MAC_RE.test(mac) || parseInt(mac.slice(0, 2), 16) & 1) {
+      throw new UsageError(`invalid --mac "${req.mac}": use a unicast address like 02:42:ac:11:00:02`);
+    }
+  }
+}
+
+/** Whether a network can give a sandbox its default route. */
+function routable(net: Network): boolean {
+  return !net.internal && net.subnets.some((s) => s.gateway) && getDriver(net.driver).hasInterfaces;
+}
+
+/** Refuses combinations Docker refuses: host/none are exclusive. */
+export function checkCompatible(state: State, sb: Sandbox, net: Network): void {
+  const current = endpointsOf(state, sb).map((e) => networkOf(state, e));
+  if (current.some((n) => n.id === net.id)) {
+    throw new ConflictError(`sandbox "${sb.name}" is already connected to network "${net.name}"`);
+  }
+  const special = [...current, net].find((n) => n.driver === 'host' || n.driver === 'none');
+  if (special && current.length > 0) {
+    throw new ConflictError(`a sandbox on the ${special.name} network cannot be connected to other networks`);
+  }
+  if (net.driver === 'host' && sb.adopted) {
+    throw new UsageError('an adopted namespace cannot join the host network');
+  }
+}
+
+/** Allocates names and addresses for a new endpoint (mutates the network's IPAM cursors). */
+export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: EndpointRequest): Endpoint {
+  const driver = getDriver(net.driver);
+  let id = newId();
+  while (state.endpoints.some((e) => e.hostIfname === vethName(id))) id = newId();
+  const ep: Endpoint = {
+    id,
+    networkId: net.id,
+    sandboxId: sb.id,
+    ifname: '',
+    hostIfname: '',
+    mac: '',
+    aliases: req.aliases,
+    created: new Date().toISOString(),
+  };
+  if (!driver.hasInterfaces) {
+    if (req.ip || req.ip6 || req.mac) throw new UsageError(`the ${net.name} network gives no interface: --ip, --ip6 and --mac do not apply`);
+    return ep;
+  }
+  const used = new Set(endpointsOf(state, sb).map((e) => e.ifname));
+  let n = 0;
+  while (used.has(`eth${n}`)) n++;
+  ep.ifname = `eth${n}`;
+  ep.hostIfname = vethName(id);
+  const taken = takenAddresses(net, state.endpoints);
+  for (const sub of net.subnets) {
+    const fam = mustCidr(sub.subnet).family;
+    const want = fam === 4 ? req.ip : req.ip6;
+    if ((fam === 4 && ep.ipv4) || (fam === 6 && ep.ipv6)) continue;
+    const a = allocateAddress(sub, taken, want);
+    sub.next = a.next;
+    if (fam === 4) ep.ipv4 = a.address;
+    else ep.ipv6 = a.address;
+  }
+  if (req.ip && !ep.ipv4) throw new UsageError(`network "${net.name}" has no IPv4 subnet for --ip ${req.ip}`);
+  if (req.ip6 && !ep.ipv6) throw new UsageError(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ip6} (create it with --ipv6)`);
+  ep.mac = req.mac?.toLowerCase() ?? (ep.ipv4 ? macFromIpv4(ep.ipv4) : macFromId(id));
+  return ep;
+}
+
+/** The join plan for an endpoint being added to a sandbox that already has `existing` endpoints. */
+export function planJoin(state: State, net: Network, ep: Endpoint, sb: Sandbox, existing: readonly Endpoint[]): JoinPlan {
+  const hasDefault = existing.some((e) => routable(networkOf(state, e)));
+  return getDriver(net.driver).join(net, ep, sb, { defaultRoute: !hasDefault && routable(net) });
+}
+
+export async function connect(s: Session, sbRef: string, netRef: string, req: EndpointRequest): Promise<Endpoint> {
+  checkEndpointRequest(req);
+  return s.update((state) => {
+    const init = ensureBuiltins(state);
+    const sb = findSandbox(state, sbRef);
+    const net = findNetwork(state, netRef);
+    checkCompatible(state, sb, net);
+    const existing = endpointsOf(state, sb);
+    const ep = buildEndpoint(state, net, sb, req);
+    const join = planJoin(state, net, ep, sb, existing);
+    const eps = [...existing, ep];
+    const nets = eps.map((e) => (e === ep ? net : networkOf(state, e)));
+    s.apply([...init, ...join.host, ...join.sandbox, ...sandboxFiles(state, sb, eps, nets)]);
+    state.endpoints.push(ep);
+    return ep;
+  });
+}
+
+/**
+ * Tears an endpoint down and drops it from state; when it carried the default
+ * route, the next routable endpoint takes it over.
+ */
+export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void {
+  const net = networkOf(state, ep);
+  const sb = state.sandboxes.find((x) => x.id === ep.sandboxId)!;
+  const before = endpointsOf(state, sb);
+  const rest = before.filter((e) => e.id !== ep.id);
+  const ops: Op[] = [...getDriver(net.driver).leave(net, ep, sb)];
+  const hadDefault = before.find((e) => routable(networkOf(state, e)))?.id === ep.id;
+  const heir = rest.find((e) => routable(networkOf(state, e)));
+  if (hadDefault && heir) {
+    const heirNet = networkOf(state, heir);
+    ops.push(...getDriver(heirNet.driver).join(heirNet, heir, sb, { defaultRoute: true }).sandbox.filter((o) => o.kind === 'ip' && o.args.includes('route')));
+  }
+  s.teardown([...ops, ...sandboxFiles(state, sb, rest, rest.map((e) => networkOf(state, e)))]);
+  state.endpoints = state.endpoints.filter((e) => e.id !== ep.id);
+}
+
+export async function disconnect(s: Session, sbRef: string, netRef: string): Promise<void> {
+  await s.update((state) => {
+    const sb = findSandbox(state, sbRef);
+    const net = findNetwork(state, netRef);
+    const ep = endpointsOf(state, sb).find((e) => e.networkId === net.id);
+    if (!ep) throw new NotFoundError(`sandbox "${sb.name}" is not connected to network "${net.name}"`);
+    disconnectEndpoint(s, state, ep);
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Sandbox orchestration. A sandbox is a named network namespace (created, or
+ * adopted from a running process or a namespace file) with its endpoints and
+ * its /etc/netns files.
+ */
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { ConflictError, UsageError } from '../errors.js';
+import type { Endpoint, Network, Sandbox, State } from '../model.js';
+import { checkName, newId } from '../names.js';
+import { NETNS_DIR, netnsPath } from '../paths.js';
+import { type Op, ip, ipDel } from '../plan.js';
+import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
+import type { Session } from '../session.js';
+import { ensureBuiltins } from './builtins.js';
+import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest, disconnectEndpoint, planJoin } from './endpoint.js';
+import { removeSandboxFiles, sandboxFiles } from './sandbox-files.js';
+import { getDriver } from '../../drivers/index.js';
+
+export interface AddSandboxInput extends EndpointRequest {
+  name: string;
+  networks: string[];
+  hostname?: string;
+  dns: string[];
+  netnsPath?: string;
+  pid?: number;
+}
+
+/** Extra planning steps other features hang on sandbox creation and removal (ports, DNS). */
+export interface SandboxHooks {
+  onAdd?(state: State, sb: Sandbox): Op[];
+  onRemove?(state: State, sb: Sandbox): Op[];
+}
+const hooks: SandboxHooks[] = [];
+export function addSandboxHooks(h: SandboxHooks): void {
+  hooks.push(h);
+}
+
+function adoptOps(sb: Sandbox, input: AddSandboxInput): Op[] {
+  if (input.pid !== undefined) {
+    if (!existsSync(`/proc/${input.pid}/ns/net`)) throw new UsageError(`no process ${input.pid} to adopt the namespace of`);
+    return [ip(['netns', 'attach', sb.netns, String(input.pid)], ['netns', 'del', sb.netns])];
+  }
+  const path = input.netnsPath!;
+  const m = /^\/proc\/(\d+)\/ns\/net$/.exec(path);
+  if (m) return adoptOps(sb, { ...input, netnsPath: undefined, pid: Number(m[1]) } as AddSandboxInput);
+  if (!existsSync(path)) throw new UsageError(`network namespace file ${path} does not exist`);
+  return [
+    { kind: 'file', path: netnsPath(sb.netns), content: '' },
+    { kind: 'cmd', argv: ['mount', '--bind', path, netnsPath(sb.netns)], undo: ['umount', netnsPath(sb.netns)] },
+  ];
+}
+
+export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sandbox> {
+  checkName('sandbox', input.name);
+  checkEndpointRequest(input);
+  if (input.hostname !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(input.hostname)) {
+    throw new UsageError(`invalid --hostname "${input.hostname}"`);
+  }
+  if (input.pid !== undefined && input.netnsPath !== undefined) throw new UsageError('give --pid or --netns, not both');
+  const refs = input.networks.length > 0 ? input.networks : ['bridge'];
+  if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
+  return s.update((state) => {
+    const init = ensureBuiltins(state);
+    if (state.sandboxes.some((x) => x.name === input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
+    if (existsSync(netnsPath(input.name))) {
+      throw new ConflictError(`a network namespace "${input.name}" already exists (${netnsPath(input.name)}); pick another name`);
+    }
+    const nets = refs.map((r) => findNetwork(state, r));
+    const sb: Sandbox = {
+      id: newId(),
+      name: input.name,
+      created: new Date().toISOString(),
+      hostname: input.hostname ?? input.name.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 63),
+      netns: input.name,
+      dns: input.dns,
+      ports: [],
+    };
+    if (input.pid !== undefined) sb.adopted = { pid: input.pid };
+    if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
+    const onHost = nets.some((n) => n.driver === 'host');
+    const host: Op[] = sb.adopted
+      ? adoptOps(sb, input)
+      : onHost
+        ? [ip(['netns', 'attach', sb.netns, String(process.pid)], ['netns', 'del', sb.netns])]
+        : [ip(['netns', 'add', sb.netns], ['netns', 'del', sb.netns])];
+    const inside: Op[] = onHost ? [] : [ip(['link', 'set', 'lo', 'up'], undefined, sb.netns)];
+    const eps: Endpoint[] = [];
+    for (const [i, net] of nets.entries()) {
+      const view = { ...state, endpoints: [...state.endpoints, ...eps] };
+      checkCompatible(view, sb, net);
+      // --ip/--ip6/--mac pin the first network's endpoint; aliases hold on every network.
+      const req: EndpointRequest = i === 0 ? input : { aliases: input.aliases };
+      const ep = buildEndpoint(view, net, sb, req);
+      const join = planJoin(view, net, ep, sb, eps);
+      host.push(...join.host);
+      inside.push(...join.sandbox);
+      eps.push(ep);
+    }
+    state.sandboxes.push(sb);
+    state.endpoints.push(...eps);
+    const extra = hooks.flatMap((h) => h.onAdd?.(state, sb) ?? []);
+    s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
+    return sb;
+  });
+}
+
+/** PIDs of processes living in a namespace, found through /proc (no process spawned). */
+export function processesIn(nsFile: string): number[] {
+  let ino: number;
+  try {
+    ino = statSync(nsFile).ino;
+  } catch {
+    return [];
+  }
+  const want = `net:[${ino}]`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/net`) === want) pids.push(Number(entry));
+    } catch {
+      /* exited or not ours to read */
+    }
+  }
+  return pids;
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
+  const eps = endpointsOf(state, sb);
+  const ops: Op[] = hooks.flatMap((h) => h.onRemove?.(state, sb) ?? []);
+  const onHost = eps.some((e) => networkOf(state, e).driver === 'host');
+  // A namespace cnm made takes its interfaces with it when it goes; an adopted
+  // (or host) one outlives cnm's claim, so its endpoints are removed one by one.
+  if (sb.adopted || onHost) {
+    for (const ep of eps) {
+      const net: Network = networkOf(state, ep);
+      ops.push(...getDriver(net.driver).leave(net, ep, sb));
+    }
+  }
+  ops.push(ipDel(['netns', 'del', sb.netns]));
+  ops.push(...removeSandboxFiles(sb));
+  return ops;
+}
+
+export async function removeSandboxes(s: Session, refs: string[], force: boolean): Promise<string[]> {
+  const removed: string[] = [];
+  for (const ref of refs) {
+    await s.update((state) => {
+      const sb = findSandbox(state, ref);
+      const onHost = endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
+      if (!sb.adopted && !onHost) {
+        const pids = processesIn(`${NETNS_DIR}/${sb.netns}`);
+        if (pids.length > 0 && !force) {
+          throw new ConflictError(`sandbox "${sb.name}" has running processes (pid ${pids.slice(0, 5).join(', ')}); stop them or use --force`);
+        }
+        if (pids.length > 0 && !s.dryRun) killAll(pids);
+      }
+      s.teardown(sandboxTeardown(state, sb));
+      state.endpoints = state.endpoints.filter((e) => e.sandboxId !== sb.id);
+      state.sandboxes = state.sandboxes.filter((x) => x.id !== sb.id);
+      removed.push(sb.name);
+    });
+  }
+  return removed;
+}
+

@@ -1,0 +1,74 @@
+/**
+ * Finding objects by what users type: a name, a full ID, or a unique ID
+ * prefix of 12 or more hex characters (SPEC "Names").
+ */
+import { NotFoundError, UsageError } from './errors.js';
+import type { Endpoint, Network, Sandbox, State } from './model.js';
+
+interface Named {
+  id: string;
+  name: string;
+}
+
+function find<T extends Named>(items: readonly T[], ref: string, kind: string, hint: string): T {
+  const byName = items.find((i) => i.name === ref);
+  if (byName) return byName;
+  if (/^[0-9a-f]{12,64}$/.test(ref)) {
+    const hits = items.filter((i) => i.id.startsWith(ref));
+    if (hits.length === 1) return hits[0]!;
+    if (hits.length > 1) throw new UsageError(`${kind} ID prefix "${ref}" is ambiguous; give more characters`);
+  }
+  throw new NotFoundError(`${kind} "${ref}" not found; see '${hint}'`);
+}
+
+export function findNetwork(state: State, ref: string): Network {
+  return find(state.networks, ref, 'network', 'cnm net ls');
+}
+
+export function findSandbox(state: State, ref: string): Sandbox {
+  return find(state.sandboxes, ref, 'sandbox', 'cnm sandbox ls');
+}
+
+export function endpointsOf(state: State, sb: Sandbox): Endpoint[] {
+  return state.endpoints.filter((e) => e.sandboxId === sb.id);
+}
+
+export function endpointsOn(state: State, net: Network): Endpoint[] {
+  return state.endpoints.filter((e) => e.networkId === net.id);
+}
+
+export function networkOf(state: State, ep: Endpoint): Network {
+  const net = state.networks.find((n) => n.id === ep.networkId);
+  if (!net) throw new Error(`internal: endpoint ${ep.id} refers to missing network ${ep.networkId}`);
+  return net;
+}
+
+export function sandboxOf(state: State, ep: Endpoint): Sandbox {
+  const sb = state.sandboxes.find((s) => s.id === ep.sandboxId);
+  if (!sb) throw new Error(`internal: endpoint ${ep.id} refers to missing sandbox ${ep.sandboxId}`);
+  return sb;
+}
+
+export type AnyObject =
+  | { kind: 'network'; value: Network }
+  | { kind: 'sandbox'; value: Sandbox }
+  | { kind: 'endpoint'; value: Endpoint };
+
+/** For `cnm inspect`: any object by name or ID (endpoints by ID only). */
+export function findAny(state: State, ref: string): AnyObject {
+  const net = state.networks.find((n) => n.name === ref);
+  const sb = state.sandboxes.find((s) => s.name === ref);
+  if (net && sb) throw new UsageError(`"${ref}" names both a network and a sandbox; use 'cnm net inspect' or 'cnm sandbox inspect'`);
+  if (net) return { kind: 'network', value: net };
+  if (sb) return { kind: 'sandbox', value: sb };
+  if (/^[0-9a-f]{12,64}$/.test(ref)) {
+    const hits: AnyObject[] = [
+      ...state.networks.filter((n) => n.id.startsWith(ref)).map((value) => ({ kind: 'network' as const, value })),
+      ...state.sandboxes.filter((s) => s.id.startsWith(ref)).map((value) => ({ kind: 'sandbox' as const, value })),
+      ...state.endpoints.filter((e) => e.id.startsWith(ref)).map((value) => ({ kind: 'endpoint' as const, value })),
+    ];
+    if (hits.length === 1) return hits[0]!;
+    if (hits.length > 1) throw new UsageError(`ID prefix "${ref}" is ambiguous; give more characters`);
+  }
+  throw new NotFoundError(`no network, sandbox or endpoint "${ref}"; see 'cnm net ls' and 'cnm sandbox ls'`);
+}

@@ -1,0 +1,90 @@
+/**
+ * The state store: the only code that reads or writes state.json.
+ * Writes are atomic (temp file, fsync, rename, fsync of the directory) and
+ * happen under the exclusive lock, so parallel runs serialize and none is lost.
+ * A corrupt, misshapen or newer-schema file is refused and never overwritten.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, constants } from 'node:fs';
+import { CnmError } from './errors.js';
+import { acquire } from './lock.js';
+import { SCHEMA_VERSION, type State, emptyState } from './model.js';
+import { lockFile, stateFile } from './paths.js';
+import { validateState } from './schema.js';
+
+export class Store {
+  constructor(readonly dir: string) {}
+
+  get path(): string {
+    return stateFile(this.dir);
+  }
+
+  /** Reads the state without the lock (for read-only commands): renames are atomic. */
+  read(): State {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new CnmError(`cannot read ${this.path}: permission denied (cnm needs root)`);
+      throw e;
+    }
+    return parseState(text, this.path);
+  }
+
+  /**
+   * Locks, loads, lets `fn` change the state, and saves it if `fn` returns
+   * normally. If `fn` throws, nothing is written.
+   */
+  async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
+    }
+    const lock = await acquire(lockFile(this.dir));
+    try {
+      const state = this.read();
+      const before = JSON.stringify(state);
+      const result = await fn(state);
+      const after = JSON.stringify(state, null, 1);
+      if (JSON.stringify(state) !== before) this.write(after);
+      return result;
+    } finally {
+      lock.release();
+    }
+  }
+
+  private write(text: string): void {
+    const tmp = `${this.path}.tmp-${process.pid}`;
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    try {
+      writeSync(fd, text + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    const dfd = openSync(this.dir, constants.O_RDONLY);
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+}
+
+export function parseState(text: string, path: string): State {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new CnmError(`state file ${path} is corrupt (${(e as Error).message}); cnm will not touch it: repair it or move it away`);
+  }
+  const schema = (doc as { schema?: unknown } | null)?.schema;
+  if (typeof schema === 'number' && schema > SCHEMA_VERSION) {
+    throw new CnmError(`state file ${path} has schema ${schema}, newer than this cnm understands (${SCHEMA_VERSION}); upgrade cnm`);
+  }
+  const problem = validateState(doc);
+  if (problem) throw new CnmError(`state file ${path} is invalid: ${problem}; cnm will not touch it: repair it or move it away`);
+  return doc as State;
+}

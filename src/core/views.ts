@@ -1,0 +1,120 @@
+/**
+ * What `inspect` and `ls --json` show: the state seen through Docker's shapes
+ * (`docker network inspect`, the NetworkSettings of `docker container inspect`).
+ */
+import { mustCidr, stripPrefix } from './ip.js';
+import type { Endpoint, Network, Sandbox, State } from './model.js';
+import { netnsPath, sandboxEtc } from './paths.js';
+import { endpointsOf, endpointsOn, networkOf, sandboxOf } from './resolve.js';
+
+export function networkView(state: State, net: Network) {
+  const containers: Record<string, unknown> = {};
+  for (const ep of endpointsOn(state, net)) {
+    const sb = sandboxOf(state, ep);
+    containers[sb.id] = {
+      Name: sb.name,
+      EndpointID: ep.id,
+      MacAddress: ep.mac,
+      IPv4Address: ep.ipv4 ?? '',
+      IPv6Address: ep.ipv6 ?? '',
+    };
+  }
+  const options: Record<string, string> = { ...net.options };
+  if (net.bridge) options['com.docker.network.bridge.name'] = net.bridge;
+  if (net.driver === 'bridge' || net.driver === 'overlay') options['com.docker.network.driver.mtu'] = String(net.mtu);
+  return {
+    Name: net.name,
+    Id: net.id,
+    Created: net.created,
+    Scope: net.driver === 'overlay' ? 'global' : 'local',
+    Driver: net.driver,
+    EnableIPv6: net.ipv6,
+    IPAM: {
+      Driver: 'default',
+      Options: {},
+      Config: net.subnets.map((s) => ({
+        Subnet: s.subnet,
+        ...(s.gateway ? { Gateway: s.gateway } : {}),
+        ...(s.ipRange ? { IPRange: s.ipRange } : {}),
+      })),
+    },
+    Internal: net.internal,
+    Attachable: true,
+    EnableDNS: net.dns,
+    Containers: containers,
+    Options: options,
+    Labels: net.labels,
+    ...driverExtras(net),
+  };
+}
+
+function driverExtras(net: Network): Record<string, unknown> {
+  const o = net.driverOpts;
+  if (net.driver === 'overlay') {
+    const peers = Array.isArray(o.peers) ? o.peers : [];
+    return { Peers: peers.map((ip) => ({ Name: ip, IP: ip })) };
+  }
+  return {};
+}
+
+export function endpointView(state: State, ep: Endpoint) {
+  const net = networkOf(state, ep);
+  const sb = sandboxOf(state, ep);
+  const gw = (fam: 4 | 6) => net.subnets.find((s) => mustCidr(s.subnet).family === fam && s.gateway)?.gateway ?? '';
+  return {
+    Id: ep.id,
+    Name: `${sb.name}/${net.name}`,
+    Sandbox: sb.name,
+    SandboxID: sb.id,
+    Network: net.name,
+    NetworkID: net.id,
+    Interface: ep.ifname,
+    HostInterface: ep.hostIfname,
+    MacAddress: ep.mac,
+    IPv4Address: ep.ipv4 ?? '',
+    IPv6Address: ep.ipv6 ?? '',
+    Gateway: ep.ipv4 ? gw(4) : '',
+    IPv6Gateway: ep.ipv6 ? gw(6) : '',
+    Aliases: ep.aliases,
+    Created: ep.created,
+  };
+}
+
+export function sandboxView(state: State, sb: Sandbox) {
+  const networks: Record<string, unknown> = {};
+  for (const ep of endpointsOf(state, sb)) {
+    const v = endpointView(state, ep);
+    networks[v.Network] = {
+      NetworkID: v.NetworkID,
+      EndpointID: v.Id,
+      Interface: v.Interface,
+      HostInterface: v.HostInterface,
+      MacAddress: v.MacAddress,
+      IPAddress: ep.ipv4 ? stripPrefix(ep.ipv4) : '',
+      IPPrefixLen: ep.ipv4 ? Number(ep.ipv4.split('/')[1]) : 0,
+      Gateway: v.Gateway,
+      GlobalIPv6Address: ep.ipv6 ? stripPrefix(ep.ipv6) : '',
+      GlobalIPv6PrefixLen: ep.ipv6 ? Number(ep.ipv6.split('/')[1]) : 0,
+      IPv6Gateway: v.IPv6Gateway,
+      Aliases: ep.aliases,
+    };
+  }
+  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of sb.ports) {
+    (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  }
+  return {
+    Id: sb.id,
+    Name: sb.name,
+    Created: sb.created,
+    Hostname: sb.hostname,
+    SandboxKey: sb.adopted?.path ?? netnsPath(sb.netns),
+    NetNS: sb.netns,
+    Adopted: sb.adopted ? { ...sb.adopted } : null,
+    ResolvConfPath: sandboxEtc(sb.name, 'resolv.conf'),
+    HostsPath: sandboxEtc(sb.name, 'hosts'),
+    Dns: sb.dns,
+    Networks: networks,
+    Ports: ports,
+  };
+}

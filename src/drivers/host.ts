@@ -1,0 +1,19 @@
+/**
+ * The host driver: the sandbox shares cnm's own network namespace. Nothing to
+ * build; the sandbox's named namespace is attached to the host's (see ops).
+ */
+import { UsageError } from '../core/errors.js';
+import type { NetworkDriver } from './types.js';
+
+export const hostDriver: NetworkDriver = {
+  type: 'host',
+  hasInterfaces: false,
+  hostGateway: false,
+  validate() {
+    throw new UsageError('only one host network exists (the built-in "host"); it cannot be created');
+  },
+  createNetwork: () => [],
+  deleteNetwork: () => [],
+  join: () => ({ host: [], sandbox: [] }),
+  leave: () => [],
+};

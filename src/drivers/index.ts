@@ -1,0 +1,27 @@
+/** The driver registry: every driver cnm knows, by the name users type. */
+import { UsageError } from '../core/errors.js';
+import type { DriverName } from '../core/model.js';
+import { bridgeDriver } from './bridge.js';
+import { hostDriver } from './host.js';
+import { noneDriver } from './none.js';
+import type { NetworkDriver } from './types.js';
+
+const drivers = new Map<DriverName, NetworkDriver>([
+  ['bridge', bridgeDriver],
+  ['host', hostDriver],
+  ['none', noneDriver],
+]);
+
+export function registerDriver(d: NetworkDriver): void {
+  drivers.set(d.type, d);
+}
+
+export function driverNames(): DriverName[] {
+  return [...drivers.keys()];
+}
+
+export function getDriver(name: string): NetworkDriver {
+  const d = drivers.get(name as DriverName);
+  if (!d) throw new UsageError(`unknown driver "${name}": use one of ${[...drivers.keys()].join(', ')}`);
+  return d;
+}
