@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
+
+interface SbView {
+  Networks: Record<string, { IPAddress: string; GlobalIPv6Address: string; Interface: string }>;
+}
+
+afterAll(destroyAll);
+
+function ipOf(host: Host, sb: string, net: string): string {
+  return json<SbView[]>(host.cnmOk(['sandbox', 'inspect', sb]))[0]!.Networks[net]!.IPAddress;
+}
+
+describe('default bridge network', () => {
+  let host: Host;
+  let internet: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    ({ internet } = await withInternet(host));
+    host.cnmOk(['sandbox', 'add', 'one']);
+    host.cnmOk(['sandbox', 'add', 'two']);
+  });
+
+  it('is the Linux bridge cnm0 on 172.17.0.0/16 and sandboxes join it by default', () => {
+    const [net] = json<{ Driver: string; IPAM: { Config: { Subnet: string; Gateway: string }[] }; Containers: object }[]>(
+      host.cnmOk(['net', 'inspect', 'bridge']),
+    );
+    expect(net!.IPAM.Config[0]).toMatchObject({ Subnet: '172.17.0.0/16', Gateway: '172.17.0.1' });
+    expect(Object.keys(net!.Containers)).toHaveLength(2);
+    const br = json<{ ifname: string; linkinfo: { info_kind: string } }[]>(host.exec(['ip', '-j', '-d', 'link', 'show', 'cnm0']).stdout);
+    expect(br[0]!.linkinfo.info_kind).toBe('bridge');
+  });
+
+  it('two sandboxes reach each other by IP', () => {
+    expect(host.cnm(['sandbox', 'exec', 'one', '--', 'ping', '-c1', '-W2', ipOf(host, 'two', 'bridge')]).code).toBe(0);
+  });
+
+  it('outbound traffic is masqueraded: the internet server sees the host uplink address', async () => {
+    // A TCP server in the internet namespace that answers with the address it sees.
+    internet.background(['ncat', '-l', '-k', '-p', '7000', '--sh-exec', 'echo "$NCAT_REMOTE_ADDR"']);
+    expect(await waitFor(() => /:7000/.test(internet.exec(['ss', '-ltn']).stdout), 5000)).toBe(true);
+    const r = host.cnm(['sandbox', 'exec', 'one', '--', 'ncat', '--recv-only', '-w', '3', '203.0.113.254', '7000']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('203.0.113.1');
+  });
+
+  it('unsolicited traffic from the internet to a sandbox address is dropped', () => {
+    internet.exec(['ip', 'route', 'add', '172.17.0.0/16', 'via', '203.0.113.1']);
+    expect(internet.exec(['ping', '-c1', '-W1', ipOf(host, 'one', 'bridge')]).code).not.toBe(0);
+    // ...while the host itself reaches its sandboxes.
+    expect(host.exec(['ping', '-c1', '-W1', ipOf(host, 'one', 'bridge')]).code).toBe(0);
+  });
+});
+
+describe('host and none networks', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['sandbox', 'add', 'h', '--network', 'host']);
+    host.cnmOk(['sandbox', 'add', 'n', '--network', 'none']);
+  });
+
+  it('a host sandbox sees the host interfaces and shares its namespace', () => {
+    const inside = host.cnmOk(['sandbox', 'exec', 'h', '--', 'readlink', '/proc/self/ns/net']).trim();
+    expect(inside).toBe(host.netnsId());
+    expect(host.cnmOk(['sandbox', 'exec', 'h', '--', 'ip', '-br', 'link'])).toContain('cnm0');
+  });
+
+  it('a none sandbox has only loopback, and it is up', () => {
+    const links = json<{ ifname: string; operstate: string; flags: string[] }[]>(host.exec(['ip', '-n', 'n', '-j', 'link']).stdout);
+    expect(links.map((l) => l.ifname)).toEqual(['lo']);
+    expect(links[0]!.flags).toContain('UP');
+    expect(host.cnm(['sandbox', 'exec', 'n', '--', 'ping', '-c1', '-W1', '127.0.0.1']).code).toBe(0);
+  });
+
+  it('host and none sandboxes cannot join other networks (exit 4)', () => {
+    host.cnmOk(['net', 'create', 'extra']);
+    for (const sb of ['h', 'n']) {
+      const r = host.cnm(['endpoint', 'connect', sb, 'extra']);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/^cnm: .*cannot be connected to other networks\n$/);
+    }
+  });
+
+  it('removing a host sandbox leaves the host namespace alone', () => {
+    host.cnmOk(['sandbox', 'rm', 'h']);
+    expect(host.exec(['ip', 'link', 'show', 'cnm0']).code).toBe(0);
+    expect(host.exec(['ip', 'netns', 'list']).stdout).not.toMatch(/^h\b/m);
+  });
+});
+
+describe('internal networks', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    await withInternet(host);
+    host.cnmOk(['net', 'create', 'vault', '--internal']);
+    host.cnmOk(['sandbox', 'add', 'a', '--network', 'vault']);
+    host.cnmOk(['sandbox', 'add', 'b', '--network', 'vault']);
+  });
+
+  it('peers on the network reach each other', () => {
+    expect(host.cnm(['sandbox', 'exec', 'a', '--', 'ping', '-c1', '-W2', ipOf(host, 'b', 'vault')]).code).toBe(0);
+  });
+
+  it('there is no way out: no default route, and forwarding out is dropped', () => {
+    expect(host.exec(['ip', '-n', 'a', 'route', 'show', 'default']).stdout.trim()).toBe('');
+    // Even with a route added by hand, the firewall drops what would leave the network.
+    const [net] = json<{ IPAM: { Config: { Gateway: string }[] } }[]>(host.cnmOk(['net', 'inspect', 'vault']));
+    host.exec(['ip', '-n', 'a', 'route', 'add', 'default', 'via', net!.IPAM.Config[0]!.Gateway]);
+    expect(host.cnm(['sandbox', 'exec', 'a', '--', 'ping', '-c1', '-W1', '203.0.113.254']).code).not.toBe(0);
+    expect(host.exec(['nft', 'list', 'table', 'inet', 'cnm']).stdout).not.toMatch(/masquerade.*\n.*vault/);
+  });
+});
+
+describe('IPv6', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['net', 'create', 'six', '--ipv6']);
+    host.cnmOk(['net', 'create', 'cafe', '--subnet', 'fd00:cafe::/64']);
+    host.cnmOk(['sandbox', 'add', 'a', '--network', 'six', '--network', 'cafe']);
+    host.cnmOk(['sandbox', 'add', 'b', '--network', 'cafe', '--ip6', 'fd00:cafe::42']);
+  });
+
+  it('a dual-stack network has a ULA /64 next to its IPv4 subnet', () => {
+    const [net] = json<{ EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway: string }[] } }[]>(host.cnmOk(['net', 'inspect', 'six']));
+    expect(net!.EnableIPv6).toBe(true);
+    expect(net!.IPAM.Config.map((c) => c.Subnet)).toEqual([expect.stringMatching(/^172\./), expect.stringMatching(/^fd[0-9a-f]{2}:[0-9a-f:]+::\/64$/)]);
+  });
+
+  it('two sandboxes reach each other over IPv6', () => {
+    const b6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'b']))[0]!.Networks.cafe!.GlobalIPv6Address;
+    expect(b6).toBe('fd00:cafe::42');
+    const a6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'a']))[0]!.Networks.six!.GlobalIPv6Address;
+    expect(a6).toMatch(/^fd[0-9a-f]{2}:/);
+    expect(host.exec(['ip', '-n', 'a', '-6', 'route', 'show', 'default']).stdout).toMatch(/via fd[0-9a-f:]+::1 dev eth0/);
+    expect(host.cnm(['sandbox', 'exec', 'a', '--', 'ping', '-6', '-c1', '-W2', b6]).code).toBe(0);
+  });
+});
+
+describe('--ip6 outside the subnet and --ip pins', () => {
+  it('a pinned --ip is used, and the next automatic address skips it', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'pin', '--subnet', '10.88.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'x', '--network', 'pin', '--ip', '10.88.0.2']);
+    host.cnmOk(['sandbox', 'add', 'y', '--network', 'pin']);
+    expect(ipOf(host, 'x', 'pin')).toBe('10.88.0.2');
+    expect(ipOf(host, 'y', 'pin')).toBe('10.88.0.3');
+    expect(host.exec(['ip', '-n', 'x', '-br', 'addr', 'show', 'eth0']).stdout).toContain('10.88.0.2/24');
+  });
+});
+
+describe('adopting a namespace', () => {
+  it('--pid joins a running process namespace; sandbox rm leaves it alive', async () => {
+    const host = await Host.create();
+    const holder = host.background(['unshare', '--net', 'sleep', '300']);
+    let pid = 0;
+    await waitFor(() => {
+      const out = host.exec(['pgrep', '-f', '-n', '^sleep 300$']).stdout.trim();
+      pid = Number(out);
+      return pid > 0 && host.exec(['readlink', `/proc/${pid}/ns/net`]).stdout.trim() !== host.netnsId();
+    });
+    expect(pid).toBeGreaterThan(0);
+    host.cnmOk(['sandbox', 'add', 'adopted', '--pid', String(pid)]);
+    const ip4 = ipOf(host, 'adopted', 'bridge');
+    expect(host.exec(['nsenter', '-t', String(pid), '-n', 'ip', '-br', 'addr', 'show', 'eth0']).stdout).toContain(ip4);
+    expect(host.cnm(['sandbox', 'exec', 'adopted', '--', 'ping', '-c1', '-W2', '172.17.0.1']).code).toBe(0);
+    host.cnmOk(['sandbox', 'rm', 'adopted']);
+    // The process and its namespace live on; cnm's interface is gone from it.
+    expect(host.exec(['kill', '-0', String(pid)]).code).toBe(0);
+    expect(host.exec(['nsenter', '-t', String(pid), '-n', 'ip', '-br', 'link']).stdout).not.toContain('eth0');
+    expect(await waitFor(() => !/veth/.test(host.exec(['ip', '-br', 'link']).stdout))).toBe(true);
+    holder.kill();
+  });
+});
+
+describe('sandbox exec', () => {
+  it('passes the exit code through and sees the sandbox files', async () => {
+    const host = await Host.create();
+    host.cnmOk(['sandbox', 'add', 's', '--network', 'none', '--hostname', 'box']);
+    expect(host.cnm(['sandbox', 'exec', 's', '--', 'sh', '-c', 'exit 7']).code).toBe(7);
+    expect(host.cnmOk(['sandbox', 'exec', 's', '--', 'cat', '/etc/hostname']).trim()).toBe('box');
+    expect(host.cnmOk(['sandbox', 'exec', 's', '--', 'cat', '/etc/resolv.conf'])).toMatch(/^nameserver /m);
+    expect(host.cnm(['sandbox', 'exec', 'nope', '--', 'true']).code).toBe(3);
+  });
+});
