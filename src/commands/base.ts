@@ -6,6 +6,7 @@
  */
 import { Command, Option } from 'clipanion';
 import { CnmError, UsageError } from '../core/errors.js';
+import { renderEach } from '../core/format.js';
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
 import { setDebug } from '../core/runner.js';
 import { Session } from '../core/session.js';
@@ -57,6 +58,18 @@ export abstract class CnmCommand extends Command {
   json(value: unknown): void {
     this.out(JSON.stringify(value, null, 2));
   }
+
+  /** `--format TEMPLATE` (ls, inspect): each object's JSON view through the template, one line each. */
+  formatted(template: string, items: readonly unknown[]): void {
+    this.context.stdout.write(renderEach(template, items));
+  }
+}
+
+/** The `--format` option of ls and inspect commands (see src/core/format.ts). */
+export function formatOption() {
+  return Option.String('--format', {
+    description: "Print each object through a Go-like template over its JSON view, e.g. '{{.Name}} {{.Id}}'",
+  });
 }
 
 /** Repeated KEY=VALUE options into a record. */

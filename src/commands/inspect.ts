@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findAny } from '../core/resolve.js';
 import { endpointView, networkView, sandboxView } from '../core/views.js';
-import { CnmCommand } from './base.js';
+import { CnmCommand, formatOption } from './base.js';
 import { withBuiltins } from './readonly.js';
 
 export class InspectCommand extends CnmCommand {
@@ -15,17 +15,19 @@ export class InspectCommand extends CnmCommand {
     ],
   });
 
+  asJson = Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' });
+  format = formatOption();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
     const state = withBuiltins(this.store().read());
-    this.json(
-      this.refs.map((r) => {
-        const o = findAny(state, r);
-        if (o.kind === 'network') return { Type: 'network', ...networkView(state, o.value) };
-        if (o.kind === 'sandbox') return { Type: 'sandbox', ...sandboxView(state, o.value) };
-        return { Type: 'endpoint', ...endpointView(state, o.value) };
-      }),
-    );
+    const views = this.refs.map((r) => {
+      const o = findAny(state, r);
+      if (o.kind === 'network') return { Type: 'network', ...networkView(state, o.value) };
+      if (o.kind === 'sandbox') return { Type: 'sandbox', ...sandboxView(state, o.value) };
+      return { Type: 'endpoint', ...endpointView(state, o.value) };
+    });
+    if (this.format !== undefined) return this.formatted(this.format, views);
+    this.json(views);
   }
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findNetwork } from '../../core/resolve.js';
 import { endpointView } from '../../core/views.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 
 export class EndpointLsCommand extends CnmCommand {
@@ -13,18 +13,21 @@ export class EndpointLsCommand extends CnmCommand {
     examples: [
       ['All endpoints', '$0 endpoint ls'],
       ['Endpoints of one network, as JSON', '$0 endpoint ls frontend --json'],
+      ['Sandbox names and addresses', "$0 endpoint ls --format '{{.Sandbox}} {{.IPv4Address}}'"],
     ],
   });
 
   network = Option.String({ name: 'NETWORK', required: false });
   asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
   quiet = Option.Boolean('--quiet,-q', false, { description: 'Print endpoint IDs only' });
+  format = formatOption();
 
   async run() {
     const state = this.store().read();
     const net = this.network !== undefined ? findNetwork(state, this.network) : undefined;
     const eps = state.endpoints.filter((e) => !net || e.networkId === net.id).map((e) => endpointView(state, e));
     if (this.asJson) return this.json(eps);
+    if (this.format !== undefined) return this.formatted(this.format, eps);
     if (this.quiet) return this.out(eps.map((e) => e.Id).join('\n'));
     const rows = eps.map((e) => [e.Id.slice(0, 12), e.Sandbox, e.Network, e.Interface || '-', e.MacAddress || '-', e.IPv4Address || '-', e.IPv6Address || '-']);
     this.out(renderTable(['ENDPOINT ID', 'SANDBOX', 'NETWORK', 'IFACE', 'MAC', 'IPV4', 'IPV6'], rows, useColor(this.context.stdout)));

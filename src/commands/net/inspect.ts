@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findNetwork } from '../../core/resolve.js';
 import { networkView } from '../../core/views.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, formatOption } from '../base.js';
 import { withBuiltins } from '../readonly.js';
 
 export class NetInspectCommand extends CnmCommand {
@@ -10,13 +10,20 @@ export class NetInspectCommand extends CnmCommand {
   static override usage = Command.Usage({
     category: 'Networks',
     description: 'Show networks as JSON (the shape of docker network inspect)',
-    examples: [['Inspect a network', '$0 net inspect frontend']],
+    examples: [
+      ['Inspect a network', '$0 net inspect frontend'],
+      ['Only its subnet', "$0 net inspect frontend --format '{{index .IPAM.Config 0 \"Subnet\"}}'"],
+    ],
   });
 
+  asJson = Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' });
+  format = formatOption();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
     const state = withBuiltins(this.store().read());
-    this.json(this.refs.map((r) => networkView(state, findNetwork(state, r))));
+    const views = this.refs.map((r) => networkView(state, findNetwork(state, r)));
+    if (this.format !== undefined) return this.formatted(this.format, views);
+    this.json(views);
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { networkView } from '../../core/views.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 import { withBuiltins } from '../readonly.js';
 
@@ -14,15 +14,18 @@ export class NetLsCommand extends CnmCommand {
       ['List networks', '$0 net ls'],
       ['Only IDs', '$0 net ls -q'],
       ['As JSON (the shape of net inspect)', '$0 net ls --json'],
+      ['Names and subnets through a template', "$0 net ls --format '{{.Name}} {{json .IPAM.Config}}'"],
     ],
   });
 
   asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
   quiet = Option.Boolean('--quiet,-q', false, { description: 'Print network IDs only' });
+  format = formatOption();
 
   async run() {
     const state = withBuiltins(this.store().read());
     if (this.asJson) return this.json(state.networks.map((n) => networkView(state, n)));
+    if (this.format !== undefined) return this.formatted(this.format, state.networks.map((n) => networkView(state, n)));
     if (this.quiet) return this.out(state.networks.map((n) => n.id).join('\n'));
     const rows = state.networks.map((n) => [
       n.id.slice(0, 12),

@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findSandbox } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, formatOption } from '../base.js';
 
 export class SandboxInspectCommand extends CnmCommand {
   static override paths = [['sandbox', 'inspect']];
@@ -9,13 +9,20 @@ export class SandboxInspectCommand extends CnmCommand {
   static override usage = Command.Usage({
     category: 'Sandboxes',
     description: 'Show sandboxes as JSON (networks, addresses, ports, files)',
-    examples: [['Inspect a sandbox', '$0 sandbox inspect web']],
+    examples: [
+      ['Inspect a sandbox', '$0 sandbox inspect web'],
+      ['Its networks as one line of JSON', "$0 sandbox inspect web --format '{{json .Networks}}'"],
+    ],
   });
 
+  asJson = Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' });
+  format = formatOption();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
     const state = this.store().read();
-    this.json(this.refs.map((r) => sandboxView(state, findSandbox(state, r))));
+    const views = this.refs.map((r) => sandboxView(state, findSandbox(state, r)));
+    if (this.format !== undefined) return this.formatted(this.format, views);
+    this.json(views);
   }
 }

@@ -2,7 +2,7 @@ import { Command, Option } from 'clipanion';
 import { stripPrefix } from '../../core/ip.js';
 import { endpointsOf, networkOf } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 
 export class SandboxLsCommand extends CnmCommand {
@@ -14,15 +14,18 @@ export class SandboxLsCommand extends CnmCommand {
     examples: [
       ['List sandboxes', '$0 sandbox ls'],
       ['As JSON', '$0 sandbox ls --json'],
+      ['Names only, for scripts', "$0 sandbox ls --format '{{.Name}}'"],
     ],
   });
 
   asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
   quiet = Option.Boolean('--quiet,-q', false, { description: 'Print sandbox IDs only' });
+  format = formatOption();
 
   async run() {
     const state = this.store().read();
     if (this.asJson) return this.json(state.sandboxes.map((sb) => sandboxView(state, sb)));
+    if (this.format !== undefined) return this.formatted(this.format, state.sandboxes.map((sb) => sandboxView(state, sb)));
     if (this.quiet) return this.out(state.sandboxes.map((sb) => sb.id).join('\n'));
     const rows = state.sandboxes.map((sb) => {
       const eps = endpointsOf(state, sb);
