@@ -60,6 +60,8 @@ export const bridgeDriver: NetworkDriver = {
     const ops: Op[] = [
       ip(['link', 'add', br, 'mtu', String(net.mtu), 'address', macFromId(net.id), 'type', 'bridge'], ['link', 'del', br]),
     ];
+    // No automatic IPv6 link-local address: the bridge holds only what cnm gives it.
+    ops.push(ip(['link', 'set', br, 'addrgenmode', 'none']));
     for (const g of gatewayAddrs(net)) {
       ops.push(ip(['addr', 'add', g.addr, 'dev', br, ...(g.family === 6 ? ['nodad'] : [])]));
     }
