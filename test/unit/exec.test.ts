@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KernelOpError } from '../../src/core/errors.js';
+import { apply, groupOps, renderShell, teardown } from '../../src/core/exec.js';
+import { ip, ipDel, nft } from '../../src/core/plan.js';
+import { type RunResult, type Runner, setRunner, systemRunner } from '../../src/core/runner.js';
+
+interface Call {
+  cmd: string;
+  args: string[];
+  input?: string;
+}
+
+/** A fake kernel: records every process cnm would start and answers from a script. */
+function recorder(answer: (c: Call) => RunResult = () => ({ code: 0, stdout: '', stderr: '' })): Call[] {
+  const calls: Call[] = [];
+  const r: Runner = {
+    run(cmd, args, opts) {
+      const c: Call = { cmd, args: [...args], ...(opts?.input ? { input: opts.input } : {}) };
+      calls.push(c);
+      return answer(c);
+    },
+  };
+  setRunner(r);
+  return calls;
+}
+
+afterEach(() => {
+  setRunner(systemRunner);
+  delete process.env.CNM_FAULT_AT;
+});
+
+const plan = [
+  ip(['netns', 'add', 'sb'], ['netns', 'del', 'sb']),
+  ip(['link', 'add', 'vethA', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'sb'], ['link', 'del', 'vethA']),
+  ip(['link', 'set', 'vethA', 'master', 'br', 'up']),
+  ip(['addr', 'add', '10.0.0.2/24', 'dev', 'eth0'], undefined, 'sb'),
+  ip(['link', 'set', 'eth0', 'up'], undefined, 'sb'),
+  nft(['add element inet cnm x { 1 }'], ['delete element inet cnm x { 1 }']),
+];
+
+describe('the executor', () => {
+  it('runs one ip -batch per namespace and one nft transaction', () => {
+    const calls = recorder();
+    apply(plan, undefined);
+    expect(calls.map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['ip -batch -', 'ip -n sb -batch -', 'nft -f -']);
+    expect(calls[0]!.input).toBe(
+      'netns add sb\nlink add vethA type veth peer name eth0 netns sb\nlink set vethA master br up\n',
+    );
+    expect(calls[1]!.input).toBe('addr add 10.0.0.2/24 dev eth0\nlink set eth0 up\n');
+  });
+
+  it('undoes what succeeded, in reverse, when a batch line fails, and rethrows the original error', () => {
+    const calls = recorder((c) =>
+      c.args.includes('-n') ? { code: 1, stdout: '', stderr: 'RTNETLINK answers: File exists\nCommand failed -:1\n' } : { code: 0, stdout: '', stderr: '' },
+    );
+    let err: unknown;
+    try {
+      apply(plan, undefined);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KernelOpError);
+    expect((err as Error).message).toBe('ip -n sb addr add 10.0.0.2/24 dev eth0 failed (exit 1): RTNETLINK answers: File exists');
+    // After the two batches: undo of the host batch, latest first; nft never ran.
+    expect(calls.slice(2).map((c) => [c.cmd, ...c.args].join(' '))).toEqual(['ip link del vethA', 'ip netns del sb']);
+  });
+
+  it('undoes only the lines before the failed one inside a batch', () => {
+    const calls = recorder((c) =>
+      c.input?.startsWith('netns add') ? { code: 1, stdout: '', stderr: 'Cannot find device "br"\nCommand failed -:3\n' } : { code: 0, stdout: '', stderr: '' },
+    );
+    expect(() => apply(plan, undefined)).toThrow(/link set vethA master br up failed.*Cannot find device "br"/);
+    expect(calls.slice(1).map((c) => c.args.join(' '))).toEqual(['link del vethA', 'netns del sb']);
+  });
+
+  it('undoes the nft transaction when a later step fails', () => {
+    const calls = recorder((c) => (c.args.includes('-n') ? { code: 2, stdout: '', stderr: 'boom\nCommand failed -:2\n' } : { code: 0, stdout: '', stderr: '' }));
+    const p = [nft(['add chain inet cnm c'], ['delete chain inet cnm c']), ip(['link', 'set', 'x', 'up'], undefined, 'sb'), ip(['link', 'set', 'y', 'up'], undefined, 'sb')];
+    expect(() => apply(p, undefined)).toThrow(KernelOpError);
+    expect(calls.map((c) => c.input ?? '')).toEqual(['add chain inet cnm c\n', 'link set x up\nlink set y up\n', 'delete chain inet cnm c\n']);
+  });
+
+  it('the fault hook makes step N fail for real', () => {
+    const calls = recorder((c) =>
+      c.input?.includes('cnm-fault') ? { code: 1, stdout: '', stderr: 'Cannot find device "cnm-fault"\nCommand failed -:2\n' } : { code: 0, stdout: '', stderr: '' },
+    );
+    expect(() => apply(plan, { failAt: 2 })).toThrow(/cnm-fault/);
+    expect(calls[0]!.input).toBe('netns add sb\nlink set dev cnm-fault up\nlink set vethA master br up\n');
+    expect(calls[1]!.args.join(' ')).toBe('netns del sb');
+  });
+
+  it('teardown keeps going, tolerates "already gone" and returns real problems', () => {
+    recorder((c) =>
+      c.cmd === 'ip'
+        ? { code: 1, stdout: '', stderr: 'Cannot find device "vethA"\nCommand failed -:1\nRTNETLINK answers: Operation not permitted\nCommand failed -:2\n' }
+        : { code: 0, stdout: '', stderr: '' },
+    );
+    const problems = teardown([ipDel(['link', 'del', 'vethA']), ipDel(['link', 'del', 'br']), nft(['delete table inet cnm'])]);
+    expect(problems).toEqual(['ip link del br: RTNETLINK answers: Operation not permitted']);
+  });
+
+  it('renders a plan as runnable shell', () => {
+    expect(renderShell(plan)).toBe(
+      [
+        'ip netns add sb',
+        'ip link add vethA type veth peer name eth0 netns sb',
+        'ip link set vethA master br up',
+        'ip -n sb addr add 10.0.0.2/24 dev eth0',
+        'ip -n sb link set eth0 up',
+        "nft -f - <<'EOF'",
+        'add element inet cnm x { 1 }',
+        'EOF',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('groups ops by namespace, merging all nft ops into one', () => {
+    const groups = groupOps([nft(['a']), ip(['x']), nft(['b']), ip(['y'], undefined, 'n')]);
+    expect(groups.map((g) => g.kind)).toEqual(['nft', 'ip', 'ip']);
+    expect(groups[0]!.ops).toHaveLength(2);
+  });
+});

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ConflictError, UsageError } from '../../src/core/errors.js';
+import { formatCidr, parseCidr } from '../../src/core/ip.js';
+import { allocateAddress, defaultPools, pickFreeSubnet, planSubnet, takenAddresses, ulaFor, usedSubnets } from '../../src/core/ipam.js';
+import { type Network, type State, emptyState } from '../../src/core/model.js';
+
+const cidr = (t: string) => parseCidr(t)!;
+
+function net(subnets: Network['subnets'], id = 'a'.repeat(64)): Network {
+  return {
+    id, name: 'n', driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
+    subnets, options: {}, labels: {}, driverOpts: {},
+  };
+}
+
+describe('default pools', () => {
+  it('are 172.17-31.0.0/16 then 192.168.0.0/16 in /20s', () => {
+    const pools = [...defaultPools()].map(formatCidr);
+    expect(pools.slice(0, 3)).toEqual(['172.17.0.0/16', '172.18.0.0/16', '172.19.0.0/16']);
+    expect(pools[14]).toBe('172.31.0.0/16');
+    expect(pools[15]).toBe('192.168.0.0/20');
+    expect(pools.at(-1)).toBe('192.168.240.0/20');
+    expect(pools).toHaveLength(31);
+  });
+
+  it('skip subnets used by networks and by host routes, but not the default route', () => {
+    const state: State = emptyState();
+    state.networks.push(net([{ subnet: '172.17.0.0/16' }]));
+    const used = usedSubnets(state, [cidr('0.0.0.0/0'), cidr('172.18.5.0/24')]);
+    expect(formatCidr(pickFreeSubnet(used))).toBe('172.19.0.0/16');
+  });
+
+  it('fall through to 192.168 and then give a clear error', () => {
+    const used = [cidr('172.16.0.0/12')];
+    expect(formatCidr(pickFreeSubnet(used))).toBe('192.168.0.0/20');
+    expect(() => pickFreeSubnet([...used, cidr('192.168.0.0/16')])).toThrow(/no free subnet left.*--subnet/);
+  });
+});
+
+describe('planSubnet', () => {
+  it('fills in the first usable address as gateway', () => {
+    expect(planSubnet({ subnet: '10.1.0.0/24' }, [])).toEqual({ subnet: '10.1.0.0/24', gateway: '10.1.0.1' });
+    expect(planSubnet({ subnet: 'fd00:1::/64' }, [])).toEqual({ subnet: 'fd00:1::/64', gateway: 'fd00:1::1' });
+  });
+
+  it('keeps a given gateway and range', () => {
+    expect(planSubnet({ subnet: '10.1.0.0/24', gateway: '10.1.0.254', ipRange: '10.1.0.128/25' }, [])).toEqual({
+      subnet: '10.1.0.0/24', gateway: '10.1.0.254', ipRange: '10.1.0.128/25',
+    });
+  });
+
+  it.each([
+    [{ subnet: '10.1.0.1/24' }, /host bits set, did you mean 10.1.0.0\/24/],
+    [{ subnet: '10.1.0.0/31' }, /too small/],
+    [{ subnet: '10.1.0.0/24', gateway: '10.1.0.0' }, /usable address/],
+    [{ subnet: '10.1.0.0/24', gateway: '10.1.0.255' }, /usable address/],
+    [{ subnet: '10.1.0.0/24', gateway: 'fd00::1' }, /usable address/],
+    [{ subnet: '10.1.0.0/24', ipRange: '10.2.0.0/25' }, /inside 10.1.0.0\/24/],
+  ])('refuses %j as usage', (req, msg) => {
+    expect(() => planSubnet(req, [])).toThrow(UsageError);
+    expect(() => planSubnet(req, [])).toThrow(msg);
+  });
+
+  it('refuses overlaps as a conflict', () => {
+    expect(() => planSubnet({ subnet: '10.1.2.0/24' }, [cidr('10.1.0.0/16')])).toThrow(ConflictError);
+  });
+});
+
+describe('allocateAddress', () => {
+  it('hands out addresses in order, skipping network, gateway and taken ones', () => {
+    const sub = { subnet: '10.1.0.0/29', gateway: '10.1.0.1' };
+    const n = net([sub]);
+    const taken = takenAddresses(n, []);
+    const a = allocateAddress(sub, taken);
+    expect(a.address).toBe('10.1.0.2/29');
+    taken.add(parseCidr('10.1.0.3/32')!.base);
+    const b = allocateAddress({ ...sub, next: a.next }, taken);
+    expect(b.address).toBe('10.1.0.4/29');
+  });
+
+  it('does not reuse a released address until the range wraps', () => {
+    const sub: Network['subnets'][number] = { subnet: '10.1.0.0/29', gateway: '10.1.0.1' };
+    const taken = new Set<bigint>([parseCidr('10.1.0.1/32')!.base]);
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const a = allocateAddress(sub, taken);
+      sub.next = a.next;
+      got.push(a.address);
+      taken.add(parseCidr(a.address.replace(/\/\d+$/, '/32'))!.base);
+      if (i === 1) taken.delete(parseCidr('10.1.0.2/32')!.base); // released early
+    }
+    expect(got).toEqual(['10.1.0.2/29', '10.1.0.3/29', '10.1.0.4/29', '10.1.0.5/29', '10.1.0.6/29']);
+    // Now the range is exhausted up to .6 (broadcast .7 excluded): the cursor wraps to the released .2.
+    expect(allocateAddress(sub, taken).address).toBe('10.1.0.2/29');
+  });
+
+  it('stays inside --ip-range and says when it is full', () => {
+    const sub = { subnet: '10.1.0.0/24', gateway: '10.1.0.1', ipRange: '10.1.0.64/31' };
+    const taken = new Set<bigint>();
+    const a = allocateAddress(sub, taken);
+    expect(a.address).toBe('10.1.0.64/24');
+    taken.add(parseCidr('10.1.0.64/32')!.base);
+    expect(allocateAddress({ ...sub, next: a.next }, taken).address).toBe('10.1.0.65/24');
+    taken.add(parseCidr('10.1.0.65/32')!.base);
+    expect(() => allocateAddress(sub, taken)).toThrow(/no free address left in 10.1.0.64\/31/);
+  });
+
+  it('checks a requested address', () => {
+    const sub = { subnet: '10.1.0.0/24', gateway: '10.1.0.1' };
+    const taken = new Set<bigint>([parseCidr('10.1.0.1/32')!.base]);
+    expect(allocateAddress(sub, taken, '10.1.0.200').address).toBe('10.1.0.200/24');
+    expect(() => allocateAddress(sub, taken, '10.1.0.1')).toThrow(ConflictError);
+    expect(() => allocateAddress(sub, taken, '10.2.0.1')).toThrow(UsageError);
+    expect(() => allocateAddress(sub, taken, '10.1.0.255')).toThrow(UsageError);
+  });
+
+  it('allocates IPv6 from a /64 starting after the gateway', () => {
+    const sub = { subnet: 'fd00:1::/64', gateway: 'fd00:1::1' };
+    const taken = new Set<bigint>([parseCidr('fd00:1::1/128')!.base]);
+    expect(allocateAddress(sub, taken).address).toBe('fd00:1::2/64');
+  });
+});
+
+describe('ulaFor', () => {
+  it('derives a stable fd00::/8 /64 from the network ID', () => {
+    const id = '0123456789' + 'f'.repeat(54);
+    expect(formatCidr(ulaFor(id))).toBe('fd01:2345:6789::/64');
+  });
+});

@@ -1,0 +1,65 @@
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CnmError } from '../../src/core/errors.js';
+import { Store } from '../../src/core/store.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'cnm-store-'));
+
+describe('the state store', () => {
+  it('starts empty and writes atomically, leaving no temp file', async () => {
+    const d = dir();
+    const s = new Store(d);
+    expect(s.read()).toEqual({ schema: 1, networks: [], sandboxes: [], endpoints: [] });
+    await s.update((st) => {
+      st.sandboxes.push({ id: 'x'.repeat(64), name: 'a', created: '', hostname: 'a', netns: 'a', dns: [], ports: [] });
+    });
+    expect(s.read().sandboxes).toHaveLength(1);
+    expect(readdirSync(d).filter((f) => f.includes('tmp'))).toEqual([]);
+    expect(readdirSync(d)).toContain('state.json');
+  });
+
+  it('writes nothing when the update throws', async () => {
+    const d = dir();
+    const s = new Store(d);
+    await s.update((st) => void st.networks.push());
+    const before = readdirSync(d);
+    await expect(
+      s.update((st) => {
+        st.sandboxes.push({ id: 'y'.repeat(64), name: 'b', created: '', hostname: 'b', netns: 'b', dns: [], ports: [] });
+        throw new CnmError('nope');
+      }),
+    ).rejects.toThrow('nope');
+    expect(s.read().sandboxes).toEqual([]);
+    expect(readdirSync(d)).toEqual(before);
+  });
+
+  it('serializes concurrent updates: none is lost', async () => {
+    const s = new Store(dir());
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        s.update(async (st) => {
+          await new Promise((r) => setTimeout(r, 1));
+          st.sandboxes.push({ id: String(i).padStart(64, '0'), name: `s${i}`, created: '', hostname: '', netns: '', dns: [], ports: [] });
+        }),
+      ),
+    );
+    expect(s.read().sandboxes).toHaveLength(20);
+  });
+
+  it.each([
+    ['not JSON', '{"schema": 1,', /is corrupt/],
+    ['a newer schema', '{"schema": 7}', /schema 7, newer than this cnm understands \(1\); upgrade cnm/],
+    ['an array', '[]', /the document must be a JSON object/],
+    ['a missing list', '{"schema": 1, "networks": [], "sandboxes": []}', /"endpoints" must be an array/],
+    ['a wrong field type', '{"schema": 1, "networks": [], "sandboxes": [{"id": 5}], "endpoints": []}', /sandboxes\[0\]\.id must be a string, found number/],
+  ])('refuses %s and never overwrites it', async (_what, text, msg) => {
+    const d = dir();
+    writeFileSync(join(d, 'state.json'), text);
+    const s = new Store(d);
+    expect(() => s.read()).toThrow(msg);
+    await expect(s.update(() => {})).rejects.toThrow(msg);
+    expect(readFileSync(join(d, 'state.json'), 'utf8')).toBe(text);
+  });
+});
