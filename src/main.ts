@@ -7,7 +7,7 @@ import { Cli } from 'clipanion';
 import { buildCli } from './cli.js';
 
 async function main(argv: string[]): Promise<number> {
-  const cli = buildCli();
+  const cli = buildCli(argv);
   const context = { ...Cli.defaultContext, colorDepth: process.env.NO_COLOR ? 1 : Cli.defaultContext.colorDepth };
   let command;
   try {
