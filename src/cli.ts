@@ -1,5 +1,8 @@
 /** Registers every command and the Help/Version builtins. */
 import { Builtins, Cli } from 'clipanion';
+import { DnsServeCommand } from './commands/dns/serve.js';
+import { DnsStatusCommand } from './commands/dns/status.js';
+import { DnsStopCommand } from './commands/dns/stop.js';
 import { EndpointConnectCommand } from './commands/endpoint/connect.js';
 import { EndpointDisconnectCommand } from './commands/endpoint/disconnect.js';
 import { EndpointLsCommand } from './commands/endpoint/ls.js';
@@ -15,6 +18,8 @@ import { SandboxInspectCommand } from './commands/sandbox/inspect.js';
 import { SandboxLsCommand } from './commands/sandbox/ls.js';
 import { SandboxRmCommand } from './commands/sandbox/rm.js';
 import { VERSION } from './version.js';
+// Registers the embedded DNS's resolv.conf hook for every command that writes sandbox files.
+import './core/dns/hooks.js';
 
 type CommandClass = Parameters<Cli['register']>[0];
 
@@ -41,6 +46,9 @@ export function buildCli(argv?: readonly string[]): Cli {
     EndpointDisconnectCommand,
     EndpointLsCommand,
     InspectCommand,
+    DnsServeCommand,
+    DnsStatusCommand,
+    DnsStopCommand,
     Builtins.HelpCommand,
     Builtins.VersionCommand,
   ])) {

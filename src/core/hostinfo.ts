@@ -76,8 +76,9 @@ export function isLoopback(addr: string): boolean {
  * The host's resolvers as a sandbox can use them: loopback ones (a stub such
  * as 127.0.0.53 only answers in the host's namespace) are dropped; when
  * systemd-resolved's stub is listed, its real upstream file is read instead.
+ * CNM_HOST_RESOLV_CONF names another file (tests point it into a throwaway host).
  */
-export function hostResolvConf(path = '/etc/resolv.conf'): ResolvConf {
+export function hostResolvConf(path = process.env.CNM_HOST_RESOLV_CONF ?? '/etc/resolv.conf'): ResolvConf {
   let rc = parseResolvConf(readOr(path));
   if (rc.nameservers.some((n) => n === '127.0.0.53')) {
     const real = parseResolvConf(readOr('/run/systemd/resolve/resolv.conf'));

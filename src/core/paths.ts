@@ -21,3 +21,8 @@ export function netnsPath(name: string): string {
 export function sandboxEtc(name: string, file: 'resolv.conf' | 'hosts' | 'hostname'): string {
   return join(ETC_NETNS_DIR, name, file);
 }
+
+/** The embedded DNS server's files in the run dir: its pid, the addresses it listens on, its start lock. */
+export function dnsRunFile(file: 'pid' | 'addrs' | 'lock'): string {
+  return join(RUN_DIR, `dns.${file}`);
+}

@@ -13,6 +13,7 @@ import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
 import type { Op } from '../plan.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
+import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
 import { sandboxFiles } from './sandbox-files.js';
 
@@ -105,7 +106,8 @@ export function planJoin(state: State, net: Network, ep: Endpoint, sb: Sandbox, 
 
 export async function connect(s: Session, sbRef: string, netRef: string, req: EndpointRequest): Promise<Endpoint> {
   checkEndpointRequest(req);
-  return s.update((state) => {
+  let dns: string[] = [];
+  const made = await s.update((state) => {
     const init = ensureBuiltins(state);
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);
@@ -117,8 +119,11 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
     const nets = eps.map((e) => (e === ep ? net : networkOf(state, e)));
     s.apply([...init, ...join.host, ...join.sandbox, ...sandboxFiles(state, sb, eps, nets)]);
     state.endpoints.push(ep);
+    dns = dnsGateways(state, sb.id);
     return ep;
   });
+  await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
+  return made;
 }
 
 /**

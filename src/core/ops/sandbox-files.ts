@@ -9,16 +9,16 @@ import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { sandboxEtc } from '../paths.js';
 import type { FileOp } from '../plan.js';
 
-/** Hook for the embedded DNS: returns the resolver a sandbox should use, if any. */
-export type DnsResolverFor = (state: State, sb: Sandbox) => string[] | undefined;
+/** Hook for the embedded DNS: returns the resolvers a sandbox with these endpoints should use, if any. */
+export type DnsResolverFor = (state: State, sb: Sandbox, eps: readonly Endpoint[]) => string[] | undefined;
 let dnsResolverFor: DnsResolverFor = () => undefined;
 export function setDnsResolverFor(fn: DnsResolverFor): void {
   dnsResolverFor = fn;
 }
 
-export function resolvConf(state: State, sb: Sandbox, onHost: boolean): string {
+export function resolvConf(state: State, sb: Sandbox, onHost: boolean, eps: readonly Endpoint[] = state.endpoints.filter((e) => e.sandboxId === sb.id)): string {
   const host = hostResolvConf();
-  const embedded = onHost ? undefined : dnsResolverFor(state, sb);
+  const embedded = onHost ? undefined : dnsResolverFor(state, sb, eps);
   const servers = sb.dns.length > 0 ? sb.dns : embedded ?? (host.nameservers.length > 0 ? host.nameservers : ['8.8.8.8', '8.8.4.4']);
   const lines = ['# written by cnm for sandbox ' + sb.name, ...servers.map((n) => `nameserver ${n}`)];
   if (host.search.length > 0) lines.push(`search ${host.search.join(' ')}`);
@@ -53,7 +53,7 @@ export function hostsFile(sb: Sandbox, eps: readonly Endpoint[], onHost: boolean
 export function sandboxFiles(state: State, sb: Sandbox, eps: readonly Endpoint[], nets: readonly Network[]): FileOp[] {
   const onHost = nets.some((n) => n.driver === 'host');
   return [
-    { kind: 'file', path: sandboxEtc(sb.name, 'resolv.conf'), content: resolvConf(state, sb, onHost) },
+    { kind: 'file', path: sandboxEtc(sb.name, 'resolv.conf'), content: resolvConf(state, sb, onHost, eps) },
     { kind: 'file', path: sandboxEtc(sb.name, 'hosts'), content: hostsFile(sb, eps, onHost) },
     { kind: 'file', path: sandboxEtc(sb.name, 'hostname'), content: `${sb.hostname}\n` },
   ];

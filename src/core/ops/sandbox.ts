@@ -11,6 +11,7 @@ import { NETNS_DIR, netnsPath } from '../paths.js';
 import { type Op, ip, ipDel } from '../plan.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
+import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest, disconnectEndpoint, planJoin } from './endpoint.js';
 import { removeSandboxFiles, sandboxFiles } from './sandbox-files.js';
@@ -59,7 +60,8 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   if (input.pid !== undefined && input.netnsPath !== undefined) throw new UsageError('give --pid or --netns, not both');
   const refs = input.networks.length > 0 ? input.networks : ['bridge'];
   if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
-  return s.update((state) => {
+  let dns: string[] = [];
+  const made = await s.update((state) => {
     const init = ensureBuiltins(state);
     if (state.sandboxes.some((x) => x.name === input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
     if (existsSync(netnsPath(input.name))) {
@@ -100,8 +102,11 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     state.endpoints.push(...eps);
     const extra = hooks.flatMap((h) => h.onAdd?.(state, sb) ?? []);
     s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
+    dns = dnsGateways(state, sb.id);
     return sb;
   });
+  await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
+  return made;
 }
 
 /** PIDs of processes living in a namespace, found through /proc (no process spawned). */

@@ -1,0 +1,139 @@
+/**
+ * The DNS server's life with no daemon manager: a pid file in the run dir
+ * (written only under the start lock, so concurrent starts leave exactly one
+ * server), an addresses file saying where it listens, a detached start from
+ * the command that made the first DNS endpoint, and stop. Light on purpose:
+ * `sandbox add` loads this module, and when the server already runs it costs
+ * two small file reads and a kill(pid, 0).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { acquire } from '../lock.js';
+import { RUN_DIR, dnsRunFile } from '../paths.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether pid is alive and is a cnm DNS server (not a recycled pid). */
+function isServer(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  return readOr(`/proc/${pid}/cmdline`).includes('\0dns\0serve');
+}
+
+/** The running server's pid, if any. */
+export function serverPid(): number | undefined {
+  const pid = Number(readOr(dnsRunFile('pid')).trim());
+  return isServer(pid) ? pid : undefined;
+}
+
+/** The addresses the running server listens on. */
+export function servedAddrs(): string[] {
+  return readOr(dnsRunFile('addrs')).split('\n').filter(Boolean);
+}
+
+function writeAtomic(path: string, text: string): void {
+  mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode: 0o644 });
+  renameSync(tmp, path);
+}
+
+export function writeAddrs(addrs: readonly string[]): void {
+  writeAtomic(dnsRunFile('addrs'), addrs.map((a) => `${a}\n`).join(''));
+}
+
+/** Makes this process the server, unless another is running (then its pid). */
+export async function claim(): Promise<{ ok: true } | { ok: false; pid: number }> {
+  mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
+  const lock = await acquire(dnsRunFile('lock'), 10_000);
+  try {
+    const other = serverPid();
+    if (other !== undefined && other !== process.pid) return { ok: false, pid: other };
+    writeAtomic(dnsRunFile('pid'), `${process.pid}\n`);
+    return { ok: true };
+  } finally {
+    lock.release();
+  }
+}
+
+/** Gives up the pid file (when it is ours) and the addresses file. */
+export async function unclaim(): Promise<void> {
+  const lock = await acquire(dnsRunFile('lock'), 10_000);
+  try {
+    if (Number(readOr(dnsRunFile('pid')).trim()) !== process.pid) return;
+    for (const f of [dnsRunFile('pid'), dnsRunFile('addrs')]) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* already gone */
+      }
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Whether this process can start the server: only the compiled binary can run itself (not node, not `bun src/main.ts`). */
+function canSpawnSelf(): boolean {
+  if (process.env.CNM_DNS_AUTOSTART === '0') return false;
+  return 'bun' in process.versions && !/\/(bun|node)$/.test(process.execPath);
+}
+
+/**
+ * After a sandbox joined DNS networks: makes sure a server runs and listens
+ * on their gateways, starting one detached when none runs. Returns a warning
+ * when it could not (the join itself stands: DNS is a service on top).
+ */
+export async function ensureServer(stateDir: string, gateways: readonly string[]): Promise<string | undefined> {
+  if (gateways.length === 0 || !canSpawnSelf()) return undefined;
+  const covered = () => {
+    const have = new Set(servedAddrs());
+    return gateways.every((g) => have.has(g));
+  };
+  let pid = serverPid();
+  if (pid !== undefined && covered()) return undefined; // the common case: nothing to do
+  if (pid === undefined) {
+    const child = spawn(process.execPath, ['dns', 'serve', '--idle-exit', '--state-dir', stateDir], { detached: true, stdio: 'ignore', cwd: '/' });
+    child.on('error', () => {});
+    child.unref();
+  } else {
+    try {
+      process.kill(pid, 'SIGHUP'); // a new network: re-read the state now rather than at the next tick
+    } catch {
+      /* it just exited: the next loop sees that */
+    }
+  }
+  for (let i = 0; i < 300; i++) {
+    await sleep(i < 20 ? 2 : 10);
+    pid = serverPid();
+    if (pid !== undefined && covered()) return undefined;
+  }
+  return `the DNS server did not come up on ${gateways.join(', ')}; run 'cnm dns status' or 'cnm dns serve' to see why`;
+}
+
+/** Stops the running server; its pid, or undefined when none ran. */
+export async function stopServer(): Promise<number | undefined> {
+  const pid = serverPid();
+  if (pid === undefined) return undefined;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return pid;
+  }
+  for (let i = 0; i < 300 && isServer(pid); i++) await sleep(10);
+  if (isServer(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone at last */
+    }
+  }
+  return pid;
+}

@@ -1,0 +1,142 @@
+/**
+ * What the embedded DNS knows, computed from the state alone (pure): where
+ * to listen (the gateway address of every DNS-enabled network), who may ask
+ * (an endpoint address arriving on its own network's gateway) and what each
+ * asker may see (the names on the DNS networks its sandbox is on).
+ */
+import { formatAddr, mustCidr, parseAddr, stripPrefix } from '../ip.js';
+import type { Endpoint, Network, State } from '../model.js';
+
+/** One address a name stands for. */
+export interface AddrRecord {
+  family: 4 | 6;
+  /** Canonical text (RFC 5952 for IPv6). */
+  address: string;
+}
+
+export interface ListenAddr {
+  address: string;
+  family: 4 | 6;
+  networkId: string;
+}
+
+/** A sandbox asking through one network's gateway. */
+export interface Client {
+  sandboxId: string;
+  /** The DNS networks it shares names on, the one the query arrived on first. */
+  networks: string[];
+  /** Whether names cnm does not own are forwarded upstream (not for sandboxes only on internal networks). */
+  forward: boolean;
+}
+
+export interface NetZone {
+  id: string;
+  /** Lower-case network name, for NAME.NETWORK. */
+  name: string;
+  subnets: ReturnType<typeof mustCidr>[];
+  /** Lower-case name -> addresses (several holders of an alias give several addresses). */
+  names: Map<string, AddrRecord[]>;
+  /** Canonical address -> PTR target ("sandbox.network"). */
+  ptr: Map<string, string>;
+}
+
+export interface Zone {
+  listen: ListenAddr[];
+  /** `${networkId}|${canonical source address}` -> the asker. */
+  clients: Map<string, Client>;
+  nets: Map<string, NetZone>;
+}
+
+/** A network gets embedded DNS when it asks for it and has a gateway address on the host (a bridge). */
+export function dnsEnabled(net: Network): boolean {
+  return net.dns && net.bridge !== undefined && net.subnets.some((s) => s.gateway !== undefined);
+}
+
+export function canonical(address: string): string | undefined {
+  const a = parseAddr(address);
+  return a ? formatAddr(a) : undefined;
+}
+
+export function clientKey(networkId: string, address: string): string {
+  return `${networkId}|${address}`;
+}
+
+/** The resolvers a sandbox's resolv.conf names: its DNS networks' gateways, IPv4 first (undefined: none). */
+export function resolversFor(state: State, eps: readonly Endpoint[]): string[] | undefined {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const ep of eps) {
+    const net = state.networks.find((n) => n.id === ep.networkId);
+    if (!net || !dnsEnabled(net)) continue;
+    for (const s of net.subnets) {
+      if (!s.gateway) continue;
+      // A gateway is only reachable from the sandbox through an address of its family.
+      const fam = mustCidr(s.subnet).family;
+      if (fam === 4 && ep.ipv4) v4.push(s.gateway);
+      if (fam === 6 && ep.ipv6) v6.push(s.gateway);
+    }
+  }
+  const all = [...new Set([...v4, ...v6])].slice(0, 3); // glibc reads at most three nameservers
+  return all.length > 0 ? all : undefined;
+}
+
+function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export function buildZone(state: State): Zone {
+  const nets = new Map<string, NetZone>();
+  const listen: ListenAddr[] = [];
+  const dnsNets = state.networks.filter(dnsEnabled);
+  for (const net of dnsNets) {
+    const zone: NetZone = { id: net.id, name: net.name.toLowerCase(), subnets: net.subnets.map((s) => mustCidr(s.subnet)), names: new Map(), ptr: new Map() };
+    nets.set(net.id, zone);
+    if (!state.endpoints.some((e) => e.networkId === net.id)) continue; // nobody to answer
+    for (const s of net.subnets) {
+      const address = s.gateway && canonical(s.gateway);
+      if (address) listen.push({ address, family: mustCidr(s.subnet).family, networkId: net.id });
+    }
+  }
+  const sandboxes = new Map(state.sandboxes.map((s) => [s.id, s]));
+  const netsOf = new Map<string, string[]>();
+  const internalOnly = new Map<string, boolean>();
+  for (const ep of state.endpoints) {
+    const net = state.networks.find((n) => n.id === ep.networkId);
+    const sb = sandboxes.get(ep.sandboxId);
+    if (!net || !sb) continue;
+    internalOnly.set(sb.id, (internalOnly.get(sb.id) ?? true) && net.internal);
+    const zone = nets.get(net.id);
+    if (!zone) continue;
+    add(netsOf, sb.id, net.id);
+    const labels = new Set([sb.name, ...ep.aliases, sb.id.slice(0, 12)].map((n) => n.toLowerCase()));
+    const ptrName = `${sb.name}.${net.name}`.toLowerCase();
+    for (const [family, raw] of [[4, ep.ipv4], [6, ep.ipv6]] as const) {
+      const address = raw && canonical(stripPrefix(raw));
+      if (!address) continue;
+      for (const l of labels) add(zone.names, l, { family, address });
+      zone.ptr.set(address, ptrName);
+    }
+  }
+  const clients = new Map<string, Client>();
+  for (const ep of state.endpoints) {
+    const own = netsOf.get(ep.sandboxId);
+    if (!own || !nets.has(ep.networkId)) continue;
+    const client: Client = {
+      sandboxId: ep.sandboxId,
+      networks: [ep.networkId, ...own.filter((id) => id !== ep.networkId)],
+      forward: !(internalOnly.get(ep.sandboxId) ?? false),
+    };
+    for (const raw of [ep.ipv4, ep.ipv6]) {
+      const address = raw && canonical(stripPrefix(raw));
+      if (address) clients.set(clientKey(ep.networkId, address), client);
+    }
+  }
+  return { listen, clients, nets };
+}
+
+/** Whether anything is left for the server to answer. */
+export function idle(zone: Zone): boolean {
+  return zone.listen.length === 0;
+}

@@ -1,0 +1,378 @@
+/**
+ * The embedded DNS server: UDP and TCP port 53 on the gateway address of
+ * every DNS-enabled network, in cnm's own (host) namespace. A query is only
+ * answered when its source is an endpoint address of the network whose
+ * gateway it reached: that names the asking sandbox, and so its view.
+ *
+ * It follows the state without restarting: fs.watch on the state dir, a poll
+ * once a second as a fallback, and a stat of state.json (at most once a
+ * millisecond) before answering, so a name connected or disconnected a moment
+ * ago is already right. Sockets of gateways that stay are never touched, so
+ * a reload drops no query. With --idle-exit it leaves when no DNS network
+ * with endpoints is left.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { type Stats, statSync, watch, type FSWatcher } from 'node:fs';
+import { type Server, type Socket, createServer } from 'node:net';
+import { CnmError, ConflictError } from '../errors.js';
+import { stateFile } from '../paths.js';
+import { Store } from '../store.js';
+import { type Codec, loadCodec, respond } from './answer.js';
+import { BUDGET_MS, forward, upstreams } from './forward.js';
+import { claim, unclaim, writeAddrs } from './lifecycle.js';
+import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, idle } from './records.js';
+import { RCODE, cacheKey, errorReply, fitUdp, replyFor, sameQuestion, udpLimit } from './wire.js';
+
+export interface ServeOptions {
+  stateDir: string;
+  /** Exit when no DNS network with endpoints is left (the auto-started server). */
+  idleExit: boolean;
+  port?: number;
+  log: (line: string) => void;
+}
+
+interface Listener {
+  at: ListenAddr;
+  udp?: UdpSocket;
+  tcp?: Server;
+  bound: boolean;
+}
+
+const IDLE_GRACE_MS = 1000;
+const POLL_MS = 1000;
+const CACHE_MAX = 4096;
+const MAX_FORWARDS = 512;
+const TCP_IDLE_MS = 10_000;
+const TCP_MAX_CONNS = 256;
+
+function fingerprint(st: Stats | undefined): string {
+  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
+}
+
+export class DnsServer {
+  private zone: Zone = { listen: [], clients: new Map(), nets: new Map() };
+  private seen = '';
+  private lastCheck = 0;
+  private readonly listeners = new Map<string, Listener>();
+  private readonly cache = new Map<string, Buffer>();
+  private forwards = 0;
+  private servers: { list: string[]; at: number } = { list: [], at: 0 };
+  private watcher?: FSWatcher;
+  private poll?: NodeJS.Timeout;
+  private idleSince?: number;
+  private stopping = false;
+  private readonly store: Store;
+  private readonly port: number;
+  private resolveDone!: (code: number) => void;
+
+  constructor(
+    private readonly codec: Codec,
+    private readonly opts: ServeOptions,
+  ) {
+    this.store = new Store(opts.stateDir);
+    this.port = opts.port ?? 53;
+  }
+
+  /** Runs until stopped (signal) or idle; resolves with the exit code. */
+  run(): Promise<number> {
+    const done = new Promise<number>((r) => (this.resolveDone = r));
+    this.reload(true);
+    try {
+      this.watcher = watch(this.opts.stateDir, { persistent: false }, (_ev, file) => {
+        if (!file || String(file).startsWith('state.json')) this.refresh();
+      });
+      this.watcher.on('error', () => {});
+    } catch {
+      /* no state dir yet: the poll covers it */
+    }
+    this.poll = setInterval(() => this.refresh(), POLL_MS);
+    return done;
+  }
+
+  /** Re-reads the state when state.json changed; true when it did. */
+  private refresh(force = false): boolean {
+    if (this.stopping) return false;
+    let st: Stats | undefined;
+    try {
+      st = statSync(stateFile(this.opts.stateDir));
+    } catch {
+      st = undefined;
+    }
+    const fp = fingerprint(st);
+    const changed = force || fp !== this.seen;
+    if (changed) this.reload(false, fp);
+    else if (this.listeners.size < this.zone.listen.length) this.sync(); // a gateway that was not up yet
+    this.checkIdle();
+    return changed;
+  }
+
+  private reload(first: boolean, fp?: string): void {
+    try {
+      this.seen = fp ?? fingerprint(statOr(stateFile(this.opts.stateDir)));
+      this.zone = buildZone(this.store.read());
+      this.cache.clear();
+    } catch (e) {
+      // A state file caught mid-way or refused: keep answering from the last good view.
+      this.opts.log(`cnm dns: cannot read the state (${(e as Error).message}); keeping the last view`);
+      if (first) this.zone = { listen: [], clients: new Map(), nets: new Map() };
+    }
+    this.sync();
+  }
+
+  /** Binds new gateways, closes gone ones; sockets that stay are left alone. */
+  private sync(): void {
+    const want = new Map(this.zone.listen.map((l) => [l.address, l]));
+    for (const [addr, l] of this.listeners) {
+      const next = want.get(addr);
+      if (next && next.networkId === l.at.networkId) continue; // bound, or binding now
+      this.close(l);
+      this.listeners.delete(addr);
+    }
+    const pending: Promise<void>[] = [];
+    for (const [addr, at] of want) if (!this.listeners.has(addr)) pending.push(this.bind(at));
+    void Promise.all(pending).then(() => this.publish());
+  }
+
+  private publish(): void {
+    if (this.stopping) return;
+    try {
+      writeAddrs([...this.listeners.values()].filter((l) => l.bound).map((l) => l.at.address));
+    } catch (e) {
+      this.opts.log(`cnm dns: cannot write the addresses file: ${(e as Error).message}`);
+    }
+  }
+
+  private async bind(at: ListenAddr): Promise<void> {
+    const l: Listener = { at, bound: false };
+    this.listeners.set(at.address, l);
+    const udp = createSocket({ type: at.family === 4 ? 'udp4' : 'udp6', ipv6Only: at.family === 6 });
+    udp.on('message', (msg, rinfo) => this.onUdp(udp, at, msg, rinfo.address, rinfo.port));
+    const tcp = createServer({ pauseOnConnect: false }, (sock) => this.onTcp(at, sock));
+    tcp.maxConnections = TCP_MAX_CONNS;
+    const ok = await Promise.all([
+      new Promise<boolean>((done) => {
+        udp.once('error', (e) => {
+          this.opts.log(`cnm dns: udp ${at.address}:${this.port}: ${e.message}`);
+          done(false);
+        });
+        udp.bind({ address: at.address, port: this.port, exclusive: true }, () => done(true));
+      }),
+      new Promise<boolean>((done) => {
+        tcp.once('error', (e) => {
+          this.opts.log(`cnm dns: tcp ${at.address}:${this.port}: ${e.message}`);
+          done(false);
+        });
+        tcp.listen({ host: at.address, port: this.port, ipv6Only: at.family === 6, exclusive: true }, () => done(true));
+      }),
+    ]);
+    udp.on('error', (e) => this.opts.log(`cnm dns: udp ${at.address}: ${e.message}`));
+    tcp.on('error', (e) => this.opts.log(`cnm dns: tcp ${at.address}: ${e.message}`));
+    l.udp = udp;
+    l.tcp = tcp;
+    if (ok[0] && ok[1] && this.listeners.get(at.address) === l && !this.stopping) {
+      l.bound = true;
+      this.opts.log(`cnm dns: listening on ${at.address}:${this.port}`);
+    } else {
+      // The address is not there yet (or taken): drop it; the next poll tries again.
+      this.close(l);
+      if (this.listeners.get(at.address) === l) this.listeners.delete(at.address);
+    }
+  }
+
+  private close(l: Listener): void {
+    try {
+      l.udp?.close();
+    } catch {
+      /* not bound */
+    }
+    l.tcp?.close();
+  }
+
+  /** The asker of a query, re-reading a state that changed since (at most once a millisecond). */
+  private client(at: ListenAddr, src: string): Client | undefined {
+    const now = performance.now();
+    if (now - this.lastCheck >= 1) {
+      this.lastCheck = now;
+      this.refresh();
+    }
+    const c = this.zone.clients.get(clientKey(at.networkId, src));
+    if (c || !src.includes(':')) return c;
+    const canon = canonical(src);
+    return canon ? this.zone.clients.get(clientKey(at.networkId, canon)) : undefined;
+  }
+
+  /** The reply to a query, or 'forward', or undefined (drop). */
+  private local(client: Client, msg: Buffer): Buffer | 'forward' | undefined {
+    const key = cacheKey(msg);
+    const ck = key === undefined ? undefined : `${client.sandboxId}|${key}`;
+    const hit = ck === undefined ? undefined : this.cache.get(ck);
+    if (hit) return replyFor(hit, msg);
+    const out = respond(this.codec, this.zone, client, msg);
+    if (out.kind === 'drop') return undefined;
+    if (out.kind === 'forward') return 'forward';
+    if (out.cacheable && ck !== undefined && sameQuestion(out.packet, msg)) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(ck, out.packet);
+    }
+    return out.packet;
+  }
+
+  private async upstream(msg: Buffer, tcp: boolean): Promise<Buffer> {
+    if (this.forwards >= MAX_FORWARDS) return errorReply(msg, RCODE.SERVFAIL);
+    const now = Date.now();
+    if (now - this.servers.at > 2000) {
+      this.servers = { list: upstreams(new Set(this.zone.listen.map((l) => l.address))), at: now };
+    }
+    this.forwards++;
+    try {
+      return (await forward(msg, this.servers.list, tcp, BUDGET_MS)) ?? errorReply(msg, RCODE.SERVFAIL);
+    } finally {
+      this.forwards--;
+    }
+  }
+
+  private onUdp(sock: UdpSocket, at: ListenAddr, msg: Buffer, src: string, port: number): void {
+    try {
+      const client = this.client(at, src);
+      if (!client) return; // not a sandbox of this network: no answer at all
+      const r = this.local(client, msg);
+      if (r === undefined) return;
+      const limit = udpLimit(msg);
+      if (r !== 'forward') {
+        sock.send(fitUdp(r, limit), port, src);
+        return;
+      }
+      void this.upstream(msg, false).then((reply) => {
+        if (!this.stopping) sock.send(fitUdp(reply, limit), port, src);
+      });
+    } catch (e) {
+      this.opts.log(`cnm dns: internal error on a query from ${src}: ${(e as Error).message}`);
+    }
+  }
+
+  private onTcp(at: ListenAddr, sock: Socket): void {
+    const src = sock.remoteAddress ?? '';
+    const client = this.client(at, src.replace(/^::ffff:(?=\d+\.)/, ''));
+    if (!client) {
+      sock.destroy();
+      return;
+    }
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    sock.on('error', () => sock.destroy());
+    let buf: Buffer = Buffer.alloc(0);
+    let inflight = 0;
+    sock.on('data', (d: Buffer) => {
+      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = Buffer.from(buf.subarray(2, 2 + len));
+        buf = buf.subarray(2 + len);
+        if (inflight >= 16) return void sock.destroy(); // a pipelining flood
+        try {
+          const r = this.local(client, msg);
+          if (r === undefined) continue;
+          const write = (reply: Buffer) => {
+            if (sock.destroyed) return;
+            const frame = Buffer.alloc(2 + reply.length);
+            frame.writeUInt16BE(reply.length, 0);
+            reply.copy(frame, 2);
+            sock.write(frame);
+          };
+          if (r !== 'forward') write(r);
+          else {
+            inflight++;
+            void this.upstream(msg, true).then((reply) => {
+              inflight--;
+              write(reply);
+            });
+          }
+        } catch (e) {
+          this.opts.log(`cnm dns: internal error on a TCP query from ${src}: ${(e as Error).message}`);
+          sock.destroy();
+          return;
+        }
+      }
+    });
+  }
+
+  private checkIdle(): void {
+    if (!this.opts.idleExit || this.stopping) return;
+    if (!idle(this.zone)) {
+      this.idleSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    this.idleSince ??= now;
+    if (now - this.idleSince >= IDLE_GRACE_MS) void this.idleExit();
+  }
+
+  /**
+   * Gives up the pid file first, then looks at the state once more: a sandbox
+   * added in between either saw no pid file (and started a new server) or is
+   * in this last read (and this server claims its place back).
+   */
+  private async idleExit(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await unclaim();
+    let busy = false;
+    try {
+      busy = !idle(buildZone(this.store.read()));
+    } catch {
+      busy = false;
+    }
+    if (busy && (await claim()).ok) {
+      this.stopping = false;
+      this.idleSince = undefined;
+      this.refresh(true);
+      return;
+    }
+    this.shutdown(0, false);
+  }
+
+  /** Closes everything and resolves run() with `code`. */
+  shutdown(code: number, release = true): void {
+    this.stopping = true;
+    clearInterval(this.poll);
+    this.watcher?.close();
+    for (const l of this.listeners.values()) this.close(l);
+    this.listeners.clear();
+    const finish = () => this.resolveDone(code);
+    if (release) void unclaim().then(finish, finish);
+    else finish();
+  }
+
+  reloadNow(): void {
+    this.refresh(true);
+  }
+}
+
+function statOr(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `cnm dns serve`: claims the pid file, serves until a signal (or idle), releases it. */
+export async function serve(opts: ServeOptions): Promise<number> {
+  const codec = await loadCodec();
+  const claimed = await claim();
+  if (!claimed.ok) {
+    if (opts.idleExit) return 0; // a concurrent start won: exactly one server
+    throw new ConflictError(`the DNS server is already running (pid ${claimed.pid}); stop it with 'cnm dns stop'`);
+  }
+  const server = new DnsServer(codec, opts);
+  const onStop = () => server.shutdown(0);
+  process.on('SIGTERM', onStop);
+  process.on('SIGINT', onStop);
+  process.on('SIGHUP', () => server.reloadNow());
+  try {
+    return await server.run();
+  } catch (e) {
+    await unclaim();
+    throw e instanceof CnmError ? e : new CnmError(`DNS server failed: ${(e as Error).message}`);
+  }
+}
