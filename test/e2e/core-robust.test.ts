@@ -209,7 +209,7 @@ describe('state file', () => {
   it('a hand-edited state with a wrong field type names the field', async () => {
     const host = await Host.create();
     host.cnmOk(['net', 'create', 'n']);
-    host.exec(['sed', '-i', 's/"mtu": 1500/"mtu": "big"/', '/var/lib/cnm/state.json']);
+    host.exec(['sed', '-i', 's/"mtu":1500/"mtu":"big"/', '/var/lib/cnm/state.json']);
     const r = host.cnm(['net', 'ls']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/networks\[\d\]\.mtu must be a number, found string/);
