@@ -42,6 +42,12 @@ export interface PortBinding {
   hostPort: number;
   containerPort: number;
   proto: 'tcp' | 'udp' | 'sctp';
+  /** Last port of a range binding (host side); absent for a single port. */
+  hostPortEnd?: number;
+  /** Last port of a range binding (sandbox side); absent for a single port. */
+  containerPortEnd?: number;
+  /** The sandbox address the port is forwarded to (what the DNAT map element holds). */
+  sandboxIp?: string;
 }
 
 export interface Sandbox {

@@ -5,6 +5,7 @@
 import { mustCidr, stripPrefix } from './ip.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
 import { netnsPath, sandboxEtc } from './paths.js';
+import { portMap } from './ports/binding.js';
 import { endpointsOf, endpointsOn, networkOf, sandboxOf } from './resolve.js';
 
 export function networkView(state: State, net: Network) {
@@ -22,6 +23,13 @@ export function networkView(state: State, net: Network) {
   const options: Record<string, string> = { ...net.options };
   if (net.bridge) options['com.docker.network.bridge.name'] = net.bridge;
   if (net.driver === 'bridge' || net.driver === 'overlay') options['com.docker.network.driver.mtu'] = String(net.mtu);
+  // Docker's names for the driver options of overlay, macvlan and ipvlan networks.
+  const o = net.driverOpts;
+  if (net.driver === 'overlay') options['com.docker.network.driver.overlay.vxlanid_list'] = String(o.vni);
+  if (net.driver === 'macvlan' || net.driver === 'ipvlan') {
+    options.parent = String(o.parent);
+    options[`${net.driver}_mode`] = String(o.mode);
+  }
   return {
     Name: net.name,
     Id: net.id,
@@ -99,10 +107,7 @@ export function sandboxView(state: State, sb: Sandbox) {
       Aliases: ep.aliases,
     };
   }
-  const ports: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of sb.ports) {
-    (ports[`${p.containerPort}/${p.proto}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
-  }
+  const ports = portMap(sb.ports);
   return {
     Id: sb.id,
     Name: sb.name,

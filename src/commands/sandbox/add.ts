@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { addSandbox } from '../../core/ops/sandbox.js';
+import '../../core/ops/ports.js';
 import { CnmCommand } from '../base.js';
 
 export class SandboxAddCommand extends CnmCommand {
@@ -31,6 +32,7 @@ export class SandboxAddCommand extends CnmCommand {
   dns = Option.Array('--dns', [], { description: 'Resolver for the sandbox\'s resolv.conf (repeatable)' });
   netns = Option.String('--netns', { description: 'Adopt this network namespace file instead of creating one' });
   pid = Option.String('--pid', { description: 'Adopt the network namespace of this process', validator: t.isNumber() });
+  publish = Option.Array('--publish,-p', [], { description: 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
 
   async run() {
@@ -39,6 +41,7 @@ export class SandboxAddCommand extends CnmCommand {
       networks: this.network,
       aliases: this.alias,
       dns: this.dns,
+      publish: this.publish,
       ...(this.ip !== undefined ? { ip: this.ip } : {}),
       ...(this.ip6 !== undefined ? { ip6: this.ip6 } : {}),
       ...(this.mac !== undefined ? { mac: this.mac } : {}),

@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { removeSandboxes } from '../../core/ops/sandbox.js';
+import '../../core/ops/ports.js';
 import { CnmCommand } from '../base.js';
 
 export class SandboxRmCommand extends CnmCommand {

@@ -24,11 +24,13 @@ export interface AddSandboxInput extends EndpointRequest {
   dns: string[];
   netnsPath?: string;
   pid?: number;
+  /** Port specs to publish (-p), Docker's syntax; parsed and applied by the ports hook. */
+  publish?: string[];
 }
 
 /** Extra planning steps other features hang on sandbox creation and removal (ports, DNS). */
 export interface SandboxHooks {
-  onAdd?(state: State, sb: Sandbox): Op[];
+  onAdd?(state: State, sb: Sandbox, input: AddSandboxInput): Op[];
   onRemove?(state: State, sb: Sandbox): Op[];
 }
 const hooks: SandboxHooks[] = [];
@@ -100,7 +102,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     }
     state.sandboxes.push(sb);
     state.endpoints.push(...eps);
-    const extra = hooks.flatMap((h) => h.onAdd?.(state, sb) ?? []);
+    const extra = hooks.flatMap((h) => h.onAdd?.(state, sb, input) ?? []);
     s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
     dns = dnsGateways(state, sb.id);
     return sb;

@@ -1,0 +1,102 @@
+/**
+ * Port publishing orchestration: `-p` on `sandbox add` (through the sandbox
+ * hooks), `sandbox publish` / `unpublish` on a live sandbox, and the cleanup
+ * when a sandbox goes. Validate (specs, target, conflicts) -> plan (one nft
+ * transaction, plus route_localnet on the bridge) -> apply -> persist.
+ */
+import { NotFoundError, UsageError } from '../errors.js';
+import { portsBase, portsBaseTeardown, addBindings, removeBindings } from '../firewall/ports.js';
+import { stripPrefix } from '../ip.js';
+import type { Network, PortBinding, Sandbox, State } from '../model.js';
+import { type Op, nft } from '../plan.js';
+import { resolveBindings, matchBindings } from '../ports/allocate.js';
+import { ephemeralRange, hostListeners } from '../ports/hostports.js';
+import { type PortSpec, familyOf, parsePortSpecs } from '../ports/spec.js';
+import { endpointsOf, findSandbox, networkOf } from '../resolve.js';
+import type { Session } from '../session.js';
+import { addSandboxHooks } from './sandbox.js';
+
+interface Target {
+  net: Network;
+  ipv4?: string;
+  ipv6?: string;
+}
+
+/** Where a sandbox's published ports go: its first endpoint on a bridge that leads outside. */
+function targetOf(state: State, sb: Sandbox): Target {
+  for (const ep of endpointsOf(state, sb)) {
+    const net = networkOf(state, ep);
+    if (!net.bridge || net.internal || (!ep.ipv4 && !ep.ipv6)) continue;
+    const t: Target = { net };
+    if (ep.ipv4) t.ipv4 = stripPrefix(ep.ipv4);
+    if (ep.ipv6) t.ipv6 = stripPrefix(ep.ipv6);
+    return t;
+  }
+  throw new UsageError(
+    `sandbox "${sb.name}" has no endpoint on a bridge network to publish ports from (host, none and --internal networks publish nothing)`,
+  );
+}
+
+function published(state: State, except?: Sandbox): { sandbox: string; binding: PortBinding }[] {
+  return state.sandboxes.filter((s) => s !== except).flatMap((s) => (s.ports ?? []).map((binding) => ({ sandbox: s.name, binding })));
+}
+
+/** Plans publishing specs on a sandbox already in state, and records the bindings on it. */
+export function planPublish(state: State, sb: Sandbox, specs: readonly PortSpec[]): Op[] {
+  if (specs.length === 0) return [];
+  const t = targetOf(state, sb);
+  const before = published(state);
+  const ctx = { published: before, listeners: hostListeners(), ephemeral: ephemeralRange() };
+  const bindings = resolveBindings(sb.name, specs, { 4: !!t.ipv4, 6: !!t.ipv6 }, ctx);
+  for (const b of bindings) b.sandboxIp = familyOf(b.hostIp) === 4 ? t.ipv4! : t.ipv6!;
+  const undo = before.length === 0 ? portsBaseTeardown() : removeBindings(bindings, sb);
+  const ops: Op[] = [nft([...portsBase(), ...addBindings(bindings, sb)], undo)];
+  // The host reaches its published ports on 127.0.0.1 too: DNAT sends such packets out the
+  // bridge, which the kernel allows only with route_localnet (ports-post masquerades them).
+  if (bindings.some((b) => familyOf(b.hostIp) === 4) && t.net.bridge) {
+    ops.push({ kind: 'sysctl', key: `net.ipv4.conf.${t.net.bridge}.route_localnet`, value: '1' });
+  }
+  (sb.ports ??= []).push(...bindings);
+  return ops;
+}
+
+/** Plans removing some of a sandbox's bindings (all of them when `which` is absent) and drops them from state. */
+export function planUnpublish(state: State, sb: Sandbox, which: readonly PortBinding[] = sb.ports ?? []): Op[] {
+  if (which.length === 0) return [];
+  const gone = new Set(which);
+  const rest = published(state).filter((p) => !gone.has(p.binding));
+  const script = rest.length === 0 ? portsBaseTeardown() : removeBindings(which, sb);
+  sb.ports = (sb.ports ?? []).filter((b) => !gone.has(b));
+  return [nft(script)];
+}
+
+addSandboxHooks({
+  onAdd: (state, sb, input) => planPublish(state, sb, parsePortSpecs(input.publish ?? [])),
+  onRemove: (state, sb) => planUnpublish(state, sb),
+});
+
+export async function publish(s: Session, ref: string, texts: readonly string[]): Promise<PortBinding[]> {
+  const specs = parsePortSpecs(texts);
+  return s.update((state) => {
+    const sb = findSandbox(state, ref);
+    const n = (sb.ports ?? []).length;
+    const ops = planPublish(state, sb, specs);
+    s.apply(ops);
+    return sb.ports.slice(n);
+  });
+}
+
+export async function unpublish(s: Session, ref: string, texts: readonly string[]): Promise<PortBinding[]> {
+  const specs = parsePortSpecs(texts);
+  return s.update((state) => {
+    const sb = findSandbox(state, ref);
+    const which = new Set<PortBinding>();
+    for (const spec of specs) {
+      const hits = matchBindings(sb.ports ?? [], spec);
+      if (hits.length === 0) throw new NotFoundError(`sandbox "${sb.name}" has no published port matching "${spec.text}"; see 'cnm port ${sb.name}'`);
+      for (const h of hits) which.add(h);
+    }
+    s.apply(planUnpublish(state, sb, [...which]));
+    return [...which];
+  });
+}
