@@ -28,7 +28,7 @@ export class SandboxAddCommand extends CnmCommand {
   ip6 = Option.String('--ip6', { description: 'IPv6 address on the first network' });
   mac = Option.String('--mac', { description: 'MAC address on the first network' });
   alias = Option.Array('--alias', [], { description: 'Extra DNS name on every network (repeatable)' });
-  hostname = Option.String('--hostname,-h', { description: 'Host name written to the sandbox\'s hosts file (default: NAME)' });
+  hostname = Option.String('--hostname', { description: 'Host name written to the sandbox\'s hosts file (default: NAME)' });
   dns = Option.Array('--dns', [], { description: 'Resolver for the sandbox\'s resolv.conf (repeatable)' });
   netns = Option.String('--netns', { description: 'Adopt this network namespace file instead of creating one' });
   pid = Option.String('--pid', { description: 'Adopt the network namespace of this process', validator: t.isNumber() });
