@@ -12,7 +12,6 @@ import { NetInspectCommand } from './commands/net/inspect.js';
 import { NetLsCommand } from './commands/net/ls.js';
 import { NetPruneCommand } from './commands/net/prune.js';
 import { NetRmCommand } from './commands/net/rm.js';
-import { NetUpdateCommand } from './commands/net/update.js';
 import { SandboxAddCommand } from './commands/sandbox/add.js';
 import { SandboxExecCommand } from './commands/sandbox/exec.js';
 import { SandboxInspectCommand } from './commands/sandbox/inspect.js';
@@ -21,8 +20,6 @@ import { SandboxRmCommand } from './commands/sandbox/rm.js';
 import { SandboxPublishCommand } from './commands/sandbox/publish.js';
 import { SandboxUnpublishCommand } from './commands/sandbox/unpublish.js';
 import { PortCommand } from './commands/port.js';
-import { ReconcileCommand } from './commands/reconcile.js';
-import { SandboxRestoreCommand } from './commands/sandbox/restore.js';
 import { VERSION } from './version.js';
 // Registers the embedded DNS's resolv.conf hook for every command that writes sandbox files.
 import './core/dns/hooks.js';
@@ -40,7 +37,6 @@ export function buildCli(argv?: readonly string[]): Cli {
   for (const c of relevant(argv, [
     NetCreateCommand,
     NetRmCommand,
-    NetUpdateCommand,
     NetLsCommand,
     NetInspectCommand,
     NetPruneCommand,
@@ -49,8 +45,6 @@ export function buildCli(argv?: readonly string[]): Cli {
     SandboxLsCommand,
     SandboxInspectCommand,
     SandboxExecCommand,
-    SandboxRestoreCommand,
-    ReconcileCommand,
     SandboxPublishCommand,
     SandboxUnpublishCommand,
     PortCommand,
