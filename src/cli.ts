@@ -1,17 +1,21 @@
 /** Registers every command and the Help/Version builtins. */
 import { Builtins, Cli } from 'clipanion';
+import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
 import { DnsStatusCommand } from './commands/dns/status.js';
 import { DnsStopCommand } from './commands/dns/stop.js';
+import { DoctorCommand } from './commands/doctor.js';
 import { EndpointConnectCommand } from './commands/endpoint/connect.js';
 import { EndpointDisconnectCommand } from './commands/endpoint/disconnect.js';
 import { EndpointLsCommand } from './commands/endpoint/ls.js';
+import { GraphCommand } from './commands/graph.js';
 import { InspectCommand } from './commands/inspect.js';
 import { NetCreateCommand } from './commands/net/create.js';
 import { NetInspectCommand } from './commands/net/inspect.js';
 import { NetLsCommand } from './commands/net/ls.js';
 import { NetPruneCommand } from './commands/net/prune.js';
 import { NetRmCommand } from './commands/net/rm.js';
+import { NetUpdateCommand } from './commands/net/update.js';
 import { SandboxAddCommand } from './commands/sandbox/add.js';
 import { SandboxExecCommand } from './commands/sandbox/exec.js';
 import { SandboxInspectCommand } from './commands/sandbox/inspect.js';
@@ -20,6 +24,8 @@ import { SandboxRmCommand } from './commands/sandbox/rm.js';
 import { SandboxPublishCommand } from './commands/sandbox/publish.js';
 import { SandboxUnpublishCommand } from './commands/sandbox/unpublish.js';
 import { PortCommand } from './commands/port.js';
+import { ReconcileCommand } from './commands/reconcile.js';
+import { SandboxRestoreCommand } from './commands/sandbox/restore.js';
 import { VERSION } from './version.js';
 // Registers the embedded DNS's resolv.conf hook for every command that writes sandbox files.
 import './core/dns/hooks.js';
@@ -37,6 +43,7 @@ export function buildCli(argv?: readonly string[]): Cli {
   for (const c of relevant(argv, [
     NetCreateCommand,
     NetRmCommand,
+    NetUpdateCommand,
     NetLsCommand,
     NetInspectCommand,
     NetPruneCommand,
@@ -45,6 +52,8 @@ export function buildCli(argv?: readonly string[]): Cli {
     SandboxLsCommand,
     SandboxInspectCommand,
     SandboxExecCommand,
+    SandboxRestoreCommand,
+    ReconcileCommand,
     SandboxPublishCommand,
     SandboxUnpublishCommand,
     PortCommand,
@@ -55,6 +64,9 @@ export function buildCli(argv?: readonly string[]): Cli {
     DnsServeCommand,
     DnsStatusCommand,
     DnsStopCommand,
+    GraphCommand,
+    DoctorCommand,
+    CompletionCommand,
     Builtins.HelpCommand,
     Builtins.VersionCommand,
   ])) {

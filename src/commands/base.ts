@@ -28,6 +28,7 @@ export abstract class CnmCommand extends Command {
     try {
       return (await this.run()) ?? 0;
     } catch (err) {
+      this.flushSessions();
       if (err instanceof CnmError) {
         this.context.stderr.write(`cnm: ${err.message.split('\n')[0]}\n`);
         return err.exitCode;
@@ -35,6 +36,18 @@ export abstract class CnmCommand extends Command {
       const e = err instanceof Error ? err : new Error(String(err));
       this.context.stderr.write(`cnm: internal error (a bug; please report it): ${e.stack ?? e.message}\n`);
       return 1;
+    } finally {
+      this.flushSessions();
+    }
+  }
+
+  private sessions: Session[] = [];
+
+  /** Prints what sessions noted (a recovery from an interrupted run) and warnings not printed yet. */
+  private flushSessions(): void {
+    for (const s of this.sessions) {
+      for (const n of s.notices.splice(0)) this.context.stderr.write(`cnm: note: ${n}\n`);
+      this.warn(s);
     }
   }
 
@@ -43,12 +56,14 @@ export abstract class CnmCommand extends Command {
   }
 
   session(dryRun = false): Session {
-    return new Session(this.store(), dryRun, (text) => this.context.stdout.write(text));
+    const s = new Session(this.store(), dryRun, (text) => this.context.stdout.write(text));
+    this.sessions.push(s);
+    return s;
   }
 
   /** Prints what best-effort teardown could not do. */
   warn(session: Session): void {
-    for (const w of session.warnings) this.context.stderr.write(`cnm: warning: ${w}\n`);
+    for (const w of session.warnings.splice(0)) this.context.stderr.write(`cnm: warning: ${w}\n`);
   }
 
   out(text: string): void {

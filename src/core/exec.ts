@@ -10,10 +10,11 @@ import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:
 import { dirname } from 'node:path';
 import { CnmError, KernelOpError, firstLine } from './errors.js';
 import type { CmdOp, FileOp, IpOp, NftOp, Op, SysctlOp } from './plan.js';
+import { pauseHere, pauseIndex } from './faults.js';
 import { run } from './runner.js';
 
 type Group =
-  | { kind: 'ip'; ns: string | undefined; ops: IpOp[] }
+  | { kind: 'ip'; ns: string | undefined; tool?: 'bridge'; ops: IpOp[] }
   | { kind: 'nft'; ops: NftOp[] }
   | { kind: 'sysctl'; ops: SysctlOp[] }
   | { kind: 'file'; ops: FileOp[] }
@@ -25,8 +26,8 @@ export function groupOps(plan: readonly Op[]): Group[] {
   for (const op of plan) {
     const prev = groups[groups.length - 1];
     if (op.kind === 'ip') {
-      if (prev?.kind === 'ip' && prev.ns === op.ns) prev.ops.push(op);
-      else groups.push({ kind: 'ip', ns: op.ns, ops: [op] });
+      if (prev?.kind === 'ip' && prev.ns === op.ns && prev.tool === op.tool) prev.ops.push(op);
+      else groups.push({ kind: 'ip', ns: op.ns, ...(op.tool ? { tool: op.tool } : {}), ops: [op] });
     } else if (op.kind === 'nft') {
       // nft ops are merged into one transaction even when not adjacent: nft work
       // never depends on ip work that follows it in a plan.
@@ -44,6 +45,36 @@ export function groupOps(plan: readonly Op[]): Group[] {
     }
   }
   return groups;
+}
+
+/**
+ * The CNM_PAUSE_AT hook (src/core/faults.ts): counts the ops of each group and,
+ * when the pause falls inside one, pauses before it (splitting an ip batch at
+ * that op so a test can kill the run between two lines of one batch).
+ * Yields the groups lazily so the pause happens just before its group runs.
+ */
+function* pauseSplit(groups: Group[]): Generator<Group> {
+  for (const group of groups) {
+    const k = pauseIndex(group.ops.length);
+    if (k === undefined) {
+      yield group;
+    } else if (group.kind === 'ip' && k > 0) {
+      yield { ...group, ops: group.ops.slice(0, k) };
+      pauseHere(describeOp(group.ops[k]!));
+      yield { ...group, ops: group.ops.slice(k) };
+    } else {
+      pauseHere(describeOp(group.ops[0]!));
+      yield group;
+    }
+  }
+}
+
+function describeOp(op: Op): string {
+  if (op.kind === 'ip') return ['ip', ...(op.ns ? ['-n', op.ns] : []), ...op.args].join(' ');
+  if (op.kind === 'nft') return 'nft -f -';
+  if (op.kind === 'sysctl') return `sysctl ${op.key}`;
+  if (op.kind === 'file') return `file ${op.path}`;
+  return op.argv.join(' ');
 }
 
 function ipArgv(ns: string | undefined, force: boolean): string[] {
@@ -72,7 +103,7 @@ function messageFor(stderr: string, lineNo: number): string {
 
 /** Undo records: what to run to take back a step that succeeded. */
 type Undo =
-  | { kind: 'ip'; ns: string | undefined; args: string[] }
+  | { kind: 'ip'; ns: string | undefined; args: string[]; tool?: 'bridge' }
   | { kind: 'nft'; script: string[] }
   | { kind: 'sysctl'; key: string; value: string }
   | { kind: 'file'; path: string; content: string | null }
@@ -94,7 +125,7 @@ export function apply(plan: readonly Op[], fault: FaultHook | undefined = faultF
   const undo: Undo[] = [];
   let index = 0; // ops applied so far, across groups, for the fault hook
   try {
-    for (const group of groupOps(plan)) {
+    for (const group of pauseSplit(groupOps(plan))) {
       const first = index + 1;
       index += group.ops.length;
       const failAt = fault && fault.failAt >= first && fault.failAt <= index ? fault.failAt - first : undefined;
@@ -114,17 +145,18 @@ function applyGroup(group: Group, undo: Undo[], failAt: number | undefined): voi
     case 'ip': {
       const lines = group.ops.map((op, i) => (i === failAt ? ['link', 'set', 'dev', 'cnm-fault', 'up'] : op.args));
       const argv = ipArgv(group.ns, false);
-      const r = run('ip', argv, { input: batchText(lines) });
+      const tool = group.tool ?? 'ip';
+      const r = run(tool, argv, { input: batchText(lines) });
       const failed = r.code === 0 ? undefined : failedLines(r.stderr)[0];
       const okCount = r.code === 0 ? lines.length : failed !== undefined ? failed - 1 : 0;
       for (let i = 0; i < okCount; i++) {
         const op = group.ops[i] as IpOp;
-        if (op.undo) undo.push({ kind: 'ip', ns: op.ns, args: op.undo });
+        if (op.undo) undo.push({ kind: 'ip', ns: op.ns, args: op.undo, ...(op.tool ? { tool: op.tool } : {}) });
       }
       if (r.code !== 0) {
         const line = failed !== undefined ? lines[failed - 1] : undefined;
         const msg = failed !== undefined ? messageFor(r.stderr, failed) : firstLine(r.stderr);
-        throw new KernelOpError(['ip', ...(group.ns ? ['-n', group.ns] : []), ...(line ?? ['-batch'])], r.code, msg, failed);
+        throw new KernelOpError([tool, ...(group.ns ? ['-n', group.ns] : []), ...(line ?? ['-batch'])], r.code, msg, failed);
       }
       return;
     }
@@ -202,8 +234,8 @@ function rollback(undo: Undo[]): string[] {
   for (const u of [...undo].reverse()) {
     try {
       if (u.kind === 'ip') {
-        const r = run('ip', [...(u.ns ? ['-n', u.ns] : []), ...u.args]);
-        if (r.code !== 0) problems.push(`ip ${u.args.join(' ')}: ${firstLine(r.stderr)}`);
+        const r = run(u.tool ?? 'ip', [...(u.ns ? ['-n', u.ns] : []), ...u.args]);
+        if (r.code !== 0) problems.push(`${u.tool ?? 'ip'} ${u.args.join(' ')}: ${firstLine(r.stderr)}`);
       } else if (u.kind === 'nft') {
         const r = run('nft', ['-f', '-'], { input: u.script.join('\n') + '\n' });
         if (r.code !== 0) problems.push(`nft: ${nftMessage(r.stderr)}`);
@@ -228,10 +260,10 @@ function rollback(undo: Undo[]): string[] {
  */
 export function teardown(plan: readonly Op[]): string[] {
   const problems: string[] = [];
-  for (const group of groupOps(plan)) {
+  for (const group of pauseSplit(groupOps(plan))) {
     try {
       if (group.kind === 'ip') {
-        const r = run('ip', ipArgv(group.ns, true), { input: batchText(group.ops.map((o) => o.args)) });
+        const r = run(group.tool ?? 'ip', ipArgv(group.ns, true), { input: batchText(group.ops.map((o) => o.args)) });
         if (r.code === 0) continue;
         for (const n of failedLines(r.stderr)) {
           const op = group.ops[n - 1];
@@ -268,7 +300,7 @@ export function renderShell(plan: readonly Op[]): string {
   const out: string[] = [];
   for (const group of groupOps(plan)) {
     if (group.kind === 'ip') {
-      for (const op of group.ops) out.push(['ip', ...(op.ns ? ['-n', op.ns] : []), ...op.args].join(' '));
+      for (const op of group.ops) out.push([op.tool ?? 'ip', ...(op.ns ? ['-n', op.ns] : []), ...op.args].join(' '));
     } else if (group.kind === 'nft') {
       out.push("nft -f - <<'EOF'", ...group.ops.flatMap((o) => o.script), 'EOF');
     } else if (group.kind === 'sysctl') {

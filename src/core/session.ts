@@ -2,8 +2,17 @@
  * One run's access to state and kernel. Real sessions lock, apply and save;
  * dry-run sessions compute the same plans, print them as shell, and change
  * nothing (state included).
+ *
+ * Crash safety: before any kernel work, a real session records its intent
+ * (intent.ts: the undo of what it is about to apply, the sandboxes a teardown
+ * may half-remove) in STATE_DIR/intent.json, and clears it once state is
+ * saved, under the lock. The next session that finds a record there rolls the
+ * interrupted run back (its state was never saved) or keeps it (it was), then
+ * reconciles the kernel with the state that survived, before doing its own work.
  */
+import { existsSync } from 'node:fs';
 import { apply, renderShell, teardown } from './exec.js';
+import { type IntentRecord, intentFile, newIntent, readIntent, removeIntent, restoreOf, stateHash, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';
 import { Store } from './store.js';
@@ -15,10 +24,22 @@ export class Session {
     private readonly print: (text: string) => void = () => {},
   ) {}
 
+  /** The intent of the locked update in progress (undefined outside one). */
+  private intent: IntentRecord | undefined;
+  private intentWritten = false;
+  /** A failure left the kernel in a state the next run must look at: keep the record. */
+  private keepIntent = false;
+
   /** Applies a plan all-or-nothing (or prints it on a dry run). */
   apply(plan: readonly Op[]): void {
-    if (this.dryRun) this.print(renderShell(plan));
-    else apply(plan);
+    if (this.dryRun) return this.print(renderShell(plan));
+    this.record(undoOf(plan), []);
+    try {
+      apply(plan);
+    } catch (e) {
+      if (e instanceof Error && /rolling back also failed/.test(e.message)) this.keepIntent = true;
+      throw e;
+    }
   }
 
   /** What best-effort teardowns could not do, for the command to report as warnings. */
@@ -26,8 +47,20 @@ export class Session {
 
   /** Applies a teardown plan best-effort (or prints it on a dry run); problems become warnings. */
   teardown(plan: readonly Op[]): void {
-    if (this.dryRun) this.print(renderShell(plan));
-    else this.warnings.push(...teardown(plan));
+    if (this.dryRun) return this.print(renderShell(plan));
+    this.record([], restoreOf(plan));
+    this.tornDown = true;
+    this.warnings.push(...teardown(plan));
+  }
+
+  private tornDown = false;
+
+  private record(undo: Op[], restore: string[]): void {
+    if (!this.intent) return;
+    this.intent.undo.push(...undo);
+    this.intent.restore.push(...restore);
+    writeIntent(this.store.dir, this.intent);
+    this.intentWritten = true;
   }
 
   read(): State {
@@ -35,7 +68,50 @@ export class Session {
   }
 
   async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
-    if (!this.dryRun) return this.store.update(fn);
-    return fn(this.store.read());
+    if (this.dryRun) return fn(this.store.read());
+    if (existsSync(intentFile(this.store.dir))) await this.locked((state) => this.recover(state), true);
+    return this.locked(fn, false);
   }
+
+  /** A locked read-modify-write with its intent record. */
+  private async locked<T>(fn: (state: State) => T | Promise<T>, recovering: boolean): Promise<T> {
+    return this.store.update(
+      (state) => {
+        this.intent = newIntent(state);
+        this.intentWritten = false;
+        this.keepIntent = false;
+        this.tornDown = false;
+        return fn(state);
+      },
+      (ok) => {
+        // A failed run that tore something down without saving is the next run's to repair.
+        const keep = !ok && (this.keepIntent || this.tornDown);
+        if ((this.intentWritten || recovering) && !keep) removeIntent(this.store.dir);
+        this.intent = undefined;
+      },
+    );
+  }
+
+  /** Repairs what an interrupted run left (see the header). Problems are warnings, never failures. */
+  private async recover(state: State): Promise<void> {
+    const rec = readIntent(this.store.dir);
+    if (rec === undefined) return; // another run recovered first
+    const saved = rec === 'unreadable' || stateHash(state) !== rec.before;
+    const who = rec === 'unreadable' ? 'an interrupted cnm run' : `an interrupted cnm run (pid ${rec.pid}: cnm ${rec.command})`;
+    try {
+      if (!saved) this.warnings.push(...teardown([...rec.undo].reverse()));
+      const restore = new Set(saved ? [] : rec.restore);
+      if (this.intent) this.intent.restore.push(...restore);
+      const { reconcile } = await import('./reconcile/index.js');
+      const report = reconcile(this, state, { restore, dryRun: false });
+      const fixed = report.outcomes.filter((o) => o.status === 'repaired').length;
+      this.notices.push(`recovered from ${who}: ${saved ? 'its state was saved' : 'rolled back'}${fixed ? `, ${fixed} repair(s)` : ''}`);
+      for (const o of report.outcomes) if (o.status === 'failed') this.warnings.push(`${o.object}: ${o.problem}: ${o.error}`);
+    } catch (e) {
+      this.warnings.push(`recovering from ${who} failed: ${e instanceof Error ? e.message : String(e)}; run 'cnm reconcile'`);
+    }
+  }
+
+  /** Things worth telling the user that are not problems (a recovery happened). */
+  readonly notices: string[] = [];
 }

@@ -3,9 +3,11 @@
  * Writes are atomic (temp file, fsync, rename, fsync of the directory) and
  * happen under the exclusive lock, so parallel runs serialize and none is lost.
  * A corrupt, misshapen or newer-schema file is refused and never overwritten.
+ * The CNM_PAUSE_AT hook (faults.ts) counts the write and the moment after it as steps.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, constants } from 'node:fs';
 import { CnmError } from './errors.js';
+import { step } from './faults.js';
 import { acquire } from './lock.js';
 import { SCHEMA_VERSION, type State, emptyState } from './model.js';
 import { lockFile, stateFile } from './paths.js';
@@ -39,13 +41,14 @@ export class Store {
    * Locks, loads, lets `fn` change the state, and saves it if `fn` returns
    * normally. If `fn` throws, nothing is written.
    */
-  async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
+  async update<T>(fn: (state: State) => T | Promise<T>, done?: (ok: boolean) => void): Promise<T> {
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
     }
     const lock = await acquire(lockFile(this.dir));
+    let ok = false;
     try {
       // Compact JSON, compared with the text as read: one stringify per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
@@ -54,10 +57,20 @@ export class Store {
       const before = text ?? JSON.stringify(emptyState());
       const result = await fn(state);
       const after = JSON.stringify(state);
-      if (after !== before) this.write(after);
+      if (after !== before) {
+        step('write state');
+        this.write(after);
+        step('state written');
+      }
+      ok = true;
       return result;
     } finally {
-      lock.release();
+      // `done` runs while the lock is still held (the intent record is cleared there).
+      try {
+        done?.(ok);
+      } finally {
+        lock.release();
+      }
     }
   }
 

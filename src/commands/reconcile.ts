@@ -1,0 +1,33 @@
+import { Command, Option } from 'clipanion';
+import { renderReport, runReconcile } from '../core/reconcile/index.js';
+import { CnmCommand } from './base.js';
+
+export class ReconcileCommand extends CnmCommand {
+  static override paths = [['reconcile']];
+
+  static override usage = Command.Usage({
+    category: 'Maintenance',
+    description: 'Compare the kernel with state and repair the difference',
+    details: `
+      Derives from state every kernel object cnm should own (bridges, veths, addresses, routes, namespaces, nftables chains, rules and map elements, /etc/netns files) and compares it with the kernel, one \`ip -j\` per namespace and one \`nft -j\`. Then it repairs: recreates what is missing, removes what carries cnm's marks (\`cnm-\`, \`veth\`, chains \`n-<id>-*\`, files "written by cnm") but belongs to nothing in state, and drops from state what can never come back (a sandbox whose adopted process died), releasing its addresses.
+
+      A sandbox whose namespace is gone (after a reboot, or \`ip netns del\`) is reported, its addresses kept; \`--restore\` recreates it (or \`cnm sandbox restore NAME\`). Safe to run at any time; a second run finds nothing. Exit 1 when a repair failed.
+    `,
+    examples: [
+      ['Repair after a reboot or a flushed firewall', '$0 reconcile'],
+      ['Only show what is wrong', '$0 reconcile --dry-run'],
+      ['Also recreate sandboxes whose namespaces are gone', '$0 reconcile --restore'],
+    ],
+  });
+
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Report what is wrong and change nothing' });
+  restore = Option.Boolean('--restore', false, { description: 'Recreate sandboxes whose namespace is gone, with their addresses' });
+  asJson = Option.Boolean('--json', false, { description: 'Print the findings as one JSON document' });
+
+  async run() {
+    const report = await runReconcile(this.session(this.dryRun), { restore: this.restore });
+    if (this.asJson) this.json({ dryRun: this.dryRun, findings: report.outcomes });
+    else this.out(renderReport(report, this.dryRun));
+    return report.outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Test hooks for crash tests. `CNM_PAUSE_AT=N` makes this process stop for a
+ * while (CNM_PAUSE_MS, default 30 s) just before its N-th step: steps are the
+ * kernel ops of every plan it applies or tears down, counted across the run,
+ * then the state write ("write state") and the moment after it ("state
+ * written"). It says so on stderr ("cnm: pause N: what") so a test can SIGKILL
+ * it at exactly that point. Off unless the variable is set.
+ */
+import { writeSync } from 'node:fs';
+
+let counter = 0;
+
+function pauseTarget(): number | undefined {
+  const v = process.env.CNM_PAUSE_AT;
+  return v && /^[1-9][0-9]{0,5}$/.test(v) ? Number(v) : undefined;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Counts `n` steps; when the pause target is one of them, returns its index
+ * (0-based) inside those n steps, so the caller can split its work there.
+ */
+export function pauseIndex(n: number): number | undefined {
+  const target = pauseTarget();
+  const first = counter + 1;
+  counter += n;
+  if (target === undefined || target < first || target > counter) return undefined;
+  return target - first;
+}
+
+/** Pauses (when asked to) before one step; `label` says what comes next. */
+export function pauseHere(label: string): void {
+  const target = pauseTarget();
+  if (target === undefined) return;
+  writeSync(2, `cnm: pause ${target}: ${label}\n`);
+  const ms = Number(process.env.CNM_PAUSE_MS ?? 30_000);
+  sleepSync(Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 120_000) : 30_000);
+}
+
+/** One step: pauses if it is the target. */
+export function step(label: string): void {
+  if (pauseIndex(1) === 0) pauseHere(label);
+}

@@ -1,0 +1,117 @@
+/**
+ * The intent record: written (and fsynced) to STATE_DIR/intent.json before a
+ * run touches the kernel, removed once its state is saved. It holds what the
+ * next run needs to repair an interrupted one (SIGKILL, power loss):
+ *  - `before`, a hash of the state the run started from: if state.json still
+ *    hashes to it, the run's state was never saved and its kernel work must be
+ *    rolled back; otherwise it was saved and only a reconcile is left to do;
+ *  - `undo`, the inverse of every op the run planned to apply (tolerant: the
+ *    ones that never ran are "already gone");
+ *  - `restore`, the sandboxes a teardown may have half-removed, to recreate.
+ * Recovery itself (in Session) ends with a reconcile, so the kernel matches
+ * whichever state survived.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { State } from './model.js';
+import { GONE, type Op, ipDel, nft } from './plan.js';
+
+export interface IntentRecord {
+  version: 1;
+  pid: number;
+  started: string;
+  /** The command line, for the message that reports the recovery. */
+  command: string;
+  before: string;
+  undo: Op[];
+  restore: string[];
+}
+
+export function intentFile(dir: string): string {
+  return join(dir, 'intent.json');
+}
+
+export function stateHash(state: State): string {
+  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+}
+
+export function newIntent(state: State): IntentRecord {
+  return {
+    version: 1,
+    pid: process.pid,
+    started: new Date().toISOString(),
+    command: process.argv.slice(2).join(' '),
+    before: stateHash(state),
+    undo: [],
+    restore: [],
+  };
+}
+
+function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The inverse of each op of a plan that can be undone, in plan order (run them reversed). */
+export function undoOf(plan: readonly Op[]): Op[] {
+  const out: Op[] = [];
+  for (const op of plan) {
+    if (op.kind === 'ip' && op.undo) out.push(ipDel(op.undo, op.ns));
+    else if (op.kind === 'nft' && op.undo) out.push(nft(op.undo));
+    else if (op.kind === 'cmd' && op.undo) out.push({ kind: 'cmd', argv: op.undo });
+    else if (op.kind === 'file') out.push({ kind: 'file', path: op.path, content: readOrNull(op.path) });
+  }
+  return out;
+}
+
+/** Namespaces a teardown plan deletes: the sandboxes to recreate if its run is rolled back. */
+export function restoreOf(plan: readonly Op[]): string[] {
+  return plan.flatMap((op) => (op.kind === 'ip' && op.ns === undefined && op.args[0] === 'netns' && op.args[1] === 'del' ? [op.args[2]!] : []));
+}
+
+/** Writes the record atomically and durably (temp file, fsync, rename, fsync of the directory). */
+export function writeIntent(dir: string, rec: IntentRecord): void {
+  const path = intentFile(dir);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    writeSync(fd, JSON.stringify(rec));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dfd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
+}
+
+/** The record left by an interrupted run, if any (an unreadable one is reported as such). */
+export function readIntent(dir: string): IntentRecord | 'unreadable' | undefined {
+  const text = readOrNull(intentFile(dir));
+  if (text === null) return undefined;
+  try {
+    const rec = JSON.parse(text) as IntentRecord;
+    if (rec.version !== 1 || !Array.isArray(rec.undo) || !Array.isArray(rec.restore) || typeof rec.before !== 'string') return 'unreadable';
+    // RegExps do not survive JSON: undo lines are teardown lines, "already gone" is fine.
+    for (const op of rec.undo) if (op.kind === 'ip') op.tolerate = GONE;
+    return rec;
+  } catch {
+    return 'unreadable';
+  }
+}
+
+export function removeIntent(dir: string): void {
+  try {
+    unlinkSync(intentFile(dir));
+  } catch {
+    /* already gone */
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Orphans: kernel objects that carry cnm's marks but that state does not know
+ * (left by a crash, or by a state file moved away). Marks: links named
+ * `cnm0`, `cnm-<11 hex>`, `veth<11 hex>`; namespaces and /etc/netns folders
+ * whose resolv.conf cnm wrote ("# written by cnm"). Each is removed.
+ */
+import { readdirSync } from 'node:fs';
+import { removeSandboxFiles } from '../ops/sandbox-files.js';
+import { ETC_NETNS_DIR, sandboxEtc } from '../paths.js';
+import { ipDel } from '../plan.js';
+import { ownedHostLinks } from './desired.js';
+import type { Finding, Reconciler } from './types.js';
+
+export const CNM_LINK = /^(cnm0|cnm-[0-9a-f]{11}|veth[0-9a-f]{11})$/;
+const CNM_FILE_MARK = '# written by cnm';
+
+function etcNetnsNames(): string[] {
+  try {
+    return readdirSync(ETC_NETNS_DIR);
+  } catch {
+    return [];
+  }
+}
+
+export const orphanReconciler: Reconciler = {
+  name: 'orphans',
+  order: 10,
+  check(ctx) {
+    const found: Finding[] = [];
+    const owned = ownedHostLinks(ctx.state);
+    const host = ctx.kernel.ns();
+    for (const link of host?.links.values() ?? []) {
+      if (!CNM_LINK.test(link.name) || owned.has(link.name)) continue;
+      found.push({
+        reconciler: 'orphans',
+        object: `link ${link.name}`,
+        problem: 'carries a cnm name but no network or endpoint in state owns it',
+        action: 'remove it',
+        teardown: [ipDel(['link', 'del', link.name])],
+      });
+    }
+    const known = new Set(ctx.state.sandboxes.map((s) => s.netns));
+    const cnmWrote = (name: string) => ctx.kernel.file(sandboxEtc(name, 'resolv.conf'))?.startsWith(CNM_FILE_MARK) === true;
+    const names = new Set([...ctx.kernel.netnsNames(), ...etcNetnsNames()]);
+    for (const name of names) {
+      if (known.has(name) || !cnmWrote(name)) continue;
+      const mounted = ctx.kernel.netnsMounted(name);
+      found.push({
+        reconciler: 'orphans',
+        object: mounted ? `namespace ${name}` : `files /etc/netns/${name}`,
+        problem: 'made by cnm but no sandbox in state owns it',
+        action: 'remove it',
+        teardown: [...(mounted ? [ipDel(['netns', 'del', name])] : []), ...removeSandboxFiles({ name } as Parameters<typeof removeSandboxFiles>[0])],
+      });
+    }
+    return found;
+  },
+};
