@@ -1,0 +1,242 @@
+# bash completion for cnm.
+# Generated from cnm's command definitions by `npx bun scripts/gen-docs.ts`; do not edit by hand.
+# Install: copy to /usr/share/bash-completion/completions/cnm, or `source` it from ~/.bashrc.
+
+# Words that may follow the command words typed so far.
+_cnm_children() {
+  case "$1" in
+    '') echo 'net network sandbox reconcile port endpoint inspect dns graph doctor completion' ;;
+    'net') echo 'create rm update ls inspect prune' ;;
+    'network') echo 'create rm update ls inspect prune' ;;
+    'sandbox') echo 'add rm ls inspect exec restore publish unpublish' ;;
+    'endpoint') echo 'connect disconnect ls' ;;
+    'dns') echo 'serve status stop' ;;
+  esac
+}
+
+# The command that the typed words name (other spellings resolved), if they name one.
+_cnm_command() {
+  case "$1" in
+    'net create'|'network create') echo 'net create' ;;
+    'net rm'|'network rm') echo 'net rm' ;;
+    'net update'|'network update') echo 'net update' ;;
+    'net ls'|'network ls') echo 'net ls' ;;
+    'net inspect'|'network inspect') echo 'net inspect' ;;
+    'net prune'|'network prune') echo 'net prune' ;;
+    'sandbox add') echo 'sandbox add' ;;
+    'sandbox rm') echo 'sandbox rm' ;;
+    'sandbox ls') echo 'sandbox ls' ;;
+    'sandbox inspect') echo 'sandbox inspect' ;;
+    'sandbox exec') echo 'sandbox exec' ;;
+    'sandbox restore') echo 'sandbox restore' ;;
+    'reconcile') echo 'reconcile' ;;
+    'sandbox publish') echo 'sandbox publish' ;;
+    'sandbox unpublish') echo 'sandbox unpublish' ;;
+    'port') echo 'port' ;;
+    'endpoint connect') echo 'endpoint connect' ;;
+    'endpoint disconnect') echo 'endpoint disconnect' ;;
+    'endpoint ls') echo 'endpoint ls' ;;
+    'inspect') echo 'inspect' ;;
+    'dns serve') echo 'dns serve' ;;
+    'dns status') echo 'dns status' ;;
+    'dns stop') echo 'dns stop' ;;
+    'graph') echo 'graph' ;;
+    'doctor') echo 'doctor' ;;
+    'completion') echo 'completion' ;;
+  esac
+}
+
+# Options of a command.
+_cnm_options() {
+  case "$1" in
+    'net create') echo '--state-dir --debug --driver -d --subnet --gateway --ip-range --ipv6 --internal --no-dns --mtu --parent --mode --vni --peer --local --label --opt -o --dry-run --help -h' ;;
+    'net rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
+    'net update') echo '--state-dir --debug --add-peer --remove-peer --dry-run --help -h' ;;
+    'net ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
+    'net inspect') echo '--state-dir --debug --json --format --help -h' ;;
+    'net prune') echo '--state-dir --debug --dry-run --help -h' ;;
+    'sandbox add') echo '--state-dir --debug --network --net --ip --ip6 --mac --alias --hostname --dns --netns --pid --publish -p --dry-run --help -h' ;;
+    'sandbox rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
+    'sandbox ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
+    'sandbox inspect') echo '--state-dir --debug --json --format --help -h' ;;
+    'sandbox exec') echo '--state-dir --debug --help -h' ;;
+    'sandbox restore') echo '--state-dir --debug --json --help -h' ;;
+    'reconcile') echo '--state-dir --debug --dry-run --restore --json --help -h' ;;
+    'sandbox publish') echo '--state-dir --debug --dry-run --help -h' ;;
+    'sandbox unpublish') echo '--state-dir --debug --dry-run --help -h' ;;
+    'port') echo '--state-dir --debug --json --help -h' ;;
+    'endpoint connect') echo '--state-dir --debug --ip --ip6 --alias --mac --dry-run --help -h' ;;
+    'endpoint disconnect') echo '--state-dir --debug --dry-run --help -h' ;;
+    'endpoint ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
+    'inspect') echo '--state-dir --debug --json --format --help -h' ;;
+    'dns serve') echo '--state-dir --debug --idle-exit --help -h' ;;
+    'dns status') echo '--state-dir --debug --json --help -h' ;;
+    'dns stop') echo '--state-dir --debug --help -h' ;;
+    'graph') echo '--state-dir --debug --dot --network --net --json --width --help -h' ;;
+    'doctor') echo '--state-dir --debug --json --help -h' ;;
+    'completion') echo '--state-dir --debug --help -h' ;;
+    *) echo '--help --version' ;;
+  esac
+}
+
+# What the value of an option names (network, sandbox, driver, file, value); nothing for a flag.
+_cnm_optarg() {
+  case "$1 $2" in
+    'net create --state-dir') echo file ;;
+    'net create --driver') echo driver ;;
+    'net create -d') echo driver ;;
+    'net create --subnet') echo value ;;
+    'net create --gateway') echo value ;;
+    'net create --ip-range') echo value ;;
+    'net create --mtu') echo value ;;
+    'net create --parent') echo value ;;
+    'net create --mode') echo value ;;
+    'net create --vni') echo value ;;
+    'net create --peer') echo value ;;
+    'net create --local') echo value ;;
+    'net create --label') echo value ;;
+    'net create --opt') echo value ;;
+    'net create -o') echo value ;;
+    'net rm --state-dir') echo file ;;
+    'net update --state-dir') echo file ;;
+    'net update --add-peer') echo value ;;
+    'net update --remove-peer') echo value ;;
+    'net ls --state-dir') echo file ;;
+    'net ls --format') echo value ;;
+    'net inspect --state-dir') echo file ;;
+    'net inspect --format') echo value ;;
+    'net prune --state-dir') echo file ;;
+    'sandbox add --state-dir') echo file ;;
+    'sandbox add --network') echo network ;;
+    'sandbox add --net') echo network ;;
+    'sandbox add --ip') echo value ;;
+    'sandbox add --ip6') echo value ;;
+    'sandbox add --mac') echo value ;;
+    'sandbox add --alias') echo value ;;
+    'sandbox add --hostname') echo value ;;
+    'sandbox add --dns') echo value ;;
+    'sandbox add --netns') echo file ;;
+    'sandbox add --pid') echo value ;;
+    'sandbox add --publish') echo value ;;
+    'sandbox add -p') echo value ;;
+    'sandbox rm --state-dir') echo file ;;
+    'sandbox ls --state-dir') echo file ;;
+    'sandbox ls --format') echo value ;;
+    'sandbox inspect --state-dir') echo file ;;
+    'sandbox inspect --format') echo value ;;
+    'sandbox exec --state-dir') echo file ;;
+    'sandbox restore --state-dir') echo file ;;
+    'reconcile --state-dir') echo file ;;
+    'sandbox publish --state-dir') echo file ;;
+    'sandbox unpublish --state-dir') echo file ;;
+    'port --state-dir') echo file ;;
+    'endpoint connect --state-dir') echo file ;;
+    'endpoint connect --ip') echo value ;;
+    'endpoint connect --ip6') echo value ;;
+    'endpoint connect --alias') echo value ;;
+    'endpoint connect --mac') echo value ;;
+    'endpoint disconnect --state-dir') echo file ;;
+    'endpoint ls --state-dir') echo file ;;
+    'endpoint ls --format') echo value ;;
+    'inspect --state-dir') echo file ;;
+    'inspect --format') echo value ;;
+    'dns serve --state-dir') echo file ;;
+    'dns status --state-dir') echo file ;;
+    'dns stop --state-dir') echo file ;;
+    'graph --state-dir') echo file ;;
+    'graph --network') echo network ;;
+    'graph --net') echo network ;;
+    'graph --width') echo value ;;
+    'doctor --state-dir') echo file ;;
+    'completion --state-dir') echo file ;;
+    *' --state-dir') echo file ;;
+  esac
+}
+
+# What each positional argument names, in order ("..." repeats the last).
+_cnm_positionals() {
+  case "$1" in
+    'net create') echo 'none' ;;
+    'net rm') echo 'network ...' ;;
+    'net update') echo 'network' ;;
+    'net inspect') echo 'network ...' ;;
+    'sandbox add') echo 'none' ;;
+    'sandbox rm') echo 'sandbox ...' ;;
+    'sandbox inspect') echo 'sandbox ...' ;;
+    'sandbox exec') echo 'sandbox ...' ;;
+    'sandbox restore') echo 'sandbox ...' ;;
+    'sandbox publish') echo 'sandbox none ...' ;;
+    'sandbox unpublish') echo 'sandbox none ...' ;;
+    'port') echo 'sandbox none' ;;
+    'endpoint connect') echo 'sandbox network' ;;
+    'endpoint disconnect') echo 'sandbox network' ;;
+    'endpoint ls') echo 'network' ;;
+    'inspect') echo 'any ...' ;;
+    'completion') echo 'none' ;;
+  esac
+}
+
+# Live names from state (honours --state-dir typed on the line).
+_cnm_names() {
+  local sd=() i
+  for ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do
+    case "${COMP_WORDS[i]}" in
+      --state-dir) sd=(--state-dir "${COMP_WORDS[i + 1]}") ;;
+      --state-dir=*) sd=("${COMP_WORDS[i]}") ;;
+    esac
+  done
+  case "$1" in
+    network | any) "${COMP_WORDS[0]}" net ls --format '{{.Name}}' "${sd[@]}" 2>/dev/null ;;
+  esac
+  case "$1" in
+    sandbox | any) "${COMP_WORDS[0]}" sandbox ls --format '{{.Name}}' "${sd[@]}" 2>/dev/null ;;
+  esac
+}
+
+# Sets COMPREPLY for a word of kind $1, plus the words in $2.
+_cnm_reply() {
+  case "$1" in
+    file) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    driver) COMPREPLY=($(compgen -W 'bridge macvlan ipvlan overlay' -- "$cur")) ;;
+    network | sandbox | any) COMPREPLY=($(compgen -W "$2 $(_cnm_names "$1")" -- "$cur")) ;;
+    *) COMPREPLY=($(compgen -W "$2" -- "$cur")) ;;
+  esac
+}
+
+_cnm() {
+  local cur="${COMP_WORDS[COMP_CWORD]}" cpath='' cmd='' want='' w i npos=0 dd=0
+  COMPREPLY=()
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="${COMP_WORDS[i]}"
+    if [[ -n $want ]]; then want=''; continue; fi
+    if ((dd)); then continue; fi
+    if [[ $w == -- ]]; then dd=$i; continue; fi
+    if [[ $w == -* ]]; then
+      [[ $w == *=* ]] || want=$(_cnm_optarg "$cmd" "$w")
+      continue
+    fi
+    if ((npos == 0)) && [[ " $(_cnm_children "$cpath") " == *" $w "* ]]; then
+      cpath="${cpath:+$cpath }$w"
+      cmd=$(_cnm_command "$cpath")
+      continue
+    fi
+    npos=$((npos + 1))
+  done
+  if ((dd)); then COMPREPLY=($(compgen -c -- "$cur")); return; fi
+  if [[ -n $want ]]; then _cnm_reply "$want" ''; return; fi
+  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$(_cnm_options "$cmd")" -- "$cur")); return; fi
+  local words='' kind='' kinds n
+  ((npos == 0)) && words=$(_cnm_children "$cpath")
+  if [[ -n $cmd ]]; then
+    kinds=($(_cnm_positionals "$cmd"))
+    n=${#kinds[@]}
+    if ((npos < n)) && [[ ${kinds[npos]} != ... ]]; then
+      kind=${kinds[npos]}
+    elif ((n > 1)) && [[ ${kinds[n - 1]} == ... ]]; then
+      kind=${kinds[n - 2]}
+    fi
+  fi
+  _cnm_reply "$kind" "$words"
+}
+
+complete -F _cnm cnm

@@ -1,0 +1,413 @@
+# fish completion for cnm.
+# Generated from cnm's command definitions by `npx bun scripts/gen-docs.ts`; do not edit by hand.
+# Install: copy to ~/.config/fish/completions/cnm.fish (or /usr/share/fish/vendor_completions.d/).
+
+# Words that may follow the command words typed so far, as word<TAB>description lines.
+function __cnm_children
+    switch "$argv[1]"
+        case ''
+            printf '%s\n' 'net	Networks' 'network	Networks' 'sandbox	Sandboxes' 'reconcile	Compare the kernel with state and repair the difference' 'port	List a sandbox\'s published ports, like docker port' 'endpoint	Endpoints' 'inspect	Show any object (network, sandbox or endpoint) as JSON' 'dns	DNS' 'graph	Draw the networks, bridges, veth pairs, sandboxes, addresses and ports' 'doctor	Check what cnm needs from this host, and how to fix what is missing' 'completion	Print the shell completion script for bash, zsh or fish'
+        case 'net'
+            printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints'
+        case 'network'
+            printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints'
+        case 'sandbox'
+            printf '%s\n' 'add	Create a sandbox (a network namespace) and connect it to networks' 'rm	Remove sandboxes' 'ls	List sandboxes' 'inspect	Show sandboxes as JSON (networks, addresses, ports, files)' 'exec	Run a command inside a sandbox' 'restore	Recreate sandboxes whose namespace is gone (after a reboot)' 'publish	Publish ports of a running sandbox on the host' 'unpublish	Remove published ports from a running sandbox'
+        case 'endpoint'
+            printf '%s\n' 'connect	Connect a sandbox to a network' 'disconnect	Disconnect a sandbox from a network' 'ls	List endpoints, of one network or of all'
+        case 'dns'
+            printf '%s\n' 'serve	Run the embedded DNS server in the foreground' 'status	Tell whether the embedded DNS server runs' 'stop	Stop the embedded DNS server'
+    end
+end
+
+# The command that the typed words name (other spellings resolved), if they name one.
+function __cnm_command
+    switch "$argv[1]"
+        case 'net create' 'network create'
+            echo 'net create'
+        case 'net rm' 'network rm'
+            echo 'net rm'
+        case 'net update' 'network update'
+            echo 'net update'
+        case 'net ls' 'network ls'
+            echo 'net ls'
+        case 'net inspect' 'network inspect'
+            echo 'net inspect'
+        case 'net prune' 'network prune'
+            echo 'net prune'
+        case 'sandbox add'
+            echo 'sandbox add'
+        case 'sandbox rm'
+            echo 'sandbox rm'
+        case 'sandbox ls'
+            echo 'sandbox ls'
+        case 'sandbox inspect'
+            echo 'sandbox inspect'
+        case 'sandbox exec'
+            echo 'sandbox exec'
+        case 'sandbox restore'
+            echo 'sandbox restore'
+        case 'reconcile'
+            echo 'reconcile'
+        case 'sandbox publish'
+            echo 'sandbox publish'
+        case 'sandbox unpublish'
+            echo 'sandbox unpublish'
+        case 'port'
+            echo 'port'
+        case 'endpoint connect'
+            echo 'endpoint connect'
+        case 'endpoint disconnect'
+            echo 'endpoint disconnect'
+        case 'endpoint ls'
+            echo 'endpoint ls'
+        case 'inspect'
+            echo 'inspect'
+        case 'dns serve'
+            echo 'dns serve'
+        case 'dns status'
+            echo 'dns status'
+        case 'dns stop'
+            echo 'dns stop'
+        case 'graph'
+            echo 'graph'
+        case 'doctor'
+            echo 'doctor'
+        case 'completion'
+            echo 'completion'
+    end
+end
+
+# Options of a command, as option<TAB>description lines.
+function __cnm_options
+    switch "$argv[1]"
+        case 'net create'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--driver	Driver: bridge, macvlan, ipvlan or overlay' '-d	Driver: bridge, macvlan, ipvlan or overlay' '--subnet	Subnet in CIDR form (one IPv4, one IPv6)' '--gateway	Gateway for the subnet given in the same position' '--ip-range	Hand out endpoint addresses from this CIDR only' '--ipv6	Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' '--internal	No route out and no NAT' '--no-dns	No embedded DNS on this network' '--mtu	MTU of the network and its endpoints' '--parent	Parent interface (macvlan, ipvlan)' '--mode	macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' '--vni	VXLAN network identifier (overlay)' '--peer	Underlay address of another host (overlay)' '--local	This host\'s underlay address (overlay)' '--label	Metadata KEY=VALUE' '--opt	Driver option KEY=VALUE' '-o	Driver option KEY=VALUE' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net rm'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Disconnect attached endpoints first' '-f	Disconnect attached endpoints first' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net update'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--add-peer	Underlay address of a host to add as a peer' '--remove-peer	Underlay address of a peer to drop' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net ls'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print network IDs only' '-q	Print network IDs only' '--format	Print each object through a Go-like template over its JSON view, e.g. \'{{.Name}} {{.Id}}\'' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net inspect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array (the default)' '--format	Print each object through a Go-like template over its JSON view, e.g. \'{{.Name}} {{.Id}}\'' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net prune'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox add'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--network	Network to join (repeatable; default: bridge)' '--net	Network to join (repeatable; default: bridge)' '--ip	IPv4 address on the first network' '--ip6	IPv6 address on the first network' '--mac	MAC address on the first network' '--alias	Extra DNS name on every network (repeatable)' '--hostname	Host name written to the sandbox\'s hosts file (default: NAME)' '--dns	Resolver for the sandbox\'s resolv.conf (repeatable)' '--netns	Adopt this network namespace file instead of creating one' '--pid	Adopt the network namespace of this process' '--publish	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '-p	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox rm'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Kill processes still running inside' '-f	Kill processes still running inside' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox ls'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print sandbox IDs only' '-q	Print sandbox IDs only' '--format	Print each object through a Go-like template over its JSON view, e.g. \'{{.Name}} {{.Id}}\'' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox inspect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array (the default)' '--format	Print each object through a Go-like template over its JSON view, e.g. \'{{.Name}} {{.Id}}\'' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox exec'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox restore'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print the findings as one JSON document' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'reconcile'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Report what is wrong and change nothing' '--restore	Recreate sandboxes whose namespace is gone, with their addresses' '--json	Print the findings as one JSON document' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox publish'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'sandbox unpublish'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'port'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON object keyed by PORT/PROTO' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'endpoint connect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--ip	IPv4 address for the endpoint' '--ip6	IPv6 address for the endpoint' '--alias	Extra DNS name on this network (repeatable)' '--mac	MAC address of the sandbox-side interface' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'endpoint disconnect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'endpoint ls'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print endpoint IDs only' '-q	Print endpoint IDs only' '--format	Print each object through a Go-like template over its JSON view, e.g. \'{{.Name}} {{.Id}}\'' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'inspect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array (the default)' '--format	Print each object through a Go-like template over its JSON view, e.g. \'{{.Name}} {{.Id}}\'' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'dns serve'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--idle-exit	Exit when no DNS-enabled network with endpoints is left' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'dns status'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON object' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'dns stop'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'graph'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dot	Print Graphviz DOT instead of a text diagram' '--network	Draw only this network and its sandboxes' '--net	Draw only this network and its sandboxes' '--json	Print the topology as JSON' '--width	Wrap rows of sandboxes at this many columns (default: the terminal\'s, or 100)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'doctor'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print the checks as a JSON array' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'completion'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case '*'
+            printf '%s\n' '--help	Show help' '--version	Show the version'
+    end
+end
+
+# What the value of an option names (network, sandbox, driver, file, value); nothing for a flag.
+function __cnm_optarg
+    switch "$argv[1] $argv[2]"
+        case 'net create --state-dir'
+            echo file
+        case 'net create --driver'
+            echo driver
+        case 'net create -d'
+            echo driver
+        case 'net create --subnet'
+            echo value
+        case 'net create --gateway'
+            echo value
+        case 'net create --ip-range'
+            echo value
+        case 'net create --mtu'
+            echo value
+        case 'net create --parent'
+            echo value
+        case 'net create --mode'
+            echo value
+        case 'net create --vni'
+            echo value
+        case 'net create --peer'
+            echo value
+        case 'net create --local'
+            echo value
+        case 'net create --label'
+            echo value
+        case 'net create --opt'
+            echo value
+        case 'net create -o'
+            echo value
+        case 'net rm --state-dir'
+            echo file
+        case 'net update --state-dir'
+            echo file
+        case 'net update --add-peer'
+            echo value
+        case 'net update --remove-peer'
+            echo value
+        case 'net ls --state-dir'
+            echo file
+        case 'net ls --format'
+            echo value
+        case 'net inspect --state-dir'
+            echo file
+        case 'net inspect --format'
+            echo value
+        case 'net prune --state-dir'
+            echo file
+        case 'sandbox add --state-dir'
+            echo file
+        case 'sandbox add --network'
+            echo network
+        case 'sandbox add --net'
+            echo network
+        case 'sandbox add --ip'
+            echo value
+        case 'sandbox add --ip6'
+            echo value
+        case 'sandbox add --mac'
+            echo value
+        case 'sandbox add --alias'
+            echo value
+        case 'sandbox add --hostname'
+            echo value
+        case 'sandbox add --dns'
+            echo value
+        case 'sandbox add --netns'
+            echo file
+        case 'sandbox add --pid'
+            echo value
+        case 'sandbox add --publish'
+            echo value
+        case 'sandbox add -p'
+            echo value
+        case 'sandbox rm --state-dir'
+            echo file
+        case 'sandbox ls --state-dir'
+            echo file
+        case 'sandbox ls --format'
+            echo value
+        case 'sandbox inspect --state-dir'
+            echo file
+        case 'sandbox inspect --format'
+            echo value
+        case 'sandbox exec --state-dir'
+            echo file
+        case 'sandbox restore --state-dir'
+            echo file
+        case 'reconcile --state-dir'
+            echo file
+        case 'sandbox publish --state-dir'
+            echo file
+        case 'sandbox unpublish --state-dir'
+            echo file
+        case 'port --state-dir'
+            echo file
+        case 'endpoint connect --state-dir'
+            echo file
+        case 'endpoint connect --ip'
+            echo value
+        case 'endpoint connect --ip6'
+            echo value
+        case 'endpoint connect --alias'
+            echo value
+        case 'endpoint connect --mac'
+            echo value
+        case 'endpoint disconnect --state-dir'
+            echo file
+        case 'endpoint ls --state-dir'
+            echo file
+        case 'endpoint ls --format'
+            echo value
+        case 'inspect --state-dir'
+            echo file
+        case 'inspect --format'
+            echo value
+        case 'dns serve --state-dir'
+            echo file
+        case 'dns status --state-dir'
+            echo file
+        case 'dns stop --state-dir'
+            echo file
+        case 'graph --state-dir'
+            echo file
+        case 'graph --network'
+            echo network
+        case 'graph --net'
+            echo network
+        case 'graph --width'
+            echo value
+        case 'doctor --state-dir'
+            echo file
+        case 'completion --state-dir'
+            echo file
+        case '* --state-dir'
+            echo file
+    end
+end
+
+# What each positional argument names, in order ("..." repeats the last).
+function __cnm_positionals
+    switch "$argv[1]"
+        case 'net create'
+            echo 'none'
+        case 'net rm'
+            echo 'network' '...'
+        case 'net update'
+            echo 'network'
+        case 'net inspect'
+            echo 'network' '...'
+        case 'sandbox add'
+            echo 'none'
+        case 'sandbox rm'
+            echo 'sandbox' '...'
+        case 'sandbox inspect'
+            echo 'sandbox' '...'
+        case 'sandbox exec'
+            echo 'sandbox' '...'
+        case 'sandbox restore'
+            echo 'sandbox' '...'
+        case 'sandbox publish'
+            echo 'sandbox' 'none' '...'
+        case 'sandbox unpublish'
+            echo 'sandbox' 'none' '...'
+        case 'port'
+            echo 'sandbox' 'none'
+        case 'endpoint connect'
+            echo 'sandbox' 'network'
+        case 'endpoint disconnect'
+            echo 'sandbox' 'network'
+        case 'endpoint ls'
+            echo 'network'
+        case 'inspect'
+            echo 'any' '...'
+        case 'completion'
+            echo 'none'
+    end
+end
+
+# Live names from state (honours --state-dir typed on the line).
+function __cnm_names
+    set -l tokens (commandline -opc)
+    set -l sd
+    for i in (seq 2 (count $tokens))
+        switch $tokens[$i]
+            case --state-dir
+                set sd --state-dir $tokens[(math $i + 1)]
+            case '--state-dir=*'
+                set sd $tokens[$i]
+        end
+    end
+    if contains -- $argv[1] network any
+        $tokens[1] net ls --format '{{.Name}}' $sd 2>/dev/null
+    end
+    if contains -- $argv[1] sandbox any
+        $tokens[1] sandbox ls --format '{{.Name}}' $sd 2>/dev/null
+    end
+end
+
+function __cnm_values
+    switch $argv[1]
+        case file
+            __fish_complete_path (commandline -ct)
+        case driver
+            printf '%s\n' bridge macvlan ipvlan overlay
+        case network sandbox any
+            __cnm_names $argv[1]
+    end
+end
+
+function __cnm_complete
+    set -l tokens (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l cpath ''
+    set -l cmd ''
+    set -l want ''
+    set -l npos 0
+    set -l dd 0
+    for i in (seq 2 (count $tokens))
+        set -l w $tokens[$i]
+        if test -n "$want"
+            set want ''
+            continue
+        end
+        if test $dd -gt 0
+            continue
+        end
+        if test "$w" = --
+            set dd $i
+            continue
+        end
+        if string match -q -- '-*' $w
+            string match -q -- '*=*' $w; or set want (__cnm_optarg "$cmd" $w)
+            continue
+        end
+        if test $npos -eq 0; and contains -- $w (__cnm_children "$cpath" | string replace -r '\t.*' '')
+            set cpath (string trim -- "$cpath $w")
+            set cmd (__cnm_command "$cpath")
+            continue
+        end
+        set npos (math $npos + 1)
+    end
+    if test $dd -gt 0
+        complete -C (string join ' ' -- $tokens[(math $dd + 1)..-1] $cur)
+        return
+    end
+    if test -n "$want"
+        __cnm_values $want
+        return
+    end
+    if string match -q -- '-*' $cur
+        __cnm_options "$cmd"
+        return
+    end
+    if test $npos -eq 0
+        __cnm_children "$cpath"
+    end
+    if test -n "$cmd"
+        set -l kinds (string split ' ' -- (__cnm_positionals "$cmd"))
+        set -l n (count $kinds)
+        set -l k (math $npos + 1)
+        if test $k -le $n; and test "$kinds[$k]" != ...
+            __cnm_values $kinds[$k]
+        else if test $n -gt 1; and test "$kinds[$n]" = ...
+            __cnm_values $kinds[(math $n - 1)]
+        end
+    end
+end
+
+complete -c cnm -f -a '(__cnm_complete)'
