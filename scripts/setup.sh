@@ -16,6 +16,7 @@ fi
 if ! command -v npm >/dev/null 2>&1; then
   apt-get install -y -qq nodejs npm >/dev/null
 fi
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci refuses this lock file (npm omits other platforms' optional rollup packages); install honours the lock.
+npm install --no-audit --no-fund --loglevel=error
 npm run build
 [ "${1:-}" = "--deps-only" ] || bash scripts/demo.sh
