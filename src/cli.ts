@@ -1,21 +1,17 @@
 /** Registers every command and the Help/Version builtins. */
 import { Builtins, Cli } from 'clipanion';
-import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
 import { DnsStatusCommand } from './commands/dns/status.js';
 import { DnsStopCommand } from './commands/dns/stop.js';
-import { DoctorCommand } from './commands/doctor.js';
 import { EndpointConnectCommand } from './commands/endpoint/connect.js';
 import { EndpointDisconnectCommand } from './commands/endpoint/disconnect.js';
 import { EndpointLsCommand } from './commands/endpoint/ls.js';
-import { GraphCommand } from './commands/graph.js';
 import { InspectCommand } from './commands/inspect.js';
 import { NetCreateCommand } from './commands/net/create.js';
 import { NetInspectCommand } from './commands/net/inspect.js';
 import { NetLsCommand } from './commands/net/ls.js';
 import { NetPruneCommand } from './commands/net/prune.js';
 import { NetRmCommand } from './commands/net/rm.js';
-import { NetUpdateCommand } from './commands/net/update.js';
 import { SandboxAddCommand } from './commands/sandbox/add.js';
 import { SandboxExecCommand } from './commands/sandbox/exec.js';
 import { SandboxInspectCommand } from './commands/sandbox/inspect.js';
@@ -43,7 +39,6 @@ export function buildCli(argv?: readonly string[]): Cli {
   for (const c of relevant(argv, [
     NetCreateCommand,
     NetRmCommand,
-    NetUpdateCommand,
     NetLsCommand,
     NetInspectCommand,
     NetPruneCommand,
@@ -64,9 +59,6 @@ export function buildCli(argv?: readonly string[]): Cli {
     DnsServeCommand,
     DnsStatusCommand,
     DnsStopCommand,
-    GraphCommand,
-    DoctorCommand,
-    CompletionCommand,
     Builtins.HelpCommand,
     Builtins.VersionCommand,
   ])) {
