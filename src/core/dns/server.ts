@@ -11,7 +11,6 @@
  * a reload drops no query. With --idle-exit it leaves when no DNS network
  * with endpoints is left.
  */
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { type Stats, statSync, watch, type FSWatcher } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { CnmError, ConflictError } from '../errors.js';
@@ -21,6 +20,7 @@ import { type Codec, loadCodec, respond } from './answer.js';
 import { BUDGET_MS, forward, upstreams } from './forward.js';
 import { claim, unclaim, writeAddrs } from './lifecycle.js';
 import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, idle } from './records.js';
+import { type UdpPort, bindUdp } from './udp.js';
 import { RCODE, cacheKey, errorReply, fitUdp, replyFor, sameQuestion, udpLimit } from './wire.js';
 
 export interface ServeOptions {
@@ -33,7 +33,7 @@ export interface ServeOptions {
 
 interface Listener {
   at: ListenAddr;
-  udp?: UdpSocket;
+  udp?: UdpPort;
   tcp?: Server;
   bound: boolean;
 }
@@ -145,18 +145,20 @@ export class DnsServer {
   private async bind(at: ListenAddr): Promise<void> {
     const l: Listener = { at, bound: false };
     this.listeners.set(at.address, l);
-    const udp = createSocket({ type: at.family === 4 ? 'udp4' : 'udp6', ipv6Only: at.family === 6 });
-    udp.on('message', (msg, rinfo) => this.onUdp(udp, at, msg, rinfo.address, rinfo.port));
+    let udp: UdpPort | undefined;
     const tcp = createServer({ pauseOnConnect: false }, (sock) => this.onTcp(at, sock));
     tcp.maxConnections = TCP_MAX_CONNS;
     const ok = await Promise.all([
-      new Promise<boolean>((done) => {
-        udp.once('error', (e) => {
+      bindUdp(at.family, at.address, this.port, (msg, src, port) => this.onUdp(udp!, at, msg, src, port)).then(
+        (u) => {
+          udp = u;
+          return true;
+        },
+        (e: Error) => {
           this.opts.log(`cnm dns: udp ${at.address}:${this.port}: ${e.message}`);
-          done(false);
-        });
-        udp.bind({ address: at.address, port: this.port, exclusive: true }, () => done(true));
-      }),
+          return false;
+        },
+      ),
       new Promise<boolean>((done) => {
         tcp.once('error', (e) => {
           this.opts.log(`cnm dns: tcp ${at.address}:${this.port}: ${e.message}`);
@@ -165,7 +167,6 @@ export class DnsServer {
         tcp.listen({ host: at.address, port: this.port, ipv6Only: at.family === 6, exclusive: true }, () => done(true));
       }),
     ]);
-    udp.on('error', (e) => this.opts.log(`cnm dns: udp ${at.address}: ${e.message}`));
     tcp.on('error', (e) => this.opts.log(`cnm dns: tcp ${at.address}: ${e.message}`));
     l.udp = udp;
     l.tcp = tcp;
@@ -231,7 +232,7 @@ export class DnsServer {
     }
   }
 
-  private onUdp(sock: UdpSocket, at: ListenAddr, msg: Buffer, src: string, port: number): void {
+  private onUdp(sock: UdpPort, at: ListenAddr, msg: Buffer, src: string, port: number): void {
     try {
       const client = this.client(at, src);
       if (!client) return; // not a sandbox of this network: no answer at all
