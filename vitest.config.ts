@@ -8,5 +8,7 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // clipanion's ESM build imports a directory, which Node refuses; let vite resolve it (docs tests load the CLI).
+    server: { deps: { inline: ['clipanion'] } },
   },
 });
