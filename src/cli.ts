@@ -15,6 +15,7 @@ import { NetRmCommand } from './commands/net/rm.js';
 import { SandboxAddCommand } from './commands/sandbox/add.js';
 import { SandboxExecCommand } from './commands/sandbox/exec.js';
 import { SandboxInspectCommand } from './commands/sandbox/inspect.js';
+import { NetUpdateCommand } from './commands/net/update.js';
 import { SandboxLsCommand } from './commands/sandbox/ls.js';
 import { SandboxRmCommand } from './commands/sandbox/rm.js';
 import { SandboxPublishCommand } from './commands/sandbox/publish.js';
@@ -42,6 +43,7 @@ export function buildCli(argv?: readonly string[]): Cli {
     NetLsCommand,
     NetInspectCommand,
     NetPruneCommand,
+    NetUpdateCommand,
     SandboxAddCommand,
     SandboxRmCommand,
     SandboxLsCommand,

@@ -3,6 +3,8 @@
  * 1 the operation failed (and was rolled back), 2 bad usage or input,
  * 3 no such object, 4 conflict. Anything that is not a CnmError is a bug.
  */
+import { missingSupport } from './kernel-support.js';
+
 export class CnmError extends Error {
   exitCode = 1;
   /** Tells clipanion to print nothing of its own for this error. */
@@ -33,7 +35,10 @@ export class KernelOpError extends CnmError {
     readonly stderr: string,
     readonly failedIndex?: number,
   ) {
-    super(`${command.join(' ')} failed${code === null ? '' : ` (exit ${code})`}: ${firstLine(stderr) || 'no message'}`);
+    super(
+      missingSupport(command, stderr) ??
+        `${command.join(' ')} failed${code === null ? '' : ` (exit ${code})`}: ${firstLine(stderr) || 'no message'}`,
+    );
   }
 }
 

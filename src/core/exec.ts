@@ -14,7 +14,7 @@ import { pauseHere, pauseIndex } from './faults.js';
 import { run } from './runner.js';
 
 type Group =
-  | { kind: 'ip'; ns: string | undefined; ops: IpOp[] }
+  | { kind: 'ip'; ns: string | undefined; tool?: 'bridge'; ops: IpOp[] }
   | { kind: 'nft'; ops: NftOp[] }
   | { kind: 'sysctl'; ops: SysctlOp[] }
   | { kind: 'file'; ops: FileOp[] }
@@ -26,8 +26,8 @@ export function groupOps(plan: readonly Op[]): Group[] {
   for (const op of plan) {
     const prev = groups[groups.length - 1];
     if (op.kind === 'ip') {
-      if (prev?.kind === 'ip' && prev.ns === op.ns) prev.ops.push(op);
-      else groups.push({ kind: 'ip', ns: op.ns, ops: [op] });
+      if (prev?.kind === 'ip' && prev.ns === op.ns && prev.tool === op.tool) prev.ops.push(op);
+      else groups.push({ kind: 'ip', ns: op.ns, ...(op.tool ? { tool: op.tool } : {}), ops: [op] });
     } else if (op.kind === 'nft') {
       // nft ops are merged into one transaction even when not adjacent: nft work
       // never depends on ip work that follows it in a plan.
@@ -103,7 +103,7 @@ function messageFor(stderr: string, lineNo: number): string {
 
 /** Undo records: what to run to take back a step that succeeded. */
 type Undo =
-  | { kind: 'ip'; ns: string | undefined; args: string[] }
+  | { kind: 'ip'; ns: string | undefined; args: string[]; tool?: 'bridge' }
   | { kind: 'nft'; script: string[] }
   | { kind: 'sysctl'; key: string; value: string }
   | { kind: 'file'; path: string; content: string | null }
@@ -143,19 +143,22 @@ export function apply(plan: readonly Op[], fault: FaultHook | undefined = faultF
 function applyGroup(group: Group, undo: Undo[], failAt: number | undefined): void {
   switch (group.kind) {
     case 'ip': {
-      const lines = group.ops.map((op, i) => (i === failAt ? ['link', 'set', 'dev', 'cnm-fault', 'up'] : op.args));
+      // The injected line must parse (a usage error ends a batch without saying which line failed).
+      const fault = group.tool === 'bridge' ? ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'cnm-fault'] : ['link', 'set', 'dev', 'cnm-fault', 'up'];
+      const lines = group.ops.map((op, i) => (i === failAt ? fault : op.args));
       const argv = ipArgv(group.ns, false);
-      const r = run('ip', argv, { input: batchText(lines) });
+      const tool = group.tool ?? 'ip';
+      const r = run(tool, argv, { input: batchText(lines) });
       const failed = r.code === 0 ? undefined : failedLines(r.stderr)[0];
       const okCount = r.code === 0 ? lines.length : failed !== undefined ? failed - 1 : 0;
       for (let i = 0; i < okCount; i++) {
         const op = group.ops[i] as IpOp;
-        if (op.undo) undo.push({ kind: 'ip', ns: op.ns, args: op.undo });
+        if (op.undo) undo.push({ kind: 'ip', ns: op.ns, args: op.undo, ...(op.tool ? { tool: op.tool } : {}) });
       }
       if (r.code !== 0) {
         const line = failed !== undefined ? lines[failed - 1] : undefined;
         const msg = failed !== undefined ? messageFor(r.stderr, failed) : firstLine(r.stderr);
-        throw new KernelOpError(['ip', ...(group.ns ? ['-n', group.ns] : []), ...(line ?? ['-batch'])], r.code, msg, failed);
+        throw new KernelOpError([tool, ...(group.ns ? ['-n', group.ns] : []), ...(line ?? ['-batch'])], r.code, msg, failed);
       }
       return;
     }
@@ -233,8 +236,8 @@ function rollback(undo: Undo[]): string[] {
   for (const u of [...undo].reverse()) {
     try {
       if (u.kind === 'ip') {
-        const r = run('ip', [...(u.ns ? ['-n', u.ns] : []), ...u.args]);
-        if (r.code !== 0) problems.push(`ip ${u.args.join(' ')}: ${firstLine(r.stderr)}`);
+        const r = run(u.tool ?? 'ip', [...(u.ns ? ['-n', u.ns] : []), ...u.args]);
+        if (r.code !== 0) problems.push(`${u.tool ?? 'ip'} ${u.args.join(' ')}: ${firstLine(r.stderr)}`);
       } else if (u.kind === 'nft') {
         const r = run('nft', ['-f', '-'], { input: u.script.join('\n') + '\n' });
         if (r.code !== 0) problems.push(`nft: ${nftMessage(r.stderr)}`);
@@ -262,7 +265,7 @@ export function teardown(plan: readonly Op[]): string[] {
   for (const group of pauseSplit(groupOps(plan))) {
     try {
       if (group.kind === 'ip') {
-        const r = run('ip', ipArgv(group.ns, true), { input: batchText(group.ops.map((o) => o.args)) });
+        const r = run(group.tool ?? 'ip', ipArgv(group.ns, true), { input: batchText(group.ops.map((o) => o.args)) });
         if (r.code === 0) continue;
         for (const n of failedLines(r.stderr)) {
           const op = group.ops[n - 1];
@@ -299,7 +302,7 @@ export function renderShell(plan: readonly Op[]): string {
   const out: string[] = [];
   for (const group of groupOps(plan)) {
     if (group.kind === 'ip') {
-      for (const op of group.ops) out.push(['ip', ...(op.ns ? ['-n', op.ns] : []), ...op.args].join(' '));
+      for (const op of group.ops) out.push([op.tool ?? 'ip', ...(op.ns ? ['-n', op.ns] : []), ...op.args].join(' '));
     } else if (group.kind === 'nft') {
       out.push("nft -f - <<'EOF'", ...group.ops.flatMap((o) => o.script), 'EOF');
     } else if (group.kind === 'sysctl') {

@@ -12,6 +12,8 @@ export interface IpOp {
   undo?: string[];
   /** On teardown, failures whose message matches are "already gone" and fine. */
   tolerate?: RegExp;
+  /** The iproute2 tool whose batch runs the line: `bridge` for fdb entries, which `ip -batch` cannot do. */
+  tool?: 'bridge';
 }
 
 export interface NftOp {
@@ -58,6 +60,16 @@ export function ipDel(args: string[], ns?: string): IpOp {
   const op: IpOp = { kind: 'ip', args, tolerate: GONE };
   if (ns !== undefined) op.ns = ns;
   return op;
+}
+
+/** A `bridge -batch` line (fdb entries) in cnm's own namespace; grouped like ip lines. */
+export function bridgeCmd(args: string[], undo?: string[]): IpOp {
+  return { ...ip(args, undo), tool: 'bridge' };
+}
+
+/** A `bridge -batch` line for teardown: "already gone" counts as done. */
+export function bridgeDel(args: string[]): IpOp {
+  return { ...ipDel(args), tool: 'bridge' };
 }
 
 export function nft(script: string[], undo?: string[]): NftOp {

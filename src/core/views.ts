@@ -23,6 +23,13 @@ export function networkView(state: State, net: Network) {
   const options: Record<string, string> = { ...net.options };
   if (net.bridge) options['com.docker.network.bridge.name'] = net.bridge;
   if (net.driver === 'bridge' || net.driver === 'overlay') options['com.docker.network.driver.mtu'] = String(net.mtu);
+  // Docker's names for the driver options of overlay, macvlan and ipvlan networks.
+  const o = net.driverOpts;
+  if (net.driver === 'overlay') options['com.docker.network.driver.overlay.vxlanid_list'] = String(o.vni);
+  if (net.driver === 'macvlan' || net.driver === 'ipvlan') {
+    options.parent = String(o.parent);
+    options[`${net.driver}_mode`] = String(o.mode);
+  }
   return {
     Name: net.name,
     Id: net.id,

@@ -3,13 +3,19 @@ import { UsageError } from '../core/errors.js';
 import type { DriverName } from '../core/model.js';
 import { bridgeDriver } from './bridge.js';
 import { hostDriver } from './host.js';
+import { ipvlanDriver } from './ipvlan.js';
+import { macvlanDriver } from './macvlan.js';
 import { noneDriver } from './none.js';
+import { overlayDriver } from './overlay.js';
 import type { NetworkDriver } from './types.js';
 
 const drivers = new Map<DriverName, NetworkDriver>([
   ['bridge', bridgeDriver],
   ['host', hostDriver],
   ['none', noneDriver],
+  ['macvlan', macvlanDriver],
+  ['ipvlan', ipvlanDriver],
+  ['overlay', overlayDriver],
 ]);
 
 export function registerDriver(d: NetworkDriver): void {

@@ -33,11 +33,31 @@ export interface NetworkDriver {
   readonly type: DriverName;
   /** Whether endpoints get an interface and addresses (false for host and none). */
   readonly hasInterfaces: boolean;
-  /** Whether the network gets a gateway address on the host by default. */
+  /**
+   * Whether IPAM gives the network a gateway by default (the first usable
+   * address): on the host for bridge and overlay, an outside router for macvlan.
+   */
   readonly hostGateway: boolean;
   validate(raw: RawNetworkOptions): DriverOptions;
+  /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */
+  addressing?(req: AddressingRequest, opts: DriverOptions): AddressingRequest;
+  /** The largest MTU the network's lower interface allows, also its default (macvlan: the parent's). */
+  mtuLimit?(opts: DriverOptions): number;
   createNetwork(net: Network): Op[];
-  deleteNetwork(net: Network): Op[];
+  /** `others`: every other network that stays (to know whether a shared parent is still used). */
+  deleteNetwork(net: Network, others?: readonly Network[]): Op[];
   join(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): JoinPlan;
   leave(net: Network, ep: Endpoint, sb: Sandbox): Op[];
+  /** Changes the peers of a live network (overlay); throws for bad input, returns the plan and the new set. */
+  updatePeers?(net: Network, add: readonly string[], remove: readonly string[]): { ops: Op[]; peers: string[] };
+}
+
+/** The IPAM part of `net create`, as the user gave it (a driver may fill it in). */
+export interface AddressingRequest {
+  subnets: string[];
+  gateways: string[];
+  ipRange?: string;
+  ipv6: boolean;
+  /** The first address endpoints get (IPAM's cursor starts there; it wraps to the range's start). */
+  start?: string;
 }

@@ -3,7 +3,7 @@
  * No kernel detail lives here; drivers plan, the session applies.
  */
 import { getDriver } from '../../drivers/index.js';
-import type { RawNetworkOptions } from '../../drivers/types.js';
+import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.js';
 import { ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
 import { formatCidr, mustCidr, parseCidr } from '../ip.js';
@@ -21,6 +21,8 @@ export interface CreateNetworkInput {
   subnets: string[];
   gateways: string[];
   ipRange?: string;
+  /** First address IPAM hands out (its cursor's start), when a driver sets one. */
+  start?: string;
   ipv6: boolean;
   internal: boolean;
   dns: boolean;
@@ -46,11 +48,20 @@ function precheck(input: CreateNetworkInput) {
   if (fams.filter((f) => f === 4).length > 1 || fams.filter((f) => f === 6).length > 1) {
     throw new UsageError('give at most one IPv4 and one IPv6 --subnet');
   }
-  return { driver, driverOpts };
+  const limit = driver.mtuLimit?.(driverOpts);
+  if (limit !== undefined && input.mtu !== undefined && input.mtu > limit) {
+    throw new UsageError(`--mtu ${input.mtu} is too big for this ${driver.type} network: its lower interface allows at most ${limit}`);
+  }
+  const req: AddressingRequest = { subnets: input.subnets, gateways: input.gateways, ipv6: input.ipv6 };
+  if (input.ipRange !== undefined) req.ipRange = input.ipRange;
+  const shaped = driver.addressing ? { ...input, ...driver.addressing(req, driverOpts) } : input;
+  return { driver, driverOpts, input: shaped, mtu: input.mtu ?? limit ?? 1500 };
 }
 
 export function planSubnets(state: State, input: CreateNetworkInput, id: string, withGateway: boolean): SubnetConfig[] {
   const skip = new Set(state.networks.map((n) => n.bridge).filter((b): b is string => !!b));
+  // A macvlan/ipvlan network usually is the parent's own LAN: its route is no clash.
+  if (input.raw.parent !== undefined) skip.add(input.raw.parent);
   const used = usedSubnets(state, hostRoutes(skip));
   const subnets: SubnetConfig[] = input.subnets.map((subnet, i) => {
     const gateway = input.gateways[i];
@@ -58,6 +69,7 @@ export function planSubnets(state: State, input: CreateNetworkInput, id: string,
     if (gateway !== undefined) req.gateway = gateway;
     if (i === 0 && input.ipRange !== undefined) req.ipRange = input.ipRange;
     const planned = planSubnet(req, used, withGateway);
+    if (i === 0 && input.start !== undefined) planned.next = input.start;
     used.push(mustCidr(planned.subnet));
     return planned;
   });
@@ -67,8 +79,8 @@ export function planSubnets(state: State, input: CreateNetworkInput, id: string,
   return subnets;
 }
 
-export async function createNetwork(s: Session, input: CreateNetworkInput): Promise<Network> {
-  const { driver, driverOpts } = precheck(input);
+export async function createNetwork(s: Session, given: CreateNetworkInput): Promise<Network> {
+  const { driver, driverOpts, input, mtu } = precheck(given);
   return s.update((state) => {
     const init = ensureBuiltins(state);
     if (state.networks.some((n) => n.name === input.name)) {
@@ -86,7 +98,7 @@ export async function createNetwork(s: Session, input: CreateNetworkInput): Prom
       internal: input.internal,
       dns: input.dns,
       ipv6: input.ipv6 || subnets.some((x) => mustCidr(x.subnet).family === 6),
-      mtu: input.mtu ?? 1500,
+      mtu,
       subnets,
       options: input.options,
       labels: input.labels,
@@ -111,8 +123,8 @@ export async function removeNetworks(s: Session, refs: string[], force: boolean)
         throw new ConflictError(`network "${net.name}" has ${eps.length} endpoint(s) attached; disconnect them or use --force`);
       }
       for (const ep of eps) disconnectEndpoint(s, state, ep);
-      s.teardown(getDriver(net.driver).deleteNetwork(net));
       state.networks = state.networks.filter((n) => n.id !== net.id);
+      s.teardown(getDriver(net.driver).deleteNetwork(net, state.networks));
       removed.push(net.name);
     });
   }
@@ -122,9 +134,23 @@ export async function removeNetworks(s: Session, refs: string[], force: boolean)
 export async function pruneNetworks(s: Session): Promise<string[]> {
   return s.update((state) => {
     const idle = state.networks.filter((n) => !n.builtin && endpointsOn(state, n).length === 0);
-    for (const net of idle) s.teardown(getDriver(net.driver).deleteNetwork(net));
     const gone = new Set(idle.map((n) => n.id));
     state.networks = state.networks.filter((n) => !gone.has(n.id));
+    for (const net of idle) s.teardown(getDriver(net.driver).deleteNetwork(net, state.networks));
     return idle.map((n) => n.name);
+  });
+}
+
+/** `net update`: changes the peers of a live overlay network (its flooding entries) in one transaction. */
+export async function updateNetworkPeers(s: Session, ref: string, add: readonly string[], remove: readonly string[]): Promise<Network> {
+  if (add.length === 0 && remove.length === 0) throw new UsageError('nothing to change: give --add-peer or --remove-peer');
+  return s.update((state) => {
+    const net = findNetwork(state, ref);
+    const driver = getDriver(net.driver);
+    if (!driver.updatePeers) throw new UsageError(`network "${net.name}" is a ${net.driver} network; only overlay networks have peers`);
+    const { ops, peers } = driver.updatePeers(net, add, remove);
+    s.apply(ops);
+    net.driverOpts = { ...net.driverOpts, peers };
+    return net;
   });
 }

@@ -1,0 +1,70 @@
+/**
+ * The ipvlan driver: like macvlan, each endpoint is a child of the parent made
+ * straight inside the sandbox, but children share the parent's MAC address.
+ * In l2 mode the sandbox's default route points at the LAN's router (the
+ * gateway); in l3 and l3s modes the parent routes, so the default route is
+ * simply the interface. Kernels without the ipvlan module fail at `net create`
+ * (a probe child is made and removed) with a message naming the module.
+ */
+import { UsageError } from '../core/errors.js';
+import { mustCidr } from '../core/ip.js';
+import type { Endpoint, Network, Sandbox } from '../core/model.js';
+import { type Op, ip, ipDel } from '../core/plan.js';
+import { sandboxSide } from './bridge.js';
+import { probe } from './macvlan.js';
+import { chooseParent, hostLinks, parentOpts, parentSetup, parentTeardown, refuse } from './parent.js';
+import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
+
+export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
+
+/** Addresses, link up, and in l3/l3s a default route through the interface itself. */
+function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[] {
+  const ops: Op[] = [];
+  if (ep.ipv4) ops.push(ip(['addr', 'add', ep.ipv4, 'dev', ep.ifname], undefined, sb.netns));
+  if (ep.ipv6) ops.push(ip(['addr', 'add', ep.ipv6, 'dev', ep.ifname, 'nodad'], undefined, sb.netns));
+  ops.push(ip(['link', 'set', ep.ifname, 'up'], undefined, sb.netns));
+  if (ctx.defaultRoute && !net.internal) {
+    for (const fam of new Set(net.subnets.map((s) => mustCidr(s.subnet).family))) {
+      ops.push(ip(['route', 'replace', fam === 6 ? '::/0' : '0.0.0.0/0', 'dev', ep.ifname], undefined, sb.netns));
+    }
+  }
+  return ops;
+}
+
+export const ipvlanDriver: NetworkDriver = {
+  type: 'ipvlan',
+  hasInterfaces: true,
+  hostGateway: true,
+  validate(raw: RawNetworkOptions) {
+    refuse(raw, 'ipvlan', ['parent', 'mode']);
+    if (raw.parent === undefined) throw new UsageError('an ipvlan network needs --parent IFACE (the host interface its endpoints hang off)');
+    const mode = raw.mode ?? 'l2';
+    if (!(IPVLAN_MODES as readonly string[]).includes(mode)) {
+      throw new UsageError(`invalid ipvlan --mode "${mode}": use ${IPVLAN_MODES.join(', ')}`);
+    }
+    if (raw.opts['host-shim'] !== undefined) throw new UsageError('--opt host-shim is for macvlan networks');
+    return { ...parentOpts(chooseParent(raw.parent, hostLinks())), mode };
+  },
+  mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
+  createNetwork(net) {
+    return [...parentSetup(net), ...probe(net, 'ipvlan')];
+  },
+  deleteNetwork(net, others) {
+    return parentTeardown(net, others);
+  },
+  join(net, ep, sb, ctx): JoinPlan {
+    const o = net.driverOpts;
+    return {
+      host: [
+        ip(
+          ['link', 'add', 'link', String(o.parent), 'name', ep.ifname, 'netns', sb.netns, 'mtu', String(net.mtu), 'type', 'ipvlan', 'mode', String(o.mode)],
+          ['-n', sb.netns, 'link', 'del', ep.ifname],
+        ),
+      ],
+      sandbox: o.mode === 'l2' ? sandboxSide(net, ep, sb, ctx) : l3Side(net, ep, sb, ctx),
+    };
+  },
+  leave(_net, ep, sb) {
+    return [ipDel(['link', 'del', ep.ifname], sb.netns)];
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * The macvlan driver: each endpoint is a macvlan child of the parent
+ * interface, made straight inside the sandbox (`ip link add ... netns SB`), so
+ * deleting the sandbox deletes it. There is no switch and no gateway on the
+ * host: the gateway is a router on the parent's LAN and the sandbox's default
+ * route points at it. The host cannot reach its own children through the
+ * parent (the kernel does not deliver child traffic to the lower device);
+ * `--opt host-shim=true` adds a macvlan of the host's own (mode bridge) with a
+ * route to the network, as Docker and Podman users do by hand.
+ */
+import { UsageError } from '../core/errors.js';
+import { contains, mustAddr, mustCidr } from '../core/ip.js';
+import type { Endpoint, Network, Sandbox } from '../core/model.js';
+import { type Op, ip, ipDel } from '../core/plan.js';
+import { sandboxSide } from './bridge.js';
+import { boolOpt, chooseParent, hostLinks, parentOpts, parentSetup, parentTeardown, refuse } from './parent.js';
+import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
+
+export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
+
+/** The host's own macvlan on the parent: "cnms" + 11 hex of the network ID. */
+export function shimName(net: Network): string {
+  return `cnms${net.id.slice(0, 11)}`;
+}
+
+/** A throwaway child that proves at `net create` that the kernel can make this network's children. */
+export function probeName(net: Network): string {
+  return `cnmp${net.id.slice(0, 11)}`;
+}
+
+/** Proves the kernel can make a child of this type on the parent, and leaves nothing. */
+export function probe(net: Network, type: 'macvlan' | 'ipvlan'): Op[] {
+  const name = probeName(net);
+  return [
+    ip(['link', 'add', 'link', String(net.driverOpts.parent), 'name', name, 'type', type, 'mode', String(net.driverOpts.mode)], ['link', 'del', name]),
+    ip(['link', 'del', name]),
+  ];
+}
+
+/** The range the host shim routes to the children: the IPv4 --ip-range, else the subnet. */
+function shimRoute(net: Network): string | undefined {
+  const v4 = net.subnets.find((s) => mustCidr(s.subnet).family === 4);
+  return v4 ? (v4.ipRange ?? v4.subnet) : undefined;
+}
+
+function shimSetup(net: Network): Op[] {
+  if (net.driverOpts.hostShim !== true) return [];
+  const name = shimName(net);
+  const route = shimRoute(net);
+  const src = net.driverOpts.shimSource;
+  const ops: Op[] = [
+    ip(['link', 'add', 'link', String(net.driverOpts.parent), 'name', name, 'mtu', String(net.mtu), 'type', 'macvlan', 'mode', 'bridge'], ['link', 'del', name]),
+    ip(['link', 'set', name, 'up']),
+  ];
+  if (route) ops.push(ip(['route', 'add', route, 'dev', name, ...(typeof src === 'string' ? ['src', src] : [])]));
+  return ops;
+}
+
+/**
+ * In the sandbox: a host route to the shim's source address when it is not
+ * inside the network's subnet, so replies to the host stay on the LAN.
+ */
+function shimReturnRoute(net: Network, ep: Endpoint, sb: Sandbox): Op[] {
+  const src = net.driverOpts.shimSource;
+  if (net.driverOpts.hostShim !== true || typeof src !== 'string') return [];
+  const a = mustAddr(src);
+  const inside = net.subnets.some((s) => contains(mustCidr(s.subnet), a));
+  return inside ? [] : [ip(['route', 'replace', `${src}/32`, 'dev', ep.ifname], undefined, sb.netns)];
+}
+
+export const macvlanDriver: NetworkDriver = {
+  type: 'macvlan',
+  hasInterfaces: true,
+  hostGateway: true,
+  validate(raw: RawNetworkOptions) {
+    refuse(raw, 'macvlan', ['parent', 'mode']);
+    if (raw.parent === undefined) throw new UsageError('a macvlan network needs --parent IFACE (the host interface its endpoints hang off)');
+    const mode = raw.mode ?? 'bridge';
+    if (!(MACVLAN_MODES as readonly string[]).includes(mode)) {
+      throw new UsageError(`invalid macvlan --mode "${mode}": use ${MACVLAN_MODES.join(', ')}`);
+    }
+    const shim = boolOpt(raw.opts, 'host-shim');
+    if (shim && mode !== 'bridge') throw new UsageError(`--opt host-shim=true needs --mode bridge (the shim reaches children only in bridge mode), not ${mode}`);
+    const parent = chooseParent(raw.parent, hostLinks());
+    const opts = { ...parentOpts(parent), mode };
+    if (!shim) return opts;
+    if (!parent.ipv4) {
+      throw new UsageError(`--opt host-shim=true needs an IPv4 address on parent "${raw.parent}": the host talks to the children from it`);
+    }
+    return { ...opts, hostShim: true, shimSource: parent.ipv4 };
+  },
+  mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
+  createNetwork(net) {
+    return [...parentSetup(net), ...probe(net, 'macvlan'), ...shimSetup(net)];
+  },
+  deleteNetwork(net, others) {
+    const shim = net.driverOpts.hostShim === true ? [ipDel(['link', 'del', shimName(net)])] : [];
+    return [...shim, ...parentTeardown(net, others)];
+  },
+  join(net, ep, sb, ctx: JoinContext): JoinPlan {
+    const o = net.driverOpts;
+    return {
+      // Made inside the sandbox from the start: no temporary name in the host, nothing to rename.
+      host: [
+        ip(
+          ['link', 'add', 'link', String(o.parent), 'name', ep.ifname, 'netns', sb.netns, 'mtu', String(net.mtu), 'address', ep.mac, 'type', 'macvlan', 'mode', String(o.mode)],
+          ['-n', sb.netns, 'link', 'del', ep.ifname],
+        ),
+      ],
+      sandbox: [...sandboxSide(net, ep, sb, ctx), ...shimReturnRoute(net, ep, sb)],
+    };
+  },
+  leave(_net, ep, sb) {
+    return [ipDel(['link', 'del', ep.ifname], sb.netns)];
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * The overlay driver: one network across hosts with nothing but the hosts (no
+ * swarm, no key-value store). Each host runs `net create` with the same subnet
+ * and VNI and lists its peers. Per host it is a bridge network (gateway,
+ * veths, NAT and isolation as the bridge driver does them) with a VXLAN device
+ * on the bridge: UDP 4789, the VNI, learning off, and one all-zeros flooding
+ * entry per peer, so broadcast and ARP reach every host (head-end
+ * replication). Addresses never collide because each host hands out only its
+ * own slice of the subnet (see `hostSlice`); the gateway is this host's, the
+ * first address of its slice, so sandboxes leave through their own host.
+ */
+import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
+import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
+import type { Network } from '../core/model.js';
+import { type Op, bridgeCmd, ip, ipDel } from '../core/plan.js';
+import { run } from '../core/runner.js';
+import { bridgeDriver } from './bridge.js';
+import { hostLinks, linkWithAddress, refuse } from './parent.js';
+import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from './types.js';
+
+export const VXLAN_PORT = 4789;
+const ALL_ZEROS = '00:00:00:00:00:00';
+const MAX_VNI = 16_777_215;
+
+/** The VXLAN device on the network's bridge: "cnmx" + 11 hex of the network ID. */
+export function vxlanName(net: Network): string {
+  return `cnmx${net.id.slice(0, 11)}`;
+}
+
+/**
+ * This host's slice of an IPv4 subnet, derived from its underlay address:
+ * the subnet is cut into 2^k equal slices, k = min(8, (32 - prefix) / 2)
+ * rounded down, and the host takes slice number (underlay address mod 2^k).
+ * A /16 gives /24 slices numbered by the last octet of --local (198.51.100.7
+ * takes 10.1.7.0/24 of 10.1.0.0/16); a /24 gives sixteen /28 slices.
+ */
+export function hostSlice(subnet: string, local: Addr): string {
+  const c = mustCidr(subnet);
+  const k = Math.min(8, Math.floor((32 - c.prefix) / 2));
+  if (k < 2) throw new UsageError(`overlay subnet ${subnet} is too small to share between hosts: use /28 or larger, or give each host its own --ip-range`);
+  const index = local.value & ((1n << BigInt(k)) - 1n);
+  const prefix = c.prefix + k;
+  return formatCidr({ family: 4, base: c.base + (index << BigInt(32 - prefix)), prefix });
+}
+
+/** The first address of a slice that is not its network address: this host's gateway. */
+function sliceGateway(range: string): string {
+  const r = mustCidr(range);
+  return formatAddr({ family: r.family, value: r.prefix >= 31 ? r.base : r.base + 1n });
+}
+
+function mustUnderlayAddr(text: string, flag: string): Addr {
+  const a = parseAddr(text);
+  if (!a) throw new UsageError(`invalid ${flag} "${text}": expected an IPv4 or IPv6 address of the underlay`);
+  return a;
+}
+
+/** This host's underlay address and interface towards a peer, as the routing table says. */
+function routeTo(peer: string): { dev: string; src: string } {
+  const r = run('ip', ['-j', 'route', 'get', peer]);
+  const hit = r.code === 0 ? (JSON.parse(r.stdout || '[]') as { dev?: string; prefsrc?: string }[])[0] : undefined;
+  if (!hit?.dev || !hit.prefsrc) {
+    throw new UsageError(`no route to peer ${peer} on this host; give --local with this host's underlay address`);
+  }
+  return { dev: hit.dev, src: hit.prefsrc };
+}
+
+/** Checks peers: valid, same family as the local address, not the local address, each once. */
+function checkPeers(peers: readonly string[], local: Addr): string[] {
+  const out: string[] = [];
+  for (const p of peers) {
+    const a = mustUnderlayAddr(p, '--peer');
+    if (a.family !== local.family) throw new UsageError(`peer ${p} is not of the same address family as --local ${formatAddr(local)}`);
+    if (a.value === local.value) throw new UsageError(`peer ${p} is this host's own underlay address (--local); list the other hosts`);
+    const text = formatAddr(a);
+    if (out.includes(text)) throw new UsageError(`peer ${p} is given twice`);
+    out.push(text);
+  }
+  return out;
+}
+
+function fdb(verb: 'append' | 'del', net: Network, peer: string): string[] {
+  return ['fdb', verb, ALL_ZEROS, 'dev', vxlanName(net), 'dst', peer];
+}
+
+function peersOf(net: Network): string[] {
+  return Array.isArray(net.driverOpts.peers) ? net.driverOpts.peers : [];
+}
+
+export const overlayDriver: NetworkDriver = {
+  type: 'overlay',
+  hasInterfaces: true,
+  hostGateway: true,
+  validate(raw: RawNetworkOptions) {
+    refuse(raw, 'overlay', ['overlay']);
+    if (raw.vni === undefined) throw new UsageError('an overlay network needs --vni N (1-16777215), the same on every host');
+    if (!Number.isInteger(raw.vni) || raw.vni < 1 || raw.vni > MAX_VNI) throw new UsageError(`invalid --vni ${raw.vni}: use 1-${MAX_VNI}`);
+    const links = hostLinks();
+    let localText = raw.local;
+    let underlay;
+    if (localText === undefined) {
+      if (raw.peers.length === 0) throw new UsageError("an overlay network needs --local (this host's underlay address) or at least one --peer");
+      const route = routeTo(formatAddr(mustUnderlayAddr(raw.peers[0]!, '--peer')));
+      localText = route.src;
+      underlay = links.find((l) => l.name === route.dev);
+    } else {
+      underlay = linkWithAddress(links, mustUnderlayAddr(localText, '--local'));
+      if (!underlay) throw new UsageError(`--local ${localText} is not an address of this host; see 'ip addr'`);
+    }
+    if (!underlay) throw new CnmError(`cannot find the underlay interface of ${localText}`);
+    const local = mustUnderlayAddr(localText, '--local');
+    const peers = checkPeers(raw.peers, local);
+    // VXLAN adds 50 bytes over IPv4 (outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14), 70 over IPv6.
+    const lowerMtu = underlay.mtu - (local.family === 6 ? 70 : 50);
+    return { vni: raw.vni, local: formatAddr(local), underlay: underlay.name, lowerMtu, peers };
+  },
+  addressing(req: AddressingRequest, opts): AddressingRequest {
+    if (req.subnets.length === 0) throw new UsageError('an overlay network needs --subnet CIDR, the same on every host');
+    if (req.ipv6 || req.subnets.some((s) => parseCidr(s)?.family === 6)) {
+      throw new UsageError('overlay networks are IPv4 only: drop --ipv6 and the IPv6 --subnet');
+    }
+    const ipRange = req.ipRange ?? hostSlice(req.subnets[0]!, mustUnderlayAddr(String(opts.local), '--local'));
+    const gateway = sliceGateway(ipRange);
+    const gateways = req.gateways.length > 0 ? req.gateways : [gateway];
+    // Endpoints start after this host's gateway (.2 of a /24 slice), as on a bridge network.
+    const start = formatAddr({ family: 4, value: mustAddr(gateway).value + 1n });
+    return { ...req, ipRange, gateways, start };
+  },
+  mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1450),
+  createNetwork(net) {
+    const vx = vxlanName(net);
+    const o = net.driverOpts;
+    const bridge = bridgeDriver.createNetwork(net);
+    return [
+      // One `ip -batch`: the bridge's lines, then the VXLAN device on it.
+      ...bridge.filter((op) => op.kind === 'ip'),
+      ip(
+        ['link', 'add', vx, 'mtu', String(net.mtu), 'type', 'vxlan', 'id', String(o.vni), 'dstport', String(VXLAN_PORT), 'local', String(o.local), 'dev', String(o.underlay), 'nolearning'],
+        ['link', 'del', vx],
+      ),
+      ip(['link', 'set', vx, 'master', net.bridge!, 'up']),
+      // One `bridge -batch`: the flooding entries (they go with the device on undo).
+      ...peersOf(net).map((p) => bridgeCmd(fdb('append', net, p))),
+      ...bridge.filter((op) => op.kind !== 'ip'),
+    ];
+  },
+  deleteNetwork(net) {
+    return [ipDel(['link', 'del', vxlanName(net)]), ...bridgeDriver.deleteNetwork(net)];
+  },
+  join: (net, ep, sb, ctx) => bridgeDriver.join(net, ep, sb, ctx),
+  leave: (net, ep, sb) => bridgeDriver.leave(net, ep, sb),
+  updatePeers(net, add, remove) {
+    const local = mustUnderlayAddr(String(net.driverOpts.local), '--local');
+    const current = peersOf(net);
+    const adding = checkPeers(add, local);
+    const removing = remove.map((p) => formatAddr(mustUnderlayAddr(p, '--remove-peer')));
+    for (const p of adding) {
+      if (current.includes(p)) throw new ConflictError(`${p} is already a peer of network "${net.name}"`);
+      if (removing.includes(p)) throw new UsageError(`${p} is both added and removed`);
+    }
+    for (const p of removing) {
+      if (!current.includes(p)) throw new NotFoundError(`${p} is not a peer of network "${net.name}"; see 'cnm net inspect ${net.name}'`);
+    }
+    const ops: Op[] = [
+      ...removing.map((p) => bridgeCmd(fdb('del', net, p), fdb('append', net, p))),
+      ...adding.map((p) => bridgeCmd(fdb('append', net, p), fdb('del', net, p))),
+    ];
+    return { ops, peers: [...current.filter((p) => !removing.includes(p)), ...adding] };
+  },
+};

@@ -1,0 +1,155 @@
+/**
+ * Lower interfaces of macvlan, ipvlan and overlay networks: what the host has
+ * (read once with `ip -j -d addr show`, in cnm's own namespace; /sys/class/net
+ * would show the namespace that mounted sysfs, not ours), which parent a
+ * network uses, and the 802.1q sub-interface cnm makes when a parent written
+ * `eth0.10` does not exist yet (removed with the last network on it).
+ */
+import { CnmError, UsageError } from '../core/errors.js';
+import { type Addr, parseAddr } from '../core/ip.js';
+import type { Network } from '../core/model.js';
+import { type Op, ip, ipDel } from '../core/plan.js';
+import { run } from '../core/runner.js';
+
+export interface HostAddr {
+  family: 4 | 6;
+  local: string;
+  prefixlen: number;
+}
+
+export interface HostLink {
+  name: string;
+  mtu: number;
+  /** Link type (vlan, veth, bridge...) when it has one. */
+  kind?: string;
+  alias?: string;
+  addrs: HostAddr[];
+}
+
+/** Marks the VLAN sub-interfaces cnm made (ifalias), so ownership is a match, not a guess. */
+export const VLAN_ALIAS = 'cnm:vlan';
+
+const IFNAME_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_.:-]{0,14}$/;
+
+interface RawLink {
+  ifname?: string;
+  mtu?: number;
+  ifalias?: string;
+  linkinfo?: { info_kind?: string };
+  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+}
+
+export function parseLinks(json: string): HostLink[] {
+  const raw = JSON.parse(json) as RawLink[];
+  return raw.map((l) => {
+    const link: HostLink = {
+      name: l.ifname ?? '',
+      mtu: l.mtu ?? 1500,
+      addrs: (l.addr_info ?? [])
+        .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local)
+        .map((a) => ({ family: a.family === 'inet' ? 4 : 6, local: a.local!, prefixlen: a.prefixlen ?? 0 })),
+    };
+    if (l.linkinfo?.info_kind) link.kind = l.linkinfo.info_kind;
+    if (l.ifalias) link.alias = l.ifalias;
+    return link;
+  });
+}
+
+/** The host's links with their MTU and addresses: one `ip` process. */
+export function hostLinks(): HostLink[] {
+  const r = run('ip', ['-j', '-d', 'addr', 'show']);
+  if (r.code !== 0) throw new CnmError(`cannot list the host's interfaces: ${r.stderr.trim()}`);
+  return parseLinks(r.stdout || '[]');
+}
+
+/** The link holding an address, if any. */
+export function linkWithAddress(links: readonly HostLink[], addr: Addr): HostLink | undefined {
+  return links.find((l) => l.addrs.some((a) => parseAddr(a.local)?.value === addr.value && a.family === addr.family));
+}
+
+export interface ParentChoice {
+  parent: string;
+  /** MTU of the parent (of the link under it when cnm is to make it). */
+  mtu: number;
+  /** Set when the parent is a cnm-made 802.1q sub-interface of `link`. */
+  vlan?: { link: string; id: number };
+  /** The parent does not exist yet: this network makes it. */
+  make: boolean;
+  /** The parent's first IPv4 address, if it has one. */
+  ipv4?: string;
+}
+
+/**
+ * Which parent a network uses. A missing parent is bad input (exit 2): the
+ * user named an interface this host does not have.
+ */
+export function chooseParent(parent: string, links: readonly HostLink[]): ParentChoice {
+  if (!IFNAME_RE.test(parent)) {
+    throw new UsageError(`invalid --parent "${parent}": an interface name is 1-15 characters [a-zA-Z0-9_.:-]`);
+  }
+  const existing = links.find((l) => l.name === parent);
+  const m = /^(.+)\.([0-9]{1,4})$/.exec(parent);
+  if (existing) {
+    const choice: ParentChoice = { parent, mtu: existing.mtu, make: false };
+    const v4 = existing.addrs.find((a) => a.family === 4);
+    if (v4) choice.ipv4 = v4.local;
+    if (m && existing.kind === 'vlan' && existing.alias === VLAN_ALIAS) choice.vlan = { link: m[1]!, id: Number(m[2]) };
+    return choice;
+  }
+  if (!m) {
+    throw new UsageError(`parent interface "${parent}" does not exist on this host; see 'ip link' (write LINK.VLAN, e.g. eth0.10, to have cnm make an 802.1q sub-interface)`);
+  }
+  const link = links.find((l) => l.name === m[1]);
+  const id = Number(m[2]);
+  if (!link) throw new UsageError(`parent interface "${parent}" does not exist, nor does "${m[1]}" to make it on as VLAN ${id}; see 'ip link'`);
+  if (id < 1 || id > 4094) throw new UsageError(`invalid VLAN ID ${id} in --parent "${parent}": use 1-4094`);
+  return { parent, mtu: link.mtu, vlan: { link: link.name, id }, make: true };
+}
+
+/** driverOpts fields that record the parent (see parentOpts / parentSetup / parentTeardown). */
+export function parentOpts(c: ParentChoice): Network['driverOpts'] {
+  const o: Network['driverOpts'] = { parent: c.parent, lowerMtu: c.mtu };
+  if (c.vlan) {
+    o.vlanLink = c.vlan.link;
+    o.vlanId = c.vlan.id;
+  }
+  if (c.make) o.makeParent = true;
+  return o;
+}
+
+/** Makes the 802.1q parent when this network is the one to make it. */
+export function parentSetup(net: Network): Op[] {
+  const o = net.driverOpts;
+  if (o.makeParent !== true || typeof o.vlanLink !== 'string' || typeof o.vlanId !== 'number') return [];
+  const name = String(o.parent);
+  return [
+    ip(['link', 'add', 'link', o.vlanLink, 'name', name, 'type', 'vlan', 'id', String(o.vlanId)], ['link', 'del', name]),
+    ip(['link', 'set', name, 'alias', VLAN_ALIAS, 'up']),
+  ];
+}
+
+/** Removes a cnm-made 802.1q parent when no other network stays on it. */
+export function parentTeardown(net: Network, others: readonly Network[] = []): Op[] {
+  const o = net.driverOpts;
+  if (typeof o.vlanLink !== 'string') return [];
+  if (others.some((n) => n.driverOpts.parent === o.parent)) return [];
+  return [ipDel(['link', 'del', String(o.parent)])];
+}
+
+/** Checks the --opt keys a driver knows; others are labels for whoever reads them (as Docker does). */
+export function boolOpt(opts: Record<string, string>, key: string): boolean {
+  const v = opts[key];
+  if (v === undefined) return false;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new UsageError(`invalid --opt ${key}=${v}: use true or false`);
+}
+
+/** Options that belong to other drivers, refused with the flag's name. */
+export function refuse(raw: { vni?: number; peers: string[]; local?: string; parent?: string; mode?: string }, driver: string, allowed: readonly ('parent' | 'mode' | 'overlay')[]): void {
+  if (!allowed.includes('overlay') && (raw.vni !== undefined || raw.peers.length > 0 || raw.local !== undefined)) {
+    throw new UsageError(`--vni, --peer and --local are for overlay networks, not ${driver}`);
+  }
+  if (!allowed.includes('parent') && raw.parent !== undefined) throw new UsageError(`--parent is for macvlan and ipvlan networks, not ${driver}`);
+  if (!allowed.includes('mode') && raw.mode !== undefined) throw new UsageError(`--mode is for macvlan and ipvlan networks, not ${driver}`);
+}
