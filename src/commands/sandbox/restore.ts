@@ -17,13 +17,14 @@ export class SandboxRestoreCommand extends CnmCommand {
     ],
   });
 
+  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
   asJson = Option.Boolean('--json', false, { description: 'Print the findings as one JSON document' });
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    const report = await runReconcile(this.session(), { restore: false, sandboxes: this.refs });
-    if (this.asJson) this.json({ dryRun: false, findings: report.outcomes });
-    else this.out(renderReport(report, false));
+    const report = await runReconcile(this.session(this.dryRun), { restore: false, sandboxes: this.refs });
+    if (this.asJson) this.json({ dryRun: this.dryRun, findings: report.outcomes });
+    else this.out(renderReport(report, this.dryRun));
     return report.outcomes.some((o) => o.status === 'failed') ? 1 : 0;
   }
 }
