@@ -49,8 +49,8 @@ export function groupOps(plan: readonly Op[]): Group[] {
 
 /**
  * The CNM_PAUSE_AT hook (src/core/faults.ts): counts the ops of each group and,
- * when the pause falls inside one, pauses before it (splitting an ip batch at
- * that op so a test can kill the run between two lines of one batch).
+ * when the pause falls inside one, pauses before that op (splitting an ip batch
+ * there, so a test can kill the run between two lines of one batch).
  * Yields the groups lazily so the pause happens just before its group runs.
  */
 function* pauseSplit(groups: Group[]): Generator<Group> {
@@ -58,10 +58,11 @@ function* pauseSplit(groups: Group[]): Generator<Group> {
     const k = pauseIndex(group.ops.length);
     if (k === undefined) {
       yield group;
-    } else if (group.kind === 'ip' && k > 0) {
-      yield { ...group, ops: group.ops.slice(0, k) };
+    } else if (group.kind !== 'nft' && k > 0) {
+      // An nft group is one transaction and stays whole; the others can stop between two ops.
+      yield { ...group, ops: group.ops.slice(0, k) } as Group;
       pauseHere(describeOp(group.ops[k]!));
-      yield { ...group, ops: group.ops.slice(k) };
+      yield { ...group, ops: group.ops.slice(k) } as Group;
     } else {
       pauseHere(describeOp(group.ops[0]!));
       yield group;
