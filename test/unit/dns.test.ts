@@ -52,7 +52,7 @@ function ask(from: ReturnType<typeof asker>, name: string, type: dnsPacket.Recor
   const out = respond(codec, zone, from, q);
   if (out.kind !== 'reply') return out.kind;
   const r = dnsPacket.decode(out.packet);
-  return { rcode: r.rcode as string, id: r.id, data: (r.answers ?? []).map((a) => String((a as { data: unknown }).data)), raw: out.packet };
+  return { rcode: (r as { rcode?: string }).rcode ?? '',  id: r.id, data: (r.answers ?? []).map((a) => String((a as { data: unknown }).data)), raw: out.packet };
 }
 const rcodeOf = (r: ReturnType<typeof ask>) => (typeof r === 'string' ? r : r.rcode);
 const dataOf = (r: ReturnType<typeof ask>) => (typeof r === 'string' ? [] : r.data);
