@@ -16,7 +16,7 @@ mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /var/lib/cnm
 mount -t tmpfs tmpfs /etc/netns
 ip link set lo up
-trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done' EXIT
+trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done; "$CNM" dns stop >/dev/null 2>&1 || true' EXIT
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
