@@ -50,7 +50,9 @@ export function planPublish(state: State, sb: Sandbox, specs: readonly PortSpec[
   const bindings = resolveBindings(sb.name, specs, { 4: !!t.ipv4, 6: !!t.ipv6 }, ctx);
   for (const b of bindings) b.sandboxIp = familyOf(b.hostIp) === 4 ? t.ipv4! : t.ipv6!;
   const undo = before.length === 0 ? portsBaseTeardown() : removeBindings(bindings, sb);
-  const ops: Op[] = [nft([...portsBase(), ...addBindings(bindings, sb)], undo)];
+  // The maps and rules exist while any port is published; writing them again costs 4x the elements.
+  const base = before.length === 0 ? portsBase() : [];
+  const ops: Op[] = [nft([...base, ...addBindings(bindings, sb)], undo)];
   // The host reaches its published ports on 127.0.0.1 too: DNAT sends such packets out the
   // bridge, which the kernel allows only with route_localnet (ports-post masquerades them).
   if (bindings.some((b) => familyOf(b.hostIp) === 4) && t.net.bridge) {
