@@ -7,7 +7,7 @@
  * two small file reads and a kill(pid, 0).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { acquire } from '../lock.js';
 import { RUN_DIR, dnsRunFile } from '../paths.js';
 
@@ -136,4 +136,28 @@ export async function stopServer(): Promise<number | undefined> {
     }
   }
   return pid;
+}
+
+function nsOf(pid: number | 'self', kind: 'mnt'): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/${kind}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether this server is the last process of a mount namespace that is not
+ * the machine's: the throwaway world it was started in (an `unshare` script, a
+ * test host) has ended, and nobody can reach its state any more. Free on a
+ * normal host (pid 1 shares our mount namespace); a /proc scan otherwise.
+ */
+export function orphaned(): boolean {
+  const mine = nsOf('self', 'mnt');
+  if (!mine || nsOf(1, 'mnt') === mine) return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (nsOf(Number(entry), 'mnt') === mine) return false;
+  }
+  return true;
 }

@@ -9,7 +9,8 @@
  * millisecond) before answering, so a name connected or disconnected a moment
  * ago is already right. Sockets of gateways that stay are never touched, so
  * a reload drops no query. With --idle-exit it leaves when no DNS network
- * with endpoints is left.
+ * with endpoints is left, or when it is the last process of the throwaway
+ * mount namespace it was started in.
  */
 import { type Stats, statSync, watch, type FSWatcher } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
@@ -18,7 +19,7 @@ import { stateFile } from '../paths.js';
 import { Store } from '../store.js';
 import { type Codec, loadCodec, respond } from './answer.js';
 import { BUDGET_MS, forward, upstreams } from './forward.js';
-import { claim, unclaim, writeAddrs } from './lifecycle.js';
+import { claim, orphaned, unclaim, writeAddrs } from './lifecycle.js';
 import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, idle } from './records.js';
 import { type UdpPort, bindUdp } from './udp.js';
 import { RCODE, cacheKey, errorReply, fitUdp, replyFor, sameQuestion, udpLimit } from './wire.js';
@@ -85,7 +86,14 @@ export class DnsServer {
     } catch {
       /* no state dir yet: the poll covers it */
     }
-    this.poll = setInterval(() => this.refresh(), POLL_MS);
+    let ticks = 0;
+    this.poll = setInterval(() => {
+      this.refresh();
+      if (this.opts.idleExit && ++ticks % 5 === 0 && orphaned()) {
+        this.opts.log('cnm dns: the namespace this server was started in is gone; exiting');
+        this.shutdown(0);
+      }
+    }, POLL_MS);
     return done;
   }
 
