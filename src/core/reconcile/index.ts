@@ -11,11 +11,12 @@ import { Kernel } from './kernel.js';
 import { endpointReconciler, fileReconciler, networkReconciler, sandboxReconciler } from './objects.js';
 import { nftReconciler } from './nft.js';
 import { orphanReconciler } from './orphans.js';
+import { portsReconciler } from './ports.js';
 import { type Finding, type ReconcileContext, reconcilers, registerReconciler } from './types.js';
 
 export { registerReconciler, type Finding, type Reconciler, type ReconcileContext } from './types.js';
 
-for (const r of [orphanReconciler, sandboxReconciler, networkReconciler, endpointReconciler, nftReconciler, fileReconciler]) registerReconciler(r);
+for (const r of [orphanReconciler, sandboxReconciler, networkReconciler, endpointReconciler, nftReconciler, portsReconciler, fileReconciler]) registerReconciler(r);
 
 export interface ReconcileOptions {
   /** Recreate sandboxes whose namespace is gone: all of them, or those named (by netns name). */

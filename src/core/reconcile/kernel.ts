@@ -35,6 +35,8 @@ export interface NftView {
   rules: Map<string, (string | undefined)[]>;
   /** Elements (keys) per set or map, and for maps the verdict target. */
   elements: Map<string, Map<string, string | undefined>>;
+  /** Per set or map, the owner tag ("cnm:sb:<12 hex>") of each element that has one in its comment. */
+  tags: Map<string, string[]>;
 }
 
 interface JsonLink {
@@ -70,7 +72,7 @@ function elementKey(e: unknown): [string, string | undefined] | undefined {
 
 export function parseNft(text: string, table = 'cnm'): NftView {
   const doc = JSON.parse(text) as { nftables?: NftItem[] };
-  const view: NftView = { chains: new Set(), rules: new Map(), elements: new Map() };
+  const view: NftView = { chains: new Set(), rules: new Map(), elements: new Map(), tags: new Map() };
   for (const item of doc.nftables ?? []) {
     if (item.chain && item.chain.table === table) {
       view.chains.add(item.chain.name);
@@ -83,6 +85,7 @@ export function parseNft(text: string, table = 'cnm'): NftView {
       const s = item.set ?? item.map;
       if (!s || s.table !== table) continue;
       const elems = new Map<string, string | undefined>();
+      view.tags.set(s.name, (s.elem ?? []).flatMap((e) => JSON.stringify(e).match(/cnm:[a-z]+:[0-9a-f]{12}/)?.[0] ?? []));
       for (const e of s.elem ?? []) {
         const kv = elementKey(e);
         if (kv) elems.set(kv[0], kv[1]);
@@ -107,6 +110,10 @@ export function parseIpBatch(stdout: string): NsView {
   }
   const routes = ((docs[1] ? JSON.parse(docs[1]) : []) as JsonRoute[]).map((r) => ({ dst: r.dst, gateway: r.gateway, dev: r.dev }));
   return { links, routes };
+}
+
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** The inode device of nsfs, to tell a mounted namespace from a plain file. */

@@ -9,6 +9,7 @@ import { removeSandboxFiles } from '../ops/sandbox-files.js';
 import { ETC_NETNS_DIR, sandboxEtc } from '../paths.js';
 import { ipDel } from '../plan.js';
 import { ownedHostLinks } from './desired.js';
+import { sleepSync } from './kernel.js';
 import type { Finding, Reconciler } from './types.js';
 
 export const CNM_LINK = /^(cnm0|cnm-[0-9a-f]{11}|veth[0-9a-f]{11})$/;
@@ -28,9 +29,16 @@ export const orphanReconciler: Reconciler = {
   check(ctx) {
     const found: Finding[] = [];
     const owned = ownedHostLinks(ctx.state);
-    const host = ctx.kernel.ns();
-    for (const link of host?.links.values() ?? []) {
-      if (!CNM_LINK.test(link.name) || owned.has(link.name)) continue;
+    const orphanLinks = () => [...(ctx.kernel.ns()?.links.values() ?? [])].filter((l) => CNM_LINK.test(l.name) && !owned.has(l.name));
+    let links = orphanLinks();
+    // A veth whose namespace was just deleted lingers while the kernel frees it in the
+    // background (FACTS: `ip netns del` returns at once): give those a moment to go.
+    for (let i = 0; i < 20 && links.some((l) => l.kind === 'veth'); i++) {
+      sleepSync(50);
+      ctx.kernel.invalidate();
+      links = orphanLinks();
+    }
+    for (const link of links) {
       found.push({
         reconciler: 'orphans',
         object: `link ${link.name}`,
