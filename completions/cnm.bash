@@ -60,7 +60,7 @@ _cnm_options() {
     'sandbox ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
     'sandbox inspect') echo '--state-dir --debug --json --format --help -h' ;;
     'sandbox exec') echo '--state-dir --debug --help -h' ;;
-    'sandbox restore') echo '--state-dir --debug --json --help -h' ;;
+    'sandbox restore') echo '--state-dir --debug --dry-run --json --help -h' ;;
     'reconcile') echo '--state-dir --debug --dry-run --restore --json --help -h' ;;
     'sandbox publish') echo '--state-dir --debug --dry-run --help -h' ;;
     'sandbox unpublish') echo '--state-dir --debug --dry-run --help -h' ;;

@@ -6,11 +6,16 @@
 import { OVERVIEW, type Section } from './overview.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
-/** Escapes prose for roff: backslashes, and a leading dot or quote. */
+/**
+ * Escapes prose for roff: backslashes, and a leading dot or quote. Long
+ * unbreakable words (a port SPEC grammar) get invisible break points (\\:)
+ * after brackets, slashes and bars, so filling never overflows the line.
+ */
 export function roffText(s: string): string {
   return s
     .replace(/\\/g, '\\e')
     .replace(/^([.'])/gm, '\\&$1')
+    .replace(/\S{30,}/g, (word) => word.replace(/([\]/|,])(?=\S)/g, '$1\\:'))
     .replace(/`([^`]+)`/g, (_, code: string) => `\\fB${code.replace(/-/g, '\\-')}\\fR`);
 }
 

@@ -1,0 +1,286 @@
+/**
+ * The shell-native side: completions (bash for real, zsh and fish parse, fish
+ * for real), the man page, --dry-run output replayed with sh against the real
+ * thing, cnm graph (text and DOT), --json / -q / --format, colour only on a
+ * TTY without NO_COLOR, --debug, errors that say what to do, cnm doctor.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CNM, Host, destroyAll, json } from '../helpers/host.js';
+
+const ROOT = join(__dirname, '../..');
+const PATHS = `PATH=${dirname(CNM)}:/usr/sbin:/usr/bin:/sbin:/bin`;
+const ESC = '\u001b[';
+
+afterAll(destroyAll);
+
+/** Runs a bash completion of `line` (the last word is completed) inside the host. */
+function bashComplete(host: Host, words: string[]): string[] {
+  const arr = words.map((w) => `'${w}'`).join(' ');
+  const r = host.sh(`export ${PATHS}; source ${ROOT}/completions/cnm.bash; COMP_WORDS=(${arr}); COMP_CWORD=${words.length - 1}; _cnm; printf '%s\\n' "\${COMPREPLY[@]}"`);
+  expect(r.stderr).toBe('');
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+describe('completions', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['net', 'create', 'frontend']);
+    host.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+  });
+
+  it('bash completes subcommands, options, and live network and sandbox names', () => {
+    expect(bashComplete(host, ['cnm', 'net', 'cr'])).toEqual(['create']);
+    expect(bashComplete(host, ['cnm', 'network', 'ls', '--js'])).toEqual(['--json']);
+    expect(bashComplete(host, ['cnm', 'net', 'rm', ''])).toContain('frontend');
+    expect(bashComplete(host, ['cnm', 'net', 'rm', 'fr'])).toEqual(['frontend']);
+    expect(bashComplete(host, ['cnm', 'sandbox', 'add', 'x', '--network', 'f'])).toEqual(['frontend']);
+    expect(bashComplete(host, ['cnm', 'endpoint', 'connect', 'w'])).toEqual(['web']);
+    expect(bashComplete(host, ['cnm', 'endpoint', 'connect', 'web', 'fr'])).toEqual(['frontend']);
+    expect(bashComplete(host, ['cnm', 'net', 'create', 'x', '--driver', 'mac'])).toEqual(['macvlan']);
+    expect(bashComplete(host, ['cnm', ''])).toEqual(expect.arrayContaining(['net', 'sandbox', 'endpoint', 'graph', 'doctor', 'completion']));
+  });
+
+  it('zsh and fish scripts parse', () => {
+    for (const [sh, file] of [['zsh', '_cnm'], ['fish', 'cnm.fish']]) {
+      const r = spawnSync(sh!, ['-n', join(ROOT, 'completions', file!)], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it('fish completes commands with descriptions and live names', () => {
+    const r = host.exec(['fish', '-c', `set -x PATH ${dirname(CNM)} $PATH; source ${ROOT}/completions/cnm.fish; complete -C 'cnm net cr'; complete -C 'cnm sandbox rm '`]);
+    expect(r.stdout).toContain('create\tCreate a network');
+    expect(r.stdout.split('\n')).toContain('web');
+  });
+
+  it('cnm completion SHELL prints the committed scripts', () => {
+    for (const [shell, file] of [['bash', 'cnm.bash'], ['zsh', '_cnm'], ['fish', 'cnm.fish']]) {
+      expect(host.cnmOk(['completion', shell!])).toBe(readFileSync(join(ROOT, 'completions', file!), 'utf8'));
+    }
+    const bad = host.cnm(['completion', 'tcsh']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^cnm: .*\n$/);
+  });
+});
+
+describe('man page', () => {
+  it('renders without warnings and documents every command', () => {
+    const r = spawnSync('man', ['--warnings', '-l', join(ROOT, 'man/cnm.1')], { encoding: 'utf8', env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const s of ['cnm net create', 'cnm sandbox add', 'cnm endpoint connect', 'cnm graph', 'cnm doctor', 'EXIT STATUS', 'FILES', 'CONCEPTS', 'EXAMPLES']) expect(r.stdout).toContain(s);
+  });
+});
+
+/** What a host's kernel holds, with what varies by random IDs replaced by placeholders. */
+function kernelShape(host: Host, netns?: string): string {
+  const ns = netns ? ['-n', netns] : [];
+  const ids = new Map<string, string>();
+  const pin = (s: string) =>
+    s.replace(/(cnm-|veth|n-|cnm:net:|cnm:ep:|cnm:sb:)([0-9a-f]{11,64})/g, (_, p: string, hex: string) => {
+      const key = p + hex;
+      if (!ids.has(key)) ids.set(key, `${p}<${ids.size}>`);
+      return ids.get(key)!;
+    });
+  const links = json<{ ifname: string; mtu: number; flags: string[]; master?: string; link_type: string; linkinfo?: { info_kind?: string }; address?: string }[]>(
+    host.exec(['ip', ...ns, '-j', '-d', 'link', 'show']).stdout,
+  )
+    .map((l) => ({
+      ifname: pin(l.ifname),
+      kind: l.linkinfo?.info_kind ?? l.link_type,
+      mtu: l.mtu,
+      up: l.flags.includes('UP'),
+      master: l.master ? pin(l.master) : undefined,
+      // Bridge MACs derive from the network ID; sandbox MACs from the address (those must match).
+      mac: /^(cnm|veth)/.test(l.ifname) || l.linkinfo?.info_kind === 'bridge' ? 'id-derived' : l.address,
+    }))
+    .sort((a, b) => a.ifname.localeCompare(b.ifname));
+  const addrs = json<{ ifname: string; addr_info: { local: string; prefixlen: number; scope: string }[] }[]>(host.exec(['ip', ...ns, '-j', 'addr', 'show']).stdout)
+    .map((a) => ({ ifname: pin(a.ifname), addrs: a.addr_info.filter((i) => i.scope !== 'link').map((i) => `${i.local}/${i.prefixlen}`).sort() }))
+    .sort((a, b) => a.ifname.localeCompare(b.ifname));
+  const routes = host.exec(['ip', ...ns, 'route', 'show']).stdout;
+  const nft = netns ? '' : host.exec(['nft', 'list', 'ruleset']).stdout;
+  return pin(JSON.stringify({ links, addrs, routes, nft }, null, 1));
+}
+
+/** Everything a dry run must leave alone: kernel, state, namespaces, files. */
+function snapshot(host: Host): string {
+  return [
+    kernelShape(host),
+    host.exec(['ip', 'netns', 'list']).stdout,
+    host.sh('find /var/lib/cnm /etc/netns /run/netns /run/cnm -exec ls -ld --time-style=full-iso {} + 2>/dev/null; cat /var/lib/cnm/state.json 2>/dev/null').stdout,
+    host.exec(['sysctl', '-n', 'net.ipv4.ip_forward']).stdout,
+  ].join('\n');
+}
+
+describe('--dry-run', () => {
+  it('net create on a fresh host: changes nothing, and its output replayed with sh builds what the real command builds', async () => {
+    const a = await Host.create('dry');
+    const b = await Host.create('real');
+    const before = snapshot(a);
+    const script = a.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24', '--dry-run']);
+    expect(snapshot(a)).toBe(before);
+    expect(script).toContain('ip link add cnm0'); // the built-in bridge network comes first on a fresh host
+    expect(script).toMatch(/^nft -f - <<'EOF'$/m);
+    expect(script).toMatch(/^sysctl -qw net.ipv4.ip_forward=1$/m);
+    const replay = a.exec(['sh', '-e'], { input: script });
+    expect(replay.stderr).toBe('');
+    expect(replay.code).toBe(0);
+    b.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
+    expect(kernelShape(a)).toBe(kernelShape(b));
+    expect(a.exec(['sysctl', '-n', 'net.ipv4.ip_forward']).stdout.trim()).toBe('1');
+  });
+
+  it('sandbox add and sandbox rm: the replayed plan builds and removes the same namespace, links, addresses, routes and files', async () => {
+    const a = await Host.create('dry');
+    const b = await Host.create('real');
+    for (const h of [a, b]) h.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
+    const before = snapshot(a);
+    const script = a.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend', '--dry-run']);
+    expect(snapshot(a)).toBe(before);
+    expect(a.exec(['sh', '-e'], { input: script }).code).toBe(0);
+    b.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+    expect(kernelShape(a)).toBe(kernelShape(b));
+    expect(kernelShape(a, 'web')).toBe(kernelShape(b, 'web'));
+    const files = (h: Host) => h.sh('cd /etc/netns/web && for f in *; do echo "== $f"; cat "$f"; done').stdout;
+    expect(files(a)).toBe(files(b));
+    expect(files(a)).toContain('== resolv.conf');
+
+    // Teardown: b's real state knows web; its dry run changes nothing, its replay removes what a real rm removes.
+    const c = await Host.create('real-rm');
+    c.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
+    c.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+    const beforeRm = snapshot(b);
+    const rm = b.cnmOk(['sandbox', 'rm', 'web', '--dry-run']);
+    expect(snapshot(b)).toBe(beforeRm);
+    expect(b.exec(['sh'], { input: rm }).code).toBe(0);
+    c.cnmOk(['sandbox', 'rm', 'web']);
+    expect(b.exec(['ip', 'netns', 'list']).stdout).toBe('');
+    expect(b.sh('ls -A /etc/netns').stdout).toBe('');
+    expect(kernelShape(b)).toBe(kernelShape(c));
+  });
+
+  it('every command that changes something has --dry-run', async () => {
+    const host = await Host.create();
+    const mutating = ['net create', 'net rm', 'net prune', 'net update', 'sandbox add', 'sandbox rm', 'sandbox publish', 'sandbox unpublish', 'sandbox restore', 'endpoint connect', 'endpoint disconnect', 'reconcile'];
+    for (const cmd of mutating) expect(host.cnmOk([...cmd.split(' '), '--help']), cmd).toContain('--dry-run');
+  });
+});
+
+describe('graph, --json, -q, --format on the three-tier example', () => {
+  let host: Host;
+  const addrs: string[] = [];
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['net', 'create', 'frontend']);
+    host.cnmOk(['net', 'create', 'backend']);
+    host.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+    host.cnmOk(['sandbox', 'add', 'api', '--network', 'frontend', '--network', 'backend']);
+    host.cnmOk(['sandbox', 'add', 'db', '--network', 'backend']);
+    addrs.push(...host.cnmOk(['endpoint', 'ls', '--format', '{{.IPv4Address}}']).trim().split('\n'));
+  });
+
+  it('cnm graph draws each network, bridge, veth, sandbox and address', () => {
+    const g = host.cnmOk(['graph']);
+    for (const n of ['network frontend', 'network backend', 'sandbox web', 'sandbox api', 'sandbox db']) expect(g).toContain(n);
+    expect(addrs.length).toBe(4);
+    for (const a of addrs) expect(g).toContain(a);
+    for (const v of json<{ HostInterface: string }[]>(host.cnmOk(['endpoint', 'ls', '--json']))) expect(g).toContain(v.HostInterface);
+    for (const b of host.cnmOk(['net', 'ls', '--format', '{{index .Options "com.docker.network.bridge.name"}}']).trim().split('\n')) {
+      if (b.startsWith('cnm-')) expect(g).toContain(`bridge ${b}`);
+    }
+  });
+
+  it('--network limits the picture', () => {
+    const g = host.cnmOk(['graph', '--network', 'backend']);
+    expect(g).toContain('sandbox db');
+    expect(g).not.toContain('sandbox web');
+    const r = host.cnm(['graph', '--network', 'nope']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`cnm: network "nope" not found; see 'cnm net ls'\n`);
+  });
+
+  it('--dot is accepted by dot -Tsvg', () => {
+    const dot = host.cnmOk(['graph', '--dot']);
+    const svg = spawnSync('dot', ['-Tsvg'], { input: dot, encoding: 'utf8' });
+    expect(svg.stderr).toBe('');
+    expect(svg.status).toBe(0);
+    expect(svg.stdout).toContain('<svg');
+    for (const s of ['web', 'api', 'db', 'frontend', 'backend']) expect(svg.stdout).toContain(s);
+  });
+
+  it('ls --json is one JSON document; -q prints IDs only; --format picks fields', () => {
+    for (const noun of ['net', 'sandbox', 'endpoint']) {
+      expect(Array.isArray(json(host.cnmOk([noun, 'ls', '--json'])))).toBe(true);
+      for (const l of host.cnmOk([noun, 'ls', '-q']).trim().split('\n')) expect(l).toMatch(/^[0-9a-f]{64}$/);
+    }
+    expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}'])).toBe('web\napi\ndb\n');
+    expect(host.cnmOk(['endpoint', 'ls', 'backend', '--format', '{{.Sandbox}} {{.IPv4Address}}'])).toMatch(/^api 172\.\d+\.0\.\d+\/16\ndb 172\.\d+\.0\.\d+\/16\n$/);
+    expect(host.cnmOk(['net', 'inspect', 'frontend', 'backend', '--format', '{{.Name}} {{len .Containers}}'])).toBe('frontend 2\nbackend 2\n');
+    expect(host.cnmOk(['sandbox', 'inspect', 'api', '--format', '{{join .Dns ","}}{{.Name}}'])).toBe('api\n');
+    expect(host.cnmOk(['inspect', 'db', '--format', '{{.Type}}'])).toBe('sandbox\n');
+  });
+
+  it('a bad --format template is bad usage: exit 2, one line', () => {
+    const r = host.cnm(['net', 'ls', '--format', '{{.Name']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^cnm: invalid --format "\{\{\.Name": unclosed "\{\{"\n$/);
+  });
+
+  it('no ANSI escape when stdout is not a TTY, or with NO_COLOR on a TTY; colour on a TTY without it', () => {
+    const cmds = [['net', 'ls'], ['sandbox', 'ls'], ['endpoint', 'ls'], ['graph'], ['doctor'], ['net', 'inspect', 'frontend'], ['--help'], ['net', 'create', '--help']];
+    for (const c of cmds) {
+      const r = host.cnm(c, { env: { NO_COLOR: '' } }); // piped, NO_COLOR empty (unset for our check)
+      expect(r.stdout + r.stderr, c.join(' ')).not.toContain(ESC);
+    }
+    const tty = (cmd: string, noColor: boolean) =>
+      host.sh(`${noColor ? 'export NO_COLOR=1' : 'unset NO_COLOR'}; export TERM=xterm-256color; script -qec ${JSON.stringify(`${CNM} ${cmd}`)} /dev/null`).stdout;
+    for (const c of ['net ls', 'graph', 'doctor', 'sandbox ls']) {
+      expect(tty(c, true), c).not.toContain(ESC);
+      expect(tty(c, false), c).toContain(ESC);
+    }
+  });
+
+  it('--debug logs each kernel command with its duration on stderr', () => {
+    const r = host.cnm(['net', 'create', 'dbg', '--debug']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\+ ip .*-batch - +\(\d+\.\d ms, exit 0\)$/m);
+    expect(r.stderr).toMatch(/^\+ nft -f - +\(\d+\.\d ms, exit 0\)$/m);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
+    host.cnmOk(['net', 'rm', 'dbg']);
+  });
+
+  it('errors say what to do next', () => {
+    const r = host.cnm(['sandbox', 'rm', 'ghost']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`cnm: sandbox "ghost" not found; see 'cnm sandbox ls'\n`);
+  });
+});
+
+describe('cnm doctor', () => {
+  it('passes everything but ipvlan on this kernel, says how to fix it, exits 1; probes leave the host untouched', async () => {
+    const host = await Host.create();
+    const before = snapshot(host);
+    const r = host.cnm(['doctor']);
+    expect(r.code).toBe(1);
+    const fails = r.stdout.split('\n').filter((l) => l.startsWith('FAIL'));
+    expect(fails).toEqual([expect.stringMatching(/^FAIL {2}kernel: ipvlan +.*Unknown device type/)]);
+    expect(r.stdout).toContain('fix: load the module (modprobe ipvlan)');
+    for (const f of ['bridge', 'veth', 'vxlan', 'macvlan', 'nf_tables']) expect(r.stdout).toMatch(new RegExp(`^PASS {2}kernel: ${f} `, 'm'));
+    expect(r.stdout).toMatch(/^PASS {2}tool: ip .*iproute2 \d/m);
+    expect(r.stdout).toMatch(/^PASS {2}tool: nft .*nftables \d/m);
+    expect(snapshot(host)).toBe(before);
+    const checks = json<{ name: string; ok: boolean; fix: string }[]>(host.cnm(['doctor', '--json']).stdout);
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['kernel: ipvlan']);
+
+    host.exec(['sh', '-c', 'echo "{not json" > /var/lib/cnm/state.json']);
+    const bad = host.cnm(['doctor']);
+    expect(bad.stdout).toMatch(/^FAIL {2}state: readable/m);
+  });
+});
