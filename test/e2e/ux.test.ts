@@ -52,6 +52,23 @@ describe('completions', () => {
     }
   });
 
+  it('zsh completes through its completion functions (stubbed) with live names', () => {
+    const r = host.exec(['zsh', '-f', '-c', [
+      `export ${PATHS}`,
+      'compdef() { :; }',
+      '_describe() { print -r -- "describe: ${(P)${@[-1]}}"; }',
+      'compadd() { print -r -- "compadd: ${(P)${@[-1]}}"; }',
+      `source ${ROOT}/completions/_cnm`,
+      't() { words=("$@"); CURRENT=$#; _cnm; }',
+      "t cnm net cr; t cnm net rm ''; t cnm endpoint connect ''",
+    ].join('\n')]);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^describe: create:Create a network /);
+    expect(lines[1]).toMatch(/^compadd: .*\bfrontend\b/);
+    expect(lines[2]).toBe('compadd: web');
+  });
+
   it('fish completes commands with descriptions and live names', () => {
     const r = host.exec(['fish', '-c', `set -x PATH ${dirname(CNM)} $PATH; source ${ROOT}/completions/cnm.fish; complete -C 'cnm net cr'; complete -C 'cnm sandbox rm '`]);
     expect(r.stdout).toContain('create\tCreate a network');
