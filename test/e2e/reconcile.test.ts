@@ -1,0 +1,175 @@
+/**
+ * Outside interference and reboots: reconcile finds what was broken, repairs
+ * it, traffic flows again, and a second run finds nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Host, destroyAll, json, withInternet } from '../helpers/host.js';
+
+interface Finding {
+  object: string;
+  problem: string;
+  status: string;
+}
+
+const reconcile = (h: Host, args: string[] = []) => json<{ findings: Finding[] }>(h.cnmOk(['reconcile', '--json', ...args])).findings;
+const addrOf = (h: Host, sb: string, net: string) => {
+  const [v] = json<{ Containers: Record<string, { Name: string; IPv4Address: string }> }[]>(h.cnmOk(['net', 'inspect', net]));
+  return Object.values(v!.Containers).find((c) => c.Name === sb)!.IPv4Address.split('/')[0]!;
+};
+const ping = (h: Host, from: string, to: string) => h.cnm(['sandbox', 'exec', from, '--', 'ping', '-c1', '-W1', to]).code;
+
+describe('reconcile repairs outside interference', () => {
+  let host: Host;
+  let internet: string;
+  beforeAll(async () => {
+    host = await Host.create();
+    internet = (await withInternet(host)).internetAddr;
+    host.cnmOk(['net', 'create', 'front']);
+    host.cnmOk(['sandbox', 'add', 'a', '--network', 'front']);
+    host.cnmOk(['sandbox', 'add', 'b', '--network', 'front']);
+  });
+  afterAll(destroyAll);
+
+  it('finds nothing on a healthy host', () => {
+    expect(reconcile(host)).toEqual([]);
+    expect(ping(host, 'a', addrOf(host, 'b', 'front'))).toBe(0);
+    expect(ping(host, 'a', internet)).toBe(0);
+  });
+
+  it('nft flush ruleset: NAT is gone until reconcile rewrites the table', () => {
+    host.sh('nft flush ruleset');
+    expect(ping(host, 'a', internet)).not.toBe(0);
+    const dry = reconcile(host, ['--dry-run']);
+    expect(dry.map((f) => f.status)).toContain('planned');
+    expect(dry.some((f) => /table inet cnm missing/.test(f.problem))).toBe(true);
+    expect(ping(host, 'a', internet)).not.toBe(0); // a dry run changes nothing
+    const fixed = reconcile(host);
+    expect(fixed.length).toBeGreaterThan(0);
+    expect(fixed.every((f) => f.status === 'repaired')).toBe(true);
+    expect(ping(host, 'a', internet)).toBe(0);
+    expect(reconcile(host)).toEqual([]);
+  });
+
+  it('a deleted bridge is recreated and its veths attached again', () => {
+    const [net] = json<{ Options: Record<string, string>; Id: string }[]>(host.cnmOk(['net', 'inspect', 'front']));
+    const bridge = `cnm-${net!.Id.slice(0, 11)}`;
+    expect(host.sh(`ip link del ${bridge}`).code).toBe(0);
+    expect(ping(host, 'a', addrOf(host, 'b', 'front'))).not.toBe(0);
+    const fixed = reconcile(host);
+    expect(fixed.map((f) => f.object)).toEqual(expect.arrayContaining(['network front', 'endpoint a/front', 'endpoint b/front']));
+    expect(ping(host, 'a', addrOf(host, 'b', 'front'))).toBe(0);
+    expect(ping(host, 'b', internet)).toBe(0);
+    expect(reconcile(host)).toEqual([]);
+  });
+
+  it('a deleted veth is recreated with the same address and default route', () => {
+    const [sb] = json<{ Id: string }[]>(host.cnmOk(['sandbox', 'inspect', 'b']));
+    const state = json<{ endpoints: { sandboxId: string; hostIfname: string }[] }>(host.exec(['cat', '/var/lib/cnm/state.json']).stdout);
+    const veth = state.endpoints.find((e) => e.sandboxId === sb!.Id)!.hostIfname;
+    const addr = addrOf(host, 'b', 'front');
+    expect(host.sh(`ip link del ${veth}`).code).toBe(0);
+    expect(ping(host, 'a', addr)).not.toBe(0);
+    expect(reconcile(host).map((f) => f.object)).toEqual(['endpoint b/front']);
+    expect(ping(host, 'a', addr)).toBe(0);
+    expect(ping(host, 'b', internet)).toBe(0);
+    expect(reconcile(host)).toEqual([]);
+  });
+
+  it('a deleted netns is reported, and --restore brings it back with its address', () => {
+    const addr = addrOf(host, 'b', 'front');
+    expect(host.sh('ip netns del b').code).toBe(0);
+    const seen = reconcile(host);
+    expect(seen).toEqual([expect.objectContaining({ object: 'sandbox b', status: 'pending' })]);
+    expect(reconcile(host, ['--restore']).every((f) => f.status === 'repaired')).toBe(true);
+    expect(addrOf(host, 'b', 'front')).toBe(addr);
+    expect(ping(host, 'a', addr)).toBe(0);
+    expect(ping(host, 'b', internet)).toBe(0);
+    expect(reconcile(host)).toEqual([]);
+  });
+
+  it('orphans carrying cnm marks are removed: a veth, a bridge, a chain, a namespace with cnm files', () => {
+    host.sh(
+      [
+        'ip link add veth0123456789a type veth peer name tmp0',
+        'ip link add cnm-abcdefabcde type bridge',
+        'nft add chain inet cnm n-abcdefabcdef-out',
+        'ip netns add ghost && mkdir -p /etc/netns/ghost && echo "# written by cnm for sandbox ghost" > /etc/netns/ghost/resolv.conf',
+        'ip netns add mine', // not cnm's: no cnm file, must survive
+      ].join(' && '),
+    );
+    const fixed = reconcile(host);
+    expect(fixed.map((f) => f.object).sort()).toEqual(['link cnm-abcdefabcde', 'link veth0123456789a', 'namespace ghost', 'nftables orphans']);
+    expect(host.exec(['ip', 'netns', 'list']).stdout).toMatch(/mine/);
+    expect(host.exec(['ip', 'netns', 'list']).stdout).not.toMatch(/ghost/);
+    expect(host.exec(['ls', '/etc/netns']).stdout).not.toMatch(/ghost/);
+    expect(reconcile(host)).toEqual([]);
+    host.sh('ip netns del mine');
+  });
+
+  it('an adopted sandbox whose process died is dropped and its address released', () => {
+    const proc = host.background(['unshare', '--net', 'sleep', '600']);
+    let pid = 0;
+    for (let i = 0; i < 50 && !pid; i++) {
+      const r = host.sh(`pgrep -f "^sleep 600$" | head -1`).stdout.trim();
+      pid = Number(r) || 0;
+      if (!pid) host.sh('sleep 0.05');
+    }
+    expect(pid).toBeGreaterThan(0);
+    host.cnmOk(['sandbox', 'add', 'adopted', '--pid', String(pid), '--network', 'front']);
+    const addr = addrOf(host, 'adopted', 'front');
+    expect(reconcile(host)).toEqual([]);
+    host.sh(`kill -9 ${pid}`);
+    proc.kill('SIGKILL');
+    host.sh('sleep 0.2');
+    const fixed = reconcile(host);
+    expect(fixed).toEqual([expect.objectContaining({ object: 'sandbox adopted', status: 'repaired' })]);
+    expect(host.cnmOk(['sandbox', 'ls', '-q']).split('\n').filter(Boolean)).toHaveLength(2);
+    expect(host.exec(['cat', '/var/lib/cnm/state.json']).stdout).not.toContain(`"${addr}/`);
+    expect(reconcile(host)).toEqual([]);
+  });
+});
+
+describe('reboot: state kept, kernel empty', () => {
+  let old: Host;
+  let fresh: Host;
+  const addr: Record<string, string> = {};
+  beforeAll(async () => {
+    old = await Host.create('before-reboot');
+    old.cnmOk(['net', 'create', 'frontend']);
+    old.cnmOk(['net', 'create', 'backend']);
+    old.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+    old.cnmOk(['sandbox', 'add', 'api', '--network', 'frontend', '--network', 'backend']);
+    old.cnmOk(['sandbox', 'add', 'db', '--network', 'backend']);
+    for (const [sb, net] of [['web', 'frontend'], ['api', 'frontend'], ['api', 'backend'], ['db', 'backend']] as const) addr[`${sb}@${net}`] = addrOf(old, sb, net);
+    const stateText = old.exec(['cat', '/var/lib/cnm/state.json']).stdout;
+    await old.destroy();
+    fresh = await Host.create('after-reboot');
+    expect(fresh.exec(['sh', '-c', 'cat > /var/lib/cnm/state.json'], { input: stateText }).code).toBe(0);
+  });
+  afterAll(destroyAll);
+
+  it('reconcile recreates the networks and reports the sandboxes', () => {
+    const found = reconcile(fresh);
+    expect(found.filter((f) => f.status === 'pending').map((f) => f.object).sort()).toEqual(['sandbox api', 'sandbox db', 'sandbox web']);
+    expect(found.filter((f) => f.status === 'failed')).toEqual([]);
+    const links = fresh.exec(['ip', '-br', 'link']).stdout;
+    expect(links.match(/^cnm-[0-9a-f]{11}/gm)).toHaveLength(2);
+    // Only the pending sandboxes are left to do.
+    expect(reconcile(fresh).map((f) => f.status)).toEqual(['pending', 'pending', 'pending']);
+  });
+
+  it('sandbox restore and reconcile --restore bring the three tiers back with the same addresses', () => {
+    const one = json<{ findings: Finding[] }>(fresh.cnmOk(['sandbox', 'restore', 'web', '--json'])).findings;
+    expect(one.some((f) => f.object === 'sandbox web' && f.status === 'repaired')).toBe(true);
+    expect(reconcile(fresh, ['--restore']).filter((f) => f.status !== 'repaired')).toEqual([]);
+    for (const [k, v] of Object.entries(addr)) {
+      const [sb, net] = k.split('@') as [string, string];
+      expect(addrOf(fresh, sb, net)).toBe(v);
+    }
+    expect(ping(fresh, 'web', addr['api@frontend']!)).toBe(0);
+    expect(ping(fresh, 'api', addr['db@backend']!)).toBe(0);
+    expect(ping(fresh, 'db', addr['api@backend']!)).toBe(0);
+    expect(ping(fresh, 'web', addr['db@backend']!)).not.toBe(0); // isolation came back too
+    expect(reconcile(fresh)).toEqual([]);
+  });
+});
