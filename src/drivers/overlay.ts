@@ -96,6 +96,8 @@ export const overlayDriver: NetworkDriver = {
     if (raw.vni === undefined) throw new UsageError('an overlay network needs --vni N (1-16777215), the same on every host');
     if (!Number.isInteger(raw.vni) || raw.vni < 1 || raw.vni > MAX_VNI) throw new UsageError(`invalid --vni ${raw.vni}: use 1-${MAX_VNI}`);
     const links = hostLinks();
+    const taken = links.find((l) => l.vni === raw.vni);
+    if (taken) throw new ConflictError(`VNI ${raw.vni} is already used on this host (by ${taken.name}); pick another --vni`);
     let localText = raw.local;
     let underlay;
     if (localText === undefined) {

@@ -23,6 +23,8 @@ export interface HostLink {
   /** Link type (vlan, veth, bridge...) when it has one. */
   kind?: string;
   alias?: string;
+  /** The VNI of a VXLAN device. */
+  vni?: number;
   addrs: HostAddr[];
 }
 
@@ -35,7 +37,7 @@ interface RawLink {
   ifname?: string;
   mtu?: number;
   ifalias?: string;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { info_kind?: string; info_data?: { id?: number } };
   addr_info?: { family?: string; local?: string; prefixlen?: number }[];
 }
 
@@ -51,6 +53,7 @@ export function parseLinks(json: string): HostLink[] {
     };
     if (l.linkinfo?.info_kind) link.kind = l.linkinfo.info_kind;
     if (l.ifalias) link.alias = l.ifalias;
+    if (l.linkinfo?.info_kind === 'vxlan' && typeof l.linkinfo.info_data?.id === 'number') link.vni = l.linkinfo.info_data.id;
     return link;
   });
 }

@@ -85,10 +85,11 @@ describe('overlay across two hosts', () => {
   it('the underlay carries UDP 4789 with VNI 4242 (tcpdump, bounded by -c and timeout)', () => {
     const r = a.sh(
       [
-        'timeout 10 tcpdump -l -i ul0 -c 2 -nn -v udp port 4789 >/run/td.out 2>/run/td.err & td=$!',
+        // Bounded by -c, by timeout, and stopped (its own PID) once the pings are done.
+        'timeout 10 tcpdump -l -i ul0 -c 50 -nn -v udp port 4789 >/run/td.out 2>/run/td.err & td=$!',
         'for i in $(seq 100); do grep -q listening /run/td.err && break; sleep 0.05; done',
         `ip netns exec s1 ping -c2 -i 0.2 -W1 ${s2} >/dev/null`,
-        'wait $td; cat /run/td.out',
+        'sleep 0.2; kill -INT $td; wait $td; cat /run/td.out',
       ].join('\n'),
       { timeoutMs: 20_000 },
     );
@@ -125,6 +126,7 @@ describe('overlay across two hosts', () => {
     expectFails(a.cnm([...base, '--vni', '9', '--local', '198.51.100.1', '--ipv6']), 2, /IPv4 only/);
     expectFails(a.cnm([...base, '--vni', '9', '--local', '198.51.100.1', '--mtu', '1500']), 2, /at most 1450/);
     expectFails(a.cnm(['net', 'create', 'ov2', '--driver', 'overlay', '--vni', '9', '--local', '198.51.100.1']), 2, /needs --subnet/);
+    expectFails(a.cnm([...base, '--vni', '4242', '--local', '198.51.100.1']), 4, /VNI 4242 is already used on this host/);
     expect(state(a)).toBe(before);
     expect(links(a)).toBe(beforeLinks);
   });

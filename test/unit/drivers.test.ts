@@ -48,6 +48,7 @@ const HOST_LINKS = JSON.stringify([
   { ifname: 'ul0', mtu: 9000, addr_info: [{ family: 'inet', local: '198.51.100.7', prefixlen: 24 }, { family: 'inet6', local: 'fe80::1', prefixlen: 64 }] },
   { ifname: 'par0.20', mtu: 1500, ifalias: 'cnm:vlan', linkinfo: { info_kind: 'vlan' }, addr_info: [] },
   { ifname: 'admin.30', mtu: 1500, linkinfo: { info_kind: 'vlan' }, addr_info: [] },
+  { ifname: 'vx9', mtu: 1450, linkinfo: { info_kind: 'vxlan', info_data: { id: 99, port: 4789 } }, addr_info: [] },
 ]);
 
 function fakeHost(): Call[] {
@@ -333,6 +334,9 @@ describe('overlay', () => {
       [{ vni: 1, local: '198.51.100.7', peers: ['198.51.100.2', '198.51.100.2'] }, /given twice/],
       [{ vni: 1, local: '198.51.100.7', mode: 'l2' }, /--mode is for macvlan/],
     ];
+    const dup = thrown(() => overlayDriver.validate(raw({ vni: 99, local: '198.51.100.7' })));
+    expect(dup.message).toMatch(/VNI 99 is already used on this host \(by vx9\)/);
+    expect(dup.exitCode).toBe(4);
     for (const [r, message] of cases) {
       const e = thrown(() => overlayDriver.validate(raw(r)));
       expect(e.message).toMatch(message);
