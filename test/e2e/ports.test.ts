@@ -126,6 +126,25 @@ describe('port publishing without a proxy', () => {
     expect(r.code).toBe(3);
   });
 
+  it('IPv6: a dual-stack sandbox is published on both families and answers on the host\'s IPv6 address; [::1] is refused', async () => {
+    host.cnmOk(['net', 'create', 'dual', '--ipv6']);
+    host.cnmOk(['sandbox', 'add', 'six', '--network', 'dual', '--dns', '127.0.0.1', '-p', '8086:80']);
+    expect(host.cnmOk(['port', 'six'])).toBe('80/tcp -> 0.0.0.0:8086\n80/tcp -> [::]:8086\n');
+    host.background(['ip', 'netns', 'exec', 'six', 'sh', '-c', 'cd /run && exec python3 -u -m http.server --bind :: 80 >/run/six-http.log 2>&1']);
+    expect(await listening('six', 80)).toBe(true);
+    const [net] = json<{ IPAM: { Config: { Subnet: string; Gateway?: string }[] } }[]>(host.cnmOk(['net', 'inspect', 'dual']));
+    const gw6 = net!.IPAM.Config.find((c) => c.Subnet.includes(':'))!.Gateway!;
+    // The host's own IPv6 address (its address on the bridge) is DNATed like the IPv4 ones.
+    expect(curl(host, `http://[${gw6}]:8086/`)).toBe('200');
+    expect(host.exec(['cat', '/run/six-http.log']).stdout).toContain(`${gw6} - - `);
+    expect(curl(internet, 'http://203.0.113.1:8086/')).toBe('200');
+    const r = host.cnm(['sandbox', 'publish', 'six', '[::1]:8087:80']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cnm: .*IPv6 loopback.*\n$/);
+    host.cnmOk(['sandbox', 'rm', '--force', 'six']);
+    host.cnmOk(['net', 'rm', 'dual']);
+  });
+
   const snapshot = () => ({
     state: host.exec(['cat', '/var/lib/cnm/state.json']).stdout,
     rules: host.exec(['nft', 'list', 'ruleset']).stdout,

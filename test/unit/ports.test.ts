@@ -23,7 +23,7 @@ describe('port spec parsing (Docker syntax)', () => {
     ['53/udp', { container: { start: 53, end: 53 }, proto: 'udp' }],
     ['127.0.0.1:8080:80/TCP', { hostIp: '127.0.0.1', host: { start: 8080, end: 8080 }, proto: 'tcp' }],
     ['127.0.0.1::80', { hostIp: '127.0.0.1', container: { start: 80, end: 80 } }],
-    ['[::1]:8080:80', { hostIp: '::1', host: { start: 8080, end: 8080 } }],
+    ['[2001:db8::1]:8080:80', { hostIp: '2001:db8::1', host: { start: 8080, end: 8080 } }],
     ['[fd00:0::2]::80/sctp', { hostIp: 'fd00::2', proto: 'sctp' }],
     ['9000-9999:9000-9999', { host: { start: 9000, end: 9999 }, container: { start: 9000, end: 9999 } }],
     ['8000-8010:80', { host: { start: 8000, end: 8010 }, container: { start: 80, end: 80 } }],
@@ -45,6 +45,7 @@ describe('port spec parsing (Docker syntax)', () => {
     ['1.2.3:8080:80', /not an IP address/],
     ['::1:8080:80', /too many ":"|brackets/],
     ['[1.2.3.4]:8080:80', /brackets are for IPv6/],
+    ['[::1]:8080:80', /IPv6 loopback/],
     ['[::1:8080:80', /expected \[IPV6\]/],
     [':8080:80', /host address is empty/],
     ['8080:', /sandbox port is missing/],
@@ -98,7 +99,7 @@ describe('resolving specs into bindings', () => {
     expect(() => resolveBindings('web', [parsePortSpec('8990-9000:8990-9000')], v4, ctx)).toThrow(/already published by sandbox "a"/);
     // Another protocol, or another family, is free.
     expect(resolveBindings('web', [parsePortSpec('9500:80/udp')], v4, ctx)).toHaveLength(1);
-    expect(resolveBindings('web', [parsePortSpec('[::1]:9500:80')], both, ctx)).toHaveLength(1);
+    expect(resolveBindings('web', [parsePortSpec('[2001:db8::1]:9500:80')], both, ctx)).toHaveLength(1);
   });
 
   it('refuses a port a host socket listens on, and two specs of one call that collide', () => {
@@ -112,7 +113,7 @@ describe('resolving specs into bindings', () => {
   });
 
   it('refuses an IPv6 host address for a sandbox without IPv6 (exit 2) and a full ephemeral range (exit 4)', () => {
-    expect(exitOf(() => resolveBindings('web', [parsePortSpec('[::1]:8080:80')], v4, free))).toBe(2);
+    expect(exitOf(() => resolveBindings('web', [parsePortSpec('[2001:db8::1]:8080:80')], v4, free))).toBe(2);
     expect(exitOf(() => resolveBindings('web', [parsePortSpec('7000-7010')], v4, free))).toBe(4);
   });
 

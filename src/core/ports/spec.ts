@@ -57,6 +57,8 @@ function parseHostIp(text: string, word: string, bracketed: boolean): string {
   if (!a) throw bad(text, `"${word}" is not an IP address`);
   if (a.family === 6 && !bracketed) throw bad(text, `write an IPv6 host address in brackets: [${word}]`);
   if (a.family === 4 && bracketed) throw bad(text, `brackets are for IPv6 addresses, not ${word}`);
+  // IPv6 has no route_localnet: a packet from ::1 cannot be DNATed out to a bridge, and cnm runs no proxy.
+  if (a.family === 6 && a.value === 1n) throw bad(text, 'IPv6 loopback [::1] cannot be published without a proxy; use 127.0.0.1 or a host address');
   return formatAddr(a);
 }
 
