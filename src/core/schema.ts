@@ -56,5 +56,95 @@ export function validateState(doc: unknown): string | undefined {
       if (p) return p;
     }
   }
+  return checkNested(d as unknown as Lists);
+}
+
+interface Lists {
+  networks: Record<string, unknown>[];
+  sandboxes: Record<string, unknown>[];
+  endpoints: Record<string, unknown>[];
+}
+
+const SUBNET: Record<string, Check> = { subnet: 'string', gateway: 'string?', ipRange: 'string?', next: 'string?' };
+const PORT: Record<string, Check> = {
+  hostIp: 'string', hostPort: 'number', containerPort: 'number', proto: 'string', hostPortEnd: 'number?', containerPortEnd: 'number?', sandboxIp: 'string?',
+};
+const ADOPTED: Record<string, Check> = { path: 'string?', pid: 'number?' };
+const ID = /^[0-9a-f]{64}$/;
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+
+function eachOf(list: unknown, where: string, fields: Record<string, Check>): string | undefined {
+  for (const [j, item] of (list as unknown[]).entries()) {
+    const p = checkRecord(item, `${where}[${j}]`, fields);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+function strings(list: unknown, where: string): string | undefined {
+  const i = (list as unknown[]).findIndex((v) => typeof v !== 'string');
+  return i < 0 ? undefined : `${where}[${i}] must be a string, found ${kindOf((list as unknown[])[i])}`;
+}
+
+function stringValues(rec: unknown, where: string): string | undefined {
+  const bad = Object.entries(rec as Record<string, unknown>).find(([, v]) => typeof v !== 'string');
+  return bad ? `${where}.${bad[0]} must be a string, found ${kindOf(bad[1])}` : undefined;
+}
+
+function identity(rec: Record<string, unknown>, where: string, seen: { ids: Set<string>; names: Set<string> }, named = true): string | undefined {
+  const id = rec.id as string;
+  if (!ID.test(id)) return `${where}.id must be 64 hex characters, found ${JSON.stringify(id)}`;
+  if (seen.ids.has(id)) return `${where}.id ${id.slice(0, 12)} is used twice`;
+  seen.ids.add(id);
+  if (!named) return undefined;
+  const name = rec.name as string;
+  if (!NAME.test(name)) return `${where}.name ${JSON.stringify(name)} is not a valid name`;
+  if (seen.names.has(name)) return `${where}.name "${name}" is used twice`;
+  seen.names.add(name);
+  return undefined;
+}
+
+/** Inside the records: sub-records, element types, identities and references. */
+function checkNested(d: Lists): string | undefined {
+  const nets = { ids: new Set<string>(), names: new Set<string>() };
+  for (const [i, n] of d.networks.entries()) {
+    const w = `networks[${i}]`;
+    const p =
+      identity(n, w, nets) ??
+      eachOf(n.subnets, `${w}.subnets`, SUBNET) ??
+      stringValues(n.options, `${w}.options`) ??
+      stringValues(n.labels, `${w}.labels`) ??
+      Object.entries(n.driverOpts as Record<string, unknown>)
+        .map(([k, v]) => (['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && !strings(v, '')) ? undefined : `${w}.driverOpts.${k} must be a string, number, boolean or array of strings`))
+        .find(Boolean);
+    if (p) return p;
+    for (const [j, sub] of (n.subnets as Record<string, unknown>[]).entries()) {
+      if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(sub.subnet as string)) return `${w}.subnets[${j}].subnet ${JSON.stringify(sub.subnet)} is not a CIDR`;
+    }
+  }
+  const sbs = { ids: new Set<string>(), names: new Set<string>() };
+  for (const [i, sb] of d.sandboxes.entries()) {
+    const w = `sandboxes[${i}]`;
+    const p =
+      identity(sb, w, sbs) ??
+      (typeof sb.netns === 'string' && NAME.test(sb.netns) ? undefined : `${w}.netns ${JSON.stringify(sb.netns)} is not a valid namespace name`) ??
+      (sb.adopted === undefined ? undefined : checkRecord(sb.adopted, `${w}.adopted`, ADOPTED)) ??
+      strings(sb.dns, `${w}.dns`) ??
+      eachOf(sb.ports, `${w}.ports`, PORT);
+    if (p) return p;
+    for (const [j, b] of (sb.ports as Record<string, unknown>[]).entries()) {
+      if (!['tcp', 'udp', 'sctp'].includes(b.proto as string)) return `${w}.ports[${j}].proto must be tcp, udp or sctp, found ${JSON.stringify(b.proto)}`;
+    }
+  }
+  const eps = { ids: new Set<string>(), names: new Set<string>() };
+  for (const [i, ep] of d.endpoints.entries()) {
+    const w = `endpoints[${i}]`;
+    const p =
+      identity(ep, w, eps, false) ??
+      strings(ep.aliases, `${w}.aliases`) ??
+      (nets.ids.has(ep.networkId as string) ? undefined : `${w}.networkId ${String(ep.networkId).slice(0, 12)} refers to no network`) ??
+      (sbs.ids.has(ep.sandboxId as string) ? undefined : `${w}.sandboxId ${String(ep.sandboxId).slice(0, 12)} refers to no sandbox`);
+    if (p) return p;
+  }
   return undefined;
 }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { parseState } from '../../src/core/store.js';
+import { validateState } from '../../src/core/schema.js';
+
+const id = (c: string) => c.repeat(64);
+
+function good() {
+  return {
+    schema: 1,
+    networks: [
+      {
+        id: id('a'), name: 'front', driver: 'bridge', created: 'x', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
+        bridge: 'cnm-aaaaaaaaaaa', subnets: [{ subnet: '172.18.0.0/16', gateway: '172.18.0.1' }], options: {}, labels: { k: 'v' }, driverOpts: {},
+      },
+    ],
+    sandboxes: [{ id: id('b'), name: 'web', created: 'x', hostname: 'web', netns: 'web', dns: [], ports: [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' }] }],
+    endpoints: [{ id: id('c'), networkId: id('a'), sandboxId: id('b'), ifname: 'eth0', hostIfname: 'vethccccccccccc', mac: '02:42:ac:12:00:02', ipv4: '172.18.0.2/16', aliases: [], created: 'x' }],
+  };
+}
+
+type Doc = ReturnType<typeof good>;
+const cases: [string, (d: Doc) => void, RegExp][] = [
+  ['a subnet entry of the wrong type', (d) => ((d.networks[0]!.subnets as unknown[])[0] = 'x'), /networks\[0\]\.subnets\[0\] must be an object/],
+  ['a gateway that is a number', (d) => ((d.networks[0]!.subnets[0] as Record<string, unknown>).gateway = 5), /networks\[0\]\.subnets\[0\]\.gateway must be a string, found number/],
+  ['a subnet that is no CIDR', (d) => (d.networks[0]!.subnets[0]!.subnet = 'banana'), /networks\[0\]\.subnets\[0\]\.subnet "banana" is not a CIDR/],
+  ['a label that is not a string', (d) => ((d.networks[0]!.labels as Record<string, unknown>).k = 1), /networks\[0\]\.labels\.k must be a string/],
+  ['a short id', (d) => (d.networks[0]!.id = 'abc'), /networks\[0\]\.id must be 64 hex/],
+  ['a bad name', (d) => (d.sandboxes[0]!.name = '-x'), /sandboxes\[0\]\.name "-x" is not a valid name/],
+  ['a port without a number', (d) => ((d.sandboxes[0]!.ports[0] as Record<string, unknown>).hostPort = '80'), /sandboxes\[0\]\.ports\[0\]\.hostPort must be a number, found string/],
+  ['an unknown protocol', (d) => ((d.sandboxes[0]!.ports[0] as Record<string, unknown>).proto = 'icmp'), /sandboxes\[0\]\.ports\[0\]\.proto must be tcp, udp or sctp/],
+  ['a dns entry that is a number', (d) => ((d.sandboxes[0]!.dns as unknown[]).push(1)), /sandboxes\[0\]\.dns\[0\] must be a string/],
+  ['an adopted pid that is a string', (d) => ((d.sandboxes[0] as Record<string, unknown>).adopted = { pid: '12' }), /sandboxes\[0\]\.adopted\.pid must be a number/],
+  ['an endpoint on a missing network', (d) => (d.endpoints[0]!.networkId = id('f')), /endpoints\[0\]\.networkId ffffffffffff refers to no network/],
+  ['an endpoint of a missing sandbox', (d) => (d.endpoints[0]!.sandboxId = id('e')), /endpoints\[0\]\.sandboxId eeeeeeeeeeee refers to no sandbox/],
+  ['an alias that is not a string', (d) => ((d.endpoints[0]!.aliases as unknown[]).push(null)), /endpoints\[0\]\.aliases\[0\] must be a string, found null/],
+  ['two networks of one name', (d) => d.networks.push({ ...d.networks[0]!, id: id('d') }), /networks\[1\]\.name "front" is used twice/],
+  ['a missing top-level list', (d) => delete (d as Partial<Doc>).endpoints, /"endpoints" must be an array/],
+];
+
+describe('state shape checks name the path and field', () => {
+  it('accepts a well-formed state', () => {
+    expect(validateState(good())).toBeUndefined();
+  });
+  for (const [what, edit, want] of cases) {
+    it(`refuses ${what}`, () => {
+      const d = good();
+      edit(d);
+      expect(validateState(d)).toMatch(want);
+      expect(() => parseState(JSON.stringify(d), '/var/lib/cnm/state.json')).toThrow(/state file \/var\/lib\/cnm\/state\.json is invalid: .*repair it or move it away/);
+    });
+  }
+});
