@@ -112,6 +112,16 @@ describe('overlay across two hosts', () => {
     expect(inspect(b, 'ov').Peers).toEqual([{ Name: '198.51.100.1', IP: '198.51.100.1' }]);
   });
 
+  it('DNS in the static-peer mode: names of sandboxes on this host resolve, those on other hosts do not', async () => {
+    a.cnmOk(['sandbox', 'add', 's3', '--network', 'ov']);
+    const s3 = addrOf(a, 'ov', 's3');
+    const lookup = (name: string) => a.cnm(['sandbox', 'exec', 's1', '--', 'getent', 'hosts', name]);
+    expect(await waitFor(() => lookup('s3').code === 0, 5000, 100)).toBe(true);
+    expect(lookup('s3').stdout).toMatch(new RegExp(`^${s3.replace(/\./g, '\\.')}\\s+s3`));
+    expect(lookup('s2').code).not.toBe(0);
+    a.cnmOk(['sandbox', 'rm', 's3']);
+  });
+
   it('bad overlay input: exit 2, one line, state and kernel untouched', () => {
     const before = state(a);
     const beforeLinks = links(a);
