@@ -6,7 +6,7 @@
  * The CNM_PAUSE_AT hook (faults.ts) counts the write and the moment after it as steps.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, constants } from 'node:fs';
-import { CnmError } from './errors.js';
+import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
 import { acquire } from './lock.js';
 import { SCHEMA_VERSION, type State, emptyState } from './model.js';
@@ -16,7 +16,13 @@ import { validateState } from './schema.js';
 export class Store {
   constructor(readonly dir: string) {}
 
+  /** Refuses a directory no file can live in (a NUL byte), before anything opens it. */
+  private checkDir(): void {
+    if (this.dir.includes('\0') || this.dir === '') throw new UsageError(`invalid --state-dir ${JSON.stringify(this.dir)}: give a directory path`);
+  }
+
   get path(): string {
+    this.checkDir();
     return stateFile(this.dir);
   }
 
@@ -33,7 +39,7 @@ export class Store {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new CnmError(`cannot read ${this.path}: permission denied (cnm needs root)`);
-      throw e;
+      throw new CnmError(`cannot read ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
     }
   }
 
@@ -47,7 +53,13 @@ export class Store {
     } catch (e) {
       throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
     }
-    const lock = await acquire(lockFile(this.dir));
+    let lock: Awaited<ReturnType<typeof acquire>>;
+    try {
+      lock = await acquire(lockFile(this.dir));
+    } catch (e) {
+      if (e instanceof CnmError) throw e;
+      throw new CnmError(`cannot lock ${lockFile(this.dir)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
+    }
     let ok = false;
     try {
       // Compact JSON, compared with the text as read: one stringify per update (the
