@@ -60,8 +60,11 @@ export const bridgeDriver: NetworkDriver = {
     const ops: Op[] = [
       ip(['link', 'add', br, 'mtu', String(net.mtu), 'address', macFromId(net.id), 'type', 'bridge'], ['link', 'del', br]),
     ];
-    // No automatic IPv6 link-local address: the bridge holds only what cnm gives it.
+    // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
+    // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for
+    // forwarded packets only from a link-local source, so without one routed IPv6 stops at the bridge.
     ops.push(ip(['link', 'set', br, 'addrgenmode', 'none']));
+    if (net.ipv6) ops.push(ip(['addr', 'add', 'fe80::1/64', 'dev', br, 'nodad']));
     for (const g of gatewayAddrs(net)) {
       ops.push(ip(['addr', 'add', g.addr, 'dev', br, ...(g.family === 6 ? ['nodad'] : [])]));
     }

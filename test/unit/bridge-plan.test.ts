@@ -22,6 +22,7 @@ describe('bridge driver plans (golden)', () => {
       [
         'ip link add cnm-abcdef01234 mtu 1450 address 02:ab:cd:ef:01:23 type bridge',
         'ip link set cnm-abcdef01234 addrgenmode none',
+        'ip addr add fe80::1/64 dev cnm-abcdef01234 nodad',
         'ip addr add 172.18.0.1/16 dev cnm-abcdef01234',
         'ip addr add fd00:1::1/64 dev cnm-abcdef01234 nodad',
         'ip link set cnm-abcdef01234 up',
