@@ -137,7 +137,7 @@ describe('IPv6', () => {
     expect(host.exec(['ip', '-n', 'a', '-6', 'route', 'show', 'default']).stdout).toMatch(/via fd[0-9a-f:]+::1 dev eth0/);
   });
 
-  it('forwarded IPv6 works: a sandbox reaches the simulated internet over IPv6 and the reply comes back', async () => {
+  it('forwarded IPv6 works both ways: out to the simulated internet, and in to a published port', async () => {
     // The reply is forwarded by the host onto the bridge with a foreign source address: the kernel
     // then needs a link-local address on the bridge to solicit the sandbox's neighbour entry.
     const { internet } = await withInternet(host);
@@ -146,6 +146,12 @@ describe('IPv6', () => {
     expect(host.cnm(['sandbox', 'exec', 'a', '--', 'ping', '-6', '-c1', '-W2', '2001:db8:1::254']).code).toBe(0);
     const a6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'a']))[0]!.Networks.six!.GlobalIPv6Address;
     expect(host.exec(['ping', '-6', '-c1', '-W2', a6]).code).toBe(0);
+    // Inbound: a new connection from the internet DNATed to a sandbox the host has no neighbour entry for.
+    host.cnmOk(['sandbox', 'add', 'srv6', '--network', 'six', '--dns', '127.0.0.1', '-p', '8086:80']);
+    host.exec(['ip', 'netns', 'exec', 'srv6', 'sh', '-c', 'ncat -6 -l -k -p 80 --sh-exec "echo hello6" >/dev/null 2>&1 &']);
+    await waitFor(() => /:80\b/.test(host.exec(['ip', 'netns', 'exec', 'srv6', 'ss', '-ltn']).stdout));
+    const r = internet.exec(['ncat', '-6', '--recv-only', '-w', '3', '2001:db8:1::1', '8086']);
+    expect(r.stdout.trim()).toBe('hello6');
   });
 });
 
