@@ -141,6 +141,16 @@ describe('overlay across two hosts', () => {
     expect(links(a)).toBe(beforeLinks);
   });
 
+  it('reconcile finds nothing on a healthy overlay, and brings back a deleted VXLAN device with its flooding entries', async () => {
+    expect(a.cnm(['reconcile']).stdout).toMatch(/nothing to do/);
+    const id = json<{ networks: { name: string; id: string }[] }>(state(a)).networks.find((n) => n.name === 'ov')!.id;
+    expect(a.exec(['ip', 'link', 'del', `cnmx${id.slice(0, 11)}`]).code).toBe(0);
+    expect(ping(a, 's1', s2)).not.toBe(0);
+    expect(a.cnm(['reconcile']).stdout).toMatch(/repaired: network ov: link cnmx[0-9a-f]{11} missing; fdb entries of cnmx[0-9a-f]{11} missing/);
+    expect(a.exec(['bridge', 'fdb', 'show', 'dev', `cnmx${id.slice(0, 11)}`]).stdout).toMatch(/00:00:00:00:00:00 dst 198\.51\.100\.2/);
+    expect(await reaches(a, 's1', s2)).toBe(true);
+  });
+
   it('teardown leaves nothing on either host', async () => {
     for (const [h, sb] of [[a, 's1'], [b, 's2']] as const) {
       const id = json<{ networks: { name: string; id: string }[] }>(state(h)).networks.find((n) => n.name === 'ov')!.id;
