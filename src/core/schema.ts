@@ -70,7 +70,8 @@ const PORT: Record<string, Check> = {
   hostIp: 'string', hostPort: 'number', containerPort: 'number', proto: 'string', hostPortEnd: 'number?', containerPortEnd: 'number?', sandboxIp: 'string?',
 };
 const ADOPTED: Record<string, Check> = { path: 'string?', pid: 'number?' };
-const ID = /^[0-9a-f]{64}$/;
+/** cnm writes 64 hex characters; any 12-64 letters and digits are accepted so prefixes stay unambiguous. */
+const ID = /^[0-9a-zA-Z]{12,64}$/;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
 function eachOf(list: unknown, where: string, fields: Record<string, Check>): string | undefined {
@@ -93,7 +94,7 @@ function stringValues(rec: unknown, where: string): string | undefined {
 
 function identity(rec: Record<string, unknown>, where: string, seen: { ids: Set<string>; names: Set<string> }, named = true): string | undefined {
   const id = rec.id as string;
-  if (!ID.test(id)) return `${where}.id must be 64 hex characters, found ${JSON.stringify(id)}`;
+  if (!ID.test(id)) return `${where}.id must be 12-64 letters and digits (cnm writes 64 hex), found ${JSON.stringify(id)}`;
   if (seen.ids.has(id)) return `${where}.id ${id.slice(0, 12)} is used twice`;
   seen.ids.add(id);
   if (!named) return undefined;
@@ -127,7 +128,7 @@ function checkNested(d: Lists): string | undefined {
     const w = `sandboxes[${i}]`;
     const p =
       identity(sb, w, sbs) ??
-      (typeof sb.netns === 'string' && NAME.test(sb.netns) ? undefined : `${w}.netns ${JSON.stringify(sb.netns)} is not a valid namespace name`) ??
+      (sb.netns === '' || NAME.test(sb.netns as string) ? undefined : `${w}.netns ${JSON.stringify(sb.netns)} is not a valid namespace name`) ??
       (sb.adopted === undefined ? undefined : checkRecord(sb.adopted, `${w}.adopted`, ADOPTED)) ??
       strings(sb.dns, `${w}.dns`) ??
       eachOf(sb.ports, `${w}.ports`, PORT);

@@ -24,7 +24,7 @@ const cases: [string, (d: Doc) => void, RegExp][] = [
   ['a gateway that is a number', (d) => ((d.networks[0]!.subnets[0] as Record<string, unknown>).gateway = 5), /networks\[0\]\.subnets\[0\]\.gateway must be a string, found number/],
   ['a subnet that is no CIDR', (d) => (d.networks[0]!.subnets[0]!.subnet = 'banana'), /networks\[0\]\.subnets\[0\]\.subnet "banana" is not a CIDR/],
   ['a label that is not a string', (d) => ((d.networks[0]!.labels as Record<string, unknown>).k = 1), /networks\[0\]\.labels\.k must be a string/],
-  ['a short id', (d) => (d.networks[0]!.id = 'abc'), /networks\[0\]\.id must be 64 hex/],
+  ['a short id', (d) => (d.networks[0]!.id = 'abc'), /networks\[0\]\.id must be 12-64 letters/],
   ['a bad name', (d) => (d.sandboxes[0]!.name = '-x'), /sandboxes\[0\]\.name "-x" is not a valid name/],
   ['a port without a number', (d) => ((d.sandboxes[0]!.ports[0] as Record<string, unknown>).hostPort = '80'), /sandboxes\[0\]\.ports\[0\]\.hostPort must be a number, found string/],
   ['an unknown protocol', (d) => ((d.sandboxes[0]!.ports[0] as Record<string, unknown>).proto = 'icmp'), /sandboxes\[0\]\.ports\[0\]\.proto must be tcp, udp or sctp/],
