@@ -15,6 +15,7 @@ import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js'
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
+import { sandboxHooks } from './hooks.js';
 import { sandboxFiles } from './sandbox-files.js';
 
 export interface EndpointRequest {
@@ -135,7 +136,7 @@ export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void
   const sb = state.sandboxes.find((x) => x.id === ep.sandboxId)!;
   const before = endpointsOf(state, sb);
   const rest = before.filter((e) => e.id !== ep.id);
-  const ops: Op[] = [...getDriver(net.driver).leave(net, ep, sb)];
+  const ops: Op[] = [...sandboxHooks().flatMap((h) => h.onDisconnect?.(state, sb, ep) ?? []), ...getDriver(net.driver).leave(net, ep, sb)];
   const hadDefault = before.find((e) => routable(networkOf(state, e)))?.id === ep.id;
   const heir = rest.find((e) => routable(networkOf(state, e)));
   if (hadDefault && heir) {

@@ -7,7 +7,7 @@
 import { NotFoundError, UsageError } from '../errors.js';
 import { portsBase, portsBaseTeardown, addBindings, removeBindings } from '../firewall/ports.js';
 import { stripPrefix } from '../ip.js';
-import type { Network, PortBinding, Sandbox, State } from '../model.js';
+import type { Endpoint, Network, PortBinding, Sandbox, State } from '../model.js';
 import { type Op, nft } from '../plan.js';
 import { resolveBindings, matchBindings } from '../ports/allocate.js';
 import { ephemeralRange, hostListeners } from '../ports/hostports.js';
@@ -72,9 +72,41 @@ export function planUnpublish(state: State, sb: Sandbox, which: readonly PortBin
   return [nft(script)];
 }
 
+/**
+ * When the endpoint a sandbox's ports forward to goes, the ports follow the
+ * sandbox's next endpoint that leads outside (keeping their host ports, as
+ * Docker reprograms them), or are dropped when there is none of that family.
+ */
+export function planRetarget(state: State, sb: Sandbox, ep: Endpoint): Op[] {
+  const gone = new Set([ep.ipv4, ep.ipv6].filter((a): a is string => !!a).map(stripPrefix));
+  const affected = (sb.ports ?? []).filter((b) => b.sandboxIp !== undefined && gone.has(b.sandboxIp));
+  if (affected.length === 0) return [];
+  let t: Target | undefined;
+  try {
+    t = targetOf({ ...state, endpoints: state.endpoints.filter((e) => e.id !== ep.id) }, sb);
+  } catch {
+    t = undefined;
+  }
+  const moved: PortBinding[] = [];
+  for (const b of affected) {
+    const ip = familyOf(b.hostIp) === 4 ? t?.ipv4 : t?.ipv6;
+    if (ip) moved.push({ ...b, sandboxIp: ip });
+  }
+  const others = published(state).filter((p) => !affected.includes(p.binding));
+  const ops: Op[] = [];
+  if (moved.length === 0 && others.length === 0) ops.push(nft(portsBaseTeardown()));
+  else ops.push(nft([...removeBindings(affected, sb), ...addBindings(moved, sb)]));
+  if (t?.net.bridge && moved.some((b) => familyOf(b.hostIp) === 4)) {
+    ops.push({ kind: 'sysctl', key: `net.ipv4.conf.${t.net.bridge}.route_localnet`, value: '1' });
+  }
+  sb.ports = [...(sb.ports ?? []).filter((b) => !affected.includes(b)), ...moved];
+  return ops;
+}
+
 addSandboxHooks({
   onAdd: (state, sb, input) => planPublish(state, sb, parsePortSpecs(input.publish ?? [])),
   onRemove: (state, sb) => planUnpublish(state, sb),
+  onDisconnect: (state, sb, ep) => planRetarget(state, sb, ep),
 });
 
 export async function publish(s: Session, ref: string, texts: readonly string[]): Promise<PortBinding[]> {

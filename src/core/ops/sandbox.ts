@@ -13,6 +13,7 @@ import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js'
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
+import { sandboxHooks } from './hooks.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest, disconnectEndpoint, planJoin } from './endpoint.js';
 import { removeSandboxFiles, sandboxFiles } from './sandbox-files.js';
 import { getDriver } from '../../drivers/index.js';
@@ -28,15 +29,7 @@ export interface AddSandboxInput extends EndpointRequest {
   publish?: string[];
 }
 
-/** Extra planning steps other features hang on sandbox creation and removal (ports, DNS). */
-export interface SandboxHooks {
-  onAdd?(state: State, sb: Sandbox, input: AddSandboxInput): Op[];
-  onRemove?(state: State, sb: Sandbox): Op[];
-}
-const hooks: SandboxHooks[] = [];
-export function addSandboxHooks(h: SandboxHooks): void {
-  hooks.push(h);
-}
+export { addSandboxHooks, type SandboxHooks } from './hooks.js';
 
 function adoptOps(sb: Sandbox, input: AddSandboxInput): Op[] {
   if (input.pid !== undefined) {
@@ -102,7 +95,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     }
     state.sandboxes.push(sb);
     state.endpoints.push(...eps);
-    const extra = hooks.flatMap((h) => h.onAdd?.(state, sb, input) ?? []);
+    const extra = sandboxHooks().flatMap((h) => h.onAdd?.(state, sb, input) ?? []);
     s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
     dns = dnsGateways(state, sb.id);
     return sb;
@@ -144,7 +137,7 @@ function killAll(pids: number[]): void {
 
 export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
   const eps = endpointsOf(state, sb);
-  const ops: Op[] = hooks.flatMap((h) => h.onRemove?.(state, sb) ?? []);
+  const ops: Op[] = sandboxHooks().flatMap((h) => h.onRemove?.(state, sb) ?? []);
   const onHost = eps.some((e) => networkOf(state, e).driver === 'host');
   // A namespace cnm made takes its interfaces with it when it goes; an adopted
   // (or host) one outlives cnm's claim, so its endpoints are removed one by one.
