@@ -1,21 +1,24 @@
 /** Registers every command and the Help/Version builtins. */
 import { Builtins, Cli } from 'clipanion';
+import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
 import { DnsStatusCommand } from './commands/dns/status.js';
 import { DnsStopCommand } from './commands/dns/stop.js';
+import { DoctorCommand } from './commands/doctor.js';
 import { EndpointConnectCommand } from './commands/endpoint/connect.js';
 import { EndpointDisconnectCommand } from './commands/endpoint/disconnect.js';
 import { EndpointLsCommand } from './commands/endpoint/ls.js';
+import { GraphCommand } from './commands/graph.js';
 import { InspectCommand } from './commands/inspect.js';
 import { NetCreateCommand } from './commands/net/create.js';
 import { NetInspectCommand } from './commands/net/inspect.js';
 import { NetLsCommand } from './commands/net/ls.js';
 import { NetPruneCommand } from './commands/net/prune.js';
 import { NetRmCommand } from './commands/net/rm.js';
+import { NetUpdateCommand } from './commands/net/update.js';
 import { SandboxAddCommand } from './commands/sandbox/add.js';
 import { SandboxExecCommand } from './commands/sandbox/exec.js';
 import { SandboxInspectCommand } from './commands/sandbox/inspect.js';
-import { NetUpdateCommand } from './commands/net/update.js';
 import { SandboxLsCommand } from './commands/sandbox/ls.js';
 import { SandboxRmCommand } from './commands/sandbox/rm.js';
 import { SandboxPublishCommand } from './commands/sandbox/publish.js';
@@ -40,10 +43,10 @@ export function buildCli(argv?: readonly string[]): Cli {
   for (const c of relevant(argv, [
     NetCreateCommand,
     NetRmCommand,
+    NetUpdateCommand,
     NetLsCommand,
     NetInspectCommand,
     NetPruneCommand,
-    NetUpdateCommand,
     SandboxAddCommand,
     SandboxRmCommand,
     SandboxLsCommand,
@@ -61,6 +64,9 @@ export function buildCli(argv?: readonly string[]): Cli {
     DnsServeCommand,
     DnsStatusCommand,
     DnsStopCommand,
+    GraphCommand,
+    DoctorCommand,
+    CompletionCommand,
     Builtins.HelpCommand,
     Builtins.VersionCommand,
   ])) {
