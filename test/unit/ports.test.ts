@@ -201,3 +201,13 @@ describe('what users see', () => {
     expect(portMap(bs)['80/tcp']).toEqual([{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }]);
   });
 });
+
+describe('bindingSummary (sandbox ls)', () => {
+  it('shows a range whole, like docker ps', async () => {
+    const { bindingSummary } = await import('../../src/core/ports/binding.js');
+    expect(bindingSummary({ hostIp: '0.0.0.0', hostPort: 8000, hostPortEnd: 8999, containerPort: 8000, containerPortEnd: 8999, proto: 'tcp' })).toBe(
+      '0.0.0.0:8000-8999->8000-8999/tcp',
+    );
+    expect(bindingSummary({ hostIp: '::', hostPort: 8080, containerPort: 80, proto: 'udp' })).toBe('[::]:8080->80/udp');
+  });
+});

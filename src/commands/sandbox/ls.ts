@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { stripPrefix } from '../../core/ip.js';
+import { bindingSummary } from '../../core/ports/binding.js';
 import { endpointsOf, networkOf } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
 import { CnmCommand, formatOption } from '../base.js';
@@ -34,7 +35,7 @@ export class SandboxLsCommand extends CnmCommand {
         sb.name,
         eps.map((e) => networkOf(state, e).name).join(',') || '-',
         eps.flatMap((e) => [e.ipv4, e.ipv6].filter((a): a is string => !!a).map(stripPrefix)).join(',') || '-',
-        sb.ports.map((p) => `${p.hostIp === '0.0.0.0' ? '' : `${p.hostIp}:`}${p.hostPort}->${p.containerPort}/${p.proto}`).join(',') || '-',
+        sb.ports.map(bindingSummary).join(', ') || '-',
       ];
     });
     this.out(renderTable(['SANDBOX ID', 'NAME', 'NETWORKS', 'ADDRESSES', 'PORTS'], rows, useColor(this.context.stdout)));

@@ -56,3 +56,9 @@ export function portMap(bindings: readonly PortBinding[]): Record<string, { Host
   }
   return ports;
 }
+
+/** A binding as `docker ps` shows it: "0.0.0.0:8000-8999->8000-8999/tcp". */
+export function bindingSummary(b: PortBinding): string {
+  const span = (r: PortRange) => (r.end === r.start ? String(r.start) : `${r.start}-${r.end}`);
+  return `${b.hostIp.includes(':') ? `[${b.hostIp}]` : b.hostIp}:${span(hostRange(b))}->${span(containerRange(b))}/${b.proto}`;
+}
