@@ -120,6 +120,8 @@ describe('overlay across two hosts', () => {
     expect(lookup('s3').stdout).toMatch(new RegExp(`^${s3.replace(/\./g, '\\.')}\\s+s3`));
     expect(lookup('s2').code).not.toBe(0);
     a.cnmOk(['sandbox', 'rm', 's3']);
+    // The kernel frees a deleted namespace's veth in the background: let it go before the next snapshot.
+    expect(await waitFor(() => (links(a).match(/^veth/gm) ?? []).length === 1)).toBe(true);
   });
 
   it('bad overlay input: exit 2, one line, state and kernel untouched', () => {
