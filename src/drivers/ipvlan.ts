@@ -33,6 +33,7 @@ function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[]
 
 export const ipvlanDriver: NetworkDriver = {
   type: 'ipvlan',
+  sharesParentMac: true,
   hasInterfaces: true,
   hostGateway: true,
   validate(raw: RawNetworkOptions) {

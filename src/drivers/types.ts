@@ -38,6 +38,8 @@ export interface NetworkDriver {
    * address): on the host for bridge and overlay, an outside router for macvlan.
    */
   readonly hostGateway: boolean;
+  /** Endpoints carry the parent's MAC address and cannot have their own (ipvlan). */
+  readonly sharesParentMac?: boolean;
   validate(raw: RawNetworkOptions): DriverOptions;
   /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */
   addressing?(req: AddressingRequest, opts: DriverOptions): AddressingRequest;

@@ -18,6 +18,8 @@ export class NetCreateCommand extends CnmCommand {
       ['Create a bridge network with a free subnet', '$0 net create frontend'],
       ['Create one with a fixed subnet and an IPv6 ULA', '$0 net create backend --subnet 172.30.0.0/24 --ipv6'],
       ['Create an internal network (no route out, no NAT)', '$0 net create vault --internal'],
+      ['An overlay across hosts (run on each host with its own --local)', '$0 net create ov --driver overlay --subnet 10.10.0.0/16 --vni 4242 --local 198.51.100.1 --peer 198.51.100.2'],
+      ['Sandboxes straight on the LAN, on VLAN 10 of eth0', '$0 net create lan --driver macvlan --parent eth0.10 --subnet 192.0.2.0/24 --gateway 192.0.2.1'],
     ],
   });
 

@@ -82,7 +82,8 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   let n = 0;
   while (used.has(`eth${n}`)) n++;
   ep.ifname = `eth${n}`;
-  ep.hostIfname = vethName(id);
+  // Only a bridge-switched network has a host end (the veth on the bridge); macvlan/ipvlan children live only inside.
+  if (net.bridge) ep.hostIfname = vethName(id);
   const taken = takenAddresses(net, state.endpoints);
   for (const sub of net.subnets) {
     const fam = mustCidr(sub.subnet).family;
@@ -95,6 +96,10 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   }
   if (req.ip && !ep.ipv4) throw new UsageError(`network "${net.name}" has no IPv4 subnet for --ip ${req.ip}`);
   if (req.ip6 && !ep.ipv6) throw new UsageError(`network "${net.name}" has no IPv6 subnet for --ip6 ${req.ip6} (create it with --ipv6)`);
+  if (driver.sharesParentMac) {
+    if (req.mac) throw new UsageError(`--mac does not apply on the ${net.driver} network "${net.name}": its endpoints carry the parent's MAC address`);
+    return ep;
+  }
   ep.mac = req.mac?.toLowerCase() ?? (ep.ipv4 ? macFromIpv4(ep.ipv4) : macFromId(id));
   return ep;
 }

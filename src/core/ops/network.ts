@@ -105,6 +105,8 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
       driverOpts,
     };
     if (driver.type === 'bridge' || driver.type === 'overlay') net.bridge = bridgeName(id);
+    // The embedded DNS listens on a gateway the host holds: a bridge's. macvlan/ipvlan gateways are outside routers.
+    if (!net.bridge) net.dns = false;
     s.apply([...init, ...driver.createNetwork(net)]);
     state.networks.push(net);
     return net;

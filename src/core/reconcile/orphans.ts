@@ -1,7 +1,7 @@
 /**
  * Orphans: kernel objects that carry cnm's marks but that state does not know
  * (left by a crash, or by a state file moved away). Marks: links named
- * `cnm0`, `cnm-<11 hex>`, `veth<11 hex>`; namespaces and /etc/netns folders
+ * `cnm0`, `cnm-<11 hex>`, `cnmx|cnms|cnmp<11 hex>` (VXLAN, host shim, probe), `veth<11 hex>`; namespaces and /etc/netns folders
  * whose resolv.conf cnm wrote ("# written by cnm"). Each is removed.
  */
 import { readdirSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { ownedHostLinks } from './desired.js';
 import { sleepSync } from './kernel.js';
 import type { Finding, Reconciler } from './types.js';
 
-export const CNM_LINK = /^(cnm0|cnm-[0-9a-f]{11}|veth[0-9a-f]{11})$/;
+export const CNM_LINK = /^(cnm0|cnm-[0-9a-f]{11}|cnm[xsp][0-9a-f]{11}|veth[0-9a-f]{11})$/;
 const CNM_FILE_MARK = '# written by cnm';
 
 function etcNetnsNames(): string[] {
