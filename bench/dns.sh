@@ -8,12 +8,7 @@
 set -euo pipefail
 SECONDS_RUN=${1:-20}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${CNM_BENCH_INNER:-}" != 1 ]; then
-  mkdir -p /var/lib/cnm /etc/netns
-  exec env CNM_BENCH_INNER=1 unshare --net --mount --propagation private bash "$0" "$@"
-fi
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/lib/cnm; mount -t tmpfs tmpfs /etc/netns
-ip link set lo up
+source "$ROOT/bench/lib/throwaway-host.sh" "$0" "$@"
 CNM="$ROOT/dist/cnm"
 AARDVARK=$(command -v aardvark-dns || echo /usr/lib/podman/aardvark-dns)
 W=/run/bench; mkdir -p $W

@@ -7,12 +7,7 @@
 set -euo pipefail
 N=${1:-20}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-if [ "${CNM_BENCH_INNER:-}" != 1 ]; then
-  mkdir -p /var/lib/cnm /etc/netns
-  exec env CNM_BENCH_INNER=1 unshare --net --mount --propagation private bash "$0" "$@"
-fi
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/lib/cnm; mount -t tmpfs tmpfs /etc/netns
-ip link set lo up
+source "$ROOT/bench/lib/throwaway-host.sh" "$0" "$@"
 ip link add par0 type veth peer name par1
 ip addr add 198.51.100.1/24 dev par0; ip link set par0 up; ip link set par1 up
 C="$ROOT/dist/cnm"

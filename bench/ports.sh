@@ -9,12 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-20}
 CNM="$PWD/dist/cnm"
-if [ "${2:-}" != --inside ]; then
-  mkdir -p /var/lib/cnm /etc/netns
-  exec unshare --net --mount --propagation private -- bash "$0" "$RUNS" --inside
-fi
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/lib/cnm; mount -t tmpfs tmpfs /etc/netns
-ip link set lo up
+source bench/lib/throwaway-host.sh "$0" "$@"
 "$CNM" sandbox add bench --dns 127.0.0.1 >/dev/null
 # One port published elsewhere so the maps and chains exist: each run measures adding a mapping.
 "$CNM" sandbox add keep --dns 127.0.0.1 -p 5000:5000 >/dev/null

@@ -7,12 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-50}
 CNM="$PWD/dist/cnm"
-if [ "${2:-}" != --inside ]; then
-  mkdir -p /var/lib/cnm /etc/netns
-  exec unshare --net --mount --propagation private -- bash "$0" "$RUNS" --inside
-fi
-mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/lib/cnm; mount -t tmpfs tmpfs /etc/netns
-ip link set lo up
+source bench/lib/throwaway-host.sh "$0" "$@"
 "$CNM" net create bench --subnet 10.200.0.0/16 --no-dns >/dev/null
 
 stats() { # reads microseconds, one per line; prints median and p95 in ms

@@ -7,15 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CNM="$PWD/dist/cnm"
 [ -x "$CNM" ] || { echo "demo: build first (npm run build)" >&2; exit 1; }
-if [ "${1:-}" != --inside ]; then
-  mkdir -p /var/lib/cnm /etc/netns
-  exec unshare --net --mount --propagation private -- bash "$0" --inside
-fi
-
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /var/lib/cnm
-mount -t tmpfs tmpfs /etc/netns
-ip link set lo up
+source bench/lib/throwaway-host.sh "$0" "$@"
 trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done; "$CNM" dns stop >/dev/null 2>&1 || true' EXIT
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi

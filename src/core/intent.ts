@@ -11,7 +11,6 @@
  * Recovery itself (in Session) ends with a reconcile, so the kernel matches
  * whichever state survived.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { State } from './model.js';
@@ -32,8 +31,13 @@ export function intentFile(dir: string): string {
   return join(dir, 'intent.json');
 }
 
-export function stateHash(state: State): string {
-  return createHash('sha256').update(JSON.stringify(state)).digest('hex');
+/**
+ * Which write of the state this is (its serial, bumped on every write): an
+ * intent recorded at serial N whose state is still at N was never saved.
+ * O(1), where hashing the whole document cost 3-6 ms with 500 sandboxes.
+ */
+export function stateSerial(state: State): string {
+  return String(state.serial ?? 0);
 }
 
 export function newIntent(state: State): IntentRecord {
@@ -42,7 +46,7 @@ export function newIntent(state: State): IntentRecord {
     pid: process.pid,
     started: new Date().toISOString(),
     command: process.argv.slice(2).join(' '),
-    before: stateHash(state),
+    before: stateSerial(state),
     undo: [],
     restore: [],
   };

@@ -82,6 +82,8 @@ export interface Endpoint {
 
 export interface State {
   schema: number;
+  /** Bumped on every write: tells an intent record whether its run's state was saved. */
+  serial?: number;
   networks: Network[];
   sandboxes: Sandbox[];
   endpoints: Endpoint[];

@@ -70,3 +70,8 @@ export function run(cmd: string, args: readonly string[], opts?: RunOptions): Ru
   if (opts?.input) for (const line of opts.input.trimEnd().split('\n')) debugSink(`  | ${line}`);
   return r;
 }
+
+/** Under --debug, marks a phase of the run with the time since the process started. */
+export function phase(label: string): void {
+  debugSink?.(`· ${label}  (at ${performance.now().toFixed(1)} ms)`);
+}

@@ -4,6 +4,9 @@
  */
 import { SCHEMA_VERSION } from './model.js';
 
+/** A record's path in the document, built only when something there is wrong. */
+type Where = () => string;
+
 type Check = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string?' | 'number?' | 'object?';
 
 const NETWORK: Record<string, Check> = {
@@ -26,15 +29,31 @@ function kindOf(v: unknown): string {
   return typeof v;
 }
 
-function checkRecord(value: unknown, where: string, fields: Record<string, Check>): string | undefined {
-  if (kindOf(value) !== 'object') return `${where} must be an object`;
+/** A record's fields as checked: [name, kind, optional], worked out once per shape, not per record. */
+type Spec = readonly (readonly [string, string, boolean])[];
+const specs = new WeakMap<Record<string, Check>, Spec>();
+function specOf(fields: Record<string, Check>): Spec {
+  let spec = specs.get(fields);
+  if (!spec) {
+    spec = Object.entries(fields).map(([f, w]) => [f, w.replace('?', ''), w.endsWith('?')] as const);
+    specs.set(fields, spec);
+  }
+  return spec;
+}
+
+/**
+ * `where` is a function so the path ("endpoints[417]") is only built for the
+ * record that fails: with 500 sandboxes, building it for every record cost
+ * more than parsing the file.
+ */
+function checkRecord(value: unknown, where: string | (() => string), fields: Record<string, Check>): string | undefined {
+  const at = () => (typeof where === 'string' ? where : where());
+  if (kindOf(value) !== 'object') return `${at()} must be an object`;
   const rec = value as Record<string, unknown>;
-  for (const [field, want] of Object.entries(fields)) {
-    const optional = want.endsWith('?');
-    const kind = want.replace('?', '');
+  for (const [field, kind, optional] of specOf(fields)) {
     const v = rec[field];
     if (v === undefined && optional) continue;
-    if (kindOf(v) !== kind) return `${where}.${field} must be ${kind === 'array' ? 'an array' : `a ${kind}`}, found ${kindOf(v)}`;
+    if (kindOf(v) !== kind) return `${at()}.${field} must be ${kind === 'array' ? 'an array' : `a ${kind}`}, found ${kindOf(v)}`;
   }
   return undefined;
 }
@@ -52,7 +71,7 @@ export function validateState(doc: unknown): string | undefined {
     const list = d[key];
     if (!Array.isArray(list)) return `"${key}" must be an array`;
     for (let i = 0; i < list.length; i++) {
-      const p = checkRecord(list[i], `${key}[${i}]`, fields);
+      const p = checkRecord(list[i], () => `${key}[${i}]`, fields);
       if (p) return p;
     }
   }
@@ -74,33 +93,34 @@ const ADOPTED: Record<string, Check> = { path: 'string?', pid: 'number?' };
 const ID = /^[0-9a-zA-Z]{12,64}$/;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
-function eachOf(list: unknown, where: string, fields: Record<string, Check>): string | undefined {
-  for (const [j, item] of (list as unknown[]).entries()) {
-    const p = checkRecord(item, `${where}[${j}]`, fields);
+function eachOf(list: unknown, where: Where, fields: Record<string, Check>): string | undefined {
+  const items = list as unknown[];
+  for (let j = 0; j < items.length; j++) {
+    const p = checkRecord(items[j], () => `${where()}[${j}]`, fields);
     if (p) return p;
   }
   return undefined;
 }
 
-function strings(list: unknown, where: string): string | undefined {
+function strings(list: unknown, where: Where): string | undefined {
   const i = (list as unknown[]).findIndex((v) => typeof v !== 'string');
-  return i < 0 ? undefined : `${where}[${i}] must be a string, found ${kindOf((list as unknown[])[i])}`;
+  return i < 0 ? undefined : `${where()}[${i}] must be a string, found ${kindOf((list as unknown[])[i])}`;
 }
 
-function stringValues(rec: unknown, where: string): string | undefined {
+function stringValues(rec: unknown, where: Where): string | undefined {
   const bad = Object.entries(rec as Record<string, unknown>).find(([, v]) => typeof v !== 'string');
-  return bad ? `${where}.${bad[0]} must be a string, found ${kindOf(bad[1])}` : undefined;
+  return bad ? `${where()}.${bad[0]} must be a string, found ${kindOf(bad[1])}` : undefined;
 }
 
-function identity(rec: Record<string, unknown>, where: string, seen: { ids: Set<string>; names: Set<string> }, named = true): string | undefined {
+function identity(rec: Record<string, unknown>, where: Where, seen: { ids: Set<string>; names: Set<string> }, named = true): string | undefined {
   const id = rec.id as string;
-  if (!ID.test(id)) return `${where}.id must be 12-64 letters and digits (cnm writes 64 hex), found ${JSON.stringify(id)}`;
-  if (seen.ids.has(id)) return `${where}.id ${id.slice(0, 12)} is used twice`;
+  if (!ID.test(id)) return `${where()}.id must be 12-64 letters and digits (cnm writes 64 hex), found ${JSON.stringify(id)}`;
+  if (seen.ids.has(id)) return `${where()}.id ${id.slice(0, 12)} is used twice`;
   seen.ids.add(id);
   if (!named) return undefined;
   const name = rec.name as string;
-  if (!NAME.test(name)) return `${where}.name ${JSON.stringify(name)} is not a valid name`;
-  if (seen.names.has(name)) return `${where}.name "${name}" is used twice`;
+  if (!NAME.test(name)) return `${where()}.name ${JSON.stringify(name)} is not a valid name`;
+  if (seen.names.has(name)) return `${where()}.name "${name}" is used twice`;
   seen.names.add(name);
   return undefined;
 }
@@ -109,42 +129,42 @@ function identity(rec: Record<string, unknown>, where: string, seen: { ids: Set<
 function checkNested(d: Lists): string | undefined {
   const nets = { ids: new Set<string>(), names: new Set<string>() };
   for (const [i, n] of d.networks.entries()) {
-    const w = `networks[${i}]`;
+    const w: Where = () => `networks[${i}]`;
     const p =
       identity(n, w, nets) ??
-      eachOf(n.subnets, `${w}.subnets`, SUBNET) ??
-      stringValues(n.options, `${w}.options`) ??
-      stringValues(n.labels, `${w}.labels`) ??
+      eachOf(n.subnets, () => `${w()}.subnets`, SUBNET) ??
+      stringValues(n.options, () => `${w()}.options`) ??
+      stringValues(n.labels, () => `${w()}.labels`) ??
       Object.entries(n.driverOpts as Record<string, unknown>)
-        .map(([k, v]) => (['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && !strings(v, '')) ? undefined : `${w}.driverOpts.${k} must be a string, number, boolean or array of strings`))
+        .map(([k, v]) => (['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && !strings(v, () => '')) ? undefined : `${w()}.driverOpts.${k} must be a string, number, boolean or array of strings`))
         .find(Boolean);
     if (p) return p;
     for (const [j, sub] of (n.subnets as Record<string, unknown>[]).entries()) {
-      if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(sub.subnet as string)) return `${w}.subnets[${j}].subnet ${JSON.stringify(sub.subnet)} is not a CIDR`;
+      if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(sub.subnet as string)) return `${w()}.subnets[${j}].subnet ${JSON.stringify(sub.subnet)} is not a CIDR`;
     }
   }
   const sbs = { ids: new Set<string>(), names: new Set<string>() };
   for (const [i, sb] of d.sandboxes.entries()) {
-    const w = `sandboxes[${i}]`;
+    const w: Where = () => `sandboxes[${i}]`;
     const p =
       identity(sb, w, sbs) ??
-      (sb.netns === '' || NAME.test(sb.netns as string) ? undefined : `${w}.netns ${JSON.stringify(sb.netns)} is not a valid namespace name`) ??
-      (sb.adopted === undefined ? undefined : checkRecord(sb.adopted, `${w}.adopted`, ADOPTED)) ??
-      strings(sb.dns, `${w}.dns`) ??
-      eachOf(sb.ports, `${w}.ports`, PORT);
+      (sb.netns === '' || NAME.test(sb.netns as string) ? undefined : `${w()}.netns ${JSON.stringify(sb.netns)} is not a valid namespace name`) ??
+      (sb.adopted === undefined ? undefined : checkRecord(sb.adopted, () => `${w()}.adopted`, ADOPTED)) ??
+      strings(sb.dns, () => `${w()}.dns`) ??
+      eachOf(sb.ports, () => `${w()}.ports`, PORT);
     if (p) return p;
     for (const [j, b] of (sb.ports as Record<string, unknown>[]).entries()) {
-      if (!['tcp', 'udp', 'sctp'].includes(b.proto as string)) return `${w}.ports[${j}].proto must be tcp, udp or sctp, found ${JSON.stringify(b.proto)}`;
+      if (!['tcp', 'udp', 'sctp'].includes(b.proto as string)) return `${w()}.ports[${j}].proto must be tcp, udp or sctp, found ${JSON.stringify(b.proto)}`;
     }
   }
   const eps = { ids: new Set<string>(), names: new Set<string>() };
   for (const [i, ep] of d.endpoints.entries()) {
-    const w = `endpoints[${i}]`;
+    const w: Where = () => `endpoints[${i}]`;
     const p =
       identity(ep, w, eps, false) ??
-      strings(ep.aliases, `${w}.aliases`) ??
-      (nets.ids.has(ep.networkId as string) ? undefined : `${w}.networkId ${String(ep.networkId).slice(0, 12)} refers to no network`) ??
-      (sbs.ids.has(ep.sandboxId as string) ? undefined : `${w}.sandboxId ${String(ep.sandboxId).slice(0, 12)} refers to no sandbox`);
+      strings(ep.aliases, () => `${w()}.aliases`) ??
+      (nets.ids.has(ep.networkId as string) ? undefined : `${w()}.networkId ${String(ep.networkId).slice(0, 12)} refers to no network`) ??
+      (sbs.ids.has(ep.sandboxId as string) ? undefined : `${w()}.sandboxId ${String(ep.sandboxId).slice(0, 12)} refers to no sandbox`);
     if (p) return p;
   }
   return undefined;

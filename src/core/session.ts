@@ -12,9 +12,10 @@
  */
 import { existsSync } from 'node:fs';
 import { apply, renderShell, teardown } from './exec.js';
-import { type IntentRecord, intentFile, newIntent, readIntent, removeIntent, restoreOf, stateHash, undoOf, writeIntent } from './intent.js';
+import { type IntentRecord, intentFile, newIntent, readIntent, removeIntent, restoreOf, stateSerial, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';
+import { phase } from './runner.js';
 import { Store } from './store.js';
 
 export class Session {
@@ -33,7 +34,9 @@ export class Session {
   /** Applies a plan all-or-nothing (or prints it on a dry run). */
   apply(plan: readonly Op[]): void {
     if (this.dryRun) return this.print(renderShell(plan));
+    phase(`plan of ${plan.length} ops`);
     this.record(undoOf(plan), []);
+    phase('intent recorded');
     try {
       apply(plan);
     } catch (e) {
@@ -96,7 +99,7 @@ export class Session {
   private async recover(state: State): Promise<void> {
     const rec = readIntent(this.store.dir);
     if (rec === undefined) return; // another run recovered first
-    const saved = rec === 'unreadable' || stateHash(state) !== rec.before;
+    const saved = rec === 'unreadable' || stateSerial(state) !== rec.before;
     const who = rec === 'unreadable' ? 'an interrupted cnm run' : `an interrupted cnm run (pid ${rec.pid}: cnm ${rec.command})`;
     try {
       if (!saved) this.warnings.push(...teardown([...rec.undo].reverse()));

@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
 import { acquire } from './lock.js';
+import { phase } from './runner.js';
 import { SCHEMA_VERSION, type State, emptyState } from './model.js';
 import { lockFile, stateFile } from './paths.js';
 import { validateState } from './schema.js';
@@ -56,6 +57,7 @@ export class Store {
     let lock: Awaited<ReturnType<typeof acquire>>;
     try {
       lock = await acquire(lockFile(this.dir));
+      phase('state locked');
     } catch (e) {
       if (e instanceof CnmError) throw e;
       throw new CnmError(`cannot lock ${lockFile(this.dir)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
@@ -66,13 +68,17 @@ export class Store {
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
       const text = this.readText();
       const state = text === null ? emptyState() : parseState(text, this.path);
+      phase('state read');
       const before = text ?? JSON.stringify(emptyState());
       const result = await fn(state);
+      phase('operation done');
       const after = JSON.stringify(state);
       if (after !== before) {
         step('write state');
-        this.write(after);
+        state.serial = (state.serial ?? 0) + 1;
+        this.write(JSON.stringify(state));
         step('state written');
+        phase('state written');
       }
       ok = true;
       return result;
