@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, destroyAll, json } from '../helpers/host.js';
+import { Host, destroyAll, json, threeTier } from '../helpers/host.js';
 
 interface NetView {
   Name: string;
@@ -15,11 +15,7 @@ describe('three-tier example (frontend/backend; web, api, db)', () => {
 
   beforeAll(async () => {
     host = await Host.create();
-    host.cnmOk(['net', 'create', 'frontend']);
-    host.cnmOk(['net', 'create', 'backend']);
-    host.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
-    host.cnmOk(['sandbox', 'add', 'api', '--network', 'frontend', '--network', 'backend']);
-    host.cnmOk(['sandbox', 'add', 'db', '--network', 'backend']);
+    threeTier(host);
     for (const n of ['frontend', 'backend']) {
       const [view] = json<NetView[]>(host.cnmOk(['net', 'inspect', n]));
       for (const c of Object.values(view!.Containers)) addr[`${c.Name}@${n}`] = c.IPv4Address.split('/')[0]!;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CNM, Host, destroyAll, json } from '../helpers/host.js';
+import { CNM, Host, destroyAll, json, threeTier } from '../helpers/host.js';
 
 const ROOT = join(__dirname, '../..');
 const PATHS = `PATH=${dirname(CNM)}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -194,11 +194,7 @@ describe('graph, --json, -q, --format on the three-tier example', () => {
   const addrs: string[] = [];
   beforeAll(async () => {
     host = await Host.create();
-    host.cnmOk(['net', 'create', 'frontend']);
-    host.cnmOk(['net', 'create', 'backend']);
-    host.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
-    host.cnmOk(['sandbox', 'add', 'api', '--network', 'frontend', '--network', 'backend']);
-    host.cnmOk(['sandbox', 'add', 'db', '--network', 'backend']);
+    threeTier(host);
     addrs.push(...host.cnmOk(['endpoint', 'ls', '--format', '{{.IPv4Address}}']).trim().split('\n'));
   });
 

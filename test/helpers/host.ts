@@ -178,3 +178,15 @@ export function json<T = unknown>(text: string): T {
     throw new Error(`not JSON: ${text.slice(0, 500)}`);
   }
 }
+
+/**
+ * The seeds' three-tier example: networks frontend and backend; web on
+ * frontend, api on both, db on backend.
+ */
+export function threeTier(host: Host): void {
+  host.cnmOk(['net', 'create', 'frontend']);
+  host.cnmOk(['net', 'create', 'backend']);
+  host.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+  host.cnmOk(['sandbox', 'add', 'api', '--network', 'frontend', '--network', 'backend']);
+  host.cnmOk(['sandbox', 'add', 'db', '--network', 'backend']);
+}

@@ -11,30 +11,13 @@ import { mustAddr } from '../../src/core/ip.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
 import { bridgeCmd, ip } from '../../src/core/plan.js';
-import { type RunResult, type Runner, setRunner, systemRunner } from '../../src/core/runner.js';
+import { setRunner, systemRunner } from '../../src/core/runner.js';
+import { type Call, recorder } from '../helpers/recorder.js';
 import { ipvlanDriver } from '../../src/drivers/ipvlan.js';
 import { macvlanDriver } from '../../src/drivers/macvlan.js';
 import { hostSlice, overlayDriver } from '../../src/drivers/overlay.js';
 import type { RawNetworkOptions } from '../../src/drivers/types.js';
 
-interface Call {
-  cmd: string;
-  args: string[];
-  input?: string;
-}
-
-function recorder(answer: (c: Call) => RunResult = () => ({ code: 0, stdout: '', stderr: '' })): Call[] {
-  const calls: Call[] = [];
-  const r: Runner = {
-    run(cmd, args, opts) {
-      const c: Call = { cmd, args: [...args], ...(opts?.input ? { input: opts.input } : {}) };
-      calls.push(c);
-      return answer(c);
-    },
-  };
-  setRunner(r);
-  return calls;
-}
 
 afterEach(() => {
   setRunner(systemRunner);

@@ -2,27 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KernelOpError } from '../../src/core/errors.js';
 import { apply, groupOps, renderShell, teardown } from '../../src/core/exec.js';
 import { ip, ipDel, nft } from '../../src/core/plan.js';
-import { type RunResult, type Runner, setRunner, systemRunner } from '../../src/core/runner.js';
+import { setRunner, systemRunner } from '../../src/core/runner.js';
+import { recorder } from '../helpers/recorder.js';
 
-interface Call {
-  cmd: string;
-  args: string[];
-  input?: string;
-}
-
-/** A fake kernel: records every process cnm would start and answers from a script. */
-function recorder(answer: (c: Call) => RunResult = () => ({ code: 0, stdout: '', stderr: '' })): Call[] {
-  const calls: Call[] = [];
-  const r: Runner = {
-    run(cmd, args, opts) {
-      const c: Call = { cmd, args: [...args], ...(opts?.input ? { input: opts.input } : {}) };
-      calls.push(c);
-      return answer(c);
-    },
-  };
-  setRunner(r);
-  return calls;
-}
 
 afterEach(() => {
   setRunner(systemRunner);
