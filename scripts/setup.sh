@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
-# Installs what cnm needs on a fresh Debian machine (as root), builds dist/cnm,
-# and (unless --deps-only) runs the demo.
+# Sets cnm up on a fresh Debian machine (as root): Debian and npm packages,
+# then builds dist/cnm. Then, by default, runs the three-tier demo in a
+# throwaway host; with --test, installs the test tools too and runs the whole
+# test suite (which ends with the line "N passed, N failed").
+#   sudo bash scripts/setup.sh          # set up + demo
+#   sudo bash scripts/setup.sh --test   # set up + whole test suite
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=${1:-demo}
 if [ "$(id -u)" != 0 ]; then echo "setup: run as root (cnm builds kernel objects)" >&2; exit 1; fi
-need=()
-for pair in ip:iproute2 nft:nftables ping:iputils-ping dig:dnsutils curl:curl socat:socat unshare:util-linux python3:python3; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
-done
-if [ ${#need[@]} -gt 0 ]; then
+
+# What cnm itself needs, and what the demo uses.
+pkgs=(iproute2 nftables iputils-ping dnsutils curl socat util-linux python3 procps)
+# What the tests use besides: real clients and servers, shells for the completions, man, graphviz.
+[ "$mode" = --test ] && pkgs+=(ncat tcpdump psmisc dnsmasq-base zsh fish graphviz man-db groff bc)
+missing=()
+for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
+if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-if ! command -v npm >/dev/null 2>&1; then
-  apt-get install -y -qq nodejs npm >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # npm ci refuses this lock file (npm omits other platforms' optional rollup packages); install honours the lock.
 npm install --no-audit --no-fund --loglevel=error
 npm run build
-[ "${1:-}" = "--deps-only" ] || bash scripts/demo.sh
+case "$mode" in
+  --test) exec npm test ;;
+  *) exec bash scripts/demo.sh ;;
+esac

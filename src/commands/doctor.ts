@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { runChecks } from '../core/doctor.js';
 import { CnmCommand } from './base.js';
-import { useColor } from './table.js';
+import { chalkFor } from './table.js';
 
 export class DoctorCommand extends CnmCommand {
   static override paths = [['doctor']];
@@ -39,7 +39,7 @@ export class DoctorCommand extends CnmCommand {
 }
 
 async function marks(stream: NodeJS.WritableStream): Promise<{ pass: string; fail: string }> {
-  if (!useColor(stream)) return { pass: 'PASS', fail: 'FAIL' };
-  const { default: chalk } = await import('chalk');
+  const chalk = await chalkFor(stream);
+  if (!chalk) return { pass: 'PASS', fail: 'FAIL' };
   return { pass: chalk.green('PASS'), fail: chalk.bold.red('FAIL') };
 }

@@ -6,7 +6,7 @@ import { topology } from '../core/graph/topology.js';
 import { findNetwork } from '../core/resolve.js';
 import { CnmCommand } from './base.js';
 import { withBuiltins } from './readonly.js';
-import { useColor } from './table.js';
+import { chalkFor } from './table.js';
 
 export class GraphCommand extends CnmCommand {
   static override paths = [['graph']];
@@ -43,8 +43,8 @@ export class GraphCommand extends CnmCommand {
 
 /** Colours for a terminal (chalk, loaded only then); plain text otherwise. */
 async function paintFor(stream: NodeJS.WritableStream): Promise<Paint> {
-  if (!useColor(stream)) return (text) => text;
-  const { default: chalk } = await import('chalk');
+  const chalk = await chalkFor(stream);
+  if (!chalk) return (text) => text;
   const styles: Record<Style, (s: string) => string> = {
     network: chalk.bold.cyan,
     sandbox: chalk.bold.yellow,
