@@ -64,7 +64,7 @@ function readOrNull(path: string): string | null {
 export function undoOf(plan: readonly Op[]): Op[] {
   const out: Op[] = [];
   for (const op of plan) {
-    if (op.kind === 'ip' && op.undo) out.push(ipDel(op.undo, op.ns));
+    if (op.kind === 'ip' && op.undo) out.push({ ...ipDel(op.undo, op.ns), ...(op.tool ? { tool: op.tool } : {}) });
     else if (op.kind === 'nft' && op.undo) out.push(nft(op.undo));
     else if (op.kind === 'cmd' && op.undo) out.push({ kind: 'cmd', argv: op.undo });
     else if (op.kind === 'file') out.push({ kind: 'file', path: op.path, content: readOrNull(op.path) });
