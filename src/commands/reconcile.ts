@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { reconcileDns } from '../core/reconcile/dns.js';
 import { renderReport, runReconcile } from '../core/reconcile/index.js';
 import { CnmCommand } from './base.js';
 
@@ -9,7 +10,7 @@ export class ReconcileCommand extends CnmCommand {
     category: 'Maintenance',
     description: 'Compare the kernel with state and repair the difference',
     details: `
-      Derives from state every kernel object cnm should own (bridges, veths, addresses, routes, namespaces, nftables chains, rules and map elements, /etc/netns files) and compares it with the kernel, one \`ip -j\` per namespace and one \`nft -j\`. Then it repairs: recreates what is missing, removes what carries cnm's marks (\`cnm-\`, \`veth\`, chains \`n-<id>-*\`, files "written by cnm") but belongs to nothing in state, and drops from state what can never come back (a sandbox whose adopted process died), releasing its addresses.
+      Derives from state every kernel object cnm should own (bridges, veths, addresses, routes, namespaces, nftables chains, rules and map elements, /etc/netns files, and the embedded DNS server where DNS networks have endpoints) and compares it with the kernel, one \`ip -j\` per namespace and one \`nft -j\`. Then it repairs: recreates what is missing, removes what carries cnm's marks (\`cnm-\`, \`veth\`, chains \`n-<id>-*\`, files "written by cnm") but belongs to nothing in state, and drops from state what can never come back (a sandbox whose adopted process died), releasing its addresses.
 
       A sandbox whose namespace is gone (after a reboot, or \`ip netns del\`) is reported, its addresses kept; \`--restore\` recreates it (or \`cnm sandbox restore NAME\`). Safe to run at any time; a second run finds nothing. Exit 1 when a repair failed.
     `,
@@ -26,6 +27,7 @@ export class ReconcileCommand extends CnmCommand {
 
   async run() {
     const report = await runReconcile(this.session(this.dryRun), { restore: this.restore });
+    report.outcomes.push(...(await reconcileDns(this.store().read(), this.stateDir, this.dryRun)));
     if (this.asJson) this.json({ dryRun: this.dryRun, findings: report.outcomes });
     else this.out(renderReport(report, this.dryRun));
     return report.outcomes.some((o) => o.status === 'failed') ? 1 : 0;

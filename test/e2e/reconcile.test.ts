@@ -3,7 +3,7 @@
  * it, traffic flows again, and a second run finds nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, destroyAll, json, withInternet } from '../helpers/host.js';
+import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
 
 interface Finding {
   object: string;
@@ -34,6 +34,18 @@ describe('reconcile repairs outside interference', () => {
     expect(reconcile(host)).toEqual([]);
     expect(ping(host, 'a', addrOf(host, 'b', 'front'))).toBe(0);
     expect(ping(host, 'a', internet)).toBe(0);
+  });
+
+  it('a DNS server killed behind cnm\'s back is started again, and names resolve', async () => {
+    const lookup = () => host.cnm(['sandbox', 'exec', 'a', '--', 'getent', 'hosts', 'b']).stdout;
+    expect(lookup()).toContain(addrOf(host, 'b', 'front'));
+    const pid = Number(/running \(pid (\d+)\)/.exec(host.cnmOk(['dns', 'status']))![1]);
+    host.exec(['kill', '-9', String(pid)]);
+    expect(await waitFor(() => /not running/.test(host.cnmOk(['dns', 'status'])))).toBe(true);
+    expect(reconcile(host, ['--dry-run'])).toEqual([expect.objectContaining({ object: 'dns server', status: 'planned' })]);
+    expect(reconcile(host)).toEqual([expect.objectContaining({ object: 'dns server', status: 'repaired' })]);
+    expect(lookup()).toContain(addrOf(host, 'b', 'front'));
+    expect(reconcile(host)).toEqual([]);
   });
 
   it('nft flush ruleset: NAT is gone until reconcile rewrites the table', () => {
