@@ -42,6 +42,8 @@ export interface CmdOp {
   kind: 'cmd';
   argv: string[];
   undo?: string[];
+  /** On teardown, failures whose message matches are "already gone" and fine. */
+  tolerate?: RegExp;
 }
 
 export type Op = IpOp | NftOp | SysctlOp | FileOp | CmdOp;

@@ -201,3 +201,23 @@ describe('sandbox exec', () => {
     expect(host.cnm(['sandbox', 'exec', 'nope', '--', 'true']).code).toBe(3);
   });
 });
+
+describe('sandbox rm with processes inside', () => {
+  it('is refused (exit 4) unless --force, which kills them; a dry run shows the kill and changes nothing', async () => {
+    const host = await Host.create();
+    host.cnmOk(['sandbox', 'add', 'busy', '--network', 'none']);
+    host.exec(['ip', 'netns', 'exec', 'busy', 'sh', '-c', 'sleep 300 >/dev/null 2>&1 &']);
+    let pid = 0;
+    expect(await waitFor(() => (pid = Number(host.exec(['ip', 'netns', 'pids', 'busy']).stdout.trim().split('\n')[0])) > 0)).toBe(true);
+    const r = host.cnm(['sandbox', 'rm', 'busy']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(`cnm: sandbox "busy" has running processes (pid ${pid}); stop them or use --force\n`);
+    const dry = host.cnmOk(['sandbox', 'rm', '--force', '--dry-run', 'busy']);
+    expect(dry.split('\n')[0]).toBe(`kill -9 ${pid}`);
+    expect(dry).toContain('ip netns del busy');
+    expect(host.exec(['kill', '-0', String(pid)]).code).toBe(0);
+    host.cnmOk(['sandbox', 'rm', '--force', 'busy']);
+    expect(await waitFor(() => host.exec(['kill', '-0', String(pid)]).code !== 0)).toBe(true);
+    expect(host.cnmOk(['sandbox', 'ls', '-q']).trim()).toBe('');
+  });
+});

@@ -125,15 +125,6 @@ export function processesIn(nsFile: string): number[] {
   return pids;
 }
 
-function killAll(pids: number[]): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
   const eps = endpointsOf(state, sb);
@@ -158,14 +149,16 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
     await s.update((state) => {
       const sb = findSandbox(state, ref);
       const onHost = endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
+      let kill: Op[] = [];
       if (!sb.adopted && !onHost) {
         const pids = processesIn(`${NETNS_DIR}/${sb.netns}`);
         if (pids.length > 0 && !force) {
           throw new ConflictError(`sandbox "${sb.name}" has running processes (pid ${pids.slice(0, 5).join(', ')}); stop them or use --force`);
         }
-        if (pids.length > 0 && !s.dryRun) killAll(pids);
+        // Part of the plan, so a dry run shows it; run first, before the namespace goes.
+        if (pids.length > 0) kill = [{ kind: 'cmd', argv: ['kill', '-9', ...pids.map(String)], tolerate: /No such process/ }];
       }
-      s.teardown(sandboxTeardown(state, sb));
+      s.teardown([...kill, ...sandboxTeardown(state, sb)]);
       state.endpoints = state.endpoints.filter((e) => e.sandboxId !== sb.id);
       state.sandboxes = state.sandboxes.filter((x) => x.id !== sb.id);
       removed.push(sb.name);
