@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CNM, Host, destroyAll, json, threeTier } from '../helpers/host.js';
+import { CNM, Host, destroyAll, json, threeTier, waitFor } from '../helpers/host.js';
 
 const ROOT = join(__dirname, '../..');
 const PATHS = `PATH=${dirname(CNM)}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -177,6 +177,9 @@ describe('--dry-run', () => {
     expect(snapshot(b)).toBe(beforeRm);
     expect(b.exec(['sh'], { input: rm }).code).toBe(0);
     c.cnmOk(['sandbox', 'rm', 'web']);
+    // `ip netns del` returns at once; the kernel frees the namespace's veth in the background.
+    const vethGone = (h: Host) => !/veth/.test(h.exec(['ip', '-br', 'link']).stdout);
+    expect(await waitFor(() => vethGone(b) && vethGone(c), 10_000)).toBe(true);
     expect(b.exec(['ip', 'netns', 'list']).stdout).toBe('');
     expect(b.sh('ls -A /etc/netns').stdout).toBe('');
     expect(kernelShape(b)).toBe(kernelShape(c));
