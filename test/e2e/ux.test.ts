@@ -120,7 +120,8 @@ function kernelShape(host: Host, netns?: string): string {
   const addrs = json<{ ifname: string; addr_info: { local: string; prefixlen: number; scope: string }[] }[]>(host.exec(['ip', ...ns, '-j', 'addr', 'show']).stdout)
     .map((a) => ({ ifname: pin(a.ifname), addrs: a.addr_info.filter((i) => i.scope !== 'link').map((i) => `${i.local}/${i.prefixlen}`).sort() }))
     .sort((a, b) => a.ifname.localeCompare(b.ifname));
-  const routes = host.exec(['ip', ...ns, 'route', 'show']).stdout;
+  // "linkdown" follows the bridge's carrier, which the kernel updates with a lag after its last port goes.
+  const routes = host.exec(['ip', ...ns, 'route', 'show']).stdout.replace(/ linkdown/g, '');
   const nft = netns ? '' : host.exec(['nft', 'list', 'ruleset']).stdout;
   return pin(JSON.stringify({ links, addrs, routes, nft }, null, 1));
 }
