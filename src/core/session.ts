@@ -11,7 +11,8 @@
  * reconciles the kernel with the state that survived, before doing its own work.
  */
 import { existsSync } from 'node:fs';
-import { apply, renderShell, teardown } from './exec.js';
+import { apply, teardown } from './exec.js';
+import { renderShell } from './shell.js';
 import { type IntentRecord, intentFile, newIntent, readIntent, removeIntent, restoreOf, stateSerial, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderShell } from '../../src/core/exec.js';
+import { renderShell } from '../../src/core/shell.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
 import { bridgeDriver } from '../../src/drivers/bridge.js';
 

@@ -6,7 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CnmError, KernelOpError } from '../../src/core/errors.js';
-import { apply, groupOps, renderShell } from '../../src/core/exec.js';
+import { apply, groupOps } from '../../src/core/exec.js';
+import { renderShell } from '../../src/core/shell.js';
 import { mustAddr } from '../../src/core/ip.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';

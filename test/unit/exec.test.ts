@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KernelOpError } from '../../src/core/errors.js';
-import { apply, groupOps, renderShell, teardown } from '../../src/core/exec.js';
+import { apply, groupOps, teardown } from '../../src/core/exec.js';
+import { renderShell } from '../../src/core/shell.js';
 import { ip, ipDel, nft } from '../../src/core/plan.js';
 import { setRunner, systemRunner } from '../../src/core/runner.js';
 import { recorder } from '../helpers/recorder.js';
