@@ -12,7 +12,7 @@ import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, ip, ipDel } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { probe } from './macvlan.js';
-import { chooseParent, hostLinks, parentOpts, parentSetup, parentTeardown, refuse } from './parent.js';
+import { chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
@@ -37,14 +37,9 @@ export const ipvlanDriver: NetworkDriver = {
   hasInterfaces: true,
   hostGateway: true,
   validate(raw: RawNetworkOptions) {
-    refuse(raw, 'ipvlan', ['parent', 'mode']);
-    if (raw.parent === undefined) throw new UsageError('an ipvlan network needs --parent IFACE (the host interface its endpoints hang off)');
-    const mode = raw.mode ?? 'l2';
-    if (!(IPVLAN_MODES as readonly string[]).includes(mode)) {
-      throw new UsageError(`invalid ipvlan --mode "${mode}": use ${IPVLAN_MODES.join(', ')}`);
-    }
+    const { parent, mode } = parentAndMode(raw, 'ipvlan', IPVLAN_MODES);
     if (raw.opts['host-shim'] !== undefined) throw new UsageError('--opt host-shim is for macvlan networks');
-    return { ...parentOpts(chooseParent(raw.parent, hostLinks())), mode };
+    return { ...parentOpts(chooseParent(parent, hostLinks())), mode };
   },
   mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
   createNetwork(net) {

@@ -13,7 +13,7 @@ import { contains, mustAddr, mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, ip, ipDel } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
-import { boolOpt, chooseParent, hostLinks, parentOpts, parentSetup, parentTeardown, refuse } from './parent.js';
+import { boolOpt, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
@@ -73,15 +73,10 @@ export const macvlanDriver: NetworkDriver = {
   hasInterfaces: true,
   hostGateway: true,
   validate(raw: RawNetworkOptions) {
-    refuse(raw, 'macvlan', ['parent', 'mode']);
-    if (raw.parent === undefined) throw new UsageError('a macvlan network needs --parent IFACE (the host interface its endpoints hang off)');
-    const mode = raw.mode ?? 'bridge';
-    if (!(MACVLAN_MODES as readonly string[]).includes(mode)) {
-      throw new UsageError(`invalid macvlan --mode "${mode}": use ${MACVLAN_MODES.join(', ')}`);
-    }
+    const { parent: parentName, mode } = parentAndMode(raw, 'macvlan', MACVLAN_MODES);
     const shim = boolOpt(raw.opts, 'host-shim');
     if (shim && mode !== 'bridge') throw new UsageError(`--opt host-shim=true needs --mode bridge (the shim reaches children only in bridge mode), not ${mode}`);
-    const parent = chooseParent(raw.parent, hostLinks());
+    const parent = chooseParent(parentName, hostLinks());
     const opts = { ...parentOpts(parent), mode };
     if (!shim) return opts;
     if (!parent.ipv4) {

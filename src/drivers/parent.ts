@@ -10,6 +10,7 @@ import { type Addr, parseAddr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
 import { type Op, ip, ipDel } from '../core/plan.js';
 import { run } from '../core/runner.js';
+import type { RawNetworkOptions } from './types.js';
 
 export interface HostAddr {
   family: 4 | 6;
@@ -155,4 +156,17 @@ export function refuse(raw: { vni?: number; peers: string[]; local?: string; par
   }
   if (!allowed.includes('parent') && raw.parent !== undefined) throw new UsageError(`--parent is for macvlan and ipvlan networks, not ${driver}`);
   if (!allowed.includes('mode') && raw.mode !== undefined) throw new UsageError(`--mode is for macvlan and ipvlan networks, not ${driver}`);
+}
+
+/**
+ * What macvlan and ipvlan check alike: only --parent and --mode among the
+ * driver options, a parent given, and a mode the kernel names (or the default).
+ */
+export function parentAndMode(raw: RawNetworkOptions, driver: 'macvlan' | 'ipvlan', modes: readonly string[]): { parent: string; mode: string } {
+  refuse(raw, driver, ['parent', 'mode']);
+  const article = driver === 'ipvlan' ? 'an' : 'a';
+  if (raw.parent === undefined) throw new UsageError(`${article} ${driver} network needs --parent IFACE (the host interface its endpoints hang off)`);
+  const mode = raw.mode ?? modes[0]!;
+  if (!modes.includes(mode)) throw new UsageError(`invalid ${driver} --mode "${mode}": use ${modes.join(', ')}`);
+  return { parent: raw.parent, mode };
 }
