@@ -77,3 +77,24 @@ export function bridgeDel(args: string[]): IpOp {
 export function nft(script: string[], undo?: string[]): NftOp {
   return undo ? { kind: 'nft', script, undo } : { kind: 'nft', script };
 }
+
+/**
+ * Orders a plan made of independent parts (say, the teardowns of many
+ * endpoints) so the executor can batch it: ip lines of cnm's own namespace
+ * first, then each sandbox namespace's, then everything else, each in its
+ * original order. Only for parts that do not depend on one another.
+ */
+export function byNamespace(ops: readonly Op[]): Op[] {
+  const host: Op[] = [];
+  const perNs = new Map<string, Op[]>();
+  const rest: Op[] = [];
+  for (const op of ops) {
+    if (op.kind !== 'ip') rest.push(op);
+    else if (op.ns === undefined && op.tool === undefined) host.push(op);
+    else {
+      const key = `${op.tool ?? 'ip'} ${op.ns ?? ''}`;
+      perNs.set(key, [...(perNs.get(key) ?? []), op]);
+    }
+  }
+  return [...host, ...[...perNs.values()].flat(), ...rest];
+}

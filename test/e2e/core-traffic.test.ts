@@ -221,3 +221,21 @@ describe('sandbox rm with processes inside', () => {
     expect(host.cnmOk(['sandbox', 'ls', '-q']).trim()).toBe('');
   });
 });
+
+describe('net rm --force', () => {
+  it('disconnects every sandbox in one batch per namespace and leaves the sandboxes alive', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'doomed', '--no-dns']);
+    for (const n of ['x', 'y', 'z']) host.cnmOk(['sandbox', 'add', n, '--network', 'doomed']);
+    const r = host.cnm(['net', 'rm', '--force', 'doomed', '--debug']);
+    expect(r.code).toBe(0);
+    // The three endpoints' host-side work is one `ip -batch`, the network's another: not one per endpoint.
+    expect(r.stderr.split('\n').filter((l) => /^\+ ip /.test(l))).toHaveLength(2);
+    expect(await waitFor(() => !/veth|cnm-/.test(host.exec(['ip', '-br', 'link']).stdout))).toBe(true);
+    for (const n of ['x', 'y', 'z']) {
+      expect(host.exec(['ip', '-n', n, '-br', 'link']).stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['lo']);
+      expect(host.cnmOk(['sandbox', 'exec', n, '--', 'cat', '/etc/hosts'])).not.toMatch(/^172\./m);
+    }
+    expect(host.cnmOk(['net', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain('doomed');
+  });
+});

@@ -104,3 +104,27 @@ describe('the executor', () => {
     expect(groups[0]!.ops).toHaveLength(2);
   });
 });
+
+describe('byNamespace', () => {
+  it('puts host ip lines first, then each namespace, then the rest, each in order', async () => {
+    const { byNamespace } = await import('../../src/core/plan.js');
+    const ops = [
+      ip(['link', 'del', 'v1']),
+      ip(['route', 'replace', 'x'], undefined, 'a'),
+      nft(['delete element inet cnm s { 1 }']),
+      ip(['link', 'del', 'v2']),
+      ip(['route', 'replace', 'y'], undefined, 'a'),
+      ip(['addr', 'del', 'z'], undefined, 'b'),
+    ];
+    const sorted = byNamespace(ops);
+    expect(sorted.map((o) => (o.kind === 'ip' ? `${o.ns ?? 'host'}:${o.args.join(' ')}` : o.kind))).toEqual([
+      'host:link del v1',
+      'host:link del v2',
+      'a:route replace x',
+      'a:route replace y',
+      'b:addr del z',
+      'nft',
+    ]);
+    expect(groupOps(sorted).map((g) => g.kind)).toEqual(['ip', 'ip', 'ip', 'nft']);
+  });
+});

@@ -137,6 +137,11 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
  * route, the next routable endpoint takes it over.
  */
 export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void {
+  s.teardown(planDisconnect(state, ep));
+}
+
+/** The teardown of one endpoint; drops it from state (the caller applies the plan). */
+export function planDisconnect(state: State, ep: Endpoint): Op[] {
   const net = networkOf(state, ep);
   const sb = state.sandboxes.find((x) => x.id === ep.sandboxId)!;
   const before = endpointsOf(state, sb);
@@ -148,8 +153,8 @@ export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void
     const heirNet = networkOf(state, heir);
     ops.push(...getDriver(heirNet.driver).join(heirNet, heir, sb, { defaultRoute: true }).sandbox.filter((o) => o.kind === 'ip' && o.args.includes('route')));
   }
-  s.teardown([...ops, ...sandboxFiles(state, sb, rest, rest.map((e) => networkOf(state, e)))]);
   state.endpoints = state.endpoints.filter((e) => e.id !== ep.id);
+  return [...ops, ...sandboxFiles(state, sb, rest, rest.map((e) => networkOf(state, e)))];
 }
 
 export async function disconnect(s: Session, sbRef: string, netRef: string): Promise<void> {

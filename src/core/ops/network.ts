@@ -13,7 +13,8 @@ import { bridgeName, checkName, newId } from '../names.js';
 import { endpointsOn, findNetwork } from '../resolve.js';
 import type { Session } from '../session.js';
 import { ensureBuiltins } from './builtins.js';
-import { disconnectEndpoint } from './endpoint.js';
+import { planDisconnect } from './endpoint.js';
+import { byNamespace } from '../plan.js';
 
 export interface CreateNetworkInput {
   name: string;
@@ -124,9 +125,10 @@ export async function removeNetworks(s: Session, refs: string[], force: boolean)
       if (eps.length > 0 && !force) {
         throw new ConflictError(`network "${net.name}" has ${eps.length} endpoint(s) attached; disconnect them or use --force`);
       }
-      for (const ep of eps) disconnectEndpoint(s, state, ep);
+      // One plan for every endpoint and the network: one ip process per namespace, not per endpoint.
+      const plan = byNamespace(eps.flatMap((ep) => planDisconnect(state, ep)));
       state.networks = state.networks.filter((n) => n.id !== net.id);
-      s.teardown(getDriver(net.driver).deleteNetwork(net, state.networks));
+      s.teardown([...plan, ...getDriver(net.driver).deleteNetwork(net, state.networks)]);
       removed.push(net.name);
     });
   }
