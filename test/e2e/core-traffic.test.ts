@@ -239,3 +239,28 @@ describe('net rm --force', () => {
     expect(host.cnmOk(['net', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain('doomed');
   });
 });
+
+describe('net prune', () => {
+  it('removes every user network without endpoints, in one batch, and keeps the rest', async () => {
+    const host = await Host.create();
+    for (const n of ['idle1', 'idle2', 'used']) host.cnmOk(['net', 'create', n, '--no-dns']);
+    host.cnmOk(['sandbox', 'add', 'keeper', '--network', 'used']);
+    const ids = Object.fromEntries(
+      ['idle1', 'idle2', 'used'].map((n) => [n, json<{ Id: string }[]>(host.cnmOk(['net', 'inspect', n]))[0]!.Id.slice(0, 11)]),
+    );
+    const r = host.cnm(['net', 'prune', '--debug']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').sort()).toEqual(['idle1', 'idle2']);
+    expect(r.stderr.split('\n').filter((l) => /^\+ ip /.test(l))).toHaveLength(1);
+    expect(host.cnmOk(['net', 'ls', '--format', '{{.Name}}']).trim().split('\n').sort()).toEqual(['bridge', 'host', 'none', 'used']);
+    const links = host.exec(['ip', '-br', 'link']).stdout;
+    expect(links).not.toContain(`cnm-${ids.idle1}`);
+    expect(links).not.toContain(`cnm-${ids.idle2}`);
+    expect(links).toContain(`cnm-${ids.used}`);
+    const rules = host.exec(['nft', 'list', 'table', 'inet', 'cnm']).stdout;
+    expect(rules).not.toContain(`n-${ids.idle1}`);
+    expect(rules).toContain(`n-${ids.used}`);
+    expect(host.cnm(['sandbox', 'exec', 'keeper', '--', 'ping', '-c1', '-W2', json<{ IPAM: { Config: { Gateway: string }[] } }[]>(host.cnmOk(['net', 'inspect', 'used']))[0]!.IPAM.Config[0]!.Gateway]).code).toBe(0);
+    expect(host.cnmOk(['net', 'prune']).trim()).toBe('');
+  });
+});

@@ -140,7 +140,8 @@ export async function pruneNetworks(s: Session): Promise<string[]> {
     const idle = state.networks.filter((n) => !n.builtin && endpointsOn(state, n).length === 0);
     const gone = new Set(idle.map((n) => n.id));
     state.networks = state.networks.filter((n) => !gone.has(n.id));
-    for (const net of idle) s.teardown(getDriver(net.driver).deleteNetwork(net, state.networks));
+    // One plan for all of them: one ip process and one nft transaction, whatever their number.
+    if (idle.length > 0) s.teardown(byNamespace(idle.flatMap((net) => getDriver(net.driver).deleteNetwork(net, state.networks))));
     return idle.map((n) => n.name);
   });
 }
