@@ -69,7 +69,8 @@ export class Store {
       const text = this.readText();
       const state = text === null ? emptyState() : parseState(text, this.path);
       phase('state read');
-      const before = text ?? JSON.stringify(emptyState());
+      // The file ends with a newline that JSON.stringify does not give.
+      const before = text === null ? JSON.stringify(emptyState()) : text.replace(/\n$/, '');
       const result = await fn(state);
       phase('operation done');
       const after = JSON.stringify(state);

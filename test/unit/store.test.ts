@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,5 +61,22 @@ describe('the state store', () => {
     expect(() => s.read()).toThrow(msg);
     await expect(s.update(() => {})).rejects.toThrow(msg);
     expect(readFileSync(join(d, 'state.json'), 'utf8')).toBe(text);
+  });
+});
+
+describe('writes', () => {
+  it('an update that changes nothing does not rewrite the file', async () => {
+    const d = dir();
+    const s = new Store(d);
+    await s.update((st) => void st.networks.push());
+    await s.update((st) => {
+      st.sandboxes.push({ id: 'z'.repeat(64), name: 'z', created: '', hostname: 'z', netns: 'z', dns: [], ports: [] });
+    });
+    const path = join(d, 'state.json');
+    const before = readFileSync(path, 'utf8');
+    const { mtimeMs, ino } = statSync(path);
+    await s.update(() => 'nothing');
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    expect(statSync(path)).toMatchObject({ mtimeMs, ino });
   });
 });
