@@ -264,3 +264,28 @@ describe('net prune', () => {
     expect(host.cnmOk(['net', 'prune']).trim()).toBe('');
   });
 });
+
+describe('removing several objects at once', () => {
+  it('sandbox rm and net rm remove what they can, in one batch, and report the rest (like docker rm)', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'n1', '--no-dns']);
+    host.cnmOk(['net', 'create', 'n2', '--no-dns']);
+    for (const sb of ['a', 'b', 'c']) host.cnmOk(['sandbox', 'add', sb, '--network', 'n1']);
+    const r = host.cnm(['sandbox', 'rm', 'a', 'ghost', 'b', '--debug']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('a\nb\n');
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('cnm: '))).toEqual([`cnm: sandbox "ghost" not found; see 'cnm sandbox ls'`]);
+    expect(r.stderr.split('\n').filter((l) => /^\+ ip /.test(l))).toHaveLength(1); // both namespaces in one ip -batch
+    expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}']).trim()).toBe('c');
+    expect(host.exec(['ip', 'netns', 'list']).stdout.trim()).toMatch(/^c\b/);
+
+    const n = host.cnm(['net', 'rm', 'n2', 'bridge', 'n1']);
+    expect(n.code).toBe(2);
+    expect(n.stdout).toBe('n2\n');
+    expect(n.stderr).toBe(
+      'cnm: network "bridge" is built in and cannot be removed\n' +
+        'cnm: network "n1" has 1 endpoint(s) attached; disconnect them or use --force\n',
+    );
+    expect(host.cnmOk(['net', 'ls', '--format', '{{.Name}}']).trim().split('\n')).toEqual(['bridge', 'host', 'none', 'n1']);
+  });
+});

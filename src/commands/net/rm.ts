@@ -24,8 +24,10 @@ export class NetRmCommand extends CnmCommand {
   async run() {
     const s = this.session(this.dryRun);
     try {
-      const removed = await removeNetworks(s, this.refs, this.force);
+      const { removed, errors } = await removeNetworks(s, this.refs, this.force);
       if (!this.dryRun) for (const name of removed) this.out(name);
+      for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
+      return errors[0]?.exitCode ?? 0;
     } finally {
       this.warn(s);
     }

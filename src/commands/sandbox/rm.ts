@@ -25,8 +25,10 @@ export class SandboxRmCommand extends CnmCommand {
   async run() {
     const s = this.session(this.dryRun);
     try {
-      const removed = await removeSandboxes(s, this.refs, this.force);
+      const { removed, errors } = await removeSandboxes(s, this.refs, this.force);
       if (!this.dryRun) for (const n of removed) this.out(n);
+      for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
+      return errors[0]?.exitCode ?? 0;
     } finally {
       this.warn(s);
     }

@@ -4,7 +4,7 @@
  */
 import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.js';
-import { ConflictError, UsageError } from '../errors.js';
+import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
 import { formatCidr, mustCidr, parseCidr } from '../ip.js';
 import { pickFreeSubnet, planSubnet, ulaFor, usedSubnets } from '../ipam.js';
@@ -14,7 +14,8 @@ import { endpointsOn, findNetwork } from '../resolve.js';
 import type { Session } from '../session.js';
 import { ensureBuiltins } from './builtins.js';
 import { planDisconnect } from './endpoint.js';
-import { byNamespace } from '../plan.js';
+import type { Removal } from './sandbox.js';
+import { byNamespace, type Op } from '../plan.js';
 
 export interface CreateNetworkInput {
   name: string;
@@ -114,25 +115,39 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
   });
 }
 
-export async function removeNetworks(s: Session, refs: string[], force: boolean): Promise<string[]> {
-  const removed: string[] = [];
-  // One network at a time, each its own transaction: a failure on one keeps the others done.
-  for (const ref of refs) {
-    await s.update((state) => {
-      const net = findNetwork(state, ref);
-      if (net.builtin) throw new UsageError(`network "${net.name}" is built in and cannot be removed`);
-      const eps = endpointsOn(state, net);
-      if (eps.length > 0 && !force) {
-        throw new ConflictError(`network "${net.name}" has ${eps.length} endpoint(s) attached; disconnect them or use --force`);
+/**
+ * Removes networks in one locked transaction and one teardown plan. Like
+ * `docker network rm a b`, a name not found, a built-in network or one in use
+ * (without --force) is an error for that one and does not stop the others.
+ */
+export async function removeNetworks(s: Session, refs: string[], force: boolean): Promise<Removal> {
+  return s.update((state) => {
+    const out: Removal = { removed: [], errors: [] };
+    const going: Network[] = [];
+    const endpointPlan: Op[] = [];
+    for (const ref of refs) {
+      try {
+        const net = findNetwork(state, ref);
+        if (going.includes(net)) continue;
+        if (net.builtin) throw new UsageError(`network "${net.name}" is built in and cannot be removed`);
+        const eps = endpointsOn(state, net);
+        if (eps.length > 0 && !force) {
+          throw new ConflictError(`network "${net.name}" has ${eps.length} endpoint(s) attached; disconnect them or use --force`);
+        }
+        endpointPlan.push(...eps.flatMap((ep) => planDisconnect(state, ep)));
+        going.push(net);
+        out.removed.push(net.name);
+      } catch (e) {
+        if (!(e instanceof CnmError)) throw e;
+        out.errors.push(e);
       }
-      // One plan for every endpoint and the network: one ip process per namespace, not per endpoint.
-      const plan = byNamespace(eps.flatMap((ep) => planDisconnect(state, ep)));
-      state.networks = state.networks.filter((n) => n.id !== net.id);
-      s.teardown([...plan, ...getDriver(net.driver).deleteNetwork(net, state.networks)]);
-      removed.push(net.name);
-    });
-  }
-  return removed;
+    }
+    state.networks = state.networks.filter((n) => !going.includes(n));
+    // One plan for every endpoint and network: one ip process per namespace, not per object.
+    const networkPlan = going.flatMap((net) => getDriver(net.driver).deleteNetwork(net, state.networks));
+    if (going.length > 0) s.teardown([...byNamespace(endpointPlan), ...byNamespace(networkPlan)]);
+    return out;
+  });
 }
 
 export async function pruneNetworks(s: Session): Promise<string[]> {

@@ -4,11 +4,11 @@
  * its /etc/netns files.
  */
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { ConflictError, UsageError } from '../errors.js';
+import { CnmError, ConflictError, UsageError } from '../errors.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
-import { type Op, ip, ipDel } from '../plan.js';
+import { type Op, ip, ipDel, byNamespace } from '../plan.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
@@ -143,27 +143,51 @@ export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
   return ops;
 }
 
-export async function removeSandboxes(s: Session, refs: string[], force: boolean): Promise<string[]> {
-  const removed: string[] = [];
-  for (const ref of refs) {
-    await s.update((state) => {
-      const sb = findSandbox(state, ref);
+/** What a removal of several objects did: the names removed, and what stopped the others. */
+export interface Removal {
+  removed: string[];
+  errors: CnmError[];
+}
+
+/**
+ * Removes sandboxes in one locked transaction and one teardown plan (one
+ * `ip -batch` for all their namespaces). Like `docker rm a b c`, a name that
+ * is not found, or a sandbox with processes inside (without --force), is an
+ * error for that one and does not stop the others.
+ */
+export async function removeSandboxes(s: Session, refs: string[], force: boolean): Promise<Removal> {
+  return s.update((state) => {
+    const out: Removal = { removed: [], errors: [] };
+    const kills: Op[] = [];
+    const plan: Op[] = [];
+    for (const ref of refs) {
+      let sb: Sandbox;
+      try {
+        sb = findSandbox(state, ref);
+      } catch (e) {
+        if (e instanceof CnmError) {
+          out.errors.push(e);
+          continue;
+        }
+        throw e;
+      }
       const onHost = endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
-      let kill: Op[] = [];
       if (!sb.adopted && !onHost) {
         const pids = processesIn(`${NETNS_DIR}/${sb.netns}`);
         if (pids.length > 0 && !force) {
-          throw new ConflictError(`sandbox "${sb.name}" has running processes (pid ${pids.slice(0, 5).join(', ')}); stop them or use --force`);
+          out.errors.push(new ConflictError(`sandbox "${sb.name}" has running processes (pid ${pids.slice(0, 5).join(', ')}); stop them or use --force`));
+          continue;
         }
         // Part of the plan, so a dry run shows it; run first, before the namespace goes.
-        if (pids.length > 0) kill = [{ kind: 'cmd', argv: ['kill', '-9', ...pids.map(String)], tolerate: /No such process/ }];
+        if (pids.length > 0) kills.push({ kind: 'cmd', argv: ['kill', '-9', ...pids.map(String)], tolerate: /No such process/ });
       }
-      s.teardown([...kill, ...sandboxTeardown(state, sb)]);
+      plan.push(...sandboxTeardown(state, sb));
       state.endpoints = state.endpoints.filter((e) => e.sandboxId !== sb.id);
       state.sandboxes = state.sandboxes.filter((x) => x.id !== sb.id);
-      removed.push(sb.name);
-    });
-  }
-  return removed;
+      out.removed.push(sb.name);
+    }
+    if (plan.length > 0) s.teardown([...kills, ...byNamespace(plan)]);
+    return out;
+  });
 }
 
