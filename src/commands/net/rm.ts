@@ -10,6 +10,8 @@ export class NetRmCommand extends CnmCommand {
     description: 'Remove networks',
     details: `
       Removes each network and every kernel object and firewall rule it owns. A network with endpoints is refused (exit 4) unless \`--force\`, which disconnects them first. The built-in networks cannot be removed.
+
+      With several names, the networks that can be removed are, in one transaction; each other name gets its own error line, and the exit code is the first error's.
     `,
     examples: [
       ['Remove a network', '$0 net rm frontend'],

@@ -11,6 +11,8 @@ export class SandboxRmCommand extends CnmCommand {
     description: 'Remove sandboxes',
     details: `
       Removes each sandbox: its endpoints, addresses, published ports and files, and its namespace (an adopted namespace is left alive). A sandbox with processes still running inside is refused (exit 4) unless \`--force\`, which kills them.
+
+      With several names, the sandboxes that can be removed are, in one transaction; each other name gets its own error line, and the exit code is the first error's (like \`docker rm\`).
     `,
     examples: [
       ['Remove a sandbox', '$0 sandbox rm web'],
