@@ -191,6 +191,21 @@ describe('adopting a namespace', () => {
   });
 });
 
+describe('adopting a namespace file', () => {
+  it('--netns PATH joins a namespace made elsewhere; sandbox rm leaves it alive and clean', async () => {
+    const host = await Host.create();
+    host.exec(['ip', 'netns', 'add', 'foreign']);
+    host.cnmOk(['sandbox', 'add', 'adopted', '--netns', '/run/netns/foreign']);
+    const addr = ipOf(host, 'adopted', 'bridge');
+    // The same namespace under both names: what cnm set up is visible through the foreign one.
+    expect(host.exec(['ip', '-n', 'foreign', '-br', 'addr', 'show', 'eth0']).stdout).toContain(addr);
+    expect(host.exec(['ping', '-c1', '-W2', addr]).code).toBe(0);
+    host.cnmOk(['sandbox', 'rm', 'adopted']);
+    expect(host.exec(['ip', 'netns', 'list']).stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['foreign']);
+    expect(host.exec(['ip', '-n', 'foreign', '-br', 'link']).stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['lo']);
+  });
+});
+
 describe('sandbox exec', () => {
   it('passes the exit code through and sees the sandbox files', async () => {
     const host = await Host.create();
