@@ -304,3 +304,40 @@ describe('removing several objects at once', () => {
     expect(host.cnmOk(['net', 'ls', '--format', '{{.Name}}']).trim().split('\n')).toEqual(['bridge', 'host', 'none', 'n1']);
   });
 });
+
+describe('network and endpoint options, as a user would combine them', () => {
+  it('--gateway, --ip-range, --mtu and --label shape the network; --mac pins the interface', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'shaped', '--subnet', '10.90.0.0/24', '--gateway', '10.90.0.254', '--ip-range', '10.90.0.128/25', '--mtu', '1400', '--label', 'tier=web', '--no-dns']);
+    const [net] = json<{ IPAM: { Config: unknown[] }; Labels: Record<string, string>; Options: Record<string, string> }[]>(host.cnmOk(['net', 'inspect', 'shaped']));
+    expect(net!.IPAM.Config).toEqual([{ Subnet: '10.90.0.0/24', Gateway: '10.90.0.254', IPRange: '10.90.0.128/25' }]);
+    expect(net!.Labels).toEqual({ tier: 'web' });
+    expect(net!.Options['com.docker.network.driver.mtu']).toBe('1400');
+    const bridge = net!.Options['com.docker.network.bridge.name']!;
+    expect(host.exec(['ip', '-br', 'addr', 'show', bridge]).stdout).toContain('10.90.0.254/24');
+    expect(json<{ mtu: number }[]>(host.exec(['ip', '-j', 'link', 'show', bridge]).stdout)[0]!.mtu).toBe(1400);
+
+    host.cnmOk(['sandbox', 'add', 's1', '--network', 'shaped']);
+    host.cnmOk(['sandbox', 'add', 's2', '--network', 'shaped', '--mac', '02:00:00:aa:bb:cc']);
+    expect(ipOf(host, 's1', 'shaped')).toBe('10.90.0.128');
+    const eth0 = json<{ mtu: number; address: string }[]>(host.exec(['ip', '-n', 's2', '-j', 'link', 'show', 'eth0']).stdout)[0]!;
+    expect(eth0).toMatchObject({ mtu: 1400, address: '02:00:00:aa:bb:cc' });
+    expect(host.exec(['ip', '-n', 's1', 'route', 'show', 'default']).stdout).toContain('via 10.90.0.254 dev eth0');
+    expect(host.cnm(['sandbox', 'exec', 's1', '--', 'ping', '-c1', '-W2', ipOf(host, 's2', 'shaped')]).code).toBe(0);
+  });
+
+  it('disconnecting the network that gives the default route hands it to the next one; eth0 is reused', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'first', '--subnet', '10.91.0.0/24', '--no-dns']);
+    host.cnmOk(['net', 'create', 'second', '--subnet', '10.92.0.0/24', '--no-dns']);
+    host.cnmOk(['sandbox', 'add', 'm', '--network', 'first', '--network', 'second']);
+    const defaultRoute = () => host.exec(['ip', '-n', 'm', 'route', 'show', 'default']).stdout.trim();
+    expect(defaultRoute()).toBe('default via 10.91.0.1 dev eth0');
+    host.cnmOk(['endpoint', 'disconnect', 'm', 'first']);
+    expect(defaultRoute()).toBe('default via 10.92.0.1 dev eth1');
+    host.cnmOk(['endpoint', 'connect', 'm', 'first']);
+    const [sb] = json<{ Networks: Record<string, { Interface: string }> }[]>(host.cnmOk(['sandbox', 'inspect', 'm']));
+    expect(sb!.Networks.first!.Interface).toBe('eth0');
+    expect(defaultRoute()).toBe('default via 10.92.0.1 dev eth1');
+  });
+});
