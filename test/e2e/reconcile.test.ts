@@ -92,9 +92,16 @@ describe('reconcile repairs outside interference', () => {
     expect(host.sh('ip netns del b').code).toBe(0);
     const seen = reconcile(host);
     expect(seen).toEqual([expect.objectContaining({ object: 'sandbox b', status: 'pending' })]);
-    expect(reconcile(host, ['--restore']).every((f) => f.status === 'repaired')).toBe(true);
+    const restored = reconcile(host, ['--restore']);
+    expect(restored.length).toBeGreaterThan(0);
+    expect(restored.every((f) => f.status === 'repaired')).toBe(true);
     expect(addrOf(host, 'b', 'front')).toBe(addr);
-    expect(ping(host, 'a', addr)).toBe(0);
+    // A failure here once in CI could not be reproduced: say what the kernel held if it happens again.
+    const reached = ping(host, 'a', addr);
+    if (reached !== 0) {
+      const seen = { restored, now: reconcile(host, ['--dry-run']), b: host.exec(['ip', '-n', 'b', 'addr']).stdout, links: host.exec(['ip', '-br', 'link']).stdout };
+      expect.fail(`a cannot reach the restored b: ${JSON.stringify(seen)}`);
+    }
     expect(ping(host, 'b', internet)).toBe(0);
     expect(reconcile(host)).toEqual([]);
   });

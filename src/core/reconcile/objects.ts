@@ -14,6 +14,7 @@ import { netnsPath } from '../paths.js';
 import { type Op, ip } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 import type { Finding, ReconcileContext, Reconciler } from './types.js';
+import { sleepSync } from './kernel.js';
 import { unsatisfied } from './verify.js';
 
 const withoutNft = (ops: readonly Op[]) => ops.filter((o) => o.kind !== 'nft');
@@ -52,6 +53,22 @@ function drop(ctx: ReconcileContext, sb: Sandbox, why: string): Finding {
   };
 }
 
+/**
+ * A namespace that was just deleted takes its veths with it, but the kernel
+ * frees them in the background (FACTS: a veth delete costs ~25 ms, more under
+ * load). Recreating the sandbox's endpoints under the same names must not race
+ * that: wait, bounded (2 s), until the old host ends are gone. After a reboot
+ * they are gone already; if a process keeps the old namespace alive they stay,
+ * and the endpoint repair removes them as half-present.
+ */
+function awaitOldVeths(ctx: ReconcileContext, sb: Sandbox): void {
+  const names = ctx.state.endpoints.filter((e) => e.sandboxId === sb.id && e.hostIfname).map((e) => e.hostIfname);
+  for (let i = 0; i < 40 && names.some((n) => ctx.kernel.ns()?.links.has(n)); i++) {
+    sleepSync(50);
+    ctx.kernel.invalidate();
+  }
+}
+
 export const sandboxReconciler: Reconciler = {
   name: 'sandboxes',
   order: 20,
@@ -76,6 +93,7 @@ export const sandboxReconciler: Reconciler = {
       }
       if (mounted) continue;
       const plan = namespacePlan(ctx.state, sb);
+      if (!sb.adopted && ctx.restoring(sb)) awaitOldVeths(ctx, sb);
       if (sb.adopted || onHostNetwork(ctx.state, sb) || ctx.restoring(sb)) {
         found.push({
           reconciler: 'sandboxes',
