@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
+import { CNM, Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
 
 // The embedded DNS, asked by real clients (dig, glibc's getent) inside sandboxes.
 // The host's "upstream" is a dnsmasq in a simulated internet; CNM_HOST_RESOLV_CONF
@@ -164,8 +164,12 @@ describe('embedded DNS lifecycle', () => {
     for (let i = 0; i < 6; i++) host.cnmOk(['sandbox', 'add', `s${i}`, '--network', 'none'], { env });
     // Six connects at once, each the possible "first DNS endpoint".
     for (let i = 0; i < 6; i++) host.cnmOk(['endpoint', 'disconnect', `s${i}`, 'none'], { env });
-    const r = host.sh(`for i in 0 1 2 3 4 5; do ${'$CNM'} endpoint connect s$i n1 >/dev/null & done; wait`, { env: { ...env, CNM: '/work/main/dist/cnm' } });
-    expect(r.code).toBe(0);
+    // Each background connect's own exit code, one line each: a bare `wait` would exit 0 even if all failed.
+    const r = host.sh('pids=; for i in 0 1 2 3 4 5; do "$CNM" endpoint connect s$i n1 >/dev/null & pids="$pids $!"; done; for p in $pids; do wait $p; echo "exit $?"; done', {
+      env: { ...env, CNM },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(Array(6).fill('exit 0'));
     const status = host.cnmOk(['dns', 'status']).trim();
     expect(status).toMatch(/^running \(pid \d+\)$/);
     expect(await waitFor(() => servers(host).length === 1, 3000)).toBe(true);
