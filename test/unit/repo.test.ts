@@ -1,6 +1,6 @@
 /**
  * The repository works from any folder: no tracked file names the absolute
- * path of a checkout (a test that runs `/some/checkout/dist/cnm` passes only
+ * path of a checkout (a test that runs the binary by its checkout's path passes only
  * on the machine that wrote it).
  */
 import { spawnSync } from 'node:child_process';
