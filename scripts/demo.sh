@@ -13,7 +13,7 @@ trap 'for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done; "$CNM" dns st
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-addr() { "$CNM" sandbox inspect "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['Networks']['$2']['IPAddress'])"; }
+addr() { "$CNM" sandbox inspect "$1" --format "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}"; }
 check() { # check NAME EXPECT(ok|blocked) -- CMD...
   local name=$1 expect=$2; shift 3
   if "$@" >/dev/null 2>&1; then got=ok; else got=blocked; fi

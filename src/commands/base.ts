@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'clipanion';
 import { CnmError, UsageError } from '../core/errors.js';
-import { renderEach } from '../core/format.js';
+import { renderEach } from '../core/template/index.js';
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
 import { setDebug } from '../core/runner.js';
 import { Session } from '../core/session.js';
@@ -74,16 +74,21 @@ export abstract class CnmCommand extends Command {
     this.out(JSON.stringify(value, null, 2));
   }
 
-  /** `--format TEMPLATE` (ls, inspect): each object's JSON view through the template, one line each. */
-  formatted(template: string, items: readonly unknown[]): void {
-    this.context.stdout.write(renderEach(template, items));
+  /**
+   * `--format TEMPLATE` (ls, inspect): each object's JSON view through the
+   * template, one line each; `table ...` adds a header row (`headers` names
+   * the columns Docker names otherwise, e.g. ID -> NETWORK ID).
+   */
+  formatted(template: string, items: readonly unknown[], headers: Record<string, string> = {}): void {
+    this.context.stdout.write(renderEach(template, items, { headers }));
   }
 }
 
-/** The `--format` option of ls and inspect commands (see src/core/format.ts). */
+/** The `--format` option of ls and inspect commands (see src/core/template/). */
 export function formatOption() {
   return Option.String('--format', {
-    description: "Print each object through a Go-like template over its JSON view, e.g. '{{.Name}} {{.Id}}'",
+    description: "Print each object through a Go template over its JSON view, as docker does: '{{.Name}} {{.Id}}', 'table {{.Name}}\\t{{.Driver}}', 'json'",
+
   });
 }
 

@@ -61,6 +61,11 @@ export interface Sandbox {
   adopted?: { path?: string; pid?: number };
   /** Extra resolvers given with --dns. */
   dns: string[];
+  /** --dns-search domains, --dns-option options (resolv.conf), --add-host NAME:IP lines. */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  extraHosts?: string[];
+  labels?: Record<string, string>;
   ports: PortBinding[];
 }
 

@@ -5,11 +5,12 @@
 import { mustCidr, stripPrefix } from './ip.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
 import { netnsPath, sandboxEtc } from './paths.js';
+import { asMap } from './template/index.js';
 import { portMap } from './ports/binding.js';
 import { endpointsOf, endpointsOn, networkOf, sandboxOf } from './resolve.js';
 
 export function networkView(state: State, net: Network) {
-  const containers: Record<string, unknown> = {};
+  const containers: Record<string, unknown> = asMap({});
   for (const ep of endpointsOn(state, net)) {
     const sb = sandboxOf(state, ep);
     containers[sb.id] = {
@@ -20,7 +21,7 @@ export function networkView(state: State, net: Network) {
       IPv6Address: ep.ipv6 ?? '',
     };
   }
-  const options: Record<string, string> = { ...net.options };
+  const options: Record<string, string> = asMap({ ...net.options });
   if (net.bridge) options['com.docker.network.bridge.name'] = net.bridge;
   if (net.driver === 'bridge' || net.driver === 'overlay') options['com.docker.network.driver.mtu'] = String(net.mtu);
   // Docker's names for the driver options of overlay, macvlan and ipvlan networks.
@@ -39,7 +40,7 @@ export function networkView(state: State, net: Network) {
     EnableIPv6: net.ipv6,
     IPAM: {
       Driver: 'default',
-      Options: {},
+      Options: asMap({}),
       Config: net.subnets.map((s) => ({
         Subnet: s.subnet,
         ...(s.gateway ? { Gateway: s.gateway } : {}),
@@ -51,7 +52,7 @@ export function networkView(state: State, net: Network) {
     EnableDNS: net.dns,
     Containers: containers,
     Options: options,
-    Labels: net.labels,
+    Labels: asMap({ ...net.labels }),
     ...driverExtras(net),
   };
 }
@@ -88,38 +89,57 @@ export function endpointView(state: State, ep: Endpoint) {
   };
 }
 
+/**
+ * A sandbox in the shape of `docker inspect CONTAINER` for what a sandbox has
+ * (NetworkSettings, Config, HostConfig), plus cnm's own fields where Docker
+ * has none (NetNS, Adopted, and Interface/HostInterface per network).
+ */
 export function sandboxView(state: State, sb: Sandbox) {
-  const networks: Record<string, unknown> = {};
+  const networks: Record<string, unknown> = asMap({});
   for (const ep of endpointsOf(state, sb)) {
     const v = endpointView(state, ep);
+    const net = networkOf(state, ep);
     networks[v.Network] = {
+      Aliases: [...ep.aliases],
+      DNSNames: net.dns ? [sb.name, ...ep.aliases, sb.id.slice(0, 12)] : [],
+      MacAddress: v.MacAddress,
       NetworkID: v.NetworkID,
       EndpointID: v.Id,
-      Interface: v.Interface,
-      HostInterface: v.HostInterface,
-      MacAddress: v.MacAddress,
+      Gateway: v.Gateway,
       IPAddress: ep.ipv4 ? stripPrefix(ep.ipv4) : '',
       IPPrefixLen: ep.ipv4 ? Number(ep.ipv4.split('/')[1]) : 0,
-      Gateway: v.Gateway,
+      IPv6Gateway: v.IPv6Gateway,
       GlobalIPv6Address: ep.ipv6 ? stripPrefix(ep.ipv6) : '',
       GlobalIPv6PrefixLen: ep.ipv6 ? Number(ep.ipv6.split('/')[1]) : 0,
-      IPv6Gateway: v.IPv6Gateway,
-      Aliases: ep.aliases,
+      Interface: v.Interface,
+      HostInterface: v.HostInterface,
     };
   }
-  const ports = portMap(sb.ports);
   return {
     Id: sb.id,
     Name: sb.name,
     Created: sb.created,
-    Hostname: sb.hostname,
-    SandboxKey: sb.adopted?.path ?? netnsPath(sb.netns),
+    ResolvConfPath: sandboxEtc(sb.name, 'resolv.conf'),
+    HostnamePath: sandboxEtc(sb.name, 'hostname'),
+    HostsPath: sandboxEtc(sb.name, 'hosts'),
+    Config: {
+      Hostname: sb.hostname,
+      Labels: asMap({ ...(sb.labels ?? {}) }),
+    },
+    HostConfig: {
+      Dns: [...sb.dns],
+      DnsSearch: [...(sb.dnsSearch ?? [])],
+      DnsOptions: [...(sb.dnsOptions ?? [])],
+      ExtraHosts: [...(sb.extraHosts ?? [])],
+      PortBindings: asMap(portMap(sb.ports)),
+    },
+    NetworkSettings: {
+      SandboxID: sb.id,
+      SandboxKey: sb.adopted?.path ?? netnsPath(sb.netns),
+      Ports: asMap(portMap(sb.ports)),
+      Networks: networks,
+    },
     NetNS: sb.netns,
     Adopted: sb.adopted ? { ...sb.adopted } : null,
-    ResolvConfPath: sandboxEtc(sb.name, 'resolv.conf'),
-    HostsPath: sandboxEtc(sb.name, 'hosts'),
-    Dns: sb.dns,
-    Networks: networks,
-    Ports: ports,
   };
 }

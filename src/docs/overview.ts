@@ -69,7 +69,7 @@ export const OVERVIEW: Section[] = [
       item('-q, --quiet', 'IDs only, one per line (ls).'),
       item(
         '--format TEMPLATE',
-        'Each object\'s JSON view through a Go-template-like template, one line per object (ls, inspect): field paths such as `{{.Name}}` or `{{.IPAM.Config}}`, and the functions `json`, `join`, `len`, `upper`, `lower` and `index`. A missing field prints <no value>.',
+        'Each object\'s JSON view through Go\'s text/template as Docker documents it, one line per object (ls, inspect): fields (`{{.Name}}`, `{{.NetworkSettings.Ports}}`), `range`/`if`/`with`/`else`/`end`, variables, parentheses and pipelines, and the functions `json`, `join`, `split`, `lower`, `upper`, `title`, `pad`, `truncate`, `len`, `index`, `slice`, `print`, `printf`, `println`, `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `and`, `or`, `not`. `table {{.Name}}\\t{{.Driver}}` prints a header row and aligned columns; `json` prints each object as one line of JSON. A field that does not exist is an error (exit 2) naming it and the fields that do; a missing map key prints <no value>.',
       ),
       p('Errors are one line on stderr, `cnm: what went wrong and what to do`, never a stack trace.'),
     ],

@@ -51,8 +51,8 @@ describe('parallel invocations serialize and none is lost', () => {
     expect(new Set(addrs).size).toBe(24);
     // Each address really is on its sandbox's eth0.
     for (const n of names.slice(0, 24)) {
-      const [sb] = json<{ Networks: { busy: { IPAddress: string } } }[]>(host.cnmOk(['sandbox', 'inspect', n]));
-      expect(host.exec(['ip', '-n', n, '-br', 'addr', 'show', 'eth0']).stdout).toContain(`${sb!.Networks.busy.IPAddress}/24`);
+      const [sb] = json<{ NetworkSettings: { Networks: { busy: { IPAddress: string } } } }[]>(host.cnmOk(['sandbox', 'inspect', n]));
+      expect(host.exec(['ip', '-n', n, '-br', 'addr', 'show', 'eth0']).stdout).toContain(`${sb!.NetworkSettings.Networks.busy.IPAddress}/24`);
     }
     const rms = await parallel(host, names.map((n) => ['sandbox', 'rm', n]));
     expect(rms.filter((r) => r.code !== 0)).toEqual([]);

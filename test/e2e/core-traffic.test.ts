@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
 
 interface SbView {
-  Networks: Record<string, { IPAddress: string; GlobalIPv6Address: string; Interface: string }>;
+  NetworkSettings: { Networks: Record<string, { IPAddress: string; GlobalIPv6Address: string; Interface: string }> };
 }
 
 afterAll(destroyAll);
 
 function ipOf(host: Host, sb: string, net: string): string {
-  return json<SbView[]>(host.cnmOk(['sandbox', 'inspect', sb]))[0]!.Networks[net]!.IPAddress;
+  return json<SbView[]>(host.cnmOk(['sandbox', 'inspect', sb]))[0]!.NetworkSettings.Networks[net]!.IPAddress;
 }
 
 describe('default bridge network', () => {
@@ -130,9 +130,9 @@ describe('IPv6', () => {
   });
 
   it('two sandboxes reach each other over IPv6', () => {
-    const b6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'b']))[0]!.Networks.cafe!.GlobalIPv6Address;
+    const b6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'b']))[0]!.NetworkSettings.Networks.cafe!.GlobalIPv6Address;
     expect(b6).toBe('fd00:cafe::42');
-    const a6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'a']))[0]!.Networks.six!.GlobalIPv6Address;
+    const a6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'a']))[0]!.NetworkSettings.Networks.six!.GlobalIPv6Address;
     expect(a6).toMatch(/^fd[0-9a-f]{2}:/);
     expect(host.exec(['ip', '-n', 'a', '-6', 'route', 'show', 'default']).stdout).toMatch(/via fd[0-9a-f:]+::1 dev eth0/);
   });
@@ -144,7 +144,7 @@ describe('IPv6', () => {
     host.sh('ip addr add 2001:db8:1::1/64 dev eth0 nodad && ip -6 route add default via 2001:db8:1::254');
     internet.sh('ip addr add 2001:db8:1::254/64 dev eth0 nodad');
     expect(host.cnm(['sandbox', 'exec', 'a', '--', 'ping', '-6', '-c1', '-W2', '2001:db8:1::254']).code).toBe(0);
-    const a6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'a']))[0]!.Networks.six!.GlobalIPv6Address;
+    const a6 = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'a']))[0]!.NetworkSettings.Networks.six!.GlobalIPv6Address;
     expect(host.exec(['ping', '-6', '-c1', '-W2', a6]).code).toBe(0);
     // Inbound: a new connection from the internet DNATed to a sandbox the host has no neighbour entry for.
     host.cnmOk(['sandbox', 'add', 'srv6', '--network', 'six', '--dns', '127.0.0.1', '-p', '8086:80']);
@@ -336,8 +336,8 @@ describe('network and endpoint options, as a user would combine them', () => {
     host.cnmOk(['endpoint', 'disconnect', 'm', 'first']);
     expect(defaultRoute()).toBe('default via 10.92.0.1 dev eth1');
     host.cnmOk(['endpoint', 'connect', 'm', 'first']);
-    const [sb] = json<{ Networks: Record<string, { Interface: string }> }[]>(host.cnmOk(['sandbox', 'inspect', 'm']));
-    expect(sb!.Networks.first!.Interface).toBe('eth0');
+    const [sb] = json<SbView[]>(host.cnmOk(['sandbox', 'inspect', 'm']));
+    expect(sb!.NetworkSettings.Networks.first!.Interface).toBe('eth0');
     expect(defaultRoute()).toBe('default via 10.92.0.1 dev eth1');
   });
 });

@@ -15,9 +15,9 @@ it('published ports follow the sandbox when the endpoint they forward to is disc
   expect(fetch()).toBe('hi');
 
   host.cnmOk(['endpoint', 'disconnect', 'web', 'first']);
-  const [sb] = json<{ Networks: Record<string, { IPAddress: string }> }[]>(host.cnmOk(['sandbox', 'inspect', 'web']));
+  const [sb] = json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }[]>(host.cnmOk(['sandbox', 'inspect', 'web']));
   const state = json<{ sandboxes: { ports: { sandboxIp: string; hostPort: number }[] }[] }>(host.exec(['cat', '/var/lib/cnm/state.json']).stdout);
-  expect(state.sandboxes[0]!.ports).toEqual([expect.objectContaining({ hostPort: 8090, sandboxIp: sb!.Networks.second!.IPAddress })]);
+  expect(state.sandboxes[0]!.ports).toEqual([expect.objectContaining({ hostPort: 8090, sandboxIp: sb!.NetworkSettings.Networks.second!.IPAddress })]);
   expect(fetch()).toBe('hi');
   expect(host.cnmOk(['port', 'web']).trim()).toBe('80/tcp -> 0.0.0.0:8090');
 

@@ -62,7 +62,7 @@ describe('port publishing without a proxy', () => {
     expect(host.cnmOk(['port', 'web'])).toBe('80/tcp -> 0.0.0.0:8080\n');
     expect(host.cnmOk(['port', 'web', '80/tcp'])).toBe('0.0.0.0:8080\n');
     expect(json(host.cnmOk(['port', 'web', '--json']))).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
-    expect(json<{ Ports: unknown }[]>(host.cnmOk(['sandbox', 'inspect', 'web']))[0]!.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
+    expect(json<{ NetworkSettings: { Ports: unknown } }[]>(host.cnmOk(['sandbox', 'inspect', 'web']))[0]!.NetworkSettings.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
     const r = host.cnm(['port', 'web', '81']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^cnm: .*\n$/);

@@ -239,7 +239,7 @@ describe('graph, --json, -q, --format on the three-tier example', () => {
     expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}'])).toBe('web\napi\ndb\n');
     expect(host.cnmOk(['endpoint', 'ls', 'backend', '--format', '{{.Sandbox}} {{.IPv4Address}}'])).toMatch(/^api 172\.\d+\.0\.\d+\/16\ndb 172\.\d+\.0\.\d+\/16\n$/);
     expect(host.cnmOk(['net', 'inspect', 'frontend', 'backend', '--format', '{{.Name}} {{len .Containers}}'])).toBe('frontend 2\nbackend 2\n');
-    expect(host.cnmOk(['sandbox', 'inspect', 'api', '--format', '{{join .Dns ","}}{{.Name}}'])).toBe('api\n');
+    expect(host.cnmOk(['sandbox', 'inspect', 'api', '--format', '{{join .HostConfig.Dns ","}}{{.Name}}'])).toBe('api\n');
     expect(host.cnmOk(['inspect', 'db', '--format', '{{.Type}}'])).toBe('sandbox\n');
   });
 

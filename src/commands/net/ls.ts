@@ -25,7 +25,11 @@ export class NetLsCommand extends CnmCommand {
   async run() {
     const state = withBuiltins(this.store().read());
     if (this.asJson) return this.json(state.networks.map((n) => networkView(state, n)));
-    if (this.format !== undefined) return this.formatted(this.format, state.networks.map((n) => networkView(state, n)));
+    if (this.format !== undefined) {
+      // docker network ls's template fields (ID, IPv6, CreatedAt) beside the inspect view's.
+      const items = state.networks.map((n) => ({ ID: n.id.slice(0, 12), ...networkView(state, n), IPv6: n.ipv6, CreatedAt: n.created }));
+      return this.formatted(this.format, items, { ID: 'NETWORK ID' });
+    }
     if (this.quiet) return this.out(state.networks.map((n) => n.id).join('\n'));
     const rows = state.networks.map((n) => [
       n.id.slice(0, 12),

@@ -8,10 +8,11 @@ export class SandboxInspectCommand extends CnmCommand {
 
   static override usage = Command.Usage({
     category: 'Sandboxes',
-    description: 'Show sandboxes as JSON (networks, addresses, ports, files)',
+    description: "Show sandboxes as JSON (docker inspect's NetworkSettings, Config, HostConfig)",
     examples: [
       ['Inspect a sandbox', '$0 sandbox inspect web'],
-      ['Its networks as one line of JSON', "$0 sandbox inspect web --format '{{json .Networks}}'"],
+      ['Its published ports as one line of JSON', "$0 sandbox inspect web --format '{{json .NetworkSettings.Ports}}'"],
+      ['Its address on each network', "$0 sandbox inspect web --format '{{range $n, $e := .NetworkSettings.Networks}}{{$n}} {{$e.IPAddress}}{{println}}{{end}}'"],
     ],
   });
 

@@ -26,7 +26,9 @@ export class SandboxLsCommand extends CnmCommand {
   async run() {
     const state = this.store().read();
     if (this.asJson) return this.json(state.sandboxes.map((sb) => sandboxView(state, sb)));
-    if (this.format !== undefined) return this.formatted(this.format, state.sandboxes.map((sb) => sandboxView(state, sb)));
+    if (this.format !== undefined) {
+      return this.formatted(this.format, state.sandboxes.map((sb) => ({ ID: sb.id.slice(0, 12), ...sandboxView(state, sb) })), { ID: 'SANDBOX ID' });
+    }
     if (this.quiet) return this.out(state.sandboxes.map((sb) => sb.id).join('\n'));
     const rows = state.sandboxes.map((sb) => {
       const eps = endpointsOf(state, sb);

@@ -1,0 +1,88 @@
+/**
+ * Issue 17: scripts written for Docker work on cnm. Each block runs the
+ * commands of one item of the issue in a throwaway host and checks what a
+ * Docker user would see: inspect shapes, Go templates, help and spellings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Host, destroyAll, json } from '../helpers/host.js';
+
+afterAll(destroyAll);
+
+interface SbInspect {
+  Id: string;
+  Name: string;
+  Config: { Hostname: string };
+  HostConfig: { Dns: string[]; DnsSearch: string[]; DnsOptions: string[]; ExtraHosts: string[]; PortBindings: Record<string, { HostIp: string; HostPort: string }[]> };
+  NetworkSettings: {
+    SandboxID: string;
+    SandboxKey: string;
+    Ports: Record<string, { HostIp: string; HostPort: string }[]>;
+    Networks: Record<string, Record<string, unknown> & { IPAddress: string; IPPrefixLen: number; Gateway: string; NetworkID: string; EndpointID: string; MacAddress: string }>;
+  };
+}
+
+describe('sandbox inspect in docker inspect\'s shape; --format is Go\'s text/template', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['net', 'create', 'front', '--subnet', '10.71.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'web', '--network', 'front', '-p', '8080:80', '--alias', 'www', '--hostname', 'webhost']);
+  });
+
+  it('{{json .NetworkSettings.Ports}} prints the published ports (it printed <no value>)', () => {
+    expect(host.cnmOk(['sandbox', 'inspect', 'web', '--format', '{{json .NetworkSettings.Ports}}'])).toBe('{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"}]}\n');
+  });
+
+  it('has NetworkSettings, Config and HostConfig with the fields Docker has, and the values are the kernel\'s', () => {
+    const [sb] = json<SbInspect[]>(host.cnmOk(['sandbox', 'inspect', 'web']));
+    const net = sb!.NetworkSettings.Networks.front!;
+    expect(Object.keys(net)).toEqual(expect.arrayContaining(['NetworkID', 'EndpointID', 'Gateway', 'IPAddress', 'IPPrefixLen', 'IPv6Gateway', 'GlobalIPv6Address', 'GlobalIPv6PrefixLen', 'MacAddress', 'Aliases', 'DNSNames']));
+    expect(net.Gateway).toBe('10.71.0.1');
+    expect(net.IPPrefixLen).toBe(24);
+    expect(net.Aliases).toEqual(['www']);
+    expect(net.DNSNames).toEqual(['web', 'www', sb!.Id.slice(0, 12)]);
+    // What inspect says is what the kernel has: the address and MAC on eth0 in the namespace.
+    const link = host.exec(['ip', '-n', 'web', '-br', 'link', 'show', 'eth0']).stdout;
+    expect(link).toContain(net.MacAddress);
+    expect(host.exec(['ip', '-n', 'web', '-br', 'addr', 'show', 'eth0']).stdout).toContain(`${net.IPAddress}/24`);
+    expect(sb!.NetworkSettings.SandboxID).toBe(sb!.Id);
+    expect(sb!.NetworkSettings.SandboxKey).toBe('/run/netns/web');
+    expect(sb!.Config.Hostname).toBe('webhost');
+    expect(sb!.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] });
+    for (const k of ['Dns', 'DnsSearch', 'DnsOptions', 'ExtraHosts'] as const) expect(Array.isArray(sb!.HostConfig[k])).toBe(true);
+    expect(host.cnmOk(['net', 'inspect', 'front', '--format', '{{.Id}}']).trim()).toBe(net.NetworkID);
+  });
+
+  it('docker inspect\'s documented templates work on a sandbox', () => {
+    const ip = host.cnmOk(['sandbox', 'inspect', 'web', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}']).trim();
+    expect(ip).toMatch(/^10\.71\.0\.\d+$/);
+    expect(host.exec(['ping', '-c1', '-W2', ip]).code).toBe(0);
+    expect(host.cnmOk(['sandbox', 'inspect', 'web', '--format', '{{range $p, $conf := .NetworkSettings.Ports}}{{$p}} -> {{(index $conf 0).HostPort}}{{end}}'])).toBe('80/tcp -> 8080\n');
+    expect(host.cnmOk(['sandbox', 'inspect', 'web', '--format', '{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}}'])).toBe('8080\n');
+    expect(host.cnmOk(['sandbox', 'inspect', 'web', '--format', '{{if .NetworkSettings.Ports}}published{{else}}none{{end}} {{upper .Name}} {{printf "%-5s|" .Config.Hostname}}'])).toBe('published WEB webhost|\n');
+  });
+
+  it('a field that does not exist is exit 2, one line naming it and what exists (not <no value>)', () => {
+    const r = host.cnm(['sandbox', 'inspect', 'web', '--format', '{{json .NetworkSettings.Portz}}']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('cnm: invalid --format "{{json .NetworkSettings.Portz}}": .NetworkSettings.Portz does not exist (.NetworkSettings has: SandboxID, SandboxKey, Ports, Networks)\n');
+    const n = host.cnm(['net', 'ls', '--format', '{{.Nmae}}']);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/^cnm: invalid --format "\{\{\.Nmae\}\}": \.Nmae does not exist \(\. has: ID, Name, Id, .*\)\n$/);
+  });
+
+  it("net ls --format 'table {{.Name}}\\t{{.Driver}}' prints a header row and aligned columns", () => {
+    const out = host.cnmOk(['net', 'ls', '--format', 'table {{.Name}}\t{{.Driver}}']);
+    expect(out).toBe('NAME      DRIVER\nbridge    bridge\nhost      host\nnone      none\nfront     bridge\n');
+    const ids = host.cnmOk(['net', 'ls', '--format', 'table {{.ID}}\\t{{.Name}}']).split('\n');
+    expect(ids[0]).toBe('NETWORK ID     NAME');
+    expect(ids[1]).toMatch(/^[0-9a-f]{12} {3}bridge$/);
+    expect(host.cnmOk(['sandbox', 'ls', '--format', 'table {{.Name}}\t{{.Config.Hostname}}'])).toBe('NAME      HOSTNAME\nweb       webhost\n');
+  });
+
+  it('--format json prints one JSON object per line', () => {
+    const lines = host.cnmOk(['net', 'ls', '--format', 'json']).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { Name: string }).Name)).toEqual(['bridge', 'host', 'none', 'front']);
+  });
+});
