@@ -6,11 +6,13 @@
  * checked for liveness. Both poll with a short backoff and give up after a
  * timeout with a message naming the holder.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { CnmError } from './errors.js';
 
 export interface Lock {
   release(): void;
+  /** Whether the lock file at the path is still the one held (a run that removed it leaves waiters a stale one). */
+  current(): boolean;
 }
 
 const LOCK_EX = 2;
@@ -55,6 +57,13 @@ async function acquireFlock(flock: FlockFn, path: string, timeoutMs: number): Pr
       flock(fd, LOCK_UN);
       closeSync(fd);
     },
+    current() {
+      try {
+        return statSync(path).ino === fstatSync(fd).ino;
+      } catch {
+        return false;
+      }
+    },
   };
 }
 
@@ -75,7 +84,7 @@ async function acquirePidFile(path: string, timeoutMs: number): Promise<Lock> {
       const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return { release: () => unlinkSync(file) };
+      return { release: () => unlinkSync(file), current: () => true };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }

@@ -5,7 +5,8 @@
  * A corrupt, misshapen or newer-schema file is refused and never overwritten.
  * The CNM_PAUSE_AT hook (faults.ts) counts the write and the moment after it as steps.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
 import { acquire } from './lock.js';
@@ -49,19 +50,27 @@ export class Store {
    * normally. If `fn` throws, nothing is written.
    */
   async update<T>(fn: (state: State) => T | Promise<T>, done?: (ok: boolean) => void): Promise<T> {
-    try {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
-    }
+    let made: string | undefined;
     let lock: Awaited<ReturnType<typeof acquire>>;
-    try {
-      lock = await acquire(lockFile(this.dir));
-      phase('state locked');
-    } catch (e) {
-      if (e instanceof CnmError) throw e;
-      throw new CnmError(`cannot lock ${lockFile(this.dir)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        made ??= mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      } catch (e) {
+        throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
+      }
+      try {
+        lock = await acquire(lockFile(this.dir));
+      } catch (e) {
+        if (e instanceof CnmError) throw e;
+        // A run that made the directory and wrote nothing removes it again (see below): make it anew.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 10) continue;
+        throw new CnmError(`cannot lock ${lockFile(this.dir)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
+      }
+      if (lock.current() || attempt >= 10) break;
+      lock.release(); // we waited on a lock file that run removed
     }
+    phase('state locked');
+    let wrote = false;
     let ok = false;
     try {
       // Compact JSON, compared with the text as read: one stringify per update (the
@@ -78,6 +87,7 @@ export class Store {
         step('write state');
         state.serial = (state.serial ?? 0) + 1;
         this.write(JSON.stringify(state));
+        wrote = true;
         step('state written');
         phase('state written');
       }
@@ -88,7 +98,10 @@ export class Store {
       try {
         done?.(ok);
       } finally {
+        // A failed or read-only run leaves no state directory behind that it made itself.
+        if (!wrote && made !== undefined) unlinkQuietly(lockFile(this.dir));
         lock.release();
+        if (!wrote && made !== undefined) removeEmptyDirs(this.dir, made);
       }
     }
   }
@@ -126,4 +139,25 @@ export function parseState(text: string, path: string): State {
   const problem = validateState(doc);
   if (problem) throw new CnmError(`state file ${path} is invalid: ${problem}; cnm will not touch it: repair it or move it away`);
   return doc as State;
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* not there (the pid-file lock has none) */
+  }
+}
+
+/** Removes `dir` and its parents up to `top` (the first one mkdir made), each only if empty. */
+function removeEmptyDirs(dir: string, top: string): void {
+  const last = resolve(top);
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty (another run is using it, or a kept intent record): leave it
+    }
+    if (d === last || d === dirname(d)) return;
+  }
 }
