@@ -2,8 +2,9 @@
  * CLI fuzz, in-process: 5,000 generated argument lists through buildCli(),
  * with a temporary state dir and a runner that fails every kernel command (so
  * nothing can touch this machine: every plan stops at its first process and
- * rolls back). No list may crash: every run ends with an exit code from the
- * contract and, on failure, one `cnm: ...` line, never a stack trace.
+ * rolls back), run from that dir so relative --state-dir values stay in it.
+ * No list may crash: every run ends with an exit code from the contract and,
+ * on failure, one `cnm: ...` line, never a stack trace.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,10 +94,14 @@ async function runCli(argv: string[]): Promise<{ code: number; stdout: string; s
 
 describe('CLI fuzz (in-process, 5,000 argument lists)', () => {
   let prev: Runner;
+  const cwd = process.cwd();
   beforeAll(() => {
     prev = setRunner(refuse);
+    // Relative --state-dir values (`a b`, `$(id)`, ...) land in the temporary dir, never in the checkout.
+    process.chdir(dir);
   });
   afterAll(() => {
+    process.chdir(cwd);
     setRunner(prev);
     rmSync(dir, { recursive: true, force: true });
   });
