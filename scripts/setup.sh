@@ -22,8 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# npm ci refuses this lock file (npm omits other platforms' optional rollup packages); install honours the lock.
-npm install --no-audit --no-fund --loglevel=error
+# Exactly the locked tree (the lock lists every platform's optional packages), never a rewritten lock.
+npm ci --no-audit --no-fund --loglevel=error
 npm run build
 case "$mode" in
   --test) exec npm test ;;
