@@ -45,3 +45,18 @@ export class KernelOpError extends CnmError {
 export function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
 }
+
+/**
+ * A plan failed and taking back what it had done failed too: the kernel is
+ * half-changed. Carries the original error and each undo step that failed;
+ * exits as the original would.
+ */
+export class RollbackError extends CnmError {
+  constructor(
+    readonly original: Error,
+    readonly failures: readonly string[],
+  ) {
+    super(`${original.message}; rolling back also failed: ${failures.join('; ')}`);
+    if (original instanceof CnmError) this.exitCode = original.exitCode;
+  }
+}

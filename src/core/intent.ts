@@ -14,7 +14,7 @@
 import { closeSync, constants, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { State } from './model.js';
-import { GONE, type Op, ipDel, nft } from './plan.js';
+import { type Op, inverseOf } from './plan.js';
 
 export interface IntentRecord {
   version: 1;
@@ -64,17 +64,15 @@ function readOrNull(path: string): string | null {
 export function undoOf(plan: readonly Op[]): Op[] {
   const out: Op[] = [];
   for (const op of plan) {
-    if (op.kind === 'ip' && op.undo) out.push({ ...ipDel(op.undo, op.ns), ...(op.tool ? { tool: op.tool } : {}) });
-    else if (op.kind === 'nft' && op.undo) out.push(nft(op.undo));
-    else if (op.kind === 'cmd' && op.undo) out.push({ kind: 'cmd', argv: op.undo });
-    else if (op.kind === 'file') out.push({ kind: 'file', path: op.path, content: readOrNull(op.path) });
+    const inverse = op.kind === 'file' ? { kind: 'file' as const, path: op.path, content: readOrNull(op.path) } : inverseOf(op);
+    if (inverse) out.push(inverse);
   }
   return out;
 }
 
 /** Namespaces a teardown plan deletes: the sandboxes to recreate if its run is rolled back. */
 export function restoreOf(plan: readonly Op[]): string[] {
-  return plan.flatMap((op) => (op.kind === 'ip' && op.ns === undefined && op.args[0] === 'netns' && op.args[1] === 'del' ? [op.args[2]!] : []));
+  return plan.flatMap((op) => (op.kind === 'netns.del' ? [op.name] : []));
 }
 
 /** Writes the record atomically and durably (temp file, fsync, rename, fsync of the directory). */
@@ -104,8 +102,6 @@ export function readIntent(dir: string): IntentRecord | 'unreadable' | undefined
   try {
     const rec = JSON.parse(text) as IntentRecord;
     if (rec.version !== 1 || !Array.isArray(rec.undo) || !Array.isArray(rec.restore) || typeof rec.before !== 'string') return 'unreadable';
-    // RegExps do not survive JSON: undo lines are teardown lines, "already gone" is fine.
-    for (const op of rec.undo) if (op.kind === 'ip') op.tolerate = GONE;
     return rec;
   } catch {
     return 'unreadable';

@@ -1,19 +1,95 @@
 /**
- * Kernel work as data. Drivers, IPAM and the firewall return these; only
- * exec.ts applies them. Each op knows its inverse so the executor can undo.
+ * Kernel work as data. Drivers, IPAM and the firewall return these typed ops;
+ * only the executor (exec.ts, with one module per op kind under exec/) applies
+ * them, and only it and the --dry-run renderer (shell.ts) turn them into
+ * `ip -batch` / `bridge -batch` lines. Each kind knows its inverse (inverseOf)
+ * and, in its executor module, which failures mean "already gone".
  */
-export interface IpOp {
-  kind: 'ip';
-  /** Network namespace name (as `ip -n` takes it); absent = cnm's own (host) namespace. */
+
+/** Where a command runs: a network namespace name (as `ip -n` takes it); absent = cnm's own (host) namespace. */
+interface InNs {
   ns?: string;
-  /** One line of `ip -batch`, as words. */
-  args: string[];
-  /** The words that undo it; absent when undoing something else covers it. */
-  undo?: string[];
-  /** On teardown, failures whose message matches are "already gone" and fine. */
-  tolerate?: RegExp;
-  /** The iproute2 tool whose batch runs the line: `bridge` for fdb entries, which `ip -batch` cannot do. */
-  tool?: 'bridge';
+}
+
+/** The type-specific part of `ip link add ... type T ...`. */
+export type LinkType =
+  | { type: 'bridge' }
+  | { type: 'veth'; peer: { name: string; mtu?: number; mac?: string; netns?: string } }
+  | { type: 'vxlan'; id: number; port: number; local: string; dev: string }
+  | { type: 'macvlan'; mode: string }
+  | { type: 'ipvlan'; mode: string }
+  | { type: 'vlan'; id: number };
+
+/** `ip link add [link PARENT name] NAME [netns NS] [mtu M] [address MAC] type ...`; undone by deleting NAME where it ends up. */
+export interface LinkAddOp extends InNs {
+  kind: 'link.add';
+  name: string;
+  /** The lower device (macvlan, ipvlan, vlan). */
+  parent?: string;
+  /** Made straight inside this namespace. */
+  netns?: string;
+  mtu?: number;
+  mac?: string;
+  link: LinkType;
+}
+
+/** `ip link set NAME [master M] [alias A] [addrgenmode none] [up]`. */
+export interface LinkSetOp extends InNs {
+  kind: 'link.set';
+  name: string;
+  master?: string;
+  alias?: string;
+  addrgenmode?: 'none';
+  up?: true;
+}
+
+export interface LinkDelOp extends InNs {
+  kind: 'link.del';
+  name: string;
+}
+
+/** `ip addr add ADDR/PREFIX dev DEV [nodad]`. Undone by deleting its link. */
+export interface AddrAddOp extends InNs {
+  kind: 'addr.add';
+  addr: string;
+  dev: string;
+  nodad?: true;
+}
+
+/** `ip route add|replace DST [via GW] dev DEV [src SRC]`. Undone by deleting its link. */
+export interface RouteOp extends InNs {
+  kind: 'route.add' | 'route.replace';
+  dst: string;
+  via?: string;
+  dev: string;
+  src?: string;
+}
+
+/** `bridge fdb append|del MAC dev DEV dst IP` (VXLAN flooding entries). */
+export interface FdbOp extends InNs {
+  kind: 'fdb.append' | 'fdb.del';
+  mac: string;
+  dev: string;
+  dst: string;
+  /** Removing something else (the VXLAN device) takes it back: no undo of its own. */
+  covered?: true;
+}
+
+export interface NetnsAddOp {
+  kind: 'netns.add';
+  name: string;
+}
+
+/** `ip netns attach NAME PID`: names the namespace a process lives in. */
+export interface NetnsAttachOp {
+  kind: 'netns.attach';
+  name: string;
+  pid: number;
+}
+
+export interface NetnsDelOp {
+  kind: 'netns.del';
+  name: string;
 }
 
 export interface NftOp {
@@ -37,41 +113,96 @@ export interface FileOp {
   content: string | null;
 }
 
-/** Any other command (mount, for adopting a namespace file): one process each. */
-export interface CmdOp {
-  kind: 'cmd';
-  argv: string[];
-  undo?: string[];
-  /** On teardown, failures whose message matches are "already gone" and fine. */
-  tolerate?: RegExp;
+/** `mount --bind SOURCE TARGET` (adopting a namespace file); undone by `umount TARGET`. */
+export interface MountOp {
+  kind: 'mount.bind';
+  source: string;
+  target: string;
 }
 
-export type Op = IpOp | NftOp | SysctlOp | FileOp | CmdOp;
-
-export const GONE = /Cannot find device|No such file|No such process|not found|does not exist|Cannot open network namespace|RTNETLINK answers: No such|Invalid argument|Object not found/i;
-
-export function ip(args: string[], undo?: string[], ns?: string): IpOp {
-  const op: IpOp = { kind: 'ip', args };
-  if (undo) op.undo = undo;
-  if (ns !== undefined) op.ns = ns;
-  return op;
+export interface UmountOp {
+  kind: 'umount';
+  target: string;
 }
 
-/** An ip op for teardown: "already gone" counts as done. */
-export function ipDel(args: string[], ns?: string): IpOp {
-  const op: IpOp = { kind: 'ip', args, tolerate: GONE };
-  if (ns !== undefined) op.ns = ns;
-  return op;
+/** `kill -9 PID...` (processes left inside a sandbox being force-removed). */
+export interface KillOp {
+  kind: 'process.kill';
+  pids: number[];
 }
 
-/** A `bridge -batch` line (fdb entries) in cnm's own namespace; grouped like ip lines. */
-export function bridgeCmd(args: string[], undo?: string[]): IpOp {
-  return { ...ip(args, undo), tool: 'bridge' };
+/** The ops one `ip -batch` (or `bridge -batch`) line does. */
+export type LineOp = LinkAddOp | LinkSetOp | LinkDelOp | AddrAddOp | RouteOp | FdbOp | NetnsAddOp | NetnsAttachOp | NetnsDelOp;
+
+export type Op = LineOp | NftOp | SysctlOp | FileOp | MountOp | UmountOp | KillOp;
+
+export type OpKind = Op['kind'];
+
+const LINE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['link.add', 'link.set', 'link.del', 'addr.add', 'route.add', 'route.replace', 'fdb.append', 'fdb.del', 'netns.add', 'netns.attach', 'netns.del']);
+
+export function isLineOp(op: Op): op is LineOp {
+  return LINE_KINDS.has(op.kind);
 }
 
-/** A `bridge -batch` line for teardown: "already gone" counts as done. */
-export function bridgeDel(args: string[]): IpOp {
-  return { ...ipDel(args), tool: 'bridge' };
+/** The iproute2 tool whose batch runs a line op: `bridge` for fdb entries, which `ip -batch` cannot do. */
+export function toolOf(op: LineOp): 'ip' | 'bridge' {
+  return op.kind === 'fdb.append' || op.kind === 'fdb.del' ? 'bridge' : 'ip';
+}
+
+/** The namespace a line op runs in (netns ops always run in cnm's own). */
+export function nsOf(op: LineOp): string | undefined {
+  return 'ns' in op ? op.ns : undefined;
+}
+
+/** Where a link made by this op ends up: its own namespace (and the veth peer's). */
+export function linkPlace(op: LinkAddOp): string | undefined {
+  return op.netns ?? op.ns;
+}
+
+export const isRoute = (op: Op): op is RouteOp => op.kind === 'route.add' || op.kind === 'route.replace';
+
+/**
+ * The op that takes back a step that succeeded; undefined when the kind has
+ * none (addresses, routes and `link set` go with their link; deletions are
+ * not undone), or when undoing something else covers it.
+ */
+export function inverseOf(op: Op): Op | undefined {
+  switch (op.kind) {
+    case 'link.add':
+      return linkDel(op.name, linkPlace(op));
+    case 'fdb.append':
+    case 'fdb.del':
+      return op.covered ? undefined : { ...fdbCopy(op), kind: op.kind === 'fdb.append' ? 'fdb.del' : 'fdb.append' };
+    case 'netns.add':
+    case 'netns.attach':
+      return { kind: 'netns.del', name: op.name };
+    case 'nft':
+      return op.undo ? { kind: 'nft', script: op.undo } : undefined;
+    case 'mount.bind':
+      return { kind: 'umount', target: op.target };
+    default:
+      return undefined;
+  }
+}
+
+function fdbCopy(op: FdbOp): FdbOp {
+  const copy: FdbOp = { kind: op.kind, mac: op.mac, dev: op.dev, dst: op.dst };
+  if (op.ns !== undefined) copy.ns = op.ns;
+  return copy;
+}
+
+const inNs = <T extends object>(op: T, ns: string | undefined): T => (ns === undefined ? op : { ...op, ns });
+
+export function linkDel(name: string, ns?: string): LinkDelOp {
+  return inNs({ kind: 'link.del', name }, ns);
+}
+
+export function linkSet(name: string, set: Omit<LinkSetOp, 'kind' | 'name' | 'ns'>, ns?: string): LinkSetOp {
+  return inNs({ kind: 'link.set', name, ...set }, ns);
+}
+
+export function addrAdd(addr: string, dev: string, ns?: string, nodad = false): AddrAddOp {
+  return inNs({ kind: 'addr.add', addr, dev, ...(nodad ? { nodad: true as const } : {}) }, ns);
 }
 
 export function nft(script: string[], undo?: string[]): NftOp {
@@ -89,10 +220,10 @@ export function byNamespace(ops: readonly Op[]): Op[] {
   const perNs = new Map<string, Op[]>();
   const rest: Op[] = [];
   for (const op of ops) {
-    if (op.kind !== 'ip') rest.push(op);
-    else if (op.ns === undefined && op.tool === undefined) host.push(op);
+    if (!isLineOp(op)) rest.push(op);
+    else if (nsOf(op) === undefined && toolOf(op) === 'ip') host.push(op);
     else {
-      const key = `${op.tool ?? 'ip'} ${op.ns ?? ''}`;
+      const key = `${toolOf(op)} ${nsOf(op) ?? ''}`;
       perNs.set(key, [...(perNs.get(key) ?? []), op]);
     }
   }

@@ -11,6 +11,7 @@
  * reconciles the kernel with the state that survived, before doing its own work.
  */
 import { existsSync } from 'node:fs';
+import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
 import { renderShell } from './shell.js';
 import { type IntentRecord, intentFile, newIntent, readIntent, removeIntent, restoreOf, stateSerial, undoOf, writeIntent } from './intent.js';
@@ -41,7 +42,7 @@ export class Session {
     try {
       apply(plan);
     } catch (e) {
-      if (e instanceof Error && /rolling back also failed/.test(e.message)) this.keepIntent = true;
+      if (e instanceof RollbackError) this.keepIntent = true;
       throw e;
     }
   }

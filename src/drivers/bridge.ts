@@ -8,7 +8,7 @@ import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
 import { mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { macFromId } from '../core/names.js';
-import { type Op, ip, ipDel, nft } from '../core/plan.js';
+import { type Op, addrAdd, linkDel, linkSet, nft } from '../core/plan.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 /** Gateway addresses as `ip addr` wants them: "172.18.0.1/16". */
@@ -30,14 +30,14 @@ export function forwardingSysctls(net: Network): Op[] {
 /** Addresses, link up and default routes inside the sandbox: shared by veth-based drivers. */
 export function sandboxSide(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[] {
   const ops: Op[] = [];
-  if (ep.ipv4) ops.push(ip(['addr', 'add', ep.ipv4, 'dev', ep.ifname], undefined, sb.netns));
-  if (ep.ipv6) ops.push(ip(['addr', 'add', ep.ipv6, 'dev', ep.ifname, 'nodad'], undefined, sb.netns));
-  ops.push(ip(['link', 'set', ep.ifname, 'up'], undefined, sb.netns));
+  if (ep.ipv4) ops.push(addrAdd(ep.ipv4, ep.ifname, sb.netns));
+  if (ep.ipv6) ops.push(addrAdd(ep.ipv6, ep.ifname, sb.netns, true));
+  ops.push(linkSet(ep.ifname, { up: true }, sb.netns));
   if (ctx.defaultRoute && !net.internal) {
     for (const s of net.subnets) {
       if (!s.gateway) continue;
       const fam = mustCidr(s.subnet).family;
-      ops.push(ip(['route', 'replace', fam === 6 ? '::/0' : '0.0.0.0/0', 'via', s.gateway, 'dev', ep.ifname], undefined, sb.netns));
+      ops.push({ kind: 'route.replace', ns: sb.netns, dst: fam === 6 ? '::/0' : '0.0.0.0/0', via: s.gateway, dev: ep.ifname });
     }
   }
   return ops;
@@ -58,39 +58,36 @@ export const bridgeDriver: NetworkDriver = {
   createNetwork(net) {
     const br = net.bridge!;
     const ops: Op[] = [
-      ip(['link', 'add', br, 'mtu', String(net.mtu), 'address', macFromId(net.id), 'type', 'bridge'], ['link', 'del', br]),
+      { kind: 'link.add', name: br, mtu: net.mtu, mac: macFromId(net.id), link: { type: 'bridge' } },
     ];
     // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
     // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for
     // forwarded packets only from a link-local source, so without one routed IPv6 stops at the bridge.
-    ops.push(ip(['link', 'set', br, 'addrgenmode', 'none']));
-    if (net.ipv6) ops.push(ip(['addr', 'add', 'fe80::1/64', 'dev', br, 'nodad']));
+    ops.push(linkSet(br, { addrgenmode: 'none' }));
+    if (net.ipv6) ops.push(addrAdd('fe80::1/64', br, undefined, true));
     for (const g of gatewayAddrs(net)) {
-      ops.push(ip(['addr', 'add', g.addr, 'dev', br, ...(g.family === 6 ? ['nodad'] : [])]));
+      ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
     }
-    ops.push(ip(['link', 'set', br, 'up']));
+    ops.push(linkSet(br, { up: true }));
     ops.push(...forwardingSysctls(net));
     ops.push(nft(networkRules(net), networkTeardown(net)));
     return ops;
   },
   deleteNetwork(net) {
-    return [ipDel(['link', 'del', net.bridge!]), nft(networkTeardown(net))];
+    return [linkDel(net.bridge!), nft(networkTeardown(net))];
   },
   join(net, ep, sb, ctx): JoinPlan {
-    const mtu = String(net.mtu);
+    const mtu = net.mtu;
     return {
       host: [
-        ip(
-          ['link', 'add', ep.hostIfname, 'mtu', mtu, 'type', 'veth', 'peer', 'name', ep.ifname, 'mtu', mtu, 'address', ep.mac, 'netns', sb.netns],
-          ['link', 'del', ep.hostIfname],
-        ),
-        ip(['link', 'set', ep.hostIfname, 'master', net.bridge!, 'up']),
+        { kind: 'link.add', name: ep.hostIfname, mtu, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
+        linkSet(ep.hostIfname, { master: net.bridge!, up: true }),
       ],
       sandbox: sandboxSide(net, ep, sb, ctx),
     };
   },
   leave(_net, ep) {
-    return [ipDel(['link', 'del', ep.hostIfname])];
+    return [linkDel(ep.hostIfname)];
   },
 };
 

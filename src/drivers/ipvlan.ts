@@ -9,7 +9,7 @@
 import { UsageError } from '../core/errors.js';
 import { mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
-import { type Op, ip, ipDel } from '../core/plan.js';
+import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { probe } from './macvlan.js';
 import { chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
@@ -20,12 +20,12 @@ export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
 /** Addresses, link up, and in l3/l3s a default route through the interface itself. */
 function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[] {
   const ops: Op[] = [];
-  if (ep.ipv4) ops.push(ip(['addr', 'add', ep.ipv4, 'dev', ep.ifname], undefined, sb.netns));
-  if (ep.ipv6) ops.push(ip(['addr', 'add', ep.ipv6, 'dev', ep.ifname, 'nodad'], undefined, sb.netns));
-  ops.push(ip(['link', 'set', ep.ifname, 'up'], undefined, sb.netns));
+  if (ep.ipv4) ops.push(addrAdd(ep.ipv4, ep.ifname, sb.netns));
+  if (ep.ipv6) ops.push(addrAdd(ep.ipv6, ep.ifname, sb.netns, true));
+  ops.push(linkSet(ep.ifname, { up: true }, sb.netns));
   if (ctx.defaultRoute && !net.internal) {
     for (const fam of new Set(net.subnets.map((s) => mustCidr(s.subnet).family))) {
-      ops.push(ip(['route', 'replace', fam === 6 ? '::/0' : '0.0.0.0/0', 'dev', ep.ifname], undefined, sb.netns));
+      ops.push({ kind: 'route.replace', ns: sb.netns, dst: fam === 6 ? '::/0' : '0.0.0.0/0', dev: ep.ifname });
     }
   }
   return ops;
@@ -52,15 +52,12 @@ export const ipvlanDriver: NetworkDriver = {
     const o = net.driverOpts;
     return {
       host: [
-        ip(
-          ['link', 'add', 'link', String(o.parent), 'name', ep.ifname, 'netns', sb.netns, 'mtu', String(net.mtu), 'type', 'ipvlan', 'mode', String(o.mode)],
-          ['-n', sb.netns, 'link', 'del', ep.ifname],
-        ),
+        { kind: 'link.add', parent: String(o.parent), name: ep.ifname, netns: sb.netns, mtu: net.mtu, link: { type: 'ipvlan', mode: String(o.mode) } },
       ],
       sandbox: o.mode === 'l2' ? sandboxSide(net, ep, sb, ctx) : l3Side(net, ep, sb, ctx),
     };
   },
   leave(_net, ep, sb) {
-    return [ipDel(['link', 'del', ep.ifname], sb.netns)];
+    return [linkDel(ep.ifname, sb.netns)];
   },
 };

@@ -11,7 +11,7 @@
 import { UsageError } from '../core/errors.js';
 import { contains, mustAddr, mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
-import { type Op, ip, ipDel } from '../core/plan.js';
+import { type Op, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { boolOpt, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
@@ -32,8 +32,8 @@ export function probeName(net: Network): string {
 export function probe(net: Network, type: 'macvlan' | 'ipvlan'): Op[] {
   const name = probeName(net);
   return [
-    ip(['link', 'add', 'link', String(net.driverOpts.parent), 'name', name, 'type', type, 'mode', String(net.driverOpts.mode)], ['link', 'del', name]),
-    ip(['link', 'del', name]),
+    { kind: 'link.add', parent: String(net.driverOpts.parent), name, link: { type, mode: String(net.driverOpts.mode) } },
+    linkDel(name),
   ];
 }
 
@@ -49,10 +49,10 @@ function shimSetup(net: Network): Op[] {
   const route = shimRoute(net);
   const src = net.driverOpts.shimSource;
   const ops: Op[] = [
-    ip(['link', 'add', 'link', String(net.driverOpts.parent), 'name', name, 'mtu', String(net.mtu), 'type', 'macvlan', 'mode', 'bridge'], ['link', 'del', name]),
-    ip(['link', 'set', name, 'up']),
+    { kind: 'link.add', parent: String(net.driverOpts.parent), name, mtu: net.mtu, link: { type: 'macvlan', mode: 'bridge' } },
+    linkSet(name, { up: true }),
   ];
-  if (route) ops.push(ip(['route', 'add', route, 'dev', name, ...(typeof src === 'string' ? ['src', src] : [])]));
+  if (route) ops.push({ kind: 'route.add', dst: route, dev: name, ...(typeof src === 'string' ? { src } : {}) });
   return ops;
 }
 
@@ -65,7 +65,7 @@ function shimReturnRoute(net: Network, ep: Endpoint, sb: Sandbox): Op[] {
   if (net.driverOpts.hostShim !== true || typeof src !== 'string') return [];
   const a = mustAddr(src);
   const inside = net.subnets.some((s) => contains(mustCidr(s.subnet), a));
-  return inside ? [] : [ip(['route', 'replace', `${src}/32`, 'dev', ep.ifname], undefined, sb.netns)];
+  return inside ? [] : [{ kind: 'route.replace', ns: sb.netns, dst: `${src}/32`, dev: ep.ifname }];
 }
 
 export const macvlanDriver: NetworkDriver = {
@@ -89,7 +89,7 @@ export const macvlanDriver: NetworkDriver = {
     return [...parentSetup(net), ...probe(net, 'macvlan'), ...shimSetup(net)];
   },
   deleteNetwork(net, others) {
-    const shim = net.driverOpts.hostShim === true ? [ipDel(['link', 'del', shimName(net)])] : [];
+    const shim = net.driverOpts.hostShim === true ? [linkDel(shimName(net))] : [];
     return [...shim, ...parentTeardown(net, others)];
   },
   join(net, ep, sb, ctx: JoinContext): JoinPlan {
@@ -97,15 +97,12 @@ export const macvlanDriver: NetworkDriver = {
     return {
       // Made inside the sandbox from the start: no temporary name in the host, nothing to rename.
       host: [
-        ip(
-          ['link', 'add', 'link', String(o.parent), 'name', ep.ifname, 'netns', sb.netns, 'mtu', String(net.mtu), 'address', ep.mac, 'type', 'macvlan', 'mode', String(o.mode)],
-          ['-n', sb.netns, 'link', 'del', ep.ifname],
-        ),
+        { kind: 'link.add', parent: String(o.parent), name: ep.ifname, netns: sb.netns, mtu: net.mtu, mac: ep.mac, link: { type: 'macvlan', mode: String(o.mode) } },
       ],
       sandbox: [...sandboxSide(net, ep, sb, ctx), ...shimReturnRoute(net, ep, sb)],
     };
   },
   leave(_net, ep, sb) {
-    return [ipDel(['link', 'del', ep.ifname], sb.netns)];
+    return [linkDel(ep.ifname, sb.netns)];
   },
 };

@@ -12,7 +12,7 @@
 import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
-import { type Op, bridgeCmd, ip, ipDel } from '../core/plan.js';
+import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
 import { run } from '../core/runner.js';
 import { bridgeDriver } from './bridge.js';
 import { hostLinks, linkWithAddress, refuse } from './parent.js';
@@ -79,8 +79,8 @@ function checkPeers(peers: readonly string[], local: Addr): string[] {
   return out;
 }
 
-function fdb(verb: 'append' | 'del', net: Network, peer: string): string[] {
-  return ['fdb', verb, ALL_ZEROS, 'dev', vxlanName(net), 'dst', peer];
+function fdb(verb: 'append' | 'del', net: Network, peer: string): FdbOp {
+  return { kind: verb === 'append' ? 'fdb.append' : 'fdb.del', mac: ALL_ZEROS, dev: vxlanName(net), dst: peer };
 }
 
 function peersOf(net: Network): string[] {
@@ -135,19 +135,16 @@ export const overlayDriver: NetworkDriver = {
     const bridge = bridgeDriver.createNetwork(net);
     return [
       // One `ip -batch`: the bridge's lines, then the VXLAN device on it.
-      ...bridge.filter((op) => op.kind === 'ip'),
-      ip(
-        ['link', 'add', vx, 'mtu', String(net.mtu), 'type', 'vxlan', 'id', String(o.vni), 'dstport', String(VXLAN_PORT), 'local', String(o.local), 'dev', String(o.underlay), 'nolearning'],
-        ['link', 'del', vx],
-      ),
-      ip(['link', 'set', vx, 'master', net.bridge!, 'up']),
+      ...bridge.filter(isLineOp),
+      { kind: 'link.add', name: vx, mtu: net.mtu, link: { type: 'vxlan', id: Number(o.vni), port: VXLAN_PORT, local: String(o.local), dev: String(o.underlay) } },
+      linkSet(vx, { master: net.bridge!, up: true }),
       // One `bridge -batch`: the flooding entries (they go with the device on undo).
-      ...peersOf(net).map((p) => bridgeCmd(fdb('append', net, p))),
-      ...bridge.filter((op) => op.kind !== 'ip'),
+      ...peersOf(net).map((p): Op => ({ ...fdb('append', net, p), covered: true })),
+      ...bridge.filter((op) => !isLineOp(op)),
     ];
   },
   deleteNetwork(net) {
-    return [ipDel(['link', 'del', vxlanName(net)]), ...bridgeDriver.deleteNetwork(net)];
+    return [linkDel(vxlanName(net)), ...bridgeDriver.deleteNetwork(net)];
   },
   join: (net, ep, sb, ctx) => bridgeDriver.join(net, ep, sb, ctx),
   leave: (net, ep, sb) => bridgeDriver.leave(net, ep, sb),
@@ -164,8 +161,8 @@ export const overlayDriver: NetworkDriver = {
       if (!current.includes(p)) throw new NotFoundError(`${p} is not a peer of network "${net.name}"; see 'cnm net inspect ${net.name}'`);
     }
     const ops: Op[] = [
-      ...removing.map((p) => bridgeCmd(fdb('del', net, p), fdb('append', net, p))),
-      ...adding.map((p) => bridgeCmd(fdb('append', net, p), fdb('del', net, p))),
+      ...removing.map((p) => fdb('del', net, p)),
+      ...adding.map((p) => fdb('append', net, p)),
     ];
     return { ops, peers: [...current.filter((p) => !removing.includes(p)), ...adding] };
   },

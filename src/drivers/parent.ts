@@ -8,7 +8,7 @@
 import { CnmError, UsageError } from '../core/errors.js';
 import { type Addr, parseAddr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
-import { type Op, ip, ipDel } from '../core/plan.js';
+import { type Op, linkDel, linkSet } from '../core/plan.js';
 import { run } from '../core/runner.js';
 import type { RawNetworkOptions } from './types.js';
 
@@ -127,8 +127,8 @@ export function parentSetup(net: Network): Op[] {
   if (o.makeParent !== true || typeof o.vlanLink !== 'string' || typeof o.vlanId !== 'number') return [];
   const name = String(o.parent);
   return [
-    ip(['link', 'add', 'link', o.vlanLink, 'name', name, 'type', 'vlan', 'id', String(o.vlanId)], ['link', 'del', name]),
-    ip(['link', 'set', name, 'alias', VLAN_ALIAS, 'up']),
+    { kind: 'link.add', parent: o.vlanLink, name, link: { type: 'vlan', id: o.vlanId } },
+    linkSet(name, { alias: VLAN_ALIAS, up: true }),
   ];
 }
 
@@ -137,7 +137,7 @@ export function parentTeardown(net: Network, others: readonly Network[] = []): O
   const o = net.driverOpts;
   if (typeof o.vlanLink !== 'string') return [];
   if (others.some((n) => n.driverOpts.parent === o.parent)) return [];
-  return [ipDel(['link', 'del', String(o.parent)])];
+  return [linkDel(String(o.parent))];
 }
 
 /** Checks the --opt keys a driver knows; others are labels for whoever reads them (as Docker does). */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { isGone } from '../../src/core/exec/lines.js';
+import { isLineOp } from '../../src/core/plan.js';
 import { renderShell } from '../../src/core/shell.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
 import { bridgeDriver } from '../../src/drivers/bridge.js';
@@ -66,7 +68,7 @@ describe('bridge driver plans (golden)', () => {
 
   it('teardown tolerates what is already gone', () => {
     const ops = bridgeDriver.deleteNetwork(net);
-    expect(ops[0]).toMatchObject({ kind: 'ip', args: ['link', 'del', 'cnm-abcdef01234'] });
-    expect(ops[0]!.kind === 'ip' && ops[0]!.tolerate?.test('Cannot find device "cnm-abcdef01234"')).toBe(true);
+    expect(ops[0]).toEqual({ kind: 'link.del', name: 'cnm-abcdef01234' });
+    expect(isLineOp(ops[0]!) && isGone(ops[0], 'Cannot find device "cnm-abcdef01234"')).toBe(true);
   });
 });

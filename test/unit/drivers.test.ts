@@ -11,7 +11,8 @@ import { renderShell } from '../../src/core/shell.js';
 import { mustAddr } from '../../src/core/ip.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
-import { bridgeCmd, ip } from '../../src/core/plan.js';
+import { commandOf, words } from '../../src/core/exec/lines.js';
+import { type Op, inverseOf, isLineOp } from '../../src/core/plan.js';
 import { setRunner, systemRunner } from '../../src/core/runner.js';
 import { type Call, recorder } from '../helpers/recorder.js';
 import { ipvlanDriver } from '../../src/drivers/ipvlan.js';
@@ -95,7 +96,7 @@ describe('macvlan plans (golden)', () => {
   it('createNetwork makes one ip batch, and undo takes back the parent and the shim', () => {
     const plan = macvlanDriver.createNetwork(vlanShim);
     expect(groupOps(plan)).toHaveLength(1);
-    expect(plan.filter((o) => o.kind === 'ip' && o.undo).map((o) => (o.kind === 'ip' ? o.undo!.join(' ') : ''))).toEqual([
+    expect(plan.map(inverseOf).flatMap((u) => (u && isLineOp(u) ? [words(u).join(' ')] : []))).toEqual([
       'link del par0.10',
       'link del cnmpabcdef01234',
       'link del cnmsabcdef01234',
@@ -120,7 +121,8 @@ describe('macvlan plans (golden)', () => {
   it('join: the child is made inside the sandbox, addressed, routed via the LAN router', () => {
     const plan = macvlanDriver.join(vlanShim, ep, sb, { defaultRoute: true });
     expect(renderShell(plan.host)).toBe('ip link add link par0.10 name eth1 netns web mtu 1500 address 02:42:c6:33:64:80 type macvlan mode bridge\n');
-    expect(plan.host[0]).toMatchObject({ undo: ['-n', 'web', 'link', 'del', 'eth1'] });
+    const undo = inverseOf(plan.host[0]!);
+    expect(undo && isLineOp(undo) && commandOf(undo)).toEqual(['ip', '-n', 'web', 'link', 'del', 'eth1']);
     expect(renderShell(plan.sandbox)).toBe(
       [
         'ip -n web addr add 198.51.100.128/24 dev eth1',
@@ -259,7 +261,7 @@ describe('overlay', () => {
         '',
       ].join('\n'),
     );
-    expect(ops.map((o) => (o.kind === 'ip' ? o.undo?.[1] : ''))).toEqual(['append', 'del']);
+    expect(ops.map((o) => { const u = inverseOf(o); return u && isLineOp(u) ? words(u)[1] : ''; })).toEqual(['append', 'del']);
     expect(peers).toEqual(['198.51.100.3', '198.51.100.4']);
   });
 
@@ -345,10 +347,10 @@ describe('a kernel without the module', () => {
 });
 
 describe('executor: bridge -batch lines', () => {
-  const plan = [
-    ip(['link', 'add', 'vx', 'type', 'vxlan', 'id', '1'], ['link', 'del', 'vx']),
-    bridgeCmd(['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.2'], ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.2']),
-    bridgeCmd(['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.3'], ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.3']),
+  const plan: Op[] = [
+    { kind: 'link.add', name: 'vx', link: { type: 'vxlan', id: 1, port: 4789, local: '198.51.100.1', dev: 'ul0' } },
+    { kind: 'fdb.append', mac: '00:00:00:00:00:00', dev: 'vx', dst: '198.51.100.2' },
+    { kind: 'fdb.append', mac: '00:00:00:00:00:00', dev: 'vx', dst: '198.51.100.3' },
   ];
 
   it('one ip process and one bridge process', () => {

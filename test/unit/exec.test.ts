@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KernelOpError } from '../../src/core/errors.js';
 import { apply, groupOps, teardown } from '../../src/core/exec.js';
 import { renderShell } from '../../src/core/shell.js';
-import { ip, ipDel, nft } from '../../src/core/plan.js';
+import { words } from '../../src/core/exec/lines.js';
+import { type Op, addrAdd, isLineOp, linkDel, linkSet, nft, nsOf } from '../../src/core/plan.js';
 import { setRunner, systemRunner } from '../../src/core/runner.js';
 import { recorder } from '../helpers/recorder.js';
 
@@ -12,12 +13,12 @@ afterEach(() => {
   delete process.env.CNM_FAULT_AT;
 });
 
-const plan = [
-  ip(['netns', 'add', 'sb'], ['netns', 'del', 'sb']),
-  ip(['link', 'add', 'vethA', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', 'sb'], ['link', 'del', 'vethA']),
-  ip(['link', 'set', 'vethA', 'master', 'br', 'up']),
-  ip(['addr', 'add', '10.0.0.2/24', 'dev', 'eth0'], undefined, 'sb'),
-  ip(['link', 'set', 'eth0', 'up'], undefined, 'sb'),
+const plan: Op[] = [
+  { kind: 'netns.add', name: 'sb' },
+  { kind: 'link.add', name: 'vethA', link: { type: 'veth', peer: { name: 'eth0', netns: 'sb' } } },
+  linkSet('vethA', { master: 'br', up: true }),
+  addrAdd('10.0.0.2/24', 'eth0', 'sb'),
+  linkSet('eth0', { up: true }, 'sb'),
   nft(['add element inet cnm x { 1 }'], ['delete element inet cnm x { 1 }']),
 ];
 
@@ -58,7 +59,7 @@ describe('the executor', () => {
 
   it('undoes the nft transaction when a later step fails', () => {
     const calls = recorder((c) => (c.args.includes('-n') ? { code: 2, stdout: '', stderr: 'boom\nCommand failed -:2\n' } : { code: 0, stdout: '', stderr: '' }));
-    const p = [nft(['add chain inet cnm c'], ['delete chain inet cnm c']), ip(['link', 'set', 'x', 'up'], undefined, 'sb'), ip(['link', 'set', 'y', 'up'], undefined, 'sb')];
+    const p = [nft(['add chain inet cnm c'], ['delete chain inet cnm c']), linkSet('x', { up: true }, 'sb'), linkSet('y', { up: true }, 'sb')];
     expect(() => apply(p, undefined)).toThrow(KernelOpError);
     expect(calls.map((c) => c.input ?? '')).toEqual(['add chain inet cnm c\n', 'link set x up\nlink set y up\n', 'delete chain inet cnm c\n']);
   });
@@ -78,7 +79,7 @@ describe('the executor', () => {
         ? { code: 1, stdout: '', stderr: 'Cannot find device "vethA"\nCommand failed -:1\nRTNETLINK answers: Operation not permitted\nCommand failed -:2\n' }
         : { code: 0, stdout: '', stderr: '' },
     );
-    const problems = teardown([ipDel(['link', 'del', 'vethA']), ipDel(['link', 'del', 'br']), nft(['delete table inet cnm'])]);
+    const problems = teardown([linkDel('vethA'), linkDel('br'), nft(['delete table inet cnm'])]);
     expect(problems).toEqual(['ip link del br: RTNETLINK answers: Operation not permitted']);
   });
 
@@ -99,7 +100,7 @@ describe('the executor', () => {
   });
 
   it('groups ops by namespace, merging all nft ops into one', () => {
-    const groups = groupOps([nft(['a']), ip(['x']), nft(['b']), ip(['y'], undefined, 'n')]);
+    const groups = groupOps([nft(['a']), linkDel('x'), nft(['b']), linkDel('y', 'n')]);
     expect(groups.map((g) => g.kind)).toEqual(['nft', 'ip', 'ip']);
     expect(groups[0]!.ops).toHaveLength(2);
   });
@@ -108,21 +109,21 @@ describe('the executor', () => {
 describe('byNamespace', () => {
   it('puts host ip lines first, then each namespace, then the rest, each in order', async () => {
     const { byNamespace } = await import('../../src/core/plan.js');
-    const ops = [
-      ip(['link', 'del', 'v1']),
-      ip(['route', 'replace', 'x'], undefined, 'a'),
+    const ops: Op[] = [
+      linkDel('v1'),
+      { kind: 'route.replace', ns: 'a', dst: 'x', dev: 'd' },
       nft(['delete element inet cnm s { 1 }']),
-      ip(['link', 'del', 'v2']),
-      ip(['route', 'replace', 'y'], undefined, 'a'),
-      ip(['addr', 'del', 'z'], undefined, 'b'),
+      linkDel('v2'),
+      { kind: 'route.replace', ns: 'a', dst: 'y', dev: 'd' },
+      linkDel('z', 'b'),
     ];
     const sorted = byNamespace(ops);
-    expect(sorted.map((o) => (o.kind === 'ip' ? `${o.ns ?? 'host'}:${o.args.join(' ')}` : o.kind))).toEqual([
+    expect(sorted.map((o) => (isLineOp(o) ? `${nsOf(o) ?? 'host'}:${words(o).join(' ')}` : o.kind))).toEqual([
       'host:link del v1',
       'host:link del v2',
-      'a:route replace x',
-      'a:route replace y',
-      'b:addr del z',
+      'a:route replace x dev d',
+      'a:route replace y dev d',
+      'b:link del z',
       'nft',
     ]);
     expect(groupOps(sorted).map((g) => g.kind)).toEqual(['ip', 'ip', 'ip', 'nft']);

@@ -4,27 +4,29 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { intentFile, newIntent, readIntent, removeIntent, restoreOf, stateSerial, undoOf, writeIntent } from '../../src/core/intent.js';
 import { emptyState } from '../../src/core/model.js';
-import { bridgeCmd, ip, ipDel, nft } from '../../src/core/plan.js';
+import { isGone } from '../../src/core/exec/lines.js';
+import { type Op, addrAdd, isLineOp, linkDel, nft, toolOf } from '../../src/core/plan.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cnm-intent-'));
 
 describe('the intent record', () => {
   it('holds the inverse of every op that has one, in plan order', () => {
-    const plan = [
-      ip(['netns', 'add', 'sb'], ['netns', 'del', 'sb']),
-      ip(['addr', 'add', '10.0.0.2/24', 'dev', 'eth0'], undefined, 'sb'),
+    const plan: Op[] = [
+      { kind: 'netns.add', name: 'sb' },
+      addrAdd('10.0.0.2/24', 'eth0', 'sb'),
       nft(['add chain inet cnm c'], ['delete chain inet cnm c']),
-      { kind: 'cmd' as const, argv: ['mount', '--bind', '/a', '/b'], undo: ['umount', '/b'] },
+      { kind: 'mount.bind', source: '/a', target: '/b' },
     ];
     const undo = undoOf(plan);
-    expect(undo.map((o) => o.kind)).toEqual(['ip', 'nft', 'cmd']);
-    expect(undo[0]).toMatchObject({ kind: 'ip', args: ['netns', 'del', 'sb'] });
-    expect(undo[2]).toMatchObject({ kind: 'cmd', argv: ['umount', '/b'] });
+    expect(undo.map((o) => o.kind)).toEqual(['netns.del', 'nft', 'umount']);
+    expect(undo[0]).toEqual({ kind: 'netns.del', name: 'sb' });
+    expect(undo[2]).toEqual({ kind: 'umount', target: '/b' });
   });
 
   it('keeps the tool of bridge fdb lines (an `ip fdb` does not exist)', () => {
-    const [u] = undoOf([bridgeCmd(['fdb', 'append', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.2'], ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.2'])]);
-    expect(u).toMatchObject({ kind: 'ip', tool: 'bridge', args: ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'vx', 'dst', '198.51.100.2'] });
+    const [u] = undoOf([{ kind: 'fdb.append', mac: '00:00:00:00:00:00', dev: 'vx', dst: '198.51.100.2' }]);
+    expect(u).toEqual({ kind: 'fdb.del', mac: '00:00:00:00:00:00', dev: 'vx', dst: '198.51.100.2' });
+    expect(u && isLineOp(u) && toolOf(u)).toBe('bridge');
   });
 
   it('records the previous content of files it will write, to put them back', () => {
@@ -39,13 +41,13 @@ describe('the intent record', () => {
   });
 
   it('names the namespaces a teardown deletes, to restore them', () => {
-    expect(restoreOf([ipDel(['netns', 'del', 'web']), ipDel(['link', 'del', 'x']), ipDel(['netns', 'del', 'inner'], 'other')])).toEqual(['web']);
+    expect(restoreOf([{ kind: 'netns.del', name: 'web' }, linkDel('x'), linkDel('inner', 'other')])).toEqual(['web']);
   });
 
   it('round-trips through the file, with "already gone" tolerance restored', () => {
     const d = dir();
     const rec = newIntent({ ...emptyState(), serial: 7 });
-    rec.undo.push(ipDel(['link', 'del', 'veth1']));
+    rec.undo.push(linkDel('veth1'));
     writeIntent(d, rec);
     expect(readdirSync(d)).toEqual(['intent.json']);
     const back = readIntent(d);
@@ -54,7 +56,7 @@ describe('the intent record', () => {
     expect(r.before).toBe('7');
     expect(r.pid).toBe(process.pid);
     const op = r.undo[0]!;
-    expect(op.kind === 'ip' && op.tolerate?.test('Cannot find device "veth1"')).toBe(true);
+    expect(isLineOp(op) && isGone(op, 'Cannot find device "veth1"')).toBe(true);
     removeIntent(d);
     expect(readIntent(d)).toBeUndefined();
     removeIntent(d); // already gone is fine

@@ -10,7 +10,7 @@ import { mustCidr } from '../ip.js';
 import { allocateAddress, takenAddresses } from '../ipam.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
-import type { Op } from '../plan.js';
+import { type Op, isRoute } from '../plan.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
@@ -151,7 +151,7 @@ export function planDisconnect(state: State, ep: Endpoint): Op[] {
   const heir = rest.find((e) => routable(networkOf(state, e)));
   if (hadDefault && heir) {
     const heirNet = networkOf(state, heir);
-    ops.push(...getDriver(heirNet.driver).join(heirNet, heir, sb, { defaultRoute: true }).sandbox.filter((o) => o.kind === 'ip' && o.args.includes('route')));
+    ops.push(...getDriver(heirNet.driver).join(heirNet, heir, sb, { defaultRoute: true }).sandbox.filter(isRoute));
   }
   state.endpoints = state.endpoints.filter((e) => e.id !== ep.id);
   return [...ops, ...sandboxFiles(state, sb, rest, rest.map((e) => networkOf(state, e)))];

@@ -8,7 +8,7 @@ import { CnmError, ConflictError, UsageError } from '../errors.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
-import { type Op, ip, ipDel, byNamespace } from '../plan.js';
+import { type Op, byNamespace, linkSet } from '../plan.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
@@ -34,7 +34,7 @@ export { addSandboxHooks, type SandboxHooks } from './hooks.js';
 function adoptOps(sb: Sandbox, input: AddSandboxInput): Op[] {
   if (input.pid !== undefined) {
     if (!existsSync(`/proc/${input.pid}/ns/net`)) throw new UsageError(`no process ${input.pid} to adopt the namespace of`);
-    return [ip(['netns', 'attach', sb.netns, String(input.pid)], ['netns', 'del', sb.netns])];
+    return [{ kind: 'netns.attach', name: sb.netns, pid: input.pid }];
   }
   const path = input.netnsPath!;
   const m = /^\/proc\/(\d+)\/ns\/net$/.exec(path);
@@ -42,7 +42,7 @@ function adoptOps(sb: Sandbox, input: AddSandboxInput): Op[] {
   if (!existsSync(path)) throw new UsageError(`network namespace file ${path} does not exist`);
   return [
     { kind: 'file', path: netnsPath(sb.netns), content: '' },
-    { kind: 'cmd', argv: ['mount', '--bind', path, netnsPath(sb.netns)], undo: ['umount', netnsPath(sb.netns)] },
+    { kind: 'mount.bind', source: path, target: netnsPath(sb.netns) },
   ];
 }
 
@@ -78,9 +78,9 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     const host: Op[] = sb.adopted
       ? adoptOps(sb, input)
       : onHost
-        ? [ip(['netns', 'attach', sb.netns, String(process.pid)], ['netns', 'del', sb.netns])]
-        : [ip(['netns', 'add', sb.netns], ['netns', 'del', sb.netns])];
-    const inside: Op[] = onHost ? [] : [ip(['link', 'set', 'lo', 'up'], undefined, sb.netns)];
+        ? [{ kind: 'netns.attach', name: sb.netns, pid: process.pid }]
+        : [{ kind: 'netns.add', name: sb.netns }];
+    const inside: Op[] = onHost ? [] : [linkSet('lo', { up: true }, sb.netns)];
     const eps: Endpoint[] = [];
     for (const [i, net] of nets.entries()) {
       const view = { ...state, endpoints: [...state.endpoints, ...eps] };
@@ -138,7 +138,7 @@ export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
       ops.push(...getDriver(net.driver).leave(net, ep, sb));
     }
   }
-  ops.push(ipDel(['netns', 'del', sb.netns]));
+  ops.push({ kind: 'netns.del', name: sb.netns });
   ops.push(...removeSandboxFiles(sb));
   return ops;
 }
@@ -179,7 +179,7 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
           continue;
         }
         // Part of the plan, so a dry run shows it; run first, before the namespace goes.
-        if (pids.length > 0) kills.push({ kind: 'cmd', argv: ['kill', '-9', ...pids.map(String)], tolerate: /No such process/ });
+        if (pids.length > 0) kills.push({ kind: 'process.kill', pids });
       }
       plan.push(...sandboxTeardown(state, sb));
       state.endpoints = state.endpoints.filter((e) => e.sandboxId !== sb.id);

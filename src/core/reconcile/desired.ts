@@ -7,9 +7,8 @@
 import { getDriver } from '../../drivers/index.js';
 import type { Network, State } from '../model.js';
 import { planJoin } from '../ops/endpoint.js';
-import type { Op } from '../plan.js';
+import { type Op, linkPlace } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
-import { parseLinkAdd } from './verify.js';
 
 export function networkPlan(net: Network): Op[] {
   return getDriver(net.driver).createNetwork(net);
@@ -35,10 +34,6 @@ export function ownedHostLinks(state: State): Set<string> {
   for (const n of state.networks) if (n.bridge) names.add(n.bridge);
   for (const e of state.endpoints) if (e.hostIfname) names.add(e.hostIfname);
   const plans = [...state.networks.flatMap(networkPlan), ...joinPlans(state)];
-  for (const op of plans) {
-    if (op.kind !== 'ip') continue;
-    const add = parseLinkAdd(op.args, op.ns);
-    if (add && add.ns === undefined) names.add(add.name);
-  }
+  for (const op of plans) if (op.kind === 'link.add' && linkPlace(op) === undefined) names.add(op.name);
   return names;
 }

@@ -11,7 +11,7 @@ import { planJoin } from '../ops/endpoint.js';
 import { sandboxFiles } from '../ops/sandbox-files.js';
 import { sandboxTeardown } from '../ops/sandbox.js';
 import { netnsPath } from '../paths.js';
-import { type Op, ip } from '../plan.js';
+import { type Op, linkSet } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 import type { Finding, ReconcileContext, Reconciler } from './types.js';
 import { sleepSync } from './kernel.js';
@@ -25,15 +25,15 @@ function onHostNetwork(state: State, sb: Sandbox): boolean {
 
 /** The ops that make a sandbox's namespace exist (as addSandbox plans them). */
 export function namespacePlan(state: State, sb: Sandbox): Op[] {
-  if (sb.adopted?.pid !== undefined) return [ip(['netns', 'attach', sb.netns, String(sb.adopted.pid)])];
+  if (sb.adopted?.pid !== undefined) return [{ kind: 'netns.attach', name: sb.netns, pid: sb.adopted.pid }];
   if (sb.adopted?.path !== undefined) {
     return [
       { kind: 'file', path: netnsPath(sb.netns), content: '' },
-      { kind: 'cmd', argv: ['mount', '--bind', sb.adopted.path, netnsPath(sb.netns)] },
+      { kind: 'mount.bind', source: sb.adopted.path, target: netnsPath(sb.netns) },
     ];
   }
-  if (onHostNetwork(state, sb)) return [ip(['netns', 'attach', sb.netns, String(process.pid)])];
-  return [ip(['netns', 'add', sb.netns]), ip(['link', 'set', 'lo', 'up'], undefined, sb.netns)];
+  if (onHostNetwork(state, sb)) return [{ kind: 'netns.attach', name: sb.netns, pid: process.pid }];
+  return [{ kind: 'netns.add', name: sb.netns }, linkSet('lo', { up: true }, sb.netns)];
 }
 
 function drop(ctx: ReconcileContext, sb: Sandbox, why: string): Finding {

@@ -7,7 +7,7 @@
 import { readdirSync } from 'node:fs';
 import { removeSandboxFiles } from '../ops/sandbox-files.js';
 import { ETC_NETNS_DIR, sandboxEtc } from '../paths.js';
-import { ipDel } from '../plan.js';
+import { linkDel } from '../plan.js';
 import { ownedHostLinks } from './desired.js';
 import { sleepSync } from './kernel.js';
 import type { Finding, Reconciler } from './types.js';
@@ -44,7 +44,7 @@ export const orphanReconciler: Reconciler = {
         object: `link ${link.name}`,
         problem: 'carries a cnm name but no network or endpoint in state owns it',
         action: 'remove it',
-        teardown: [ipDel(['link', 'del', link.name])],
+        teardown: [linkDel(link.name)],
       });
     }
     const known = new Set(ctx.state.sandboxes.map((s) => s.netns));
@@ -58,7 +58,7 @@ export const orphanReconciler: Reconciler = {
         object: mounted ? `namespace ${name}` : `files /etc/netns/${name}`,
         problem: 'made by cnm but no sandbox in state owns it',
         action: 'remove it',
-        teardown: [...(mounted ? [ipDel(['netns', 'del', name])] : []), ...removeSandboxFiles({ name } as Parameters<typeof removeSandboxFiles>[0])],
+        teardown: [...(mounted ? [{ kind: 'netns.del' as const, name }] : []), ...removeSandboxFiles({ name } as Parameters<typeof removeSandboxFiles>[0])],
       });
     }
     return found;

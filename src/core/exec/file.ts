@@ -1,0 +1,64 @@
+/** file ops: written in-process; undone by putting back the content read before (or removing). */
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CnmError } from '../errors.js';
+import type { FileOp, Op } from '../plan.js';
+import { delimiter, shellWord } from './sh.js';
+
+export function readOrNull(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the content, or removes the file (and its directory when empty) for null. */
+export function writeFileOp(op: FileOp): void {
+  if (op.content === null) {
+    rmSync(op.path, { force: true });
+    try {
+      rmdirSync(dirname(op.path));
+    } catch {
+      /* not empty or already gone: fine */
+    }
+    return;
+  }
+  mkdirSync(dirname(op.path), { recursive: true });
+  writeFileSync(op.path, op.content);
+}
+
+export function applyFiles(ops: readonly FileOp[], undo: Op[], failAt: number | undefined): void {
+  ops.forEach((op, i) => {
+    if (i === failAt) throw new CnmError(`injected fault at file ${op.path}`);
+    const before = readOrNull(op.path);
+    writeFileOp(op);
+    undo.push({ kind: 'file', path: op.path, content: before });
+  });
+}
+
+/** File ops as shell that does what writeFileOp does: exact content, empty directories removed. */
+export function fileShell(ops: readonly FileOp[]): string[] {
+  const out: string[] = [];
+  const made = new Set<string>();
+  const emptied: string[] = [];
+  for (const op of ops) {
+    const path = shellWord(op.path);
+    if (op.content === null) {
+      out.push(`rm -f ${path}`);
+      if (!emptied.includes(dirname(op.path))) emptied.push(dirname(op.path));
+      continue;
+    }
+    if (!made.has(dirname(op.path))) out.push(`mkdir -p ${shellWord(dirname(op.path))}`);
+    made.add(dirname(op.path));
+    if (op.content === '') out.push(`: > ${path}`);
+    else if (!op.content.endsWith('\n')) out.push(`printf '%s' ${shellWord(op.content)} > ${path}`);
+    else {
+      const body = op.content.slice(0, -1).split('\n');
+      const d = delimiter(body);
+      out.push(`cat > ${path} <<'${d}'`, ...body, d);
+    }
+  }
+  for (const dir of emptied) out.push(`rmdir ${shellWord(dir)} 2>/dev/null || true`);
+  return out;
+}

@@ -1,0 +1,26 @@
+/** sysctl ops: written in-process under /proc/sys; undone by writing back the value read before. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { CnmError } from '../errors.js';
+import type { Op, SysctlOp } from '../plan.js';
+import { shellWord } from './sh.js';
+
+const procPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
+
+export function applySysctls(ops: readonly SysctlOp[], undo: Op[], failAt: number | undefined): void {
+  ops.forEach((op, i) => {
+    if (i === failAt) throw new CnmError(`injected fault at sysctl ${op.key}`);
+    const path = procPath(op.key);
+    const before = readFileSync(path, 'utf8').trim();
+    if (before === op.value) return;
+    writeFileSync(path, op.value);
+    undo.push({ kind: 'sysctl', key: op.key, value: before });
+  });
+}
+
+export function writeSysctl(op: SysctlOp): void {
+  writeFileSync(procPath(op.key), op.value);
+}
+
+export function sysctlShell(ops: readonly SysctlOp[]): string[] {
+  return ops.map((op) => `sysctl -qw ${shellWord(`${op.key}=${op.value}`)}`);
+}
