@@ -1,0 +1,148 @@
+/**
+ * The etcd gateway client against replies recorded from etcd 3.4.23
+ * (Debian's etcd-server), and the key layout and transactions it sends.
+ */
+import { describe, expect, it } from 'vitest';
+import { EtcdClient, StoreError } from '../../src/core/cluster/etcd.js';
+import { claimNetwork, keys, leaf } from '../../src/core/cluster/keys.js';
+import { absent, get, put, unchangedSince } from '../../src/core/cluster/txn.js';
+import type { Transport } from '../../src/core/cluster/transport.js';
+
+const H = '"header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","revision":"3","raft_term":"2"}';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** A transport that answers each request with the next recorded reply and keeps what was sent. */
+function recorded(replies: (string | Error)[], lines: string[] = []) {
+  const sent: { url: string; body: unknown }[] = [];
+  const t: Transport = {
+    async post(url, body) {
+      sent.push({ url, body: JSON.parse(body) });
+      const r = replies.shift();
+      if (r === undefined) throw new Error('no more recorded replies');
+      if (r instanceof Error) throw r;
+      return { status: /"error"/.test(r) ? 400 : 200, text: r };
+    },
+    async stream(url, body, onLine) {
+      sent.push({ url, body: JSON.parse(body) });
+      for (const l of lines) onLine(l);
+    },
+  };
+  return { t, sent };
+}
+
+const client = (t: Transport, endpoints = ['http://198.51.100.1:2379']) => new EtcdClient({ endpoints, transport: t, label: 'etcd://198.51.100.1:2379' });
+
+describe('the gateway client', () => {
+  it('range decodes base64 keys and values and numeric revisions', async () => {
+    const { t, sent } = recorded([`{${H},"kvs":[{"key":"L2NubS92MS94","create_revision":"2","mod_revision":"2","version":"1","value":"aGVsbG8="}],"count":"1"}`]);
+    const r = await client(t).range('/cnm/v1/x');
+    expect(sent[0]).toEqual({ url: 'http://198.51.100.1:2379/v3/kv/range', body: { key: b64('/cnm/v1/x') } });
+    expect(r).toEqual({ revision: 3, kvs: [{ key: '/cnm/v1/x', value: 'hello', createRevision: 2, modRevision: 2, version: 1 }] });
+  });
+
+  it('a prefix range ends at the prefix with its last byte plus one', async () => {
+    const { t, sent } = recorded([`{${H}}`]);
+    expect((await client(t).range('/cnm/v1/hosts/', true)).kvs).toEqual([]);
+    expect(sent[0]!.body).toEqual({ key: b64('/cnm/v1/hosts/'), range_end: b64('/cnm/v1/hosts0') });
+  });
+
+  it('a create-if-absent txn that succeeds, then one that fails and reads the holder', async () => {
+    const { t, sent } = recorded([
+      `{${H},"succeeded":true,"responses":[{"response_put":{"header":{"revision":"3"}}}]}`,
+      `{${H},"responses":[{"response_range":{"header":{"revision":"3"},"kvs":[{"key":"L2E=","create_revision":"3","mod_revision":"3","version":"1","value":"MQ=="}],"count":"1"}}]}`,
+    ]);
+    const c = client(t);
+    const txn = { compare: [absent('/a')], success: [put('/a', '1')], failure: [get('/a')] };
+    expect(await c.txn(txn)).toEqual({ succeeded: true, revision: 3, responses: [{ kvs: [], deleted: 0 }] });
+    const lost = await c.txn(txn);
+    expect(lost.succeeded).toBe(false);
+    expect(lost.responses[0]!.kvs[0]).toMatchObject({ key: '/a', value: '1', modRevision: 3 });
+    expect(sent[0]!.body).toEqual({
+      compare: [{ key: b64('/a'), target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
+      success: [{ request_put: { key: b64('/a'), value: b64('1') } }],
+      failure: [{ request_range: { key: b64('/a') } }],
+    });
+  });
+
+  it('a compare-and-swap sends the mod_revision it read', async () => {
+    const { t, sent } = recorded([`{${H},"succeeded":true,"responses":[]}`]);
+    await client(t).txn({ compare: [unchangedSince('/cnm/v1/cursor/front', 7)], success: [put('/cnm/v1/cursor/front', '10.0.0.3')] });
+    expect((sent[0]!.body as { compare: unknown[] }).compare[0]).toEqual({ key: b64('/cnm/v1/cursor/front'), target: 'MOD', result: 'EQUAL', mod_revision: '7' });
+  });
+
+  it('leases: grant keeps the ID a string, keepalive says 0 once the lease is gone, revoke tolerates a gone lease', async () => {
+    const { t, sent } = recorded([
+      `{${H},"ID":"7587899160985528072","TTL":"5"}`,
+      `{"result":{${H},"ID":"7587899160985528072","TTL":"5"}}`,
+      `{"result":{${H},"ID":"7587899160985528072"}}`,
+      `{"error":"etcdserver: requested lease not found","message":"etcdserver: requested lease not found","code":5}`,
+    ]);
+    const c = client(t);
+    const id = await c.grant(5);
+    expect(id).toBe('7587899160985528072');
+    expect(await c.keepAlive(id)).toBe(5);
+    expect(await c.keepAlive(id)).toBe(0);
+    await c.revoke(id);
+    expect(sent.map((s) => s.url.replace(/^.*:2379/, ''))).toEqual(['/v3/lease/grant', '/v3/lease/keepalive', '/v3/lease/keepalive', '/v3/lease/revoke']);
+    expect(sent[0]!.body).toEqual({ TTL: '5' });
+  });
+
+  it("etcd's own error is one StoreError naming the store and the request", async () => {
+    const { t } = recorded([`{"error":"etcdserver: requested lease not found","message":"etcdserver: requested lease not found","code":5}`]);
+    await expect(client(t).put('/b', '1', '123')).rejects.toThrow(
+      new StoreError('the cluster store etcd://198.51.100.1:2379 refused /v3/kv/put: etcdserver: requested lease not found'),
+    );
+  });
+
+  it('an unreachable endpoint falls through to the next; none reachable is exit 1 naming the store', async () => {
+    const refused = Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    const ok = recorded([refused, `{${H}}`]);
+    await client(ok.t, ['http://198.51.100.1:2379', 'http://198.51.100.2:2379']).range('/x');
+    expect(ok.sent.map((s) => s.url)).toEqual(['http://198.51.100.1:2379/v3/kv/range', 'http://198.51.100.2:2379/v3/kv/range']);
+    const down = recorded([refused]);
+    const err = await client(down.t).range('/x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).exitCode).toBe(1);
+    expect((err as StoreError).message).toBe(
+      'the cluster store etcd://198.51.100.1:2379 is unreachable (ECONNREFUSED); check that etcd runs and this host can reach it',
+    );
+  });
+
+  it('watch hands over PUT and DELETE events and resumes after the last revision', async () => {
+    const lines = [
+      `{"result":{${H},"created":true}}`,
+      `{"result":{${H.replace('"3"', '"5"')},"events":[{"kv":{"key":"L3cvMQ==","create_revision":"5","mod_revision":"5","version":"1","value":"MQ=="}}]}}`,
+      `{"result":{${H.replace('"3"', '"6"')},"events":[{"type":"DELETE","kv":{"key":"L3cvMQ==","mod_revision":"6"}}]}}`,
+    ];
+    const { t, sent } = recorded([], lines);
+    const seen: string[] = [];
+    const next = await client(t).watch('/w/', true, 4, (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key} ${e.kv.value}`)), new AbortController().signal);
+    expect(seen).toEqual(['PUT /w/1 1', 'DELETE /w/1 ']);
+    expect(next).toBe(7);
+    expect(sent[0]!.body).toEqual({ create_request: { key: b64('/w/'), range_end: b64('/w0'), start_revision: '4' } });
+  });
+
+  it('a compacted watch revision is an error, so the caller re-reads', async () => {
+    const { t } = recorded([], [`{"result":{${H},"created":true,"compact_revision":"9","canceled":true}}`]);
+    await expect(client(t).watch('/w/', true, 2, () => {}, new AbortController().signal)).rejects.toThrow(/compacted/);
+  });
+});
+
+describe('the key layout', () => {
+  it('puts each noun under /cnm/v1/', () => {
+    expect(keys.host('h1')).toBe('/cnm/v1/hosts/h1');
+    expect(keys.alive('h1')).toBe('/cnm/v1/alive/h1');
+    expect(keys.network('front')).toBe('/cnm/v1/networks/front');
+    expect(keys.vni(42)).toBe('/cnm/v1/vni/42');
+    expect(keys.subnet('10.210.3.0/24')).toBe('/cnm/v1/subnets/10.210.3.0_24');
+    expect(keys.claim('front', '10.210.3.2')).toBe('/cnm/v1/ipam/front/10.210.3.2');
+    expect(keys.cursor('front')).toBe('/cnm/v1/cursor/front');
+  });
+
+  it('a network prefix does not take in another network whose name starts the same', () => {
+    // "front" and "front.b": the claims prefix ends with "/", so one range never reads the other's.
+    expect(keys.claim('front.b', '10.0.0.2').startsWith(keys.claims('front'))).toBe(false);
+    expect(claimNetwork(keys.claim('front.b', '10.0.0.2'))).toBe('front.b');
+    expect(leaf(keys.host('h-1'))).toBe('h-1');
+  });
+});
