@@ -5,12 +5,13 @@
 # Words that may follow the command words typed so far.
 _cnm_children() {
   case "$1" in
-    '') echo 'net network sandbox reconcile port endpoint inspect dns graph doctor completion' ;;
+    '') echo 'net network sandbox reconcile port endpoint inspect dns cluster graph doctor completion' ;;
     'net') echo 'create rm update ls inspect prune' ;;
     'network') echo 'create rm update ls inspect prune' ;;
     'sandbox') echo 'add rm ls inspect exec restore publish unpublish' ;;
     'endpoint') echo 'connect disconnect ls' ;;
     'dns') echo 'serve status stop' ;;
+    'cluster') echo 'join ls status leave agent' ;;
   esac
 }
 
@@ -40,6 +41,11 @@ _cnm_command() {
     'dns serve') echo 'dns serve' ;;
     'dns status') echo 'dns status' ;;
     'dns stop') echo 'dns stop' ;;
+    'cluster join') echo 'cluster join' ;;
+    'cluster ls') echo 'cluster ls' ;;
+    'cluster status') echo 'cluster status' ;;
+    'cluster leave') echo 'cluster leave' ;;
+    'cluster agent') echo 'cluster agent' ;;
     'graph') echo 'graph' ;;
     'doctor') echo 'doctor' ;;
     'completion') echo 'completion' ;;
@@ -72,6 +78,11 @@ _cnm_options() {
     'dns serve') echo '--state-dir --debug --idle-exit --help -h' ;;
     'dns status') echo '--state-dir --debug --json --help -h' ;;
     'dns stop') echo '--state-dir --debug --help -h' ;;
+    'cluster join') echo '--state-dir --debug --advertise --name --cacert --cert --key --ttl --help -h' ;;
+    'cluster ls') echo '--state-dir --debug --json --help -h' ;;
+    'cluster status') echo '--state-dir --debug --json --help -h' ;;
+    'cluster leave') echo '--state-dir --debug --force --help -h' ;;
+    'cluster agent') echo '--state-dir --debug --help -h' ;;
     'graph') echo '--state-dir --debug --dot --network --net --json --width --help -h' ;;
     'doctor') echo '--state-dir --debug --json --help -h' ;;
     'completion') echo '--state-dir --debug --help -h' ;;
@@ -143,6 +154,17 @@ _cnm_optarg() {
     'dns serve --state-dir') echo file ;;
     'dns status --state-dir') echo file ;;
     'dns stop --state-dir') echo file ;;
+    'cluster join --state-dir') echo file ;;
+    'cluster join --advertise') echo value ;;
+    'cluster join --name') echo value ;;
+    'cluster join --cacert') echo value ;;
+    'cluster join --cert') echo value ;;
+    'cluster join --key') echo value ;;
+    'cluster join --ttl') echo value ;;
+    'cluster ls --state-dir') echo file ;;
+    'cluster status --state-dir') echo file ;;
+    'cluster leave --state-dir') echo file ;;
+    'cluster agent --state-dir') echo file ;;
     'graph --state-dir') echo file ;;
     'graph --network') echo network ;;
     'graph --net') echo network ;;
@@ -172,6 +194,7 @@ _cnm_positionals() {
     'endpoint disconnect') echo 'sandbox network' ;;
     'endpoint ls') echo 'network' ;;
     'inspect') echo 'any ...' ;;
+    'cluster join') echo 'none' ;;
     'completion') echo 'none' ;;
   esac
 }

@@ -6,7 +6,7 @@
 function __cnm_children
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'net	Networks' 'network	Networks' 'sandbox	Sandboxes' 'reconcile	Compare the kernel with state and repair the difference' 'port	List a sandbox\'s published ports, like docker port' 'endpoint	Endpoints' 'inspect	Show any object (network, sandbox or endpoint) as JSON' 'dns	DNS' 'graph	Draw the networks, bridges, veth pairs, sandboxes, addresses and ports' 'doctor	Check what cnm needs from this host, and how to fix what is missing' 'completion	Print the shell completion script for bash, zsh or fish'
+            printf '%s\n' 'net	Networks' 'network	Networks' 'sandbox	Sandboxes' 'reconcile	Compare the kernel with state and repair the difference' 'port	List a sandbox\'s published ports, like docker port' 'endpoint	Endpoints' 'inspect	Show any object (network, sandbox or endpoint) as JSON' 'dns	DNS' 'cluster	Cluster' 'graph	Draw the networks, bridges, veth pairs, sandboxes, addresses and ports' 'doctor	Check what cnm needs from this host, and how to fix what is missing' 'completion	Print the shell completion script for bash, zsh or fish'
         case 'net'
             printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints'
         case 'network'
@@ -17,6 +17,8 @@ function __cnm_children
             printf '%s\n' 'connect	Connect a sandbox to a network' 'disconnect	Disconnect a sandbox from a network' 'ls	List endpoints, of one network or of all'
         case 'dns'
             printf '%s\n' 'serve	Run the embedded DNS server in the foreground' 'status	Tell whether the embedded DNS server runs' 'stop	Stop the embedded DNS server'
+        case 'cluster'
+            printf '%s\n' 'join	Join this host to a cluster store (etcd v3)' 'ls	List the hosts of the cluster' 'status	Tell this host\'s membership: store, name, agent, lease' 'leave	Leave the cluster' 'agent	Run this host\'s cluster agent in the foreground'
     end
 end
 
@@ -69,6 +71,16 @@ function __cnm_command
             echo 'dns status'
         case 'dns stop'
             echo 'dns stop'
+        case 'cluster join'
+            echo 'cluster join'
+        case 'cluster ls'
+            echo 'cluster ls'
+        case 'cluster status'
+            echo 'cluster status'
+        case 'cluster leave'
+            echo 'cluster leave'
+        case 'cluster agent'
+            echo 'cluster agent'
         case 'graph'
             echo 'graph'
         case 'doctor'
@@ -126,6 +138,16 @@ function __cnm_options
         case 'dns status'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON object' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'dns stop'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'cluster join'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--advertise	This host\'s underlay address (default: the source address towards the store)' '--name	This host\'s name in the cluster (default: the hostname)' '--cacert	The CA certificate that signed the store\'s certificate' '--cert	The client certificate (etcd --client-cert-auth)' '--key	The client certificate\'s key (mode 0600)' '--ttl	Seconds without the agent before this host counts as dead (2-3600)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'cluster ls'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'cluster status'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON object' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'cluster leave'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Disconnect endpoints on cluster networks first' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'cluster agent'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'graph'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dot	Print Graphviz DOT instead of a text diagram' '--network	Draw only this network and its sandboxes' '--net	Draw only this network and its sandboxes' '--json	Print the topology as JSON' '--width	Wrap rows of sandboxes at this many columns (default: the terminal\'s, or 100)' '--help	Show the help of this command' '-h	Show the help of this command'
@@ -263,6 +285,28 @@ function __cnm_optarg
             echo file
         case 'dns stop --state-dir'
             echo file
+        case 'cluster join --state-dir'
+            echo file
+        case 'cluster join --advertise'
+            echo value
+        case 'cluster join --name'
+            echo value
+        case 'cluster join --cacert'
+            echo value
+        case 'cluster join --cert'
+            echo value
+        case 'cluster join --key'
+            echo value
+        case 'cluster join --ttl'
+            echo value
+        case 'cluster ls --state-dir'
+            echo file
+        case 'cluster status --state-dir'
+            echo file
+        case 'cluster leave --state-dir'
+            echo file
+        case 'cluster agent --state-dir'
+            echo file
         case 'graph --state-dir'
             echo file
         case 'graph --network'
@@ -315,6 +359,8 @@ function __cnm_positionals
             echo 'network'
         case 'inspect'
             echo 'any' '...'
+        case 'cluster join'
+            echo 'none'
         case 'completion'
             echo 'none'
     end

@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 mode=${1:-demo}
 if [ "$(id -u)" != 0 ]; then echo "setup: run as root (cnm builds kernel objects)" >&2; exit 1; fi
 
-# What cnm itself needs, and what the demo uses.
-pkgs=(iproute2 nftables iputils-ping dnsutils curl socat util-linux python3 procps)
+# What cnm itself needs, and what the demos use (etcd: the cluster store of scripts/demo-cluster.sh;
+# the tests start their own in throwaway hosts, never the packaged service).
+pkgs=(iproute2 nftables iputils-ping dnsutils curl socat util-linux python3 procps etcd-server etcd-client openssl)
 # What the tests use besides: real clients and servers, shells for the completions, man, graphviz.
 [ "$mode" = --test ] && pkgs+=(ncat tcpdump psmisc dnsmasq-base zsh fish graphviz man-db groff bc)
 missing=()

@@ -1,5 +1,10 @@
 /** Registers every command and the Help/Version builtins. */
 import { Builtins, Cli } from 'clipanion';
+import { ClusterAgentCommand } from './commands/cluster/agent.js';
+import { ClusterJoinCommand } from './commands/cluster/join.js';
+import { ClusterLeaveCommand } from './commands/cluster/leave.js';
+import { ClusterLsCommand } from './commands/cluster/ls.js';
+import { ClusterStatusCommand } from './commands/cluster/status.js';
 import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
 import { DnsStatusCommand } from './commands/dns/status.js';
@@ -64,6 +69,11 @@ export function buildCli(argv?: readonly string[]): Cli {
     DnsServeCommand,
     DnsStatusCommand,
     DnsStopCommand,
+    ClusterJoinCommand,
+    ClusterLsCommand,
+    ClusterStatusCommand,
+    ClusterLeaveCommand,
+    ClusterAgentCommand,
     GraphCommand,
     DoctorCommand,
     CompletionCommand,

@@ -33,6 +33,8 @@ export interface Network {
   subnets: SubnetConfig[];
   options: Record<string, string>;
   labels: Record<string, string>;
+  /** "global": a cluster network, defined in the cluster store; this host holds its local part. */
+  scope?: 'global';
   /** Driver-specific settings (parent, mode, vni, peers...), validated by the driver. */
   driverOpts: Record<string, string | number | boolean | string[]>;
 }

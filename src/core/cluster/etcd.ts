@@ -149,6 +149,9 @@ export class EtcdClient {
         reply = await this.transport.post(`${base}${path}`, text, this.timeoutMs);
       } catch (e) {
         why = reachError(e);
+        if (base.startsWith('https:') && /EPROTO|ECONNRESET|CERT|SSL|TLS|handshake|self.signed|verify/i.test(why)) {
+          throw new StoreError(`the cluster store ${this.label} refused the TLS connection (${why}): it accepts a client certificate its CA signed; check --cacert, --cert and --key`);
+        }
         continue;
       }
       let parsed: { error?: string; message?: string; code?: number } & T;

@@ -61,6 +61,8 @@ export interface HostRecord {
   /** A random ID of this host's state dir, so a rejoin after a reboot is told from a name clash. */
   uid: string;
   joined: string;
+  /** The host's IPv4 routes when it joined: pool subnets avoid them. */
+  routes: string[];
 }
 
 export interface GlobalNetwork {

@@ -1,0 +1,167 @@
+/**
+ * The per-host cluster agent: the one long-lived process of a joined host
+ * besides the DNS server. It keeps the host's lease alive (the host turns
+ * dead one TTL after the agent dies), registers the host again when the lease
+ * was lost (the store was down longer than the TTL), and follows the member
+ * list: each global overlay's VXLAN flood list is the live members' addresses.
+ * `cnm cluster join` starts it detached; `cnm cluster agent` runs it in the
+ * foreground (contrib/cnm-agent.service). One per state dir (a pid file).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquire } from '../lock.js';
+import type { EtcdClient } from './etcd.js';
+import { syncFlood } from './flood.js';
+import { type HostRecord, keys, leaf, parseRecord } from './keys.js';
+import { reregister } from './members.js';
+import { type Membership, clientOf, readMembership, writeMembership } from './membership.js';
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((ok) => {
+    const t = setTimeout(ok, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), ok()), { once: true });
+  });
+
+const pidFile = (stateDir: string) => join(stateDir, 'cluster-agent.pid');
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The pid of the agent of this state dir, if one runs (a live process whose command line is an agent's). */
+export function agentPid(stateDir: string): number | undefined {
+  const pid = Number(readOr(pidFile(stateDir)).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return readOr(`/proc/${pid}/cmdline`).includes('\0cluster\0agent') ? pid : undefined;
+}
+
+/** Starts the agent detached unless one runs; only the compiled binary can run itself. */
+export function startAgent(stateDir: string): boolean {
+  if (agentPid(stateDir) !== undefined) return true;
+  if (process.env.CNM_AGENT_AUTOSTART === '0' || !('bun' in process.versions) || /\/(bun|node)$/.test(process.execPath)) return false;
+  const child = spawn(process.execPath, ['cluster', 'agent', '--state-dir', stateDir], { detached: true, stdio: 'ignore', cwd: '/' });
+  child.on('error', () => {});
+  child.unref();
+  return true;
+}
+
+/** Stops the agent of this state dir (SIGTERM, then SIGKILL after 3 s); its pid, if one ran. */
+export async function stopAgent(stateDir: string): Promise<number | undefined> {
+  const pid = agentPid(stateDir);
+  if (pid === undefined) return undefined;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return pid;
+  }
+  for (let i = 0; i < 300 && agentPid(stateDir) === pid; i++) await sleep(10);
+  if (agentPid(stateDir) === pid) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  return pid;
+}
+
+/** Runs the agent until SIGTERM or until the host leaves; the exit code. */
+export async function runAgent(stateDir: string, log: (line: string) => void): Promise<number> {
+  const lock = await acquire(join(stateDir, 'cluster-agent.lock'), 10_000);
+  try {
+    const other = agentPid(stateDir);
+    if (other !== undefined && other !== process.pid) {
+      log(`cnm: the cluster agent already runs (pid ${other})`);
+      return 0;
+    }
+    writeFileSync(pidFile(stateDir), `${process.pid}\n`, { mode: 0o644 });
+  } finally {
+    lock.release();
+  }
+  const stop = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => stop.abort());
+  try {
+    const m = readMembership(stateDir);
+    if (!m) {
+      log('cnm: this host has not joined a cluster; nothing to do');
+      return 0;
+    }
+    const client = clientOf(m);
+    await Promise.all([keepAlive(stateDir, client, m, stop, log), followMembers(stateDir, client, m, stop, log)]);
+    return 0;
+  } finally {
+    if (Number(readOr(pidFile(stateDir)).trim()) === process.pid) {
+      try {
+        unlinkSync(pidFile(stateDir));
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+}
+
+/** Renews the lease every third of its TTL; registers again when it was lost; ends when the host left. */
+async function keepAlive(stateDir: string, client: EtcdClient, m: Membership, stop: AbortController, log: (line: string) => void): Promise<void> {
+  let down = false;
+  while (!stop.signal.aborted) {
+    const now = readMembership(stateDir);
+    if (!now || now.uid !== m.uid) {
+      stop.abort(); // left (or left and joined anew: that one has its own agent)
+      return;
+    }
+    try {
+      const ttl = await client.keepAlive(m.lease);
+      if (ttl === 0) {
+        m.lease = await reregister(client, m);
+        writeMembership(stateDir, { ...now, lease: m.lease });
+        log(`cnm: the lease had expired; registered "${m.name}" again`);
+      }
+      if (down) log(`cnm: the cluster store ${m.store} answers again`);
+      down = false;
+    } catch (e) {
+      if (!down) log(`cnm: ${e instanceof Error ? e.message : String(e)}`);
+      down = true;
+    }
+    await sleep(Math.max(500, (m.ttl * 1000) / 3), stop.signal);
+  }
+}
+
+/** Reads the live members, makes the flood lists match, then watches for changes; starts over after any failure. */
+async function followMembers(stateDir: string, client: EtcdClient, m: Membership, stop: AbortController, log: (line: string) => void): Promise<void> {
+  while (!stop.signal.aborted) {
+    try {
+      const { kvs, revision } = await client.range(keys.alives(), true);
+      const live = new Map<string, string>();
+      for (const kv of kvs) {
+        const h = parseRecord<HostRecord>(kv.value);
+        if (h) live.set(leaf(kv.key), h.address);
+      }
+      const sync = () => {
+        for (const p of syncFlood(stateDir, [...live].filter(([n]) => n !== m.name).map(([, a]) => a))) log(`cnm: ${p}`);
+      };
+      sync();
+      // A timer re-checks too: a network made locally after the last event gets its list without waiting for one.
+      const timer = setInterval(sync, 5000);
+      try {
+        await client.watch(keys.alives(), true, revision + 1, (events) => {
+          for (const e of events) {
+            const h = e.type === 'PUT' ? parseRecord<HostRecord>(e.kv.value) : undefined;
+            if (h) live.set(leaf(e.kv.key), h.address);
+            else live.delete(leaf(e.kv.key));
+          }
+          sync();
+        }, stop.signal);
+      } finally {
+        clearInterval(timer);
+      }
+    } catch (e) {
+      log(`cnm: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    await sleep(1000, stop.signal);
+  }
+}
