@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
-import { formatCidr } from '../ip.js';
+import { formatCidr, parseAddr } from '../ip.js';
 import { checkName } from '../names.js';
 import { run } from '../runner.js';
 import type { EtcdClient, TlsFiles } from './etcd.js';
@@ -42,39 +42,41 @@ export async function join(stateDir: string, input: JoinInput): Promise<Membersh
   checkName('host', name);
   const was = readMembership(stateDir);
   if (was) throw new ConflictError(`this host already joined ${was.store} as "${was.name}"; run 'cnm cluster leave' first`);
+  if (input.advertise !== undefined && !parseAddr(input.advertise)) throw new UsageError(`invalid --advertise "${input.advertise}": expected this host's underlay IP address`);
   const address = input.advertise ?? sourceTowards(endpoints[0]!);
   const m: Membership = { store: input.store, endpoints, name, address, uid: randomBytes(8).toString('hex'), lease: '', ttl: input.ttl, joined: new Date().toISOString() };
   if (withTls) m.tls = input.tls;
   const client = clientOf(m);
-  m.lease = await client.grant(input.ttl);
-  const rec: HostRecord = { name, address, uid: m.uid, joined: m.joined, routes: hostRoutes().filter((r) => r.family === 4).map(formatCidr) };
-  const r = await client.txn({
-    compare: [absent(keys.alive(name))],
-    success: [put(keys.host(name), rec), put(keys.alive(name), rec, m.lease)],
-    failure: [get(keys.alive(name))],
-  });
-  if (!r.succeeded) {
-    await client.revoke(m.lease);
-    const holder = parseRecord<HostRecord>(r.responses[0]?.kvs[0]?.value ?? '');
+  const lease = await client.grant(input.ttl);
+  const holder = await register(client, m, lease);
+  if (holder !== undefined) {
     throw new ConflictError(`a live host named "${name}" (${holder?.address ?? 'unknown address'}) is already a member of ${input.store}; pick another --name`);
   }
+  m.lease = lease;
   writeMembership(stateDir, m);
   return m;
 }
 
-/** Registers this host again under a fresh lease (its lease expired while the store or the agent was away). */
-export async function reregister(client: EtcdClient, m: Membership): Promise<string> {
-  const lease = await client.grant(m.ttl);
+/**
+ * Creates this host's alive key under lease (and writes its member record) unless a live
+ * host holds the name: then the lease is revoked and the holder returned (null when unreadable).
+ */
+async function register(client: EtcdClient, m: Membership, lease: string): Promise<HostRecord | null | undefined> {
   const rec: HostRecord = { name: m.name, address: m.address, uid: m.uid, joined: m.joined, routes: hostRoutes().filter((r) => r.family === 4).map(formatCidr) };
   const r = await client.txn({
     compare: [absent(keys.alive(m.name))],
     success: [put(keys.host(m.name), rec), put(keys.alive(m.name), rec, lease)],
     failure: [get(keys.alive(m.name))],
   });
-  if (!r.succeeded) {
-    await client.revoke(lease);
-    throw new ConflictError(`another live host holds the name "${m.name}" in ${m.store}`);
-  }
+  if (r.succeeded) return undefined;
+  await client.revoke(lease);
+  return parseRecord<HostRecord>(r.responses[0]?.kvs[0]?.value ?? '') ?? null;
+}
+
+/** Registers this host again under a fresh lease (its lease expired while the store or the agent was away). */
+export async function reregister(client: EtcdClient, m: Membership): Promise<string> {
+  const lease = await client.grant(m.ttl);
+  if ((await register(client, m, lease)) !== undefined) throw new ConflictError(`another live host holds the name "${m.name}" in ${m.store}`);
   return lease;
 }
 
