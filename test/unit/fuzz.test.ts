@@ -109,8 +109,8 @@ describe('CLI fuzz (in-process, 5,000 argument lists)', () => {
   it('never crashes: exit codes from the contract, one-line errors, no stack traces', async () => {
     const cli = buildCli();
     const defs = cli.definitions();
-    // `dns serve` runs a server in the foreground; `sandbox exec` runs a command: both are left out.
-    const skip = /^cnm (dns serve|sandbox exec)\b/;
+    // `dns serve` and `cluster agent` run servers in the foreground; `sandbox exec` runs a command: all are left out.
+    const skip = /^cnm (dns serve|cluster agent|sandbox exec)\b/;
     const paths: string[][] = [];
     const options = new Map<string, string[]>();
     for (const d of defs) {

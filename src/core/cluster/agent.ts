@@ -72,6 +72,10 @@ export async function stopAgent(stateDir: string): Promise<number | undefined> {
 
 /** Runs the agent until SIGTERM or until the host leaves; the exit code. */
 export async function runAgent(stateDir: string, log: (line: string) => void): Promise<number> {
+  if (!readMembership(stateDir)) {
+    log('cnm: this host has not joined a cluster; nothing to do');
+    return 0;
+  }
   const lock = await acquire(join(stateDir, 'cluster-agent.lock'), 10_000);
   try {
     const other = agentPid(stateDir);
