@@ -91,7 +91,10 @@ describe('embedded DNS: answers', () => {
   it('NAME.NETWORK resolves on a shared network only', () => {
     expect(dataOf(ask(fromWeb, 'api.frontend'))).toEqual(['172.18.0.3']);
     expect(dataOf(ask(fromApi, 'api.backend'))).toEqual(['172.19.0.2']);
-    expect(ask(fromWeb, 'db.backend')).toBe('forward');
+    expect(rcodeOf(ask(fromWeb, 'db.backend'))).toBe('NXDOMAIN'); // cnm's name: answered here, never forwarded
+    expect(rcodeOf(ask(fromWeb, 'nobody.frontend'))).toBe('NXDOMAIN');
+    expect(rcodeOf(ask(fromWeb, 'deep.name.backend'))).toBe('NXDOMAIN');
+    expect(rcodeOf(ask(fromWeb, 'x.plain'))).toBe('NXDOMAIN'); // under a network without DNS, too
   });
   it('a shared alias answers with every holder, in shuffled order', () => {
     const seen = new Set<string>();
@@ -116,6 +119,9 @@ describe('embedded DNS: answers', () => {
     expect(rcodeOf(ask(fromWeb, '3.0.19.172.in-addr.arpa', 'PTR'))).not.toBe('NOERROR'); // db is out of web's scope
     expect(rcodeOf(ask(fromWeb, '99.0.18.172.in-addr.arpa', 'PTR'))).toBe('NXDOMAIN');
     expect(ask(fromWeb, '8.8.8.8.in-addr.arpa', 'PTR')).toBe('forward');
+    // Any address in a cnm subnet stays here, even on a network the asker is not on (and one without DNS).
+    expect(rcodeOf(ask(fromWeb, '2.0.21.172.in-addr.arpa', 'PTR'))).toBe('NXDOMAIN');
+    expect(rcodeOf(ask(fromWeb, '2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.9.1.0.0.0.0.d.f.ip6.arpa', 'PTR'))).toBe('NXDOMAIN');
   });
   it('unknown single labels are NXDOMAIN at once; other names are forwarded', () => {
     expect(rcodeOf(ask(fromWeb, 'nosuchname'))).toBe('NXDOMAIN');
@@ -137,6 +143,48 @@ describe('embedded DNS: answers', () => {
     expect(d.answers).toEqual([]);
     expect(d.questions?.[0]?.name).toBe('www');
     expect(fitUdp(r.raw, 512)).toBe(r.raw);
+  });
+});
+
+describe('embedded DNS: name rules', () => {
+  // s0 is a sandbox; mimic holds the alias "s0" and "solo"; "web.front" is a sandbox named like NAME.NETWORK.
+  const n1 = net('front', 'e', '10.1.0.0/24', '10.1.0.1');
+  const n2 = net('side', 'f', '10.2.0.0/24', '10.2.0.1');
+  const mv = net('lan', '7', '192.168.1.0/24', '192.168.1.1', { driver: 'macvlan', bridge: undefined });
+  const s0 = sb('s0', '7'), mimic = sb('mimic', '8'), webq = sb('web.front', '9'), webf = sb('web', 'a'), both = sb('both', 'b');
+  const z = buildZone({
+    schema: 1,
+    networks: [n1, n2, mv],
+    sandboxes: [s0, mimic, webq, webf, both],
+    endpoints: [
+      ep('71', n1, s0, '10.1.0.2/24'),
+      ep('81', n1, mimic, '10.1.0.3/24', ['s0', 'solo']),
+      ep('91', n2, webq, '10.2.0.2/24'),
+      ep('a1', n1, webf, '10.1.0.4/24'),
+      ep('b1', n1, both, '10.1.0.5/24'),
+      ep('b2', n2, both, '10.2.0.5/24'),
+    ],
+  });
+  const from = z.clients.get(clientKey(n1.id, '10.1.0.5'))!;
+  const q = (name: string, type: dnsPacket.RecordType = 'A') => {
+    const out = respond(codec, z, from, dnsPacket.encode({ type: 'query', id: 1, questions: [{ type, name, class: 'IN' }] }));
+    if (out.kind !== 'reply') return { rcode: out.kind, data: [] as string[] };
+    const r = dnsPacket.decode(out.packet);
+    return { rcode: (r as { rcode?: string }).rcode ?? '', data: (r.answers ?? []).map((a) => String((a as { data: unknown }).data)) };
+  };
+  it('a sandbox name beats an alias; an alias no sandbox is named still answers', () => {
+    expect(q('s0').data).toEqual(['10.1.0.2']);
+    expect(q('solo').data).toEqual(['10.1.0.3']);
+  });
+  it('a name that looks like NAME.NETWORK has the qualified meaning', () => {
+    expect(q('web.front').data).toEqual(['10.1.0.4']);
+    expect(q('WEB.FRONT.').data).toEqual(['10.1.0.4']);
+    expect(q('s0.front').data).toEqual(['10.1.0.2']);
+  });
+  it('macvlan subnets are the LAN\'s: their PTRs are forwarded; names under the network are still cnm\'s', () => {
+    expect(q('9.1.168.192.in-addr.arpa', 'PTR').rcode).toBe('forward');
+    expect(q('host.lan').rcode).toBe('NXDOMAIN');
+    expect(q('example.com').rcode).toBe('forward');
   });
 });
 

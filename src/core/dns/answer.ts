@@ -4,12 +4,15 @@
  * every rule is a unit test and malformed input is a unit test too.
  *
  *  - names (sandbox names, aliases, 12-hex short IDs) on the asker's DNS
- *    networks: A/AAAA, all holders' addresses in shuffled order; any other
- *    type, or a family the name lacks: NODATA (NOERROR, no answers), never
- *    NXDOMAIN (which would hide the other family from musl);
- *  - NAME.NETWORK: the name on that network, when the asker is on it;
+ *    networks: A/AAAA, all holders' addresses in shuffled order; a sandbox
+ *    name beats an alias; any other type, or a family the name lacks: NODATA
+ *    (NOERROR, no answers), never NXDOMAIN (which would hide the other family
+ *    from musl);
+ *  - NAME.NETWORK (NETWORK any cnm network): the name on that network when
+ *    the asker is on it, else NXDOMAIN; never forwarded, and a sandbox whose
+ *    own name looks like it loses to this meaning;
  *  - PTR of endpoint addresses: "sandbox.network"; NXDOMAIN for other
- *    addresses inside the asker's subnets;
+ *    addresses in cnm's subnets (never forwarded);
  *  - an unknown single label: NXDOMAIN at once;
  *  - anything else: forwarded upstream, or REFUSED for a sandbox that is
  *    only on internal networks.
@@ -18,7 +21,7 @@ import type * as DnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
 import { parseAddr } from '../ip.js';
 import { contains } from '../ip.js';
-import type { AddrRecord, Client, Zone } from './records.js';
+import type { AddrRecord, Client, NetZone, Zone } from './records.js';
 import { RCODE, errorReply, isQuery, opcode, ptrAddress } from './wire.js';
 
 export type Codec = typeof DnsPacket;
@@ -47,28 +50,52 @@ function shuffle<T>(items: T[], rand: () => number): T[] {
   return items;
 }
 
-/** The addresses a name stands for in the asker's view, or undefined when it names nothing there. */
-export function lookupName(zone: Zone, client: Client, name: string): AddrRecord[] | undefined {
-  let found: AddrRecord[] | undefined;
-  const addAll = (recs: AddrRecord[]) => {
-    found ??= [];
-    for (const r of recs) if (!found.some((f) => f.address === r.address)) found.push(r);
-  };
-  for (const id of client.networks) {
-    const recs = zone.nets.get(id)?.names.get(name);
-    if (recs) addAll(recs);
+/**
+ * Addresses of `label` on the given networks: sandbox names (and short IDs)
+ * first; aliases only when no sandbox on them has that name.
+ */
+function gather(zone: Zone, ids: readonly string[], label: string): AddrRecord[] | undefined {
+  for (const pick of [(n: NetZone) => n.names, (n: NetZone) => n.aliases]) {
+    let found: AddrRecord[] | undefined;
+    for (const id of ids) {
+      const net = zone.nets.get(id);
+      const recs = net && pick(net).get(label);
+      if (!recs) continue;
+      found ??= [];
+      for (const r of recs) if (!found.some((f) => f.address === r.address)) found.push(r);
+    }
+    if (found) return found;
   }
-  if (found) return found;
-  for (const id of client.networks) {
-    const net = zone.nets.get(id);
-    if (!net || !name.endsWith(`.${net.name}`)) continue;
-    const recs = net.names.get(name.slice(0, -net.name.length - 1));
-    if (recs) addAll(recs);
-  }
-  return found;
+  return undefined;
 }
 
-/** The PTR target of an address in the asker's view; `owned` when the address is in one of its subnets. */
+/** The cnm networks `name` lies under (NAME.NETWORK, NETWORK any network in the state), longest first. */
+export function qualifiers(zone: Zone, name: string): string[] {
+  const out: string[] = [];
+  for (const n of zone.owned.networks) if (name.length > n.length + 1 && name.endsWith(`.${n}`)) out.push(n);
+  return out.sort((a, b) => b.length - a.length);
+}
+
+/**
+ * What a name stands for in the asker's view. A name under a cnm network is
+ * always qualified (`s0.base` is s0 on base, even when a sandbox is named
+ * "s0.base") and `own`: answered here or NXDOMAIN, never forwarded.
+ */
+export function lookupName(zone: Zone, client: Client, name: string): { records?: AddrRecord[]; own: boolean } {
+  const nets = qualifiers(zone, name);
+  if (nets.length === 0) return { records: gather(zone, client.networks, name), own: false };
+  for (const netName of nets) {
+    const ids = client.networks.filter((id) => zone.nets.get(id)?.name === netName);
+    const records = ids.length > 0 ? gather(zone, ids, name.slice(0, -netName.length - 1)) : undefined;
+    if (records) return { records, own: true };
+  }
+  return { own: true };
+}
+
+/**
+ * The PTR target of an address in the asker's view; `owned` when the address
+ * is cnm's (in one of the asker's subnets, or in any subnet cnm addresses).
+ */
 export function lookupPtr(zone: Zone, client: Client, address: string): { target?: string; owned: boolean } {
   const a = parseAddr(address);
   let owned = false;
@@ -79,6 +106,7 @@ export function lookupPtr(zone: Zone, client: Client, address: string): { target
     if (target) return { target, owned: true };
     if (a && net.subnets.some((s) => contains(s, a))) owned = true;
   }
+  if (a && !owned) owned = zone.owned.subnets.some((s) => contains(s, a));
   return { owned };
 }
 
@@ -110,7 +138,8 @@ export function respond(codec: Codec, zone: Zone, client: Client, query: Buffer,
   };
   if (q.class !== undefined && q.class !== 'IN') return reply(RCODE.REFUSED, [], false);
 
-  const recs = name === '' ? undefined : lookupName(zone, client, name);
+  const found = name === '' ? { own: false } : lookupName(zone, client, name);
+  const recs = found.records;
   if (recs) {
     const want = (f: 4 | 6) => q.type === (f === 4 ? 'A' : 'AAAA') || (q.type as string) === 'ANY';
     const answers: Answer[] = shuffle(
@@ -127,6 +156,7 @@ export function respond(codec: Codec, zone: Zone, client: Client, query: Buffer,
       if (owned) return reply(RCODE.NXDOMAIN, [], true);
     }
   }
+  if (found.own) return reply(RCODE.NXDOMAIN, [], true);
   if (name !== '' && !name.includes('.')) return reply(RCODE.NXDOMAIN, [], true);
   if (!client.forward) return reply(RCODE.REFUSED, [], false);
   return { kind: 'forward' };

@@ -4,7 +4,7 @@
  * (an endpoint address arriving on its own network's gateway) and what each
  * asker may see (the names on the DNS networks its sandbox is on).
  */
-import { formatAddr, mustCidr, parseAddr, stripPrefix } from '../ip.js';
+import { type Cidr, formatAddr, mustCidr, parseAddr, stripPrefix } from '../ip.js';
 import type { Endpoint, Network, State } from '../model.js';
 
 /** One address a name stands for. */
@@ -33,11 +33,25 @@ export interface NetZone {
   id: string;
   /** Lower-case network name, for NAME.NETWORK. */
   name: string;
-  subnets: ReturnType<typeof mustCidr>[];
-  /** Lower-case name -> addresses (several holders of an alias give several addresses). */
+  subnets: Cidr[];
+  /** Lower-case sandbox name or 12-hex short ID -> addresses. */
   names: Map<string, AddrRecord[]>;
+  /** Lower-case alias -> addresses (several holders give several); a sandbox name beats an alias. */
+  aliases: Map<string, AddrRecord[]>;
   /** Canonical address -> PTR target ("sandbox.network"). */
   ptr: Map<string, string>;
+}
+
+/**
+ * What is cnm's own whatever the asker may see: names under any cnm network
+ * (NAME.NETWORK) and reverse names of addresses in its own subnets never leave
+ * the host. Macvlan and ipvlan subnets are the LAN's, not cnm's.
+ */
+export interface Owned {
+  /** Lower-case names of every network in the state. */
+  networks: Set<string>;
+  /** Subnets of the networks cnm addresses on its own (bridge, overlay). */
+  subnets: Cidr[];
 }
 
 export interface Zone {
@@ -45,6 +59,11 @@ export interface Zone {
   /** `${networkId}|${canonical source address}` -> the asker. */
   clients: Map<string, Client>;
   nets: Map<string, NetZone>;
+  owned: Owned;
+}
+
+export function emptyZone(): Zone {
+  return { listen: [], clients: new Map(), nets: new Map(), owned: { networks: new Set(), subnets: [] } };
 }
 
 /** A network gets embedded DNS when it asks for it and has a gateway address on the host (a bridge). */
@@ -91,7 +110,7 @@ export function buildZone(state: State): Zone {
   const listen: ListenAddr[] = [];
   const dnsNets = state.networks.filter(dnsEnabled);
   for (const net of dnsNets) {
-    const zone: NetZone = { id: net.id, name: net.name.toLowerCase(), subnets: net.subnets.map((s) => mustCidr(s.subnet)), names: new Map(), ptr: new Map() };
+    const zone: NetZone = { id: net.id, name: net.name.toLowerCase(), subnets: net.subnets.map((s) => mustCidr(s.subnet)), names: new Map(), aliases: new Map(), ptr: new Map() };
     nets.set(net.id, zone);
     if (!state.endpoints.some((e) => e.networkId === net.id)) continue; // nobody to answer
     for (const s of net.subnets) {
@@ -110,12 +129,14 @@ export function buildZone(state: State): Zone {
     const zone = nets.get(net.id);
     if (!zone) continue;
     add(netsOf, sb.id, net.id);
-    const labels = new Set([sb.name, ...ep.aliases, sb.id.slice(0, 12)].map((n) => n.toLowerCase()));
+    const names = new Set([sb.name, sb.id.slice(0, 12)].map((n) => n.toLowerCase()));
+    const aliases = new Set(ep.aliases.map((n) => n.toLowerCase()).filter((n) => !names.has(n)));
     const ptrName = `${sb.name}.${net.name}`.toLowerCase();
     for (const [family, raw] of [[4, ep.ipv4], [6, ep.ipv6]] as const) {
       const address = raw && canonical(stripPrefix(raw));
       if (!address) continue;
-      for (const l of labels) add(zone.names, l, { family, address });
+      for (const l of names) add(zone.names, l, { family, address });
+      for (const l of aliases) add(zone.aliases, l, { family, address });
       zone.ptr.set(address, ptrName);
     }
   }
@@ -133,7 +154,11 @@ export function buildZone(state: State): Zone {
       if (address) clients.set(clientKey(ep.networkId, address), client);
     }
   }
-  return { listen, clients, nets };
+  const owned: Owned = {
+    networks: new Set(state.networks.map((n) => n.name.toLowerCase())),
+    subnets: state.networks.filter((n) => n.driver === 'bridge' || n.driver === 'overlay').flatMap((n) => n.subnets.map((s) => mustCidr(s.subnet))),
+  };
+  return { listen, clients, nets, owned };
 }
 
 /** Whether anything is left for the server to answer. */

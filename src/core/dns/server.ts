@@ -11,6 +11,13 @@
  * a reload drops no query. With --idle-exit it leaves when no DNS network
  * with endpoints is left, or when it is the last process of the throwaway
  * mount namespace it was started in.
+ *
+ * Hostile or broken askers cost it nothing lasting: socket errors are counted
+ * and logged (rate-limited), never fatal, and a listener whose socket was
+ * closed under it is bound again at the next tick; TCP connections live
+ * under the caps of conns.ts (per sandbox, in all, idle, lifetime) and stop
+ * being read while their unread replies pass a bound, so memory stays bounded
+ * whatever a client does.
  */
 import { type Stats, statSync, watch, type FSWatcher } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
@@ -20,7 +27,9 @@ import { Store } from '../store.js';
 import { type Codec, loadCodec, respond } from './answer.js';
 import { BUDGET_MS, forward, upstreams } from './forward.js';
 import { claim, orphaned, unclaim, writeAddrs } from './lifecycle.js';
-import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, idle } from './records.js';
+import { type Conn, ConnTable, TCP_LIMITS } from './conns.js';
+import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, emptyZone, idle } from './records.js';
+import { Tally } from './tally.js';
 import { type UdpPort, bindUdp } from './udp.js';
 import { RCODE, cacheKey, errorReply, fitUdp, replyFor, sameQuestion, udpLimit } from './wire.js';
 
@@ -37,21 +46,26 @@ interface Listener {
   udp?: UdpPort;
   tcp?: Server;
   bound: boolean;
+  /** Set when the TCP listener closed or failed under us. */
+  tcpBroken?: string;
+  closing?: boolean;
 }
 
 const IDLE_GRACE_MS = 1000;
 const POLL_MS = 1000;
 const CACHE_MAX = 4096;
 const MAX_FORWARDS = 512;
-const TCP_IDLE_MS = 10_000;
-const TCP_MAX_CONNS = 256;
+/** Bytes of a TCP stream kept while its queries are not read: two whole messages and a read's worth. */
+const TCP_READ_MAX = 2 * (2 + 65535) + 65536;
 
 function fingerprint(st: Stats | undefined): string {
   return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
 }
 
 export class DnsServer {
-  private zone: Zone = { listen: [], clients: new Map(), nets: new Map() };
+  private zone: Zone = emptyZone();
+  private readonly conns = new ConnTable<Socket>();
+  readonly tally: Tally;
   private seen = '';
   private lastCheck = 0;
   private readonly listeners = new Map<string, Listener>();
@@ -72,6 +86,7 @@ export class DnsServer {
   ) {
     this.store = new Store(opts.stateDir);
     this.port = opts.port ?? 53;
+    this.tally = new Tally(opts.log);
   }
 
   /** Runs until stopped (signal) or idle; resolves with the exit code. */
@@ -88,6 +103,8 @@ export class DnsServer {
     }
     let ticks = 0;
     this.poll = setInterval(() => {
+      this.sweep();
+      this.heal();
       this.refresh();
       if (this.opts.idleExit && ++ticks % 5 === 0 && orphaned()) {
         this.opts.log('cnm dns: the namespace this server was started in is gone; exiting');
@@ -122,7 +139,7 @@ export class DnsServer {
     } catch (e) {
       // A state file caught mid-way or refused: keep answering from the last good view.
       this.opts.log(`cnm dns: cannot read the state (${(e as Error).message}); keeping the last view`);
-      if (first) this.zone = { listen: [], clients: new Map(), nets: new Map() };
+      if (first) this.zone = emptyZone();
     }
     this.sync();
   }
@@ -155,9 +172,9 @@ export class DnsServer {
     this.listeners.set(at.address, l);
     let udp: UdpPort | undefined;
     const tcp = createServer({ pauseOnConnect: false }, (sock) => this.onTcp(at, sock));
-    tcp.maxConnections = TCP_MAX_CONNS;
+    const onUdpError = (e: Error) => this.tally.count(`socket errors on udp ${at.address}`, e.message, Date.now());
     const ok = await Promise.all([
-      bindUdp(at.family, at.address, this.port, (msg, src, port) => this.onUdp(udp!, at, msg, src, port)).then(
+      bindUdp(at.family, at.address, this.port, (msg, src, port) => this.onUdp(udp!, at, msg, src, port), onUdpError).then(
         (u) => {
           udp = u;
           return true;
@@ -175,7 +192,13 @@ export class DnsServer {
         tcp.listen({ host: at.address, port: this.port, ipv6Only: at.family === 6, exclusive: true }, () => done(true));
       }),
     ]);
-    tcp.on('error', (e) => this.opts.log(`cnm dns: tcp ${at.address}: ${e.message}`));
+    tcp.on('error', (e) => {
+      this.tally.count(`socket errors on tcp ${at.address}`, e.message, Date.now());
+      l.tcpBroken ??= e.message;
+    });
+    tcp.on('close', () => {
+      if (!l.closing) l.tcpBroken ??= 'closed';
+    });
     l.udp = udp;
     l.tcp = tcp;
     if (ok[0] && ok[1] && this.listeners.get(at.address) === l && !this.stopping) {
@@ -189,12 +212,36 @@ export class DnsServer {
   }
 
   private close(l: Listener): void {
+    l.closing = true;
     try {
       l.udp?.close();
     } catch {
       /* not bound */
     }
     l.tcp?.close();
+  }
+
+  /** Closes TCP connections past their idle or lifetime limit. */
+  private sweep(): void {
+    for (const c of this.conns.expired(Date.now())) {
+      this.conns.drop(c);
+      c.handle.destroy();
+    }
+  }
+
+  /** Drops listeners whose socket broke under us; sync() binds them again. */
+  private heal(): void {
+    let broken = false;
+    for (const [addr, l] of this.listeners) {
+      if (!l.bound) continue;
+      const why = l.udp?.broken() ? 'udp socket closed' : l.tcpBroken;
+      if (!why) continue;
+      this.opts.log(`cnm dns: the listener on ${addr} broke (${why}); binding it again`);
+      this.close(l);
+      this.listeners.delete(addr);
+      broken = true;
+    }
+    if (broken) this.sync();
   }
 
   /** The asker of a query, re-reading a state that changed since (at most once a millisecond). */
@@ -260,48 +307,93 @@ export class DnsServer {
   }
 
   private onTcp(at: ListenAddr, sock: Socket): void {
-    const src = sock.remoteAddress ?? '';
-    const client = this.client(at, src.replace(/^::ffff:(?=\d+\.)/, ''));
+    const src = (sock.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.)/, '');
+    const client = this.client(at, src);
     if (!client) {
       sock.destroy();
       return;
     }
-    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
-    sock.on('error', () => sock.destroy());
+    const conn = this.conns.admit(client.sandboxId, sock, Date.now());
+    if (typeof conn === 'string') {
+      const cap = conn === 'client' ? `per-sandbox cap of ${TCP_LIMITS.perClient}` : `cap of ${TCP_LIMITS.total} in all`;
+      this.tally.count(`tcp connections refused (${cap})`, `from ${src} on ${at.address}`, Date.now());
+      sock.destroy();
+      return;
+    }
+    sock.on('close', () => this.conns.drop(conn));
+    sock.on('error', () => sock.destroy()); // a reset by the asker: nothing to report
+    this.serveTcp(conn, sock, client, src);
+  }
+
+  /**
+   * Reads length-framed queries and writes the replies in order of readiness.
+   * While more than writeHigh reply bytes wait (an asker that does not read),
+   * it stops reading and parsing until the socket drains; past writeMax, or
+   * with more unparsed bytes than two messages, the connection is closed.
+   */
+  private serveTcp(conn: Conn<Socket>, sock: Socket, client: Client, src: string): void {
     let buf: Buffer = Buffer.alloc(0);
     let inflight = 0;
-    sock.on('data', (d: Buffer) => {
-      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-      while (buf.length >= 2) {
+    let paused = false;
+    const write = (reply: Buffer) => {
+      if (sock.destroyed) return;
+      if (sock.writableLength > TCP_LIMITS.writeMax) {
+        this.tally.count('tcp connections closed (replies not read)', `from ${src}`, Date.now());
+        sock.destroy();
+        return;
+      }
+      const frame = Buffer.alloc(2 + reply.length);
+      frame.writeUInt16BE(reply.length, 0);
+      reply.copy(frame, 2);
+      sock.write(frame);
+    };
+    const pump = () => {
+      while (buf.length >= 2 && !sock.destroyed) {
+        if (sock.writableLength > TCP_LIMITS.writeHigh) {
+          if (!paused) {
+            paused = true;
+            sock.pause();
+            sock.once('drain', () => {
+              paused = false;
+              sock.resume();
+              pump();
+            });
+          }
+          return;
+        }
         const len = buf.readUInt16BE(0);
-        if (buf.length < 2 + len) break;
+        if (buf.length < 2 + len) return;
         const msg = Buffer.from(buf.subarray(2, 2 + len));
         buf = buf.subarray(2 + len);
-        if (inflight >= 16) return void sock.destroy(); // a pipelining flood
+        conn.lastQuery = Date.now();
         try {
           const r = this.local(client, msg);
           if (r === undefined) continue;
-          const write = (reply: Buffer) => {
-            if (sock.destroyed) return;
-            const frame = Buffer.alloc(2 + reply.length);
-            frame.writeUInt16BE(reply.length, 0);
-            reply.copy(frame, 2);
-            sock.write(frame);
-          };
-          if (r !== 'forward') write(r);
-          else {
-            inflight++;
-            void this.upstream(msg, true).then((reply) => {
-              inflight--;
-              write(reply);
-            });
+          if (r !== 'forward') {
+            write(r);
+            continue;
           }
+          if (inflight >= TCP_LIMITS.inflight) return void sock.destroy(); // a pipelining flood of forwards
+          inflight++;
+          void this.upstream(msg, true).then((reply) => {
+            inflight--;
+            write(reply);
+          });
         } catch (e) {
           this.opts.log(`cnm dns: internal error on a TCP query from ${src}: ${(e as Error).message}`);
           sock.destroy();
           return;
         }
       }
+    };
+    sock.on('data', (d: Buffer) => {
+      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+      if (buf.length > TCP_READ_MAX) {
+        this.tally.count('tcp connections closed (queries not consumed)', `from ${src}`, Date.now());
+        sock.destroy();
+        return;
+      }
+      if (!paused) pump();
     });
   }
 
@@ -347,6 +439,7 @@ export class DnsServer {
     this.watcher?.close();
     for (const l of this.listeners.values()) this.close(l);
     this.listeners.clear();
+    for (const c of this.conns.all()) c.handle.destroy();
     const finish = () => this.resolveDone(code);
     if (release) void unclaim().then(finish, finish);
     else finish();
@@ -375,6 +468,11 @@ export async function serve(opts: ServeOptions): Promise<number> {
   }
   const server = new DnsServer(codec, opts);
   const onStop = () => server.shutdown(0);
+  // A fault in one query's path (or one the runtime raises from a socket) must not end the server for
+  // every network: it is counted and logged like the socket errors, and the server goes on.
+  const onFault = (e: unknown) => server.tally.count('internal errors', e instanceof Error ? e.message : String(e), Date.now());
+  process.on('uncaughtException', onFault);
+  process.on('unhandledRejection', onFault);
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', () => server.reloadNow());
