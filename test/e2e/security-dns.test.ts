@@ -275,6 +275,17 @@ describe('embedded DNS under attack (the auto-started server)', () => {
     await stillServing();
   });
 
+  it('listeners torn down under it (ss -K) are bound again, and it answers over TCP and UDP', async () => {
+    const before = host.sh(`ss -Hltn 'sport = :53'`).stdout;
+    expect(before).toContain(`${gw}:53`);
+    const k = host.sh(`ss -K -Hltn 'sport = :53' && ss -K -Hun state all 'sport = :53'`);
+    expect(k.code).toBe(0);
+    expect(host.sh(`ss -Hltn 'sport = :53'`).stdout).not.toContain(`${gw}:53`); // gone from the kernel
+    // Probed every 5 s from outside: a refused connect or datagram makes it bind again.
+    expect(await waitFor(() => host.sh(`ss -Hltn 'sport = :53'`).stdout.includes(`${gw}:53`), 12_000, 200)).toBe(true);
+    await stillServing();
+  });
+
   it('a sandbox name beats an alias', () => {
     cnm(['sandbox', 'add', 's0', '--network', 'base']);
     cnm(['sandbox', 'add', 'mimic', '--network', 'base', '--alias', 's0']);

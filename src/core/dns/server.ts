@@ -14,7 +14,7 @@
  *
  * Hostile or broken askers cost it nothing lasting: socket errors are counted
  * and logged (rate-limited), never fatal, and a listener whose socket was
- * closed under it is bound again at the next tick; TCP connections live
+ * torn down under it (probe.ts finds out) is bound again; TCP connections live
  * under the caps of conns.ts (per sandbox, in all, idle, lifetime) and stop
  * being read while their unread replies pass a bound, so memory stays bounded
  * whatever a client does.
@@ -28,6 +28,7 @@ import { type Codec, loadCodec, respond } from './answer.js';
 import { BUDGET_MS, forward, upstreams } from './forward.js';
 import { claim, orphaned, unclaim, writeAddrs } from './lifecycle.js';
 import { type Conn, ConnTable, TCP_LIMITS } from './conns.js';
+import { tcpAlive, udpAlive } from './probe.js';
 import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, emptyZone, idle } from './records.js';
 import { Tally } from './tally.js';
 import { type UdpPort, bindUdp } from './udp.js';
@@ -46,8 +47,8 @@ interface Listener {
   udp?: UdpPort;
   tcp?: Server;
   bound: boolean;
-  /** Set when the TCP listener closed or failed under us. */
-  tcpBroken?: string;
+  /** Why the listener is known to be broken (closed under us, or a probe was refused). */
+  broken?: string;
   closing?: boolean;
 }
 
@@ -55,6 +56,9 @@ const IDLE_GRACE_MS = 1000;
 const POLL_MS = 1000;
 const CACHE_MAX = 4096;
 const MAX_FORWARDS = 512;
+/** Every this many ticks each listener is probed from outside (a connect and a datagram). */
+const PROBE_EVERY = 5;
+const PROBE_MS = 500;
 /** Bytes of a TCP stream kept while its queries are not read: two whole messages and a read's worth. */
 const TCP_READ_MAX = 2 * (2 + 65535) + 65536;
 
@@ -106,7 +110,8 @@ export class DnsServer {
       this.sweep();
       this.heal();
       this.refresh();
-      if (this.opts.idleExit && ++ticks % 5 === 0 && orphaned()) {
+      if (++ticks % PROBE_EVERY === 0) void this.probe();
+      if (this.opts.idleExit && ticks % 5 === 0 && orphaned()) {
         this.opts.log('cnm dns: the namespace this server was started in is gone; exiting');
         this.shutdown(0);
       }
@@ -172,7 +177,10 @@ export class DnsServer {
     this.listeners.set(at.address, l);
     let udp: UdpPort | undefined;
     const tcp = createServer({ pauseOnConnect: false }, (sock) => this.onTcp(at, sock));
-    const onUdpError = (e: Error) => this.tally.count(`socket errors on udp ${at.address}`, e.message, Date.now());
+    const onUdpError = (e: Error) => {
+      this.tally.count(`socket errors on udp ${at.address}`, e.message, Date.now());
+      if ((e as NodeJS.ErrnoException).code === 'ECONNABORTED') l.broken ??= 'udp socket aborted'; // torn down under us
+    };
     const ok = await Promise.all([
       bindUdp(at.family, at.address, this.port, (msg, src, port) => this.onUdp(udp!, at, msg, src, port), onUdpError).then(
         (u) => {
@@ -192,12 +200,9 @@ export class DnsServer {
         tcp.listen({ host: at.address, port: this.port, ipv6Only: at.family === 6, exclusive: true }, () => done(true));
       }),
     ]);
-    tcp.on('error', (e) => {
-      this.tally.count(`socket errors on tcp ${at.address}`, e.message, Date.now());
-      l.tcpBroken ??= e.message;
-    });
+    tcp.on('error', (e) => this.tally.count(`socket errors on tcp ${at.address}`, e.message, Date.now()));
     tcp.on('close', () => {
-      if (!l.closing) l.tcpBroken ??= 'closed';
+      if (!l.closing) l.broken ??= 'tcp listener closed';
     });
     l.udp = udp;
     l.tcp = tcp;
@@ -234,7 +239,7 @@ export class DnsServer {
     let broken = false;
     for (const [addr, l] of this.listeners) {
       if (!l.bound) continue;
-      const why = l.udp?.broken() ? 'udp socket closed' : l.tcpBroken;
+      const why = l.broken ?? (l.udp?.broken() ? 'udp socket closed' : undefined);
       if (!why) continue;
       this.opts.log(`cnm dns: the listener on ${addr} broke (${why}); binding it again`);
       this.close(l);
@@ -242,6 +247,19 @@ export class DnsServer {
       broken = true;
     }
     if (broken) this.sync();
+  }
+
+  /** Asks each bound listener from outside whether it is still there (see probe.ts). */
+  private async probe(): Promise<void> {
+    await Promise.all(
+      [...this.listeners.values()]
+        .filter((l) => l.bound && !l.broken)
+        .map(async (l) => {
+          const [tcp, udp] = await Promise.all([tcpAlive(l.at.address, this.port, PROBE_MS), udpAlive(l.at.address, this.port, PROBE_MS)]);
+          if (!tcp) l.broken ??= 'tcp listener gone';
+          if (!udp) l.broken ??= 'udp socket gone';
+        }),
+    );
   }
 
   /** The asker of a query, re-reading a state that changed since (at most once a millisecond). */
