@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CNM, Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
+import { digIn } from '../helpers/dig.js';
 
 // The embedded DNS, asked by real clients (dig, glibc's getent) inside sandboxes.
 // The host's "upstream" is a dnsmasq in a simulated internet; CNM_HOST_RESOLV_CONF
 // points cnm (and the server it starts) at a resolv.conf naming it.
 const env = { CNM_HOST_RESOLV_CONF: '/run/upstream-resolv.conf' };
-
-function digIn(host: Host, sandbox: string, args: string): { status: string; answers: string[]; code: number | null; out: string } {
-  const r = host.exec(['ip', 'netns', 'exec', sandbox, 'sh', '-c', `dig +time=2 +tries=1 ${args}`]);
-  const status = /status: (\w+)/.exec(r.stdout)?.[1] ?? 'NONE';
-  const answers: string[] = [];
-  let inAnswer = false;
-  for (const line of r.stdout.split('\n')) {
-    if (line.startsWith(';; ANSWER SECTION')) inAnswer = true;
-    else if (inAnswer && line.trim() === '') inAnswer = false;
-    else if (inAnswer) answers.push(line.trim().split(/\s+/).pop()!);
-  }
-  return { status, answers, code: r.code, out: r.stdout };
-}
 
 /** Pids of `cnm dns serve` processes in the host's network namespace. */
 function servers(host: Host): string[] {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
+import { digIn } from '../helpers/dig.js';
 
 // Issue 10, items 1, 2 and 10: the embedded DNS server under hostile clients, and the name rules.
 // Every attack runs against the AUTO-STARTED, detached server (`sandbox add` on a DNS network starts
@@ -161,19 +162,6 @@ for i in range(n // 20):
         pass
 print('fuzzed', n, 'tcp', tcp)
 `;
-
-function digIn(host: Host, sandbox: string, args: string): { status: string; answers: string[]; out: string } {
-  const r = host.exec(['ip', 'netns', 'exec', sandbox, 'sh', '-c', `dig +tries=1 ${args}`], { timeoutMs: 20_000 });
-  const status = /status: (\w+)/.exec(r.stdout)?.[1] ?? 'NONE';
-  const answers: string[] = [];
-  let inAnswer = false;
-  for (const line of r.stdout.split('\n')) {
-    if (line.startsWith(';; ANSWER SECTION')) inAnswer = true;
-    else if (inAnswer && line.trim() === '') inAnswer = false;
-    else if (inAnswer) answers.push(line.trim().split(/\s+/).pop()!);
-  }
-  return { status, answers, out: r.stdout };
-}
 
 describe('embedded DNS under attack (the auto-started server)', () => {
   let host: Host;
