@@ -5,6 +5,7 @@ import { ClusterJoinCommand } from './commands/cluster/join.js';
 import { ClusterLeaveCommand } from './commands/cluster/leave.js';
 import { ClusterLsCommand } from './commands/cluster/ls.js';
 import { ClusterStatusCommand } from './commands/cluster/status.js';
+import { withValueNames } from './help.js';
 import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
 import { DnsStatusCommand } from './commands/dns/status.js';
@@ -37,6 +38,56 @@ import './core/dns/hooks.js';
 
 type CommandClass = Parameters<Cli['register']>[0];
 
+/** clipanion's Cli with value names in its help (`--subnet CIDR`, not `--subnet #0`). */
+class CnmCli extends Cli {
+  override usage(...args: Parameters<Cli['usage']>): string {
+    return withValueNames(super.usage(...args));
+  }
+}
+
+const COMMANDS: CommandClass[] = [
+  NetCreateCommand,
+  NetRmCommand,
+  NetUpdateCommand,
+  NetLsCommand,
+  NetInspectCommand,
+  NetPruneCommand,
+  SandboxAddCommand,
+  SandboxRmCommand,
+  SandboxLsCommand,
+  SandboxInspectCommand,
+  SandboxExecCommand,
+  SandboxRestoreCommand,
+  ReconcileCommand,
+  SandboxPublishCommand,
+  SandboxUnpublishCommand,
+  PortCommand,
+  EndpointConnectCommand,
+  EndpointDisconnectCommand,
+  EndpointLsCommand,
+  InspectCommand,
+  DnsServeCommand,
+  DnsStatusCommand,
+  DnsStopCommand,
+  ClusterJoinCommand,
+  ClusterLsCommand,
+  ClusterStatusCommand,
+  ClusterLeaveCommand,
+  ClusterAgentCommand,
+  GraphCommand,
+  DoctorCommand,
+  CompletionCommand,
+  Builtins.HelpCommand,
+  Builtins.VersionCommand,
+];
+
+const pathsOf = (c: CommandClass) => (c as { paths?: string[][] }).paths ?? [];
+
+/** Whether a word names a group of commands and no command of its own (`net`, `sandbox`, `endpoint`, `dns`). */
+export function isGroup(word: string): boolean {
+  return COMMANDS.some((c) => pathsOf(c).some((p) => p.length > 1 && p[0] === word)) && !COMMANDS.some((c) => pathsOf(c).some((p) => p.length === 1 && p[0] === word));
+}
+
 /**
  * Builds the CLI. Given argv, it registers only the commands whose first word
  * matches (plus the builtins): clipanion compiles a state machine over every
@@ -44,50 +95,14 @@ type CommandClass = Parameters<Cli['register']>[0];
  * argv (help, completions, man page) or with an unknown first word, all.
  */
 export function buildCli(argv?: readonly string[]): Cli {
-  const cli = new Cli({ binaryLabel: 'cnm', binaryName: 'cnm', binaryVersion: VERSION, enableColors: false });
-  for (const c of relevant(argv, [
-    NetCreateCommand,
-    NetRmCommand,
-    NetUpdateCommand,
-    NetLsCommand,
-    NetInspectCommand,
-    NetPruneCommand,
-    SandboxAddCommand,
-    SandboxRmCommand,
-    SandboxLsCommand,
-    SandboxInspectCommand,
-    SandboxExecCommand,
-    SandboxRestoreCommand,
-    ReconcileCommand,
-    SandboxPublishCommand,
-    SandboxUnpublishCommand,
-    PortCommand,
-    EndpointConnectCommand,
-    EndpointDisconnectCommand,
-    EndpointLsCommand,
-    InspectCommand,
-    DnsServeCommand,
-    DnsStatusCommand,
-    DnsStopCommand,
-    ClusterJoinCommand,
-    ClusterLsCommand,
-    ClusterStatusCommand,
-    ClusterLeaveCommand,
-    ClusterAgentCommand,
-    GraphCommand,
-    DoctorCommand,
-    CompletionCommand,
-    Builtins.HelpCommand,
-    Builtins.VersionCommand,
-  ])) {
-    cli.register(c);
-  }
+  const cli = new CnmCli({ binaryLabel: 'cnm', binaryName: 'cnm', binaryVersion: VERSION, enableColors: false });
+  for (const c of relevant(argv, COMMANDS)) cli.register(c);
   return cli;
 }
 
 function relevant(argv: readonly string[] | undefined, all: CommandClass[]): CommandClass[] {
   if (!argv || argv.length === 0 || argv[0]!.startsWith('-')) return all;
-  const paths = (c: CommandClass) => (c as { paths?: string[][] }).paths ?? [];
+  const paths = pathsOf;
   // The command whose whole path starts argv (`net ls ...`), else every command of that noun (`net`).
   const exact = all.filter((c) => paths(c).some((p) => p.length > 0 && p.every((w, i) => argv[i] === w)));
   const noun = all.filter((c) => paths(c).some((p) => p[0] === argv[0]));

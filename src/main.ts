@@ -1,20 +1,39 @@
 /**
- * Entry point. Parsing errors (unknown option, missing argument, bad value)
- * are bad usage: one line on stderr, exit 2 (clipanion would print them on
- * stdout and exit 1).
+ * Entry point. Parsing errors (unknown command or option, missing argument,
+ * bad value) are bad usage: one line on stderr with the nearest spelling and
+ * the help to read, exit 2 (clipanion would print them on stdout and exit 1).
+ * Help that clipanion does not know (`cnm net`, `cnm help net create`) and
+ * Docker's glued short options (`-p8080:80`) are handled by ./help.ts, which
+ * reads the command definitions only when argv needs it.
  */
 import { Cli } from 'clipanion';
-import { buildCli } from './cli.js';
+import { buildCli, isGroup } from './cli.js';
+import { explainError, helpPlan, mayHaveGluedShort, rewriteArgv } from './help.js';
 
 async function main(argv: string[]): Promise<number> {
-  const cli = buildCli(argv);
+  let cli = buildCli(argv);
   const context = { ...Cli.defaultContext, colorDepth: process.env.NO_COLOR ? 1 : Cli.defaultContext.colorDepth };
+  const first = argv[0] ?? '';
+  if (first === 'help' || (isGroup(first) && (argv.length === 1 || (argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h'))))) {
+    const plan = helpPlan(buildCli(), argv);
+    if (plan?.kind === 'print') {
+      (plan.stream === 'stdout' ? process.stdout : process.stderr).write(plan.text);
+      return plan.code;
+    }
+    if (plan) {
+      argv = plan.argv;
+      cli = buildCli(argv);
+    }
+  }
   let command;
   try {
     command = cli.process(argv, context);
   } catch (err) {
-    const msg = (err instanceof Error ? err.message : String(err)).replace(/\.$/m, "").split('\n').map((l) => l.trim()).find((l) => l) ?? 'bad usage';
-    process.stderr.write(`cnm: ${msg.replace(/^Command not found; did you mean.*$/, 'unknown command')}; see 'cnm --help'\n`);
+    if (mayHaveGluedShort(argv)) {
+      const rewritten = rewriteArgv(cli, argv);
+      if (rewritten.join('\0') !== argv.join('\0')) return main(rewritten);
+    }
+    process.stderr.write(explainError(buildCli(), argv, err instanceof Error ? err.message : String(err)));
     return 2;
   }
   return cli.run(command, context);

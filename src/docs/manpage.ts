@@ -4,7 +4,7 @@
  * roff text out.
  */
 import { OVERVIEW, type Section } from './overview.js';
-import type { CommandSpec, OptionSpec } from './spec.js';
+import { valueName, type CommandSpec, type OptionSpec } from './spec.js';
 
 /**
  * Escapes prose for roff: backslashes, and a leading dot or quote. Long
@@ -26,18 +26,7 @@ export function roffCode(s: string): string {
 
 function optionLine(o: OptionSpec): string {
   const names = o.names.map((n) => `\\fB${roffCode(n)}\\fR`).join(', ');
-  return o.takesValue ? `${names} \\fI${valueName(o)}\\fR` : names;
-}
-
-/** A placeholder for an option's value, from its name. */
-function valueName(o: OptionSpec): string {
-  const long = o.names.find((n) => n.startsWith('--'))?.slice(2) ?? 'value';
-  const known: Record<string, string> = {
-    subnet: 'CIDR', 'ip-range': 'CIDR', gateway: 'IP', ip: 'IP', ip6: 'IP', peer: 'IP', local: 'IP', dns: 'IP',
-    label: 'KEY=VALUE', opt: 'KEY=VALUE', 'state-dir': 'DIR', netns: 'PATH', pid: 'PID', mtu: 'N', vni: 'N',
-    network: 'NET', net: 'NET', format: 'TEMPLATE', mac: 'MAC', publish: 'SPEC', parent: 'IFACE',
-  };
-  return known[long] ?? long.toUpperCase();
+  return o.takesValue ? `${names} \\fI${valueName(o.names.find((n) => n.startsWith('--'))?.slice(2) ?? 'value')}\\fR` : names;
 }
 
 function synopsis(s: CommandSpec, global: ReadonlySet<string>): string {

@@ -20,6 +20,18 @@ export interface PositionalSpec {
   rest: boolean;
 }
 
+/** A placeholder for an option's value in help and the man page, from its long name without dashes. */
+export function valueName(long: string): string {
+  const known: Record<string, string> = {
+    subnet: 'CIDR', 'ip-range': 'CIDR', gateway: 'IP', ip: 'IP', ip6: 'IP', peer: 'IP', local: 'IP', dns: 'IP',
+    'add-peer': 'IP', 'remove-peer': 'IP', label: 'KEY=VALUE', opt: 'KEY=VALUE', filter: 'KEY=VALUE',
+    'state-dir': 'DIR', netns: 'PATH', pid: 'PID', mtu: 'N', vni: 'N', width: 'N', network: 'NET', net: 'NET',
+    format: 'TEMPLATE', mac: 'MAC', 'mac-address': 'MAC', publish: 'SPEC', parent: 'IFACE', driver: 'DRIVER',
+    hostname: 'NAME', alias: 'NAME', 'dns-search': 'DOMAIN', 'dns-option': 'OPTION', 'add-host': 'NAME:IP',
+  };
+  return known[long] ?? long.toUpperCase();
+}
+
 /** What a word stands for, for completing live names. */
 export type ObjectKind = 'network' | 'sandbox' | 'any' | 'driver' | 'file' | 'none';
 

@@ -4,7 +4,7 @@
  * Docker user would see: inspect shapes, Go templates, help and spellings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, destroyAll, json } from '../helpers/host.js';
+import { Host, destroyAll, json, waitFor } from '../helpers/host.js';
 
 afterAll(destroyAll);
 
@@ -84,5 +84,68 @@ describe('sandbox inspect in docker inspect\'s shape; --format is Go\'s text/tem
   it('--format json prints one JSON object per line', () => {
     const lines = host.cnmOk(['net', 'ls', '--format', 'json']).trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { Name: string }).Name)).toEqual(['bridge', 'host', 'none', 'front']);
+  });
+});
+
+describe('help and mistakes', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+  });
+
+  it('cnm net, cnm net --help, cnm help net list the group\'s subcommands (exit 0)', () => {
+    const outs = [['net'], ['net', '--help'], ['help', 'net'], ['network']].map((a) => host.cnm(a));
+    for (const r of outs) {
+      expect(r.code).toBe(0);
+      for (const sub of ['create', 'rm', 'ls', 'inspect', 'prune', 'update']) expect(r.stdout).toMatch(new RegExp(`^  cnm net ${sub}\\b`, 'm'));
+      expect(r.stdout).toContain("Run 'cnm ");
+    }
+    expect(outs[0]!.stdout).toBe(outs[1]!.stdout);
+    expect(outs[0]!.stdout).toBe(outs[2]!.stdout);
+    for (const noun of ['sandbox', 'endpoint', 'dns']) expect(host.cnmOk([noun])).toContain(`cnm ${noun} `);
+  });
+
+  it('cnm help COMMAND is that command\'s help; cnm help is the whole list', () => {
+    expect(host.cnmOk(['help', 'net', 'create'])).toBe(host.cnmOk(['net', 'create', '--help']));
+    expect(host.cnmOk(['help'])).toBe(host.cnmOk(['--help']));
+    const r = host.cnm(['help', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("cnm: unknown command \"bogus\"; see 'cnm --help'\n");
+  });
+
+  it('help shows value names (--subnet CIDR), never #0', () => {
+    const h = host.cnmOk(['net', 'create', '--help']);
+    expect(h).toMatch(/^ {2}--subnet CIDR {2,}Subnet/m);
+    expect(h).toMatch(/^ {2}--driver,-d DRIVER {2,}/m);
+    expect(h).toMatch(/^ {2}--state-dir DIR {2,}/m);
+    for (const args of [['net', 'create', '--help'], ['sandbox', 'add', '--help'], ['--help']]) expect(host.cnmOk(args)).not.toContain('#0');
+  });
+
+  it('an unknown command or option suggests the nearest one and names the help (exit 2)', () => {
+    const cases: [string[], string][] = [
+      [['net', 'creat', 'x'], `cnm: unknown command "net creat"; did you mean "net create"? See 'cnm net --help'\n`],
+      [['nte', 'ls'], `cnm: unknown command "nte"; did you mean "net"? See 'cnm --help'\n`],
+      [['net', 'create', 'x', '--subnt', '10.9.0.0/24'], `cnm: unknown option "--subnt" for 'cnm net create'; did you mean "--subnet"? See 'cnm net create --help'\n`],
+      [['net', 'create'], `cnm: wrong arguments for 'cnm net create': expected cnm net create NAME; see 'cnm net create --help'\n`],
+    ];
+    for (const [args, err] of cases) {
+      const r = host.cnm(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(err);
+    }
+    // Nothing was made by the mistakes.
+    expect(host.cnmOk(['net', 'ls', '--format', '{{.Name}}'])).toBe('bridge\nhost\nnone\n');
+  });
+
+  it('-p8080:80 and --network=front parse as in Docker, and the port answers', async () => {
+    host.cnmOk(['net', 'create', 'front', '--subnet', '10.72.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'web', '--network=front', '-p8080:80', '--dns', '127.0.0.1']);
+    expect(host.cnmOk(['port', 'web'])).toBe('80/tcp -> 0.0.0.0:8080\n');
+    host.background(['ip', 'netns', 'exec', 'web', 'sh', '-c', 'cd /run && exec python3 -u -m http.server 80 >/dev/null 2>&1']);
+    expect(await waitFor(() => /:80\s/.test(host.exec(['ip', 'netns', 'exec', 'web', 'ss', '-lnt']).stdout), 15_000, 100)).toBe(true);
+    expect(host.exec(['curl', '-s', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:8080/']).stdout).toBe('200');
+    // After `--`, nothing is rewritten: the command gets -p8080 as it was typed.
+    expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'echo', '-p8080:80'])).toBe('-p8080:80\n');
   });
 });
