@@ -39,9 +39,23 @@ async function main(argv: string[]): Promise<number> {
   return cli.run(command, context);
 }
 
+// A reader that went away (`cnm net ls | head -0`) is no error, as for any Unix tool: what cnm still
+// writes is dropped, the command runs to its end (never half-way through its kernel work) and exits
+// with its own code, quietly. Any other failure to write is one line and exit 1.
+let stdoutFailed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE' || stdoutFailed) return;
+  stdoutFailed = true;
+  process.stderr.write(`cnm: cannot write to stdout: ${err.message.replace(/^[A-Z]+: /, '')}\n`);
+  process.exitCode = 1;
+});
+process.stderr.on('error', () => {
+  /* nowhere left to say it */
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = stdoutFailed ? 1 : code;
   },
   (err: unknown) => {
     process.stderr.write(`cnm: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
