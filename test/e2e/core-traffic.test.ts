@@ -227,6 +227,9 @@ describe('sandbox rm with processes inside', () => {
     const r = host.cnm(['sandbox', 'rm', 'busy']);
     expect(r.code).toBe(4);
     expect(r.stderr).toBe(`cnm: sandbox "busy" has running processes (pid ${pid}); stop them or use --force\n`);
+    // Nothing changed: the sandbox, its namespace and its process are all still there.
+    expect(host.cnmOk(['sandbox', 'ls', '-q']).trim()).not.toBe('');
+    expect(host.exec(['ip', 'netns', 'pids', 'busy']).stdout.trim()).toBe(String(pid));
     const dry = host.cnmOk(['sandbox', 'rm', '--force', '--dry-run', 'busy']);
     expect(dry.split('\n')[0]).toBe(`kill -9 ${pid}`);
     expect(dry).toContain('ip netns del busy');

@@ -95,3 +95,21 @@ describe('renderers', () => {
     expect(man).toMatch(/^\.SH EXIT STATUS$/m);
   });
 });
+
+describe('the contract of sandbox rm with processes inside is written down', () => {
+  // Exit 4, one line naming the pids, nothing changed; --force kills them.
+  const says = (text: string) => {
+    const flat = text.replace(/\\f[BIR]|\\-|\s+/g, (m) => (m.trim() === '' ? ' ' : m === '\\-' ? '-' : ''));
+    expect(flat).toMatch(/processes[^.]*inside[^.]*refused|refuses a sandbox with processes inside/);
+    expect(flat).toMatch(/exit 4/);
+    expect(flat).toMatch(/naming their pids/);
+    expect(flat).toMatch(/nothing about it changes/);
+    expect(flat).toMatch(/--force[`]? kills them/);
+  };
+  it('in the help', () => says(specs.find((s) => s.words.join(' ') === 'sandbox rm')!.details.join('\n')));
+  it('in the man page', () => {
+    const man = readFileSync(join(root, 'man/cnm.1'), 'utf8');
+    says(man.slice(man.indexOf('cnm sandbox rm'), man.indexOf('cnm sandbox', man.indexOf('cnm sandbox rm') + 20)));
+  });
+  it('in the README', () => says(readFileSync(join(root, 'README.md'), 'utf8')));
+});

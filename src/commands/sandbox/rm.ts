@@ -10,7 +10,9 @@ export class SandboxRmCommand extends CnmCommand {
     category: 'Sandboxes',
     description: 'Remove sandboxes',
     details: `
-      Removes each sandbox: its endpoints, addresses, published ports and files, and its namespace (an adopted namespace is left alive). A sandbox with processes still running inside is refused (exit 4) unless \`--force\`, which kills them.
+      Removes each sandbox: its endpoints, addresses, published ports and files, and its namespace (an adopted namespace is left alive).
+
+      A sandbox with processes still running inside is refused: exit 4 and one line naming their pids (the first five), and nothing about it changes. \`--force\` kills them (SIGKILL, like \`docker rm -f\`) and then removes the sandbox; \`--force --dry-run\` shows the kill first.
 
       With several names, the sandboxes that can be removed are, in one transaction; each other name gets its own error line, and the exit code is the first error's (like \`docker rm\`).
     `,
@@ -20,7 +22,7 @@ export class SandboxRmCommand extends CnmCommand {
     ],
   });
 
-  force = Option.Boolean('--force,-f', false, { description: 'Kill processes still running inside' });
+  force = Option.Boolean('--force,-f', false, { description: 'Kill processes still running inside (SIGKILL) instead of refusing with exit 4' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
