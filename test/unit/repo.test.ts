@@ -4,8 +4,8 @@
  * on the machine that wrote it).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../..');
@@ -31,5 +31,34 @@ describe('no absolute checkout paths', () => {
       return builtByPath.test(t) || t.includes(root);
     });
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('documentation links stay inside the repository', () => {
+  const docs = tracked.filter((f) => f.endsWith('.md'));
+  // [text](target) links, and paths in backticks that climb out of their folder (`../x/Y.md`).
+  const links = (f: string): string[] => [
+    ...[...text(f).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!),
+    ...[...text(f).matchAll(/`(\.\.\/[^`\s]+)`/g)].map((m) => m[1]!),
+  ];
+
+  it('lists the docs', () => expect(docs).toEqual(expect.arrayContaining(['README.md', 'docs/ARCHITECTURE.md', 'docs/contract.md'])));
+
+  it('every relative link resolves to a file or folder of the repository', () => {
+    const bad: string[] = [];
+    for (const f of docs) {
+      for (const link of links(f)) {
+        if (/^[a-z][a-z0-9+.-]*:/i.test(link) || link.startsWith('#')) continue; // a URL or an anchor in the same file
+        const target = resolve(root, dirname(f), decodeURI(link.split('#')[0]!));
+        if (relative(root, target).startsWith('..') || isAbsolute(link)) bad.push(`${f}: ${link} points outside the repository`);
+        else if (!existsSync(target)) bad.push(`${f}: ${link} does not exist`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('the check finds what it looks for', () => {
+    const probe = (md: string) => [...md.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]);
+    expect(probe('see [SPEC](../shared/SPEC.md "t") and [a](docs/a.md#x)')).toEqual(['../shared/SPEC.md', 'docs/a.md#x']);
   });
 });
