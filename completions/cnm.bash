@@ -55,7 +55,7 @@ _cnm_command() {
 # Options of a command.
 _cnm_options() {
   case "$1" in
-    'net create') echo '--state-dir --debug --driver -d --subnet --gateway --ip-range --ipv6 --internal --no-dns --mtu --parent --mode --vni --peer --local --label --opt -o --dry-run --help -h' ;;
+    'net create') echo '--state-dir --debug --driver -d --subnet --gateway --ip-range --ipv6 --internal --no-dns --mtu --parent --mode --vni --peer --local --label --opt -o --aux-address --dry-run --help -h' ;;
     'net rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
     'net update') echo '--state-dir --debug --add-peer --remove-peer --dry-run --help -h' ;;
     'net ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
@@ -108,6 +108,7 @@ _cnm_optarg() {
     'net create --label') echo value ;;
     'net create --opt') echo value ;;
     'net create -o') echo value ;;
+    'net create --aux-address') echo value ;;
     'net rm --state-dir') echo file ;;
     'net update --state-dir') echo file ;;
     'net update --add-peer') echo value ;;

@@ -94,7 +94,7 @@ end
 function __cnm_options
     switch "$argv[1]"
         case 'net create'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--driver	Driver: bridge, macvlan, ipvlan or overlay' '-d	Driver: bridge, macvlan, ipvlan or overlay' '--subnet	Subnet in CIDR form (one IPv4, one IPv6)' '--gateway	Gateway for the subnet given in the same position' '--ip-range	Hand out endpoint addresses from this CIDR only' '--ipv6	Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' '--internal	No route out and no NAT' '--no-dns	No embedded DNS on this network' '--mtu	MTU of the network and its endpoints' '--parent	Parent interface (macvlan, ipvlan)' '--mode	macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' '--vni	VXLAN network identifier (overlay)' '--peer	Underlay address of another host (overlay)' '--local	This host\'s underlay address (overlay)' '--label	Metadata KEY=VALUE' '--opt	Driver option KEY=VALUE' '-o	Driver option KEY=VALUE' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--driver	Driver: bridge, macvlan, ipvlan or overlay' '-d	Driver: bridge, macvlan, ipvlan or overlay' '--subnet	Subnet in CIDR form (one IPv4, one IPv6)' '--gateway	Gateway for the subnet given in the same position' '--ip-range	Hand out endpoint addresses from this CIDR only' '--ipv6	Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' '--internal	No route out and no NAT' '--no-dns	No embedded DNS on this network' '--mtu	MTU of the network and its endpoints' '--parent	Parent interface (macvlan, ipvlan)' '--mode	macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' '--vni	VXLAN network identifier (overlay)' '--peer	Underlay address of another host (overlay)' '--local	This host\'s underlay address (overlay)' '--label	Metadata KEY=VALUE' '--opt	Driver option KEY=VALUE' '-o	Driver option KEY=VALUE' '--aux-address	Reserve an address of the subnet for NAME=IP: no endpoint gets it' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net rm'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Disconnect attached endpoints first' '-f	Disconnect attached endpoints first' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net update'
@@ -192,6 +192,8 @@ function __cnm_optarg
         case 'net create --opt'
             echo value
         case 'net create -o'
+            echo value
+        case 'net create --aux-address'
             echo value
         case 'net rm --state-dir'
             echo file

@@ -112,10 +112,53 @@ export function planSubnet(req: SubnetRequest & { subnet: string }, used: readon
   return out;
 }
 
-/** Addresses already taken on a network, per family: gateways and endpoints. */
+/**
+ * Places named reserved addresses (`--aux-address NAME=IP`, Docker's) in the
+ * subnet of their family that holds them. Each must be a usable address that
+ * is not a gateway nor reserved twice.
+ */
+export function reserveAux(subnets: SubnetConfig[], aux: Readonly<Record<string, string>>): void {
+  for (const [name, ip] of Object.entries(aux)) {
+    const a = parseAddr(ip);
+    const sub = a && subnets.find((s) => {
+      const c = mustCidr(s.subnet);
+      return c.family === a.family && contains(c, a) && a.value >= firstUsable(c) && a.value <= lastUsable(c);
+    });
+    if (!a || !sub) throw new UsageError(`invalid --aux-address ${name}=${ip}: it must be a usable address of ${subnets.map((s) => s.subnet).join(' or ')}`);
+    const taken = [sub.gateway, ...Object.values(sub.aux ?? {})].filter((x): x is string => !!x).some((x) => parseAddr(x)!.value === a.value);
+    if (taken) throw new UsageError(`invalid --aux-address ${name}=${ip}: ${formatAddr(a)} is already the gateway or reserved`);
+    sub.aux = { ...sub.aux, [name]: formatAddr(a) };
+  }
+}
+
+/**
+ * Reserves an address for the host under `name` in the IPv4 subnet, unless
+ * one is reserved already: the last free usable address of the --ip-range
+ * (else of the subnet), so endpoints, handed out from the start, meet it last.
+ */
+export function reserveHostAddress(subnets: SubnetConfig[], name: string): string {
+  const sub = subnets.find((s) => mustCidr(s.subnet).family === 4);
+  if (!sub) throw new UsageError(`the ${name} address needs an IPv4 subnet`);
+  const mine = sub.aux?.[name];
+  if (mine !== undefined) return mine;
+  const cidr = mustCidr(sub.subnet);
+  const range = sub.ipRange ? mustCidr(sub.ipRange) : cidr;
+  const lo = maxBig(firstUsable(cidr), range.base);
+  const taken = new Set([sub.gateway, ...Object.values(sub.aux ?? {})].filter((x): x is string => !!x).map((x) => parseAddr(x)!.value));
+  for (let v = minBig(lastUsable(cidr), last(range)); v >= lo; v--) {
+    if (taken.has(v)) continue;
+    const ip = formatAddr({ family: 4, value: v });
+    sub.aux = { ...sub.aux, [name]: ip };
+    return ip;
+  }
+  throw new ConflictError(`no free address left in ${sub.ipRange ?? sub.subnet} for the ${name}`);
+}
+
+/** Addresses already taken on a network, per family: gateways, reserved addresses and endpoints. */
 export function takenAddresses(net: Network, endpoints: readonly Endpoint[]): Set<bigint> {
   const taken = new Set<bigint>();
   for (const s of net.subnets) if (s.gateway) taken.add(parseAddr(s.gateway)!.value);
+  for (const s of net.subnets) for (const a of Object.values(s.aux ?? {})) taken.add(parseAddr(a)!.value);
   for (const ep of endpoints) {
     if (ep.networkId !== net.id) continue;
     for (const a of [ep.ipv4, ep.ipv6]) if (a) taken.add(parseAddr(stripPrefix(a))!.value);

@@ -15,6 +15,8 @@ export interface SubnetConfig {
   ipRange?: string;
   /** Next address to try (the allocator's cursor, as an address string). */
   next?: string;
+  /** Addresses reserved by name (`--aux-address NAME=IP`, the macvlan host shim): never an endpoint's. */
+  aux?: Record<string, string>;
 }
 
 export interface Network {

@@ -84,7 +84,7 @@ interface Lists {
   endpoints: Record<string, unknown>[];
 }
 
-const SUBNET: Record<string, Check> = { subnet: 'string', gateway: 'string?', ipRange: 'string?', next: 'string?' };
+const SUBNET: Record<string, Check> = { subnet: 'string', gateway: 'string?', ipRange: 'string?', next: 'string?', aux: 'object?' };
 const PORT: Record<string, Check> = {
   hostIp: 'string', hostPort: 'number', containerPort: 'number', proto: 'string', hostPortEnd: 'number?', containerPortEnd: 'number?', sandboxIp: 'string?',
 };

@@ -45,6 +45,7 @@ export function networkView(state: State, net: Network) {
         Subnet: s.subnet,
         ...(s.gateway ? { Gateway: s.gateway } : {}),
         ...(s.ipRange ? { IPRange: s.ipRange } : {}),
+        ...(s.aux && Object.keys(s.aux).length > 0 ? { AuxiliaryAddresses: { ...s.aux } } : {}),
       })),
     },
     Internal: net.internal,

@@ -5,18 +5,24 @@
  * host: the gateway is a router on the parent's LAN and the sandbox's default
  * route points at it. The host cannot reach its own children through the
  * parent (the kernel does not deliver child traffic to the lower device);
- * `--opt host-shim=true` adds a macvlan of the host's own (mode bridge) with a
- * route to the network, as Docker and Podman users do by hand.
+ * `--opt host-shim=true` adds a macvlan of the host's own (mode bridge) with
+ * its own address from the subnet (reserved in IPAM as the auxiliary address
+ * "host-shim", or the one `--aux-address host-shim=IP` names) and a route to
+ * the network through it: the recipe Docker and Podman users follow by hand.
+ * The parent needs no address of its own.
  */
 import { UsageError } from '../core/errors.js';
 import { contains, mustAddr, mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
-import { type Op, linkDel, linkSet } from '../core/plan.js';
+import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { boolOpt, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
+
+/** The name of the shim's reserved address in IPAM (`IPAM.Config[].AuxiliaryAddresses`). */
+export const SHIM_ADDRESS = 'host-shim';
 
 /** The host's own macvlan on the parent: "cnms" + 11 hex of the network ID. */
 export function shimName(net: Network): string {
@@ -43,16 +49,24 @@ function shimRoute(net: Network): string | undefined {
   return v4 ? (v4.ipRange ?? v4.subnet) : undefined;
 }
 
+/** The shim's own address, reserved in the subnet; networks made before that used the parent's (shimSource). */
+function shimAddress(net: Network): { ip: string; own: boolean } | undefined {
+  for (const s of net.subnets) if (s.aux?.[SHIM_ADDRESS]) return { ip: s.aux[SHIM_ADDRESS], own: true };
+  const src = net.driverOpts.shimSource;
+  return typeof src === 'string' ? { ip: src, own: false } : undefined;
+}
+
 function shimSetup(net: Network): Op[] {
   if (net.driverOpts.hostShim !== true) return [];
   const name = shimName(net);
   const route = shimRoute(net);
-  const src = net.driverOpts.shimSource;
+  const src = shimAddress(net);
   const ops: Op[] = [
     { kind: 'link.add', parent: String(net.driverOpts.parent), name, mtu: net.mtu, link: { type: 'macvlan', mode: 'bridge' } },
-    linkSet(name, { up: true }),
   ];
-  if (route) ops.push({ kind: 'route.add', dst: route, dev: name, ...(typeof src === 'string' ? { src } : {}) });
+  if (src?.own) ops.push(addrAdd(`${src.ip}/32`, name));
+  ops.push(linkSet(name, { up: true }));
+  if (route) ops.push({ kind: 'route.add', dst: route, dev: name, ...(src ? { src: src.ip } : {}) });
   return ops;
 }
 
@@ -61,8 +75,8 @@ function shimSetup(net: Network): Op[] {
  * inside the network's subnet, so replies to the host stay on the LAN.
  */
 function shimReturnRoute(net: Network, ep: Endpoint, sb: Sandbox): Op[] {
-  const src = net.driverOpts.shimSource;
-  if (net.driverOpts.hostShim !== true || typeof src !== 'string') return [];
+  const src = shimAddress(net)?.ip;
+  if (net.driverOpts.hostShim !== true || src === undefined) return [];
   const a = mustAddr(src);
   const inside = net.subnets.some((s) => contains(mustCidr(s.subnet), a));
   return inside ? [] : [{ kind: 'route.replace', ns: sb.netns, dst: `${src}/32`, dev: ep.ifname }];
@@ -78,12 +92,9 @@ export const macvlanDriver: NetworkDriver = {
     if (shim && mode !== 'bridge') throw new UsageError(`--opt host-shim=true needs --mode bridge (the shim reaches children only in bridge mode), not ${mode}`);
     const parent = chooseParent(parentName, hostLinks());
     const opts = { ...parentOpts(parent), mode };
-    if (!shim) return opts;
-    if (!parent.ipv4) {
-      throw new UsageError(`--opt host-shim=true needs an IPv4 address on parent "${raw.parent}": the host talks to the children from it`);
-    }
-    return { ...opts, hostShim: true, shimSource: parent.ipv4 };
+    return shim ? { ...opts, hostShim: true } : opts;
   },
+  hostAddress: (opts) => (opts.hostShim === true ? SHIM_ADDRESS : undefined),
   mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
   createNetwork(net) {
     return [...parentSetup(net), ...probe(net, 'macvlan'), ...shimSetup(net)];

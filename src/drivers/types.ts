@@ -43,6 +43,8 @@ export interface NetworkDriver {
   validate(raw: RawNetworkOptions): DriverOptions;
   /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */
   addressing?(req: AddressingRequest, opts: DriverOptions): AddressingRequest;
+  /** The name of an address of the IPv4 subnet the host itself needs (the macvlan host shim's), reserved by IPAM. */
+  hostAddress?(opts: DriverOptions): string | undefined;
   /** The largest MTU the network's lower interface allows, also its default (macvlan: the parent's). */
   mtuLimit?(opts: DriverOptions): number;
   createNetwork(net: Network): Op[];

@@ -93,6 +93,25 @@ describe('macvlan plans (golden)', () => {
     );
   });
 
+  it('createNetwork: a shim with its own reserved address holds it and routes from it', () => {
+    const own = network('macvlan', { parent: 'par2', lowerMtu: 1500, mode: 'bridge', hostShim: true }, {
+      subnets: [{ subnet: '10.88.30.0/24', gateway: '10.88.30.254', aux: { 'host-shim': '10.88.30.253' } }],
+    });
+    expect(renderShell(macvlanDriver.createNetwork(own))).toBe(
+      [
+        'ip link add link par2 name cnmpabcdef01234 type macvlan mode bridge',
+        'ip link del cnmpabcdef01234',
+        'ip link add link par2 name cnmsabcdef01234 mtu 1500 type macvlan mode bridge',
+        'ip addr add 10.88.30.253/32 dev cnmsabcdef01234',
+        'ip link set cnmsabcdef01234 up',
+        'ip route add 10.88.30.0/24 dev cnmsabcdef01234 src 10.88.30.253',
+        '',
+      ].join('\n'),
+    );
+    // Inside the subnet: the children reach it on the LAN, no route of their own.
+    expect(renderShell(macvlanDriver.join(own, { ...ep, ipv4: '10.88.30.1/24' }, sb, { defaultRoute: true }).sandbox)).not.toContain('10.88.30.253');
+  });
+
   it('createNetwork makes one ip batch, and undo takes back the parent and the shim', () => {
     const plan = macvlanDriver.createNetwork(vlanShim);
     expect(groupOps(plan)).toHaveLength(1);
@@ -192,10 +211,15 @@ describe('macvlan and ipvlan options against a fake host', () => {
     expect(calls.every((c) => c.args.join(' ') === '-j -d addr show')).toBe(true);
   });
 
-  it('the host shim takes the parent address as its source', () => {
+  it('the host shim needs no address on the parent: it asks IPAM for one of the subnet', () => {
     fakeHost();
-    expect(macvlanDriver.validate(raw({ parent: 'par0', opts: { 'host-shim': 'true' } }))).toMatchObject({ hostShim: true, shimSource: '198.51.100.1' });
-    expect(thrown(() => macvlanDriver.validate(raw({ parent: 'par0.10', opts: { 'host-shim': 'true' } }))).message).toMatch(/needs an IPv4 address on parent "par0.10"/);
+    const withAddr = macvlanDriver.validate(raw({ parent: 'par0', opts: { 'host-shim': 'true' } }));
+    expect(withAddr).toMatchObject({ hostShim: true });
+    expect(withAddr).not.toHaveProperty('shimSource');
+    const vlan = macvlanDriver.validate(raw({ parent: 'par0.10', opts: { 'host-shim': 'true' } }));
+    expect(vlan).toMatchObject({ hostShim: true, makeParent: true });
+    expect(macvlanDriver.hostAddress!(vlan)).toBe('host-shim');
+    expect(macvlanDriver.hostAddress!(macvlanDriver.validate(raw({ parent: 'par0' })))).toBeUndefined();
   });
 
   it('bad input is a UsageError (exit 2) before any kernel work', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, UsageError } from '../../src/core/errors.js';
 import { formatCidr, parseCidr } from '../../src/core/ip.js';
-import { allocateAddress, defaultPools, pickFreeSubnet, planSubnet, takenAddresses, ulaFor, usedSubnets } from '../../src/core/ipam.js';
+import { allocateAddress, defaultPools, pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, takenAddresses, ulaFor, usedSubnets } from '../../src/core/ipam.js';
+import type { SubnetConfig } from '../../src/core/model.js';
 import { type Network, type State, emptyState } from '../../src/core/model.js';
 
 const cidr = (t: string) => parseCidr(t)!;
@@ -125,5 +126,42 @@ describe('ulaFor', () => {
   it('derives a stable fd00::/8 /64 from the network ID', () => {
     const id = '0123456789' + 'f'.repeat(54);
     expect(formatCidr(ulaFor(id))).toBe('fd01:2345:6789::/64');
+  });
+});
+
+describe('reserved addresses (--aux-address, the host shim)', () => {
+  const subnets = (): SubnetConfig[] => [
+    { subnet: '10.88.30.0/24', gateway: '10.88.30.254', ipRange: '10.88.30.0/25' },
+    { subnet: 'fd00:1::/64', gateway: 'fd00:1::1' },
+  ];
+
+  it('places each in the subnet of its family that holds it; bad ones are usage errors', () => {
+    const s = subnets();
+    reserveAux(s, { printer: '10.88.30.1', six: 'fd00:1::9' });
+    expect(s[0]!.aux).toEqual({ printer: '10.88.30.1' });
+    expect(s[1]!.aux).toEqual({ six: 'fd00:1::9' });
+    for (const bad of [{ a: '10.88.31.1' }, { a: '10.88.30.255' }, { a: '10.88.30.0' }, { a: 'nope' }, { a: '10.88.30.254' }]) {
+      expect(() => reserveAux(subnets(), bad)).toThrow(UsageError);
+    }
+    expect(() => reserveAux(subnets(), { a: '10.88.30.7', b: '10.88.30.7' })).toThrow(/already the gateway or reserved/);
+  });
+
+  it('the host address: the one already reserved under its name, else the last free of the range', () => {
+    const s = subnets();
+    expect(reserveHostAddress(s, 'host-shim')).toBe('10.88.30.127'); // the range's last: usable in the /24
+    expect(s[0]!.aux).toEqual({ 'host-shim': '10.88.30.127' });
+    const t = subnets();
+    reserveAux(t, { 'host-shim': '10.88.30.200' });
+    expect(reserveHostAddress(t, 'host-shim')).toBe('10.88.30.200');
+    const u: SubnetConfig[] = [{ subnet: '10.88.30.0/24', gateway: '10.88.30.254', aux: { x: '10.88.30.253' } }];
+    expect(reserveHostAddress(u, 'host-shim')).toBe('10.88.30.252'); // .255 broadcast, .254 gateway, .253 reserved
+    expect(() => reserveHostAddress([{ subnet: 'fd00:1::/64' }], 'host-shim')).toThrow(/needs an IPv4 subnet/);
+  });
+
+  it('IPAM hands them to no endpoint', () => {
+    const net = { id: 'n', subnets: [{ subnet: '10.88.30.0/24', gateway: '10.88.30.1', aux: { nas: '10.88.30.2' } }] } as unknown as Network;
+    const taken = takenAddresses(net, []);
+    expect(allocateAddress(net.subnets[0]!, taken).address).toBe('10.88.30.3/24');
+    expect(() => allocateAddress(net.subnets[0]!, taken, '10.88.30.2')).toThrow(ConflictError);
   });
 });

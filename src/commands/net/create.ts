@@ -12,7 +12,9 @@ export class NetCreateCommand extends CnmCommand {
     details: `
       Creates a network with the given driver (bridge by default): for a bridge, a Linux bridge with the gateway address, IP masquerade for traffic leaving it, isolation from every other network and embedded DNS.
 
-      Without \`--subnet\` a free subnet is taken from the default pools (172.17-31.0.0/16, then 192.168.0.0/16 in /20s), skipping any that overlaps a cnm network or a host route. \`--internal\` networks have no way out.
+      Without \`--subnet\` a free subnet is taken from the default pools (172.17-31.0.0/16, then 192.168.0.0/16 in /20s), skipping any that overlaps a cnm network or a host route. \`--internal\` networks have no way out. \`--aux-address NAME=IP\` reserves an address of the subnet that no endpoint gets (shown in \`net inspect\` as \`IPAM.Config[].AuxiliaryAddresses\`).
+
+      On macvlan, \`--opt host-shim=true\` lets the host reach its children: a macvlan of the host's own on the parent, with an address of the subnet (reserved as \`host-shim\`: the last free one of the \`--ip-range\` or subnet, or the one \`--aux-address host-shim=IP\` names) and a route to the \`--ip-range\` (or subnet) through it. The parent needs no address. \`net rm\` removes the shim, its route and the reservation.
     `,
     examples: [
       ['Create a bridge network with a free subnet', '$0 net create frontend'],
@@ -20,6 +22,7 @@ export class NetCreateCommand extends CnmCommand {
       ['Create an internal network (no route out, no NAT)', '$0 net create vault --internal'],
       ['An overlay across hosts (run on each host with its own --local)', '$0 net create ov --driver overlay --subnet 10.10.0.0/16 --vni 4242 --local 198.51.100.1 --peer 198.51.100.2'],
       ['Sandboxes straight on the LAN, on VLAN 10 of eth0', '$0 net create lan --driver macvlan --parent eth0.10 --subnet 192.0.2.0/24 --gateway 192.0.2.1'],
+      ['The same, and the host reaches them through a shim at 192.0.2.223', '$0 net create lan --driver macvlan --parent eth0.10 --subnet 192.0.2.0/24 --ip-range 192.0.2.192/27 --aux-address host-shim=192.0.2.223 --opt host-shim=true'],
     ],
   });
 
@@ -39,6 +42,7 @@ export class NetCreateCommand extends CnmCommand {
   local = Option.String('--local', { description: 'This host\'s underlay address (overlay)' });
   label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE' });
   opt = Option.Array('--opt,-o', [], { description: 'Driver option KEY=VALUE' });
+  auxAddress = Option.Array('--aux-address', [], { description: 'Reserve an address of the subnet for NAME=IP: no endpoint gets it' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
 
   async run() {
@@ -54,6 +58,7 @@ export class NetCreateCommand extends CnmCommand {
       subnets: this.subnet,
       gateways: this.gateway,
       ...(this.ipRange !== undefined ? { ipRange: this.ipRange } : {}),
+      aux: keyValues(this.auxAddress, '--aux-address'),
       ipv6: this.ipv6,
       internal: this.internal,
       dns: !this.noDns,

@@ -7,7 +7,7 @@ import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.j
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
 import { formatCidr, mustCidr, parseCidr } from '../ip.js';
-import { pickFreeSubnet, planSubnet, ulaFor, usedSubnets } from '../ipam.js';
+import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
 import { endpointsOn, findNetwork } from '../resolve.js';
@@ -23,6 +23,8 @@ export interface CreateNetworkInput {
   subnets: string[];
   gateways: string[];
   ipRange?: string;
+  /** Reserved addresses by name (`--aux-address NAME=IP`). */
+  aux?: Record<string, string>;
   /** First address IPAM hands out (its cursor's start), when a driver sets one. */
   start?: string;
   ipv6: boolean;
@@ -91,6 +93,9 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
     let id = newId();
     while (state.networks.some((n) => n.bridge === bridgeName(id))) id = newId();
     const subnets = planSubnets(state, input, id, driver.hostGateway || input.gateways.length > 0);
+    reserveAux(subnets, input.aux ?? {});
+    const hostAddress = driver.hostAddress?.(driverOpts);
+    if (hostAddress !== undefined) reserveHostAddress(subnets, hostAddress);
     const net: Network = {
       id,
       name: input.name,
