@@ -88,6 +88,9 @@ export function isGroup(word: string): boolean {
   return COMMANDS.some((c) => pathsOf(c).some((p) => p.length > 1 && p[0] === word)) && !COMMANDS.some((c) => pathsOf(c).some((p) => p.length === 1 && p[0] === word));
 }
 
+// The completion script lists every command: it gets the whole CLI from here.
+CompletionCommand.fullCli = () => buildCli();
+
 /**
  * Builds the CLI. Given argv, it registers only the commands whose first word
  * matches (plus the builtins): clipanion compiles a state machine over every

@@ -9,8 +9,11 @@ import { CnmError, UsageError } from '../core/errors.js';
 import { renderEach } from '../core/template/index.js';
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
 import { setDebug } from '../core/runner.js';
-import { Session } from '../core/session.js';
+import { type Recover, Session } from '../core/session.js';
 import { Store } from '../core/store.js';
+
+/** Crash recovery (loaded only when a run finds an interrupted one's record). */
+const recover: Recover = async (s, state) => (await import('../core/recovery.js')).recoverInterrupted(s, state);
 
 export abstract class CnmCommand extends Command {
   stateDir = Option.String('--state-dir', process.env.CNM_STATE_DIR ?? DEFAULT_STATE_DIR, {
@@ -56,7 +59,7 @@ export abstract class CnmCommand extends Command {
   }
 
   session(dryRun = false): Session {
-    const s = new Session(this.store(), dryRun, (text) => this.context.stdout.write(text));
+    const s = new Session(this.store(), recover, dryRun, (text) => this.context.stdout.write(text));
     this.sessions.push(s);
     return s;
   }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { type Cli, Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { SHELLS, type Shell } from '../docs/completions.js';
 import { CnmCommand } from './base.js';
@@ -19,14 +19,15 @@ export class CompletionCommand extends CnmCommand {
     ],
   });
 
+  /** The whole CLI, every command registered (set by cli.ts, which this module does not import). */
+  static fullCli: () => Cli = () => {
+    throw new Error('CompletionCommand.fullCli is not wired');
+  };
+
   shell = Option.String({ name: 'SHELL', validator: t.isEnum(SHELLS) });
 
   async run() {
-    const [{ buildCli }, { renderCompletion }, { specsOf }] = await Promise.all([
-      import('../cli.js'),
-      import('../docs/completions.js'),
-      import('../docs/spec.js'),
-    ]);
-    this.context.stdout.write(renderCompletion(this.shell as Shell, specsOf(buildCli())));
+    const [{ renderCompletion }, { specsOf }] = await Promise.all([import('../docs/completions.js'), import('../docs/spec.js')]);
+    this.context.stdout.write(renderCompletion(this.shell as Shell, specsOf(CompletionCommand.fullCli())));
   }
 }

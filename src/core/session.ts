@@ -8,21 +8,28 @@
  * may half-remove) in STATE_DIR/intent.json, and clears it once state is
  * saved, under the lock. The next session that finds a record there rolls the
  * interrupted run back (its state was never saved) or keeps it (it was), then
- * reconciles the kernel with the state that survived, before doing its own work.
+ * reconciles the kernel with the state that survived, before doing its own work
+ * (recovery.ts, handed in by whoever makes the session: the session itself
+ * sits below reconcile and does not import it).
  */
 import { existsSync } from 'node:fs';
 import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
 import { renderShell } from './shell.js';
-import { type IntentRecord, intentFile, newIntent, readIntent, removeIntent, restoreOf, stateSerial, undoOf, writeIntent } from './intent.js';
+import { type IntentRecord, intentFile, newIntent, removeIntent, restoreOf, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';
 import { phase } from './runner.js';
 import { Store } from './store.js';
 
+/** The crash recovery a session runs when it finds an interrupted run's intent record. */
+export type Recover = (s: Session, state: State) => Promise<void>;
+
 export class Session {
   constructor(
     readonly store: Store,
+    /** Repairs what an interrupted run left (recovery.ts), before this session's first update. */
+    private readonly recover: Recover,
     readonly dryRun = false,
     private readonly print: (text: string) => void = () => {},
   ) {}
@@ -74,7 +81,7 @@ export class Session {
 
   async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
     if (this.dryRun) return fn(this.store.read());
-    if (existsSync(intentFile(this.store.dir))) await this.locked((state) => this.recover(state), true);
+    if (existsSync(intentFile(this.store.dir))) await this.locked((state) => this.recover(this, state), true);
     return this.locked(fn, false);
   }
 
@@ -97,24 +104,9 @@ export class Session {
     );
   }
 
-  /** Repairs what an interrupted run left (see the header). Problems are warnings, never failures. */
-  private async recover(state: State): Promise<void> {
-    const rec = readIntent(this.store.dir);
-    if (rec === undefined) return; // another run recovered first
-    const saved = rec === 'unreadable' || stateSerial(state) !== rec.before;
-    const who = rec === 'unreadable' ? 'an interrupted cnm run' : `an interrupted cnm run (pid ${rec.pid}: cnm ${rec.command})`;
-    try {
-      if (!saved) this.warnings.push(...teardown([...rec.undo].reverse()));
-      const restore = new Set(saved ? [] : rec.restore);
-      if (this.intent) this.intent.restore.push(...restore);
-      const { reconcile } = await import('./reconcile/index.js');
-      const report = reconcile(this, state, { restore, dryRun: false });
-      const fixed = report.outcomes.filter((o) => o.status === 'repaired').length;
-      this.notices.push(`recovered from ${who}: ${saved ? 'its state was saved' : 'rolled back'}${fixed ? `, ${fixed} repair(s)` : ''}`);
-      for (const o of report.outcomes) if (o.status === 'failed') this.warnings.push(`${o.object}: ${o.problem}: ${o.error}`);
-    } catch (e) {
-      this.warnings.push(`recovering from ${who} failed: ${e instanceof Error ? e.message : String(e)}; run 'cnm reconcile'`);
-    }
+  /** Adds sandboxes to restore to the record of the run in progress (a recovery that may itself be interrupted). */
+  noteRestore(names: Iterable<string>): void {
+    this.intent?.restore.push(...names);
   }
 
   /** Things worth telling the user that are not problems (a recovery happened). */

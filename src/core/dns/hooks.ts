@@ -5,7 +5,7 @@
  * (a post-apply step: after the state is saved, outside the kernel plan).
  */
 import type { State } from '../model.js';
-import { setDnsResolverFor } from '../ops/sandbox-files.js';
+import { setDnsResolverFor } from '../plans/sandbox-files.js';
 import type { Session } from '../session.js';
 import { ensureServer } from './lifecycle.js';
 import { resolversFor } from './records.js';

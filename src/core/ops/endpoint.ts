@@ -4,26 +4,19 @@
  * work through the network's driver; leaving undoes it.
  */
 import { getDriver } from '../../drivers/index.js';
-import type { JoinPlan } from '../../drivers/types.js';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { mustCidr } from '../ip.js';
 import { allocateAddress, takenAddresses } from '../ipam.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
-import { type Op, isRoute } from '../plan.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
-import { sandboxHooks } from './hooks.js';
-import { sandboxFiles } from './sandbox-files.js';
+import { type EndpointRequest, planDisconnect, planJoin } from '../plans/endpoint.js';
+import { sandboxFiles } from '../plans/sandbox-files.js';
 
-export interface EndpointRequest {
-  ip?: string;
-  ip6?: string;
-  aliases: string[];
-  mac?: string;
-}
+export type { EndpointRequest } from '../plans/endpoint.js';
 
 const MAC_RE = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 
@@ -37,11 +30,6 @@ export function checkEndpointRequest(req: EndpointRequest): void {
       throw new UsageError(`invalid --mac "${req.mac}": use a unicast address like 02:42:ac:11:00:02`);
     }
   }
-}
-
-/** Whether a network can give a sandbox its default route. */
-function routable(net: Network): boolean {
-  return !net.internal && net.subnets.some((s) => s.gateway) && getDriver(net.driver).hasInterfaces;
 }
 
 /** Refuses combinations Docker refuses: host/none are exclusive. */
@@ -104,12 +92,6 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   return ep;
 }
 
-/** The join plan for an endpoint being added to a sandbox that already has `existing` endpoints. */
-export function planJoin(state: State, net: Network, ep: Endpoint, sb: Sandbox, existing: readonly Endpoint[]): JoinPlan {
-  const hasDefault = existing.some((e) => routable(networkOf(state, e)));
-  return getDriver(net.driver).join(net, ep, sb, { defaultRoute: !hasDefault && routable(net) });
-}
-
 export async function connect(s: Session, sbRef: string, netRef: string, req: EndpointRequest): Promise<Endpoint> {
   checkEndpointRequest(req);
   let dns: string[] = [];
@@ -138,23 +120,6 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
  */
 export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void {
   s.teardown(planDisconnect(state, ep));
-}
-
-/** The teardown of one endpoint; drops it from state (the caller applies the plan). */
-export function planDisconnect(state: State, ep: Endpoint): Op[] {
-  const net = networkOf(state, ep);
-  const sb = state.sandboxes.find((x) => x.id === ep.sandboxId)!;
-  const before = endpointsOf(state, sb);
-  const rest = before.filter((e) => e.id !== ep.id);
-  const ops: Op[] = [...sandboxHooks().flatMap((h) => h.onDisconnect?.(state, sb, ep) ?? []), ...getDriver(net.driver).leave(net, ep, sb)];
-  const hadDefault = before.find((e) => routable(networkOf(state, e)))?.id === ep.id;
-  const heir = rest.find((e) => routable(networkOf(state, e)));
-  if (hadDefault && heir) {
-    const heirNet = networkOf(state, heir);
-    ops.push(...getDriver(heirNet.driver).join(heirNet, heir, sb, { defaultRoute: true }).sandbox.filter(isRoute));
-  }
-  state.endpoints = state.endpoints.filter((e) => e.id !== ep.id);
-  return [...ops, ...sandboxFiles(state, sb, rest, rest.map((e) => networkOf(state, e)))];
 }
 
 export async function disconnect(s: Session, sbRef: string, netRef: string): Promise<void> {

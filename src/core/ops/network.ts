@@ -13,7 +13,7 @@ import { bridgeName, checkName, newId } from '../names.js';
 import { endpointsOn, findNetwork } from '../resolve.js';
 import type { Session } from '../session.js';
 import { ensureBuiltins } from './builtins.js';
-import { planDisconnect } from './endpoint.js';
+import { planDisconnect } from '../plans/endpoint.js';
 import type { Removal } from './sandbox.js';
 import { byNamespace, type Op } from '../plan.js';
 

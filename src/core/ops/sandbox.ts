@@ -5,45 +5,31 @@
  */
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
-import type { Endpoint, Network, Sandbox, State } from '../model.js';
+import type { Endpoint, Sandbox } from '../model.js';
 import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
-import { type Op, byNamespace, linkSet } from '../plan.js';
-import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
+import { type Op, byNamespace } from '../plan.js';
+import { findNetwork, findSandbox } from '../resolve.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
-import { sandboxHooks } from './hooks.js';
-import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest, disconnectEndpoint, planJoin } from './endpoint.js';
-import { removeSandboxFiles, sandboxFiles } from './sandbox-files.js';
-import { getDriver } from '../../drivers/index.js';
+import { type AddSandboxInput, sandboxHooks } from '../plans/hooks.js';
+import { adoptedPid, namespacePlan, onHostNetwork, sandboxTeardown } from '../plans/namespace.js';
+import { planJoin } from '../plans/endpoint.js';
+import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest } from './endpoint.js';
+import { sandboxFiles } from '../plans/sandbox-files.js';
 
-export interface AddSandboxInput extends EndpointRequest {
-  name: string;
-  networks: string[];
-  hostname?: string;
-  dns: string[];
-  netnsPath?: string;
-  pid?: number;
-  /** Port specs to publish (-p), Docker's syntax; parsed and applied by the ports hook. */
-  publish?: string[];
-}
 
-export { addSandboxHooks, type SandboxHooks } from './hooks.js';
+export { addSandboxHooks, type AddSandboxInput, type SandboxHooks } from '../plans/hooks.js';
 
-function adoptOps(sb: Sandbox, input: AddSandboxInput): Op[] {
-  if (input.pid !== undefined) {
-    if (!existsSync(`/proc/${input.pid}/ns/net`)) throw new UsageError(`no process ${input.pid} to adopt the namespace of`);
-    return [{ kind: 'netns.attach', name: sb.netns, pid: input.pid }];
+/** Refuses an adoption whose process or namespace file is not there. */
+function checkAdoptable(input: AddSandboxInput): void {
+  const pid = input.pid ?? adoptedPid(input.netnsPath);
+  if (pid !== undefined) {
+    if (!existsSync(`/proc/${pid}/ns/net`)) throw new UsageError(`no process ${pid} to adopt the namespace of`);
+  } else if (input.netnsPath !== undefined && !existsSync(input.netnsPath)) {
+    throw new UsageError(`network namespace file ${input.netnsPath} does not exist`);
   }
-  const path = input.netnsPath!;
-  const m = /^\/proc\/(\d+)\/ns\/net$/.exec(path);
-  if (m) return adoptOps(sb, { ...input, netnsPath: undefined, pid: Number(m[1]) } as AddSandboxInput);
-  if (!existsSync(path)) throw new UsageError(`network namespace file ${path} does not exist`);
-  return [
-    { kind: 'file', path: netnsPath(sb.netns), content: '' },
-    { kind: 'mount.bind', source: path, target: netnsPath(sb.netns) },
-  ];
 }
 
 export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sandbox> {
@@ -74,13 +60,8 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     };
     if (input.pid !== undefined) sb.adopted = { pid: input.pid };
     if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
-    const onHost = nets.some((n) => n.driver === 'host');
-    const host: Op[] = sb.adopted
-      ? adoptOps(sb, input)
-      : onHost
-        ? [{ kind: 'netns.attach', name: sb.netns, pid: process.pid }]
-        : [{ kind: 'netns.add', name: sb.netns }];
-    const inside: Op[] = onHost ? [] : [linkSet('lo', { up: true }, sb.netns)];
+    if (sb.adopted) checkAdoptable(input);
+    const { host, inside } = namespacePlan(sb, nets.some((n) => n.driver === 'host'));
     const eps: Endpoint[] = [];
     for (const [i, net] of nets.entries()) {
       const view = { ...state, endpoints: [...state.endpoints, ...eps] };
@@ -126,23 +107,6 @@ export function processesIn(nsFile: string): number[] {
 }
 
 
-export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
-  const eps = endpointsOf(state, sb);
-  const ops: Op[] = sandboxHooks().flatMap((h) => h.onRemove?.(state, sb) ?? []);
-  const onHost = eps.some((e) => networkOf(state, e).driver === 'host');
-  // A namespace cnm made takes its interfaces with it when it goes; an adopted
-  // (or host) one outlives cnm's claim, so its endpoints are removed one by one.
-  if (sb.adopted || onHost) {
-    for (const ep of eps) {
-      const net: Network = networkOf(state, ep);
-      ops.push(...getDriver(net.driver).leave(net, ep, sb));
-    }
-  }
-  ops.push({ kind: 'netns.del', name: sb.netns });
-  ops.push(...removeSandboxFiles(sb));
-  return ops;
-}
-
 /** What a removal of several objects did: the names removed, and what stopped the others. */
 export interface Removal {
   removed: string[];
@@ -171,8 +135,7 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
         }
         throw e;
       }
-      const onHost = endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
-      if (!sb.adopted && !onHost) {
+      if (!sb.adopted && !onHostNetwork(state, sb)) {
         const pids = processesIn(`${NETNS_DIR}/${sb.netns}`);
         if (pids.length > 0 && !force) {
           out.errors.push(new ConflictError(`sandbox "${sb.name}" has running processes (pid ${pids.slice(0, 5).join(', ')}); stop them or use --force`));

@@ -6,7 +6,7 @@
  */
 import { getDriver } from '../../drivers/index.js';
 import type { Network, State } from '../model.js';
-import { planJoin } from '../ops/endpoint.js';
+import { planJoin } from '../plans/endpoint.js';
 import { type Op, linkPlace } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 

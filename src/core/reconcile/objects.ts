@@ -6,35 +6,18 @@
  */
 import { existsSync } from 'node:fs';
 import { getDriver } from '../../drivers/index.js';
-import type { Network, Sandbox, State } from '../model.js';
-import { planJoin } from '../ops/endpoint.js';
-import { sandboxFiles } from '../ops/sandbox-files.js';
-import { sandboxTeardown } from '../ops/sandbox.js';
+import type { Network, Sandbox } from '../model.js';
+import { planJoin } from '../plans/endpoint.js';
+import { namespacePlan, onHostNetwork, sandboxTeardown } from '../plans/namespace.js';
+import { sandboxFiles } from '../plans/sandbox-files.js';
 import { netnsPath } from '../paths.js';
-import { type Op, linkSet } from '../plan.js';
+import type { Op } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 import type { Finding, ReconcileContext, Reconciler } from './types.js';
 import { sleepSync } from './kernel.js';
 import { unsatisfied } from './verify.js';
 
 const withoutNft = (ops: readonly Op[]) => ops.filter((o) => o.kind !== 'nft');
-
-function onHostNetwork(state: State, sb: Sandbox): boolean {
-  return endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
-}
-
-/** The ops that make a sandbox's namespace exist (as addSandbox plans them). */
-export function namespacePlan(state: State, sb: Sandbox): Op[] {
-  if (sb.adopted?.pid !== undefined) return [{ kind: 'netns.attach', name: sb.netns, pid: sb.adopted.pid }];
-  if (sb.adopted?.path !== undefined) {
-    return [
-      { kind: 'file', path: netnsPath(sb.netns), content: '' },
-      { kind: 'mount.bind', source: sb.adopted.path, target: netnsPath(sb.netns) },
-    ];
-  }
-  if (onHostNetwork(state, sb)) return [{ kind: 'netns.attach', name: sb.netns, pid: process.pid }];
-  return [{ kind: 'netns.add', name: sb.netns }, linkSet('lo', { up: true }, sb.netns)];
-}
 
 function drop(ctx: ReconcileContext, sb: Sandbox, why: string): Finding {
   ctx.skip.add(sb.id);
@@ -92,7 +75,8 @@ export const sandboxReconciler: Reconciler = {
         continue;
       }
       if (mounted) continue;
-      const plan = namespacePlan(ctx.state, sb);
+      const ns = namespacePlan(sb, onHostNetwork(ctx.state, sb));
+      const plan = [...ns.host, ...ns.inside];
       if (!sb.adopted && ctx.restoring(sb)) awaitOldVeths(ctx, sb);
       if (sb.adopted || onHostNetwork(ctx.state, sb) || ctx.restoring(sb)) {
         found.push({

@@ -5,7 +5,7 @@
  * whose resolv.conf cnm wrote ("# written by cnm"). Each is removed.
  */
 import { readdirSync } from 'node:fs';
-import { removeSandboxFiles } from '../ops/sandbox-files.js';
+import { removeSandboxFiles } from '../plans/sandbox-files.js';
 import { ETC_NETNS_DIR, sandboxEtc } from '../paths.js';
 import { linkDel } from '../plan.js';
 import { ownedHostLinks } from './desired.js';

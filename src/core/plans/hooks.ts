@@ -5,7 +5,9 @@
  */
 import type { Endpoint, Sandbox, State } from '../model.js';
 import type { Op } from '../plan.js';
-import type { AddSandboxInput } from './sandbox.js';
+import type { AddSandboxInput } from './requests.js';
+
+export type { AddSandboxInput } from './requests.js';
 
 export interface SandboxHooks {
   /** After a new sandbox and its endpoints are in state. */

@@ -1,0 +1,68 @@
+/**
+ * A sandbox's namespace as plans: the ops that make it exist (sandbox add, and
+ * reconcile when it is gone) and the ops that take the sandbox down. Pure:
+ * both the orchestration (ops/) and reconcile use them.
+ */
+import { getDriver } from '../../drivers/index.js';
+import type { Network, Sandbox, State } from '../model.js';
+import { netnsPath } from '../paths.js';
+import { type Op, linkSet } from '../plan.js';
+import { endpointsOf, networkOf } from '../resolve.js';
+import { sandboxHooks } from './hooks.js';
+import { removeSandboxFiles } from './sandbox-files.js';
+
+/** Whether the sandbox shares cnm's own namespace (it is on the host network). */
+export function onHostNetwork(state: State, sb: Sandbox): boolean {
+  return endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
+}
+
+/** The process whose namespace a `/proc/PID/ns/net` path names, if it is one. */
+export function adoptedPid(path: string | undefined): number | undefined {
+  const m = path === undefined ? null : /^\/proc\/(\d+)\/ns\/net$/.exec(path);
+  return m ? Number(m[1]) : undefined;
+}
+
+export interface NamespacePlan {
+  /** Ops in cnm's own namespace: the namespace itself. */
+  host: Op[];
+  /** Ops inside it (loopback up), to run after the endpoints' host-side ops. */
+  inside: Op[];
+}
+
+/**
+ * The ops that make a sandbox's namespace exist: a new one, cnm's own (host
+ * network), an adopted process's, or an adopted namespace file bind-mounted.
+ */
+export function namespacePlan(sb: Sandbox, onHost: boolean): NamespacePlan {
+  const inside: Op[] = onHost ? [] : [linkSet('lo', { up: true }, sb.netns)];
+  const pid = sb.adopted?.pid ?? adoptedPid(sb.adopted?.path);
+  if (pid !== undefined) return { host: [{ kind: 'netns.attach', name: sb.netns, pid }], inside };
+  if (sb.adopted?.path !== undefined) {
+    return {
+      host: [
+        { kind: 'file', path: netnsPath(sb.netns), content: '' },
+        { kind: 'mount.bind', source: sb.adopted.path, target: netnsPath(sb.netns) },
+      ],
+      inside,
+    };
+  }
+  if (onHost) return { host: [{ kind: 'netns.attach', name: sb.netns, pid: process.pid }], inside };
+  return { host: [{ kind: 'netns.add', name: sb.netns }], inside };
+}
+
+/** The teardown of a sandbox: its hooks' (published ports), its endpoints where they outlive it, its namespace and files. */
+export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
+  const eps = endpointsOf(state, sb);
+  const ops: Op[] = sandboxHooks().flatMap((h) => h.onRemove?.(state, sb) ?? []);
+  // A namespace cnm made takes its interfaces with it when it goes; an adopted
+  // (or host) one outlives cnm's claim, so its endpoints are removed one by one.
+  if (sb.adopted || onHostNetwork(state, sb)) {
+    for (const ep of eps) {
+      const net: Network = networkOf(state, ep);
+      ops.push(...getDriver(net.driver).leave(net, ep, sb));
+    }
+  }
+  ops.push({ kind: 'netns.del', name: sb.netns });
+  ops.push(...removeSandboxFiles(sb));
+  return ops;
+}

@@ -1,0 +1,21 @@
+/** What callers ask of an endpoint and of a new sandbox (the flags of connect and sandbox add). */
+
+export interface EndpointRequest {
+  ip?: string;
+  ip6?: string;
+  aliases: string[];
+  mac?: string;
+}
+
+/** What `sandbox add` was asked for (the ports hook reads --publish). */
+export interface AddSandboxInput extends EndpointRequest {
+  name: string;
+  networks: string[];
+  hostname?: string;
+  dns: string[];
+  netnsPath?: string;
+  pid?: number;
+  /** Port specs to publish (-p), Docker's syntax; parsed and applied by the ports hook. */
+  publish?: string[];
+}
+
