@@ -21,7 +21,7 @@ const FLOORS: [name: string, patterns: RegExp[]][] = [
   ['drivers', [/^drivers\//]],
   ['plans: sandbox namespaces, joins, files; views', [/^core\/plans\//, /^core\/views\.ts$/, /^core\/graph\//]],
   ['session', [/^core\/session\.ts$/]],
-  ['orchestration: ops, reconcile, DNS wiring', [/^core\/ops\//, /^core\/reconcile\//, /^core\/dns\/hooks\.ts$/]],
+  ['orchestration: ops, reconcile, DNS wiring, the cluster', [/^core\/ops\//, /^core\/reconcile\//, /^core\/dns\/hooks\.ts$/, /^core\/cluster\//]],
   ['recovery', [/^core\/recovery\.ts$/]],
   ['edge: commands, docs, CLI', [/^commands\//, /^docs\//, /^cli\.ts$/, /^main\.ts$/]],
 ];
