@@ -22,7 +22,7 @@ export function sandboxEtc(name: string, file: 'resolv.conf' | 'hosts' | 'hostna
   return join(ETC_NETNS_DIR, name, file);
 }
 
-/** The embedded DNS server's files in the run dir: its pid, the addresses it listens on, its start lock. */
-export function dnsRunFile(file: 'pid' | 'addrs' | 'lock'): string {
+/** The embedded DNS server's files in the run dir: its pid, the addresses it listens on, its start lock, its log. */
+export function dnsRunFile(file: 'pid' | 'addrs' | 'lock' | 'log'): string {
   return join(RUN_DIR, `dns.${file}`);
 }

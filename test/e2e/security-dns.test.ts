@@ -220,6 +220,10 @@ describe('embedded DNS under attack (the auto-started server)', () => {
     const r = host.exec(['ip', 'netns', 'exec', 'alpha', 'python3', '/run/oneshot.py', gw, '300']);
     expect(r.stdout).toContain('sent 300');
     await stillServing();
+    // Counted and logged, rate-limited: the bounces are in the detached server's log, in a line or two.
+    const log = host.sh('cat $(find /run -name dns.log)').stdout;
+    expect(log).toContain(`cnm dns: socket errors on udp ${gw}: ECONNREFUSED`);
+    expect(log.split('\n').filter((l) => l.includes('socket errors on udp')).length).toBeLessThanOrEqual(2);
   });
 
   it('askers that time out on a slow upstream (dig +time=1, upstream answers after 2 s) do not kill it', async () => {

@@ -1,6 +1,8 @@
 import { Command, Option } from 'clipanion';
 import { CnmCommand } from '../base.js';
 
+const LOG_MAX = 1024 * 1024;
+
 export class DnsServeCommand extends CnmCommand {
   static override paths = [['dns', 'serve']];
 
@@ -20,8 +22,13 @@ export class DnsServeCommand extends CnmCommand {
 
   async run() {
     const { serve } = await import('../../core/dns/server.js');
-    const log = this.debug ? (line: string) => this.context.stderr.write(`${line}\n`) : (line: string) => {
-      if (/cannot|error/.test(line)) this.context.stderr.write(`${line}\n`);
+    // Faults only unless --debug; at most LOG_MAX bytes in all (a detached server's log is a file in /run).
+    let written = 0;
+    const log = (line: string) => {
+      if (!this.debug && !/cannot|error|refused|closed|broke/.test(line)) return;
+      if (written > LOG_MAX) return;
+      written += line.length + 1;
+      this.context.stderr.write(written > LOG_MAX ? 'cnm dns: log limit reached; faults are still counted, no longer logged\n' : `${line}\n`);
     };
     const code = await serve({ stateDir: this.stateDir, idleExit: this.idleExit, log });
     // Sockets and timers are closed; exit now rather than wait for stragglers (in-flight forwards).

@@ -7,7 +7,7 @@
  * two small file reads and a kill(pid, 0).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { acquire } from '../lock.js';
 import { RUN_DIR, dnsRunFile } from '../paths.js';
 
@@ -100,9 +100,16 @@ export async function ensureServer(stateDir: string, gateways: readonly string[]
   let pid = serverPid();
   if (pid !== undefined && covered()) return undefined; // the common case: nothing to do
   if (pid === undefined) {
-    const child = spawn(process.execPath, ['dns', 'serve', '--idle-exit', '--state-dir', stateDir], { detached: true, stdio: 'ignore', cwd: '/' });
-    child.on('error', () => {});
-    child.unref();
+    // Its reports (socket errors, refused connections: rate-limited) go to dns.log, new for each server.
+    mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
+    const log = openSync(dnsRunFile('log'), 'w', 0o644);
+    try {
+      const child = spawn(process.execPath, ['dns', 'serve', '--idle-exit', '--state-dir', stateDir], { detached: true, stdio: ['ignore', 'ignore', log], cwd: '/' });
+      child.on('error', () => {});
+      child.unref();
+    } finally {
+      closeSync(log);
+    }
   } else {
     try {
       process.kill(pid, 'SIGHUP'); // a new network: re-read the state now rather than at the next tick
