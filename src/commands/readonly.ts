@@ -11,3 +11,10 @@ export function withBuiltins(state: State): State {
   ensureBuiltins(copy);
   return copy;
 }
+
+/** On a joined host: the cluster networks it has no local part of yet, added (one read of the store). */
+export async function withCluster(stateDir: string, state: State, warn: (line: string) => void): Promise<State> {
+  const [{ readMembership }, { withGlobal }] = await Promise.all([import('../core/cluster/membership.js'), import('../core/cluster/listing.js')]);
+  const m = readMembership(stateDir);
+  return m ? withGlobal(state, m, warn) : state;
+}

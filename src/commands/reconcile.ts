@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { reconcileDns } from '../core/reconcile/dns.js';
 import { renderReport, runReconcile } from '../core/reconcile/index.js';
 import { CnmCommand } from './base.js';
+import { joined } from '../core/cluster/hook.js';
 
 export class ReconcileCommand extends CnmCommand {
   static override paths = [['reconcile']];
@@ -28,6 +29,10 @@ export class ReconcileCommand extends CnmCommand {
   async run() {
     const report = await runReconcile(this.session(this.dryRun), { restore: this.restore });
     report.outcomes.push(...(await reconcileDns(this.store().read(), this.stateDir, this.dryRun)));
+    if (joined(this.stateDir)) {
+      const { reconcileCluster } = await import('../core/cluster/repair.js');
+      report.outcomes.push(...(await reconcileCluster(this.session(this.dryRun), this.dryRun)));
+    }
     if (this.asJson) this.json({ dryRun: this.dryRun, findings: report.outcomes });
     else this.out(renderReport(report, this.dryRun));
     return report.outcomes.some((o) => o.status === 'failed') ? 1 : 0;

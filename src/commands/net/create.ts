@@ -2,6 +2,8 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { createNetwork } from '../../core/ops/network.js';
 import { CnmCommand, keyValues } from '../base.js';
+import { joined } from '../../core/cluster/hook.js';
+import { UsageError } from '../../core/errors.js';
 
 export class NetCreateCommand extends CnmCommand {
   static override paths = [['net', 'create'], ['network', 'create']];
@@ -46,6 +48,7 @@ export class NetCreateCommand extends CnmCommand {
   dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
 
   async run() {
+    if (this.driver === 'overlay' && this.peer.length === 0 && this.local === undefined && joined(this.stateDir)) return this.createInCluster();
     const s = this.session(this.dryRun);
     const raw = { peers: this.peer, opts: keyValues(this.opt, '--opt') } as Parameters<typeof createNetwork>[1]['raw'];
     if (this.parent !== undefined) raw.parent = this.parent;
@@ -68,5 +71,29 @@ export class NetCreateCommand extends CnmCommand {
       raw,
     });
     if (!this.dryRun) this.out(net.id);
+  }
+
+  /** On a joined host an overlay without --peer/--local is a cluster network: defined in the store, made locally on first use. */
+  private async createInCluster() {
+    const unsupported = [
+      ['--gateway', this.gateway.length > 0], ['--ip-range', this.ipRange !== undefined], ['--ipv6', this.ipv6],
+      ['--parent', this.parent !== undefined], ['--mode', this.mode !== undefined], ['--dry-run', this.dryRun],
+    ].find(([, given]) => given);
+    if (unsupported) throw new UsageError(`${unsupported[0]} does not apply to a cluster overlay network`);
+    if (this.subnet.length > 1) throw new UsageError('a cluster overlay network takes one IPv4 --subnet');
+    const [{ requireMembership, clientOf }, { createGlobal }] = await Promise.all([import('../../core/cluster/membership.js'), import('../../core/cluster/networks.js')]);
+    const m = requireMembership(this.stateDir);
+    const input: Parameters<typeof createGlobal>[2] = {
+      name: this.name,
+      internal: this.internal,
+      dns: !this.noDns,
+      labels: keyValues(this.label, '--label'),
+      options: keyValues(this.opt, '--opt'),
+    };
+    if (this.subnet[0] !== undefined) input.subnet = this.subnet[0];
+    if (this.vni !== undefined) input.vni = this.vni;
+    if (this.mtu !== undefined) input.mtu = this.mtu;
+    const net = await createGlobal(clientOf(m), m, input);
+    this.out(net.id);
   }
 }

@@ -2,7 +2,8 @@ import { Command, Option } from 'clipanion';
 import { findNetwork } from '../../core/resolve.js';
 import { networkView } from '../../core/views.js';
 import { CnmCommand, formatOption } from '../base.js';
-import { withBuiltins } from '../readonly.js';
+import { withBuiltins, withCluster } from '../readonly.js';
+import { joined } from '../../core/cluster/hook.js';
 
 export class NetInspectCommand extends CnmCommand {
   static override paths = [['net', 'inspect'], ['network', 'inspect']];
@@ -21,7 +22,8 @@ export class NetInspectCommand extends CnmCommand {
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    const state = withBuiltins(this.store().read());
+    let state = withBuiltins(this.store().read());
+    if (joined(this.stateDir)) state = await withCluster(this.stateDir, state, (l) => this.context.stderr.write(`${l}\n`));
     const views = this.refs.map((r) => networkView(state, findNetwork(state, r)));
     if (this.format !== undefined) return this.formatted(this.format, views);
     this.json(views);

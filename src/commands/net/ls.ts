@@ -2,7 +2,8 @@ import { Command, Option } from 'clipanion';
 import { networkView } from '../../core/views.js';
 import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
-import { withBuiltins } from '../readonly.js';
+import { withBuiltins, withCluster } from '../readonly.js';
+import { joined } from '../../core/cluster/hook.js';
 
 export class NetLsCommand extends CnmCommand {
   static override paths = [['net', 'ls'], ['network', 'ls']];
@@ -23,7 +24,8 @@ export class NetLsCommand extends CnmCommand {
   format = formatOption();
 
   async run() {
-    const state = withBuiltins(this.store().read());
+    let state = withBuiltins(this.store().read());
+    if (joined(this.stateDir)) state = await withCluster(this.stateDir, state, (l) => this.context.stderr.write(`${l}\n`));
     if (this.asJson) return this.json(state.networks.map((n) => networkView(state, n)));
     if (this.format !== undefined) {
       // docker network ls's template fields (ID, IPv6, CreatedAt) beside the inspect view's.

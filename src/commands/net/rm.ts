@@ -1,6 +1,8 @@
 import { Command, Option } from 'clipanion';
 import { removeNetworks } from '../../core/ops/network.js';
 import { CnmCommand } from '../base.js';
+import { joined } from '../../core/cluster/hook.js';
+import type { Session } from '../../core/session.js';
 
 export class NetRmCommand extends CnmCommand {
   static override paths = [['net', 'rm'], ['network', 'rm']];
@@ -26,12 +28,22 @@ export class NetRmCommand extends CnmCommand {
   async run() {
     const s = this.session(this.dryRun);
     try {
-      const { removed, errors } = await removeNetworks(s, this.refs, this.force);
+      // On a joined host, cluster networks go from the store (refused while any host has endpoints on them).
+      const cluster = joined(this.stateDir) && !this.dryRun ? await this.removeFromCluster(s) : { rest: this.refs, removed: [], errors: [] };
+      const local = cluster.rest.length > 0 ? await removeNetworks(s, cluster.rest, this.force) : { removed: [], errors: [] };
+      const removed = [...cluster.removed, ...local.removed];
+      const errors = [...cluster.errors, ...local.errors];
       if (!this.dryRun) for (const name of removed) this.out(name);
       for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
       return errors[0]?.exitCode ?? 0;
     } finally {
       this.warn(s);
     }
+  }
+
+  private async removeFromCluster(s: Session) {
+    const [{ requireMembership, clientOf }, { removeGlobalRefs }] = await Promise.all([import('../../core/cluster/membership.js'), import('../../core/cluster/networks.js')]);
+    const locals = new Set(s.read().networks.filter((n) => n.scope !== 'global').map((n) => n.name));
+    return removeGlobalRefs(clientOf(requireMembership(this.stateDir)), locals, this.refs);
   }
 }

@@ -131,7 +131,7 @@ export class EtcdClient {
 
   constructor(private readonly opts: ClientOptions) {
     this.transport = opts.transport ?? httpTransport(opts.tls);
-    this.timeoutMs = opts.timeoutMs ?? 3000;
+    this.timeoutMs = opts.timeoutMs ?? 5000;
   }
 
   get label(): string {

@@ -83,7 +83,7 @@ export interface GlobalNetwork {
 
 export interface Claim {
   host: string;
-  endpoint: string;
+  /** The sandbox holding the address; empty for the host's own gateway on the network. */
   sandbox: string;
   mac: string;
   /** Address with prefix length ("10.210.0.2/24"). */

@@ -95,7 +95,7 @@ export async function members(client: EtcdClient): Promise<MemberView[]> {
   const count = new Map<string, number>();
   for (const kv of claims ?? []) {
     const c = parseRecord<Claim>(kv.value);
-    if (c && !c.endpoint.startsWith('gateway:')) count.set(c.host, (count.get(c.host) ?? 0) + 1);
+    if (c && c.sandbox !== '') count.set(c.host, (count.get(c.host) ?? 0) + 1);
   }
   return (hosts ?? [])
     .map((kv) => parseRecord<HostRecord>(kv.value))

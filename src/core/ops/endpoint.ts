@@ -4,6 +4,7 @@
  * work through the network's driver; leaving undoes it.
  */
 import { getDriver } from '../../drivers/index.js';
+import { clusterJoin, clusterLeave } from '../cluster/hook.js';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { mustCidr } from '../ip.js';
 import { allocateAddress, takenAddresses } from '../ipam.js';
@@ -95,13 +96,17 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
 export async function connect(s: Session, sbRef: string, netRef: string, req: EndpointRequest): Promise<Endpoint> {
   checkEndpointRequest(req);
   let dns: string[] = [];
+  const sbName = s.read().sandboxes.find((x) => x.name === sbRef || x.id.startsWith(sbRef))?.name ?? sbRef;
+  // On a joined host, an address on a cluster network is claimed in the store first (before the lock).
+  const cluster = await clusterJoin(s, [netRef], sbName, req.aliases, req.ip);
   const made = await s.update((state) => {
-    const init = ensureBuiltins(state);
+    const init = [...ensureBuiltins(state), ...(cluster?.materialize(state) ?? [])];
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);
     checkCompatible(state, sb, net);
     const existing = endpointsOf(state, sb);
-    const ep = buildEndpoint(state, net, sb, req);
+    const pinned = cluster?.pin(net.id);
+    const ep = buildEndpoint(state, net, sb, pinned ? { ...req, ip: pinned } : req);
     const join = planJoin(state, net, ep, sb, existing);
     const eps = [...existing, ep];
     const nets = eps.map((e) => (e === ep ? net : networkOf(state, e)));
@@ -109,7 +114,11 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
     state.endpoints.push(ep);
     dns = dnsGateways(state, sb.id);
     return ep;
+  }).catch(async (e: unknown) => {
+    await cluster?.settle(false);
+    throw e;
   });
+  await cluster?.settle(true);
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
 }
@@ -123,6 +132,7 @@ export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void
 }
 
 export async function disconnect(s: Session, sbRef: string, netRef: string): Promise<void> {
+  const cluster = await clusterLeave(s);
   await s.update((state) => {
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);
@@ -130,4 +140,5 @@ export async function disconnect(s: Session, sbRef: string, netRef: string): Pro
     if (!ep) throw new NotFoundError(`sandbox "${sb.name}" is not connected to network "${net.name}"`);
     disconnectEndpoint(s, state, ep);
   });
+  await cluster?.();
 }

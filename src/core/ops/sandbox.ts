@@ -18,6 +18,7 @@ import { adoptedPid, namespacePlan, onHostNetwork, sandboxTeardown } from '../pl
 import { planJoin } from '../plans/endpoint.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest } from './endpoint.js';
 import { sandboxFiles } from '../plans/sandbox-files.js';
+import { clusterJoin, clusterLeave } from '../cluster/hook.js';
 
 
 export { addSandboxHooks, type AddSandboxInput, type SandboxHooks } from '../plans/hooks.js';
@@ -42,8 +43,10 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   const refs = input.networks.length > 0 ? input.networks : ['bridge'];
   if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
   let dns: string[] = [];
+  // On a joined host, addresses on cluster networks are claimed in the store first (before the lock).
+  const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip);
   const made = await s.update((state) => {
-    const init = ensureBuiltins(state);
+    const init = [...ensureBuiltins(state), ...(cluster?.materialize(state) ?? [])];
     if (state.sandboxes.some((x) => x.name === input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
     if (existsSync(netnsPath(input.name))) {
       throw new ConflictError(`a network namespace "${input.name}" already exists (${netnsPath(input.name)}); pick another name`);
@@ -67,7 +70,9 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
       const view = { ...state, endpoints: [...state.endpoints, ...eps] };
       checkCompatible(view, sb, net);
       // --ip/--ip6/--mac pin the first network's endpoint; aliases hold on every network.
-      const req: EndpointRequest = i === 0 ? input : { aliases: input.aliases };
+      const base: EndpointRequest = i === 0 ? input : { aliases: input.aliases };
+      const pinned = cluster?.pin(net.id);
+      const req: EndpointRequest = pinned ? { ...base, ip: pinned } : base;
       const ep = buildEndpoint(view, net, sb, req);
       const join = planJoin(view, net, ep, sb, eps);
       host.push(...join.host);
@@ -80,7 +85,11 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
     dns = dnsGateways(state, sb.id);
     return sb;
+  }).catch(async (e: unknown) => {
+    await cluster?.settle(false);
+    throw e;
   });
+  await cluster?.settle(true);
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
 }
@@ -120,7 +129,8 @@ export interface Removal {
  * error for that one and does not stop the others.
  */
 export async function removeSandboxes(s: Session, refs: string[], force: boolean): Promise<Removal> {
-  return s.update((state) => {
+  const cluster = await clusterLeave(s);
+  const out = await s.update((state) => {
     const out: Removal = { removed: [], errors: [] };
     const kills: Op[] = [];
     const plan: Op[] = [];
@@ -152,5 +162,7 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
     if (plan.length > 0) s.teardown([...kills, ...byNamespace(plan)]);
     return out;
   });
+  if (out.removed.length > 0) await cluster?.();
+  return out;
 }
 

@@ -1,0 +1,236 @@
+/**
+ * Endpoints on cluster networks. Before the state lock, `sandbox add` /
+ * `endpoint connect` claim the address in the store: one transaction reads
+ * the network, its IPAM cursor, its claims and the live members; a second
+ * creates the claim (and, on a host's first use, its gateway's claim) if the
+ * cursor is unchanged and the addresses are still free (compare-and-swap),
+ * retrying on contention. Under the lock the local part of the network is
+ * made if missing and the endpoint takes the claimed address.
+ *
+ * The store is part of the intent record: the claim keys are written to
+ * STATE_DIR/cluster-pending/PID before the store write and removed after
+ * state is saved. A claim of this host that no saved endpoint (or local
+ * gateway) holds and no live run has pending is released by the next
+ * command that reads the network's claims, or by `cnm reconcile`.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getDriver } from '../../drivers/index.js';
+import { hostLinks, linkWithAddress } from '../../drivers/parent.js';
+import { CnmError, ConflictError } from '../errors.js';
+import { mustAddr, mustCidr, stripPrefix } from '../ip.js';
+import { allocateAddress } from '../ipam.js';
+import type { Network, State, SubnetConfig } from '../model.js';
+import { bridgeName, macFromIpv4 } from '../names.js';
+import type { Op } from '../plan.js';
+import { Store } from '../store.js';
+import type { EtcdClient, KeyValue, RequestOp } from './etcd.js';
+import { type Claim, type GlobalNetwork, type HostRecord, claimNetwork, keys, leaf, parseRecord } from './keys.js';
+import { type Membership, clientOf } from './membership.js';
+import { del, get, put, unchangedSince, absent } from './txn.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface Attachment {
+  client: EtcdClient;
+  m: Membership;
+  /** Local records of the cluster networks this run joins (made under the lock if missing). */
+  networks: Network[];
+  /** The claimed address per network ID ("10.210.0.5/24"). */
+  ips: Map<string, string>;
+  /** The claim keys this run created. */
+  made: string[];
+}
+
+const pendingDir = (stateDir: string) => join(stateDir, 'cluster-pending');
+
+function writePending(stateDir: string, claimKeys: readonly string[]): void {
+  mkdirSync(pendingDir(stateDir), { recursive: true, mode: 0o700 });
+  writeFileSync(join(pendingDir(stateDir), String(process.pid)), `${JSON.stringify(claimKeys)}\n`, { mode: 0o600 });
+}
+
+export function clearPending(stateDir: string): void {
+  rmSync(join(pendingDir(stateDir), String(process.pid)), { force: true });
+}
+
+/** Claim keys that runs still alive have pending (their state is not saved yet): never released by others. */
+function livePending(stateDir: string): Set<string> {
+  const out = new Set<string>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(pendingDir(stateDir));
+  } catch {
+    return out;
+  }
+  for (const f of files) {
+    const pid = Number(f);
+    if (pid === process.pid) continue;
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      /* dead: its claims are fair game */
+    }
+    if (!alive) {
+      rmSync(join(pendingDir(stateDir), f), { force: true });
+      continue;
+    }
+    try {
+      for (const k of JSON.parse(readFileSync(join(pendingDir(stateDir), f), 'utf8')) as string[]) out.add(k);
+    } catch {
+      /* being written */
+    }
+  }
+  return out;
+}
+
+/** Whether the saved local state holds this claim (an endpoint's address, or this host's gateway). */
+function backed(state: State, claimKey: string): boolean {
+  const name = claimNetwork(claimKey);
+  const addr = leaf(claimKey);
+  const net = state.networks.find((n) => n.name === name && n.scope === 'global');
+  if (!net) return false;
+  if (net.subnets.some((s) => s.gateway === addr)) return true;
+  return state.endpoints.some((e) => e.networkId === net.id && e.ipv4 !== undefined && stripPrefix(e.ipv4) === addr);
+}
+
+/**
+ * This host's claims that nothing local holds and no live run has pending (a crashed run's leftovers).
+ * The pending files are read before the state: a run saves its state before it clears its pending file,
+ * so a claim is either still pending or already in the state read after.
+ */
+export function staleClaims(stateDir: string, readState: () => State, m: Membership, claims: readonly KeyValue[]): KeyValue[] {
+  const pending = livePending(stateDir);
+  const state = readState();
+  return claims.filter((kv) => {
+    const c = parseRecord<Claim>(kv.value);
+    return c !== undefined && c.host === m.name && !pending.has(kv.key) && !backed(state, kv.key);
+  });
+}
+
+/** The local record of a cluster network on this host: its gateway, the VXLAN over this host's underlay. */
+function localRecord(g: GlobalNetwork, m: Membership, gateway: string, peers: string[]): Network {
+  const underlay = linkWithAddress(hostLinks(), mustAddr(m.address));
+  if (!underlay) throw new CnmError(`this host's cluster address ${m.address} is on none of its interfaces; join again with --advertise`);
+  const lowerMtu = underlay.mtu - 50;
+  return {
+    id: g.id,
+    name: g.name,
+    driver: 'overlay',
+    created: g.created,
+    builtin: false,
+    internal: g.internal,
+    dns: g.dns,
+    ipv6: false,
+    mtu: Math.min(g.mtu ?? lowerMtu, lowerMtu),
+    bridge: bridgeName(g.id),
+    subnets: [{ subnet: g.subnet, gateway: stripPrefix(gateway) }],
+    options: g.options,
+    labels: g.labels,
+    scope: 'global',
+    driverOpts: { vni: g.vni, local: m.address, underlay: underlay.name, lowerMtu, peers },
+  };
+}
+
+/**
+ * Claims addresses on the cluster networks among refs (names this state
+ * knows as cluster networks, or does not know at all). Undefined when none is.
+ */
+export async function prepareAttach(stateDir: string, m: Membership, state: State, refs: readonly string[], sandbox: string, aliases: string[], ip?: string): Promise<Attachment | undefined> {
+  const candidates = refs.filter((r) => {
+    const local = state.networks.find((n) => n.name === r);
+    return local ? local.scope === 'global' : !/^[0-9a-f]{12,64}$/.test(r);
+  });
+  if (candidates.length === 0) return undefined;
+  const client = clientOf(m);
+  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [] };
+  for (const name of candidates) {
+    await claimOn(stateDir, att, state, name, sandbox, aliases, refs[0] === name ? ip : undefined);
+  }
+  return att.networks.length > 0 ? att : undefined;
+}
+
+async function claimOn(stateDir: string, att: Attachment, state: State, name: string, sandbox: string, aliases: string[], ip?: string): Promise<void> {
+  const { client, m } = att;
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const read = await client.txn({ compare: [], success: [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true), get(keys.alives(), true)] });
+    const [netKvs, cursorKvs, claimKvs, aliveKvs] = read.responses.map((r) => r.kvs);
+    const netKv = netKvs?.[0];
+    const g = netKv ? parseRecord<GlobalNetwork>(netKv.value) : undefined;
+    if (!netKv || !g) return; // not a cluster network: the local lookup says "not found"
+    const claims = claimKvs ?? [];
+    const stale = staleClaims(stateDir, () => new Store(stateDir).read(), m, claims);
+    const staleKeys = new Set(stale.map((kv) => kv.key));
+    const taken = new Set<bigint>(claims.filter((kv) => !staleKeys.has(kv.key)).map((kv) => mustAddr(leaf(kv.key)).value));
+    const local = state.networks.find((n) => n.id === g.id);
+    const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
+    const cursor = cursorKvs?.[0];
+    const prefix = mustCidr(g.subnet).prefix;
+    const sub: SubnetConfig = { subnet: g.subnet, gateway: g.gateway };
+    if (cursor) sub.next = cursor.value;
+    const claimsToMake: [string, Claim][] = [];
+    let gateway = local?.subnets[0]?.gateway ?? (mine ? leaf(mine.key) : undefined);
+    if (gateway === undefined) {
+      const a = allocateAddress(sub, taken);
+      gateway = stripPrefix(a.address);
+      sub.next = a.next;
+      taken.add(mustAddr(gateway).value);
+      claimsToMake.push([keys.claim(name, gateway), { host: m.name, sandbox: '', mac: '', address: a.address, aliases: [] }]);
+    }
+    const a = allocateAddress(sub, taken, ip);
+    sub.next = a.next;
+    const addr = stripPrefix(a.address);
+    claimsToMake.push([keys.claim(name, addr), { host: m.name, sandbox, mac: macFromIpv4(addr), address: `${addr}/${prefix}`, aliases }]);
+    const claimKeys = claimsToMake.map(([k]) => k);
+    writePending(stateDir, [...att.made, ...claimKeys]);
+    const ops: RequestOp[] = [...claimsToMake.map(([k, c]) => put(k, c)), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))];
+    const w = await client.txn({
+      compare: [
+        unchangedSince(keys.network(name), netKv.modRevision),
+        unchangedSince(keys.cursor(name), cursor?.modRevision ?? 0),
+        ...claimKeys.map((k) => absent(k)),
+        ...stale.map((kv) => unchangedSince(kv.key, kv.modRevision)),
+      ],
+      success: ops,
+    });
+    if (w.succeeded) {
+      att.made.push(...claimKeys);
+      att.ips.set(g.id, `${addr}/${prefix}`);
+      const peers = (aliveKvs ?? []).map((kv) => parseRecord<HostRecord>(kv.value)).filter((h): h is HostRecord => h !== undefined && h.name !== m.name).map((h) => h.address);
+      att.networks.push(local ?? localRecord(g, m, gateway, peers));
+      return;
+    }
+    if (ip !== undefined && claims.some((kv) => leaf(kv.key) === stripPrefix(ip))) break;
+    await sleep(2 + Math.random() * 20 * Math.min(attempt + 1, 5)); // someone else moved the cursor: read again
+  }
+  writePending(stateDir, att.made);
+  if (ip !== undefined) {
+    throw new ConflictError(`address ${ip} is already in use on cluster network "${name}"`);
+  }
+  throw new CnmError(`could not claim an address on cluster network "${name}" in ${m.store}: too much contention; try again`);
+}
+
+/** Under the lock: adds the local part of each cluster network this state lacks; its plan. */
+export function materialize(state: State, att: Attachment): Op[] {
+  const ops: Op[] = [];
+  for (const net of att.networks) {
+    if (state.networks.some((n) => n.id === net.id)) continue;
+    state.networks.push(net);
+    ops.push(...getDriver('overlay').createNetwork(net));
+  }
+  return ops;
+}
+
+/** After the run: releases the claims it made that the saved state does not hold (all of them when it failed). */
+export async function settleAttach(stateDir: string, att: Attachment, state: State | undefined): Promise<void> {
+  const unused = att.made.filter((k) => !state || !backed(state, k));
+  if (unused.length > 0) {
+    try {
+      await att.client.txn({ compare: [], success: unused.map((k) => del(k)) });
+    } catch {
+      return; // the pending file stays: the next run releases them
+    }
+  }
+  clearPending(stateDir);
+}

@@ -1,0 +1,177 @@
+/**
+ * Cluster networks against a real etcd in a store host, three joined hosts on
+ * a simulated underlay (198.51.100.0/24): an overlay created once is listed and
+ * usable on every host, addresses are unique cluster-wide (also under 12
+ * parallel adds), names and VNIs are unique (exit 4), net rm is refused while
+ * another host has endpoints, the local part goes with the last endpoint, and
+ * a store that is down stops an add without changing anything while local
+ * networks and existing cross-host traffic keep working.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CNM, type Host, type Result, destroyAll, json, waitFor } from '../helpers/host.js';
+import { EtcdStore } from '../helpers/etcd.js';
+
+interface NetView {
+  Name: string;
+  Id: string;
+  Scope: string;
+  Driver: string;
+  IPAM: { Config: { Subnet: string; Gateway?: string }[] };
+  Containers: Record<string, { Name: string; IPv4Address: string }>;
+}
+
+let store: EtcdStore;
+const hosts: Host[] = [];
+const ips: string[] = [];
+
+beforeAll(async () => {
+  store = await EtcdStore.create();
+  for (const n of ['h1', 'h2', 'h3']) {
+    const { host, ip } = await store.addHost(n);
+    hosts.push(host);
+    ips.push(ip);
+    host.cnmOk(['cluster', 'join', store.url, '--name', n]);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await store?.destroy();
+  await destroyAll();
+});
+
+const inspect = (h: Host, net: string) => json<NetView[]>(h.cnmOk(['net', 'inspect', net]))[0]!;
+const addrOf = (h: Host, sb: string) => json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }[]>(h.cnmOk(['sandbox', 'inspect', sb]))[0]!;
+const ipOn = (h: Host, sb: string, net: string) => addrOf(h, sb).NetworkSettings.Networks[net]!.IPAddress;
+const ping = (h: Host, sb: string, to: string) => h.cnm(['sandbox', 'exec', sb, '--', 'ping', '-c1', '-W1', to]).code;
+const reaches = (h: Host, sb: string, to: string) => waitFor(() => ping(h, sb, to) === 0, 8000, 200);
+/** Claims in the store: address -> {host, sandbox}. */
+function claims(net: string): Map<string, { host: string; sandbox: string }> {
+  const out = new Map<string, { host: string; sandbox: string }>();
+  for (const [k, v] of store.dump(`/cnm/v1/ipam/${net}/`)) out.set(k.split('/').pop()!, JSON.parse(v));
+  return out;
+}
+const snapshot = (h: Host) => ({
+  state: h.exec(['cat', '/var/lib/cnm/state.json']).stdout,
+  links: h.exec(['ip', '-br', 'link']).stdout,
+  nft: h.exec(['nft', 'list', 'ruleset']).stdout,
+});
+
+function cnmAsync(h: Host, args: string[]): Promise<Result> {
+  return new Promise((ok) => {
+    const p = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += String(d)));
+    p.stderr.on('data', (d) => (stderr += String(d)));
+    p.on('exit', (code) => ok({ code, stdout, stderr }));
+  });
+}
+
+describe('an overlay defined once for the cluster', () => {
+  it('is created on one host and listed on every host with Scope global', () => {
+    const id = hosts[0]!.cnmOk(['net', 'create', 'front', '--driver', 'overlay']).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    for (const h of hosts) {
+      const v = inspect(h, 'front');
+      expect(v).toMatchObject({ Name: 'front', Id: id, Scope: 'global', Driver: 'overlay', Containers: {} });
+      expect(v.IPAM.Config[0]!.Subnet).toBe('10.210.0.0/24');
+      expect(h.cnmOk(['net', 'ls'])).toMatch(/front\s+overlay\s+10\.210\.0\.0\/24/);
+    }
+    // Nothing is made locally before the first use.
+    expect(hosts[1]!.exec(['ip', '-br', 'link']).stdout).not.toMatch(/cnmx/);
+  });
+
+  it('sandboxes on three hosts get distinct addresses and ping each other across hosts', async () => {
+    for (const [i, h] of hosts.entries()) h.cnmOk(['sandbox', 'add', `s${i + 1}`, '--network', 'front']);
+    const addrs = hosts.map((h, i) => ipOn(h, `s${i + 1}`, 'front'));
+    expect(new Set(addrs).size).toBe(3);
+    for (const a of addrs) expect(a).toMatch(/^10\.210\.0\.\d+$/);
+    expect(await reaches(hosts[0]!, 's1', addrs[1]!)).toBe(true);
+    expect(await reaches(hosts[0]!, 's1', addrs[2]!)).toBe(true);
+    expect(await reaches(hosts[2]!, 's3', addrs[1]!)).toBe(true);
+    // The store and the kernels agree: each sandbox's claim names its host.
+    const c = claims('front');
+    addrs.forEach((a, i) => expect(c.get(a)).toMatchObject({ host: `h${i + 1}`, sandbox: `s${i + 1}` }));
+    expect(json<{ Name: string; Endpoints: number }[]>(hosts[0]!.cnmOk(['cluster', 'ls', '--json'])).map((m) => m.Endpoints)).toEqual([1, 1, 1]);
+    // The flood list is the other members, made without any --peer.
+    const fdb = hosts[0]!.exec(['bridge', 'fdb', 'show']).stdout;
+    expect(fdb).toMatch(new RegExp(`00:00:00:00:00:00 dev cnmx\\w+ dst ${ips[1]!.replace(/\./g, '\\.')}`));
+    expect(fdb).toMatch(new RegExp(`00:00:00:00:00:00 dev cnmx\\w+ dst ${ips[2]!.replace(/\./g, '\\.')}`));
+  });
+
+  it('names and VNIs are unique cluster-wide: exit 4 from another host', () => {
+    const dupName = hosts[1]!.cnm(['net', 'create', 'front', '--driver', 'overlay']);
+    expect(dupName.code).toBe(4);
+    expect(dupName.stderr).toBe('cnm: network "front" already exists in the cluster (created on h1)\n');
+    hosts[1]!.cnmOk(['net', 'create', 'back', '--driver', 'overlay', '--vni', '700']);
+    const dupVni = hosts[2]!.cnm(['net', 'create', 'other', '--driver', 'overlay', '--vni', '700']);
+    expect(dupVni.code).toBe(4);
+    expect(dupVni.stderr).toBe('cnm: VNI 700 is already used by cluster network "back"; pick another --vni\n');
+    const dupSubnet = hosts[2]!.cnm(['net', 'create', 'other', '--driver', 'overlay', '--subnet', '10.210.0.128/25']);
+    expect(dupSubnet.code).toBe(4);
+    expect(dupSubnet.stderr).toMatch(/^cnm: subnet 10\.210\.0\.128\/25 overlaps 10\.210\.0\.0\/24 of cluster network "front"/);
+  });
+
+  it('net rm is refused while any host has endpoints on it, naming the hosts; a free one goes everywhere', () => {
+    const r = hosts[1]!.cnm(['net', 'rm', 'front']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('cnm: network "front" has 3 endpoint(s) on host(s) h1, h2, h3; remove them there first\n');
+    expect(hosts[2]!.cnmOk(['net', 'rm', 'back'])).toBe('back\n');
+    for (const h of hosts) expect(h.cnm(['net', 'inspect', 'back']).code).toBe(3);
+    expect([...store.dump('/cnm/v1/').keys()].filter((k) => /back|\/vni\/700/.test(k))).toEqual([]);
+  });
+
+  it('12 parallel adds spread over three hosts: 12 distinct addresses; store and kernels agree', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => cnmAsync(hosts[i % 3]!, ['sandbox', 'add', `p${i}`, '--network', 'front'])),
+    );
+    for (const r of runs) expect(r.stderr).toBe('');
+    const got = Array.from({ length: 12 }, (_, i) => ipOn(hosts[i % 3]!, `p${i}`, 'front'));
+    expect(new Set(got).size).toBe(12);
+    const c = claims('front');
+    got.forEach((a, i) => expect(c.get(a)).toMatchObject({ host: `h${(i % 3) + 1}`, sandbox: `p${i}` }));
+    // Every address in a kernel is claimed, and every claim of a sandbox is in a kernel.
+    const inKernels = hosts.flatMap((h) => h.exec(['sh', '-c', 'for n in $(ip netns list | cut -d" " -f1); do ip -n $n -4 -br addr show dev eth0; done']).stdout.match(/10\.210\.0\.\d+/g) ?? []);
+    const claimedSandboxes = [...c].filter(([, v]) => v.sandbox !== '').map(([a]) => a);
+    expect(inKernels.sort()).toEqual(claimedSandboxes.sort());
+    expect(await reaches(hosts[0]!, 'p0', got[1]!)).toBe(true);
+  });
+
+  it('the local part goes with the last endpoint on a host, and its claims with it', async () => {
+    const h3 = hosts[2]!;
+    const id = inspect(h3, 'front').Id;
+    expect(h3.exec(['nft', 'list', 'ruleset']).stdout).toContain(`n-${id.slice(0, 12)}-`);
+    h3.cnmOk(['sandbox', 'rm', 's3', 'p2', 'p5', 'p8', 'p11']);
+    expect(h3.exec(['ip', '-br', 'link']).stdout).not.toMatch(new RegExp(`cnmx${id.slice(0, 11)}|cnm-${id.slice(0, 11)}`));
+    expect(h3.exec(['nft', 'list', 'ruleset']).stdout).not.toContain(`n-${id.slice(0, 12)}-`);
+    expect([...claims('front').values()].filter((v) => v.host === 'h3')).toEqual([]);
+    expect(inspect(h3, 'front').Scope).toBe('global'); // still listed there
+    // And it comes back on the next use.
+    h3.cnmOk(['sandbox', 'add', 's3', '--network', 'front']);
+    expect(await reaches(h3, 's3', ipOn(hosts[0]!, 's1', 'front'))).toBe(true);
+  });
+});
+
+describe('the store down', () => {
+  it('an add on a cluster network fails (exit 1, naming the store) and changes nothing; local networks and existing traffic work on', async () => {
+    const h1 = hosts[0]!;
+    h1.cnmOk(['net', 'create', 'local']);
+    h1.cnmOk(['sandbox', 'add', 'l1', '--network', 'local']);
+    const s2 = ipOn(hosts[1]!, 's2', 'front');
+    await store.stop();
+    const before = snapshot(h1);
+    const r = h1.cnm(['sandbox', 'add', 'x1', '--network', 'front']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^cnm: the cluster store etcd:\/\/198\.51\.100\.1:2379 is unreachable \([^)\n]+\); check that etcd runs and this host can reach it\n$/);
+    expect(snapshot(h1)).toEqual(before);
+    // A local bridge network still works, and so does the overlay traffic that exists.
+    h1.cnmOk(['sandbox', 'add', 'l2', '--network', 'local']);
+    expect(await reaches(h1, 'l2', ipOn(h1, 'l1', 'local'))).toBe(true);
+    expect(await reaches(h1, 's1', s2)).toBe(true);
+    await store.start();
+    h1.cnmOk(['sandbox', 'add', 'x1', '--network', 'front']);
+    expect(await reaches(h1, 'x1', s2)).toBe(true);
+  });
+});
