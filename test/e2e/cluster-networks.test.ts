@@ -175,3 +175,77 @@ describe('the store down', () => {
     expect(await reaches(h1, 'x1', s2)).toBe(true);
   });
 });
+
+describe('crashes and leaving', () => {
+  /** Runs cnm paused at step n and SIGKILLs it there; 'finished' when the run has fewer steps. */
+  function killAt(h: Host, args: string[], n: number): Promise<'killed' | 'finished'> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], {
+        env: { ...process.env, CNM_PAUSE_AT: String(n), CNM_PAUSE_MS: '20000', NO_COLOR: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`cnm ${args.join(' ')} neither paused nor finished: ${err}`)), 15_000);
+      child.stderr!.on('data', (d) => {
+        err += String(d);
+        if (/cnm: pause \d+: /.test(err)) child.kill('SIGKILL');
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (signal === 'SIGKILL') resolve('killed');
+        else if (code === 0) resolve('finished');
+        else reject(new Error(`cnm ${args.join(' ')} exited ${code}: ${err}`));
+      });
+    });
+  }
+
+  interface Doc {
+    networks: { id: string; name: string; subnets: { gateway?: string }[] }[];
+    sandboxes: { id: string; name: string }[];
+    endpoints: { networkId: string; ipv4?: string }[];
+  }
+
+  it('SIGKILL at each step of a cluster sandbox add: after reconcile, no leaked claim and no orphan', async () => {
+    const h2 = hosts[1]!;
+    // h2 holds nothing on "front2" yet: the add makes the local part, so every step is in the run.
+    h2.cnmOk(['net', 'create', 'front2', '--driver', 'overlay']);
+    let killed = 0;
+    for (let n = 1; n <= 40; n++) {
+      const outcome = await killAt(h2, ['sandbox', 'add', 'k', '--network', 'front2'], n);
+      h2.cnmOk(['reconcile']);
+      const doc = json<Doc>(h2.exec(['cat', '/var/lib/cnm/state.json']).stdout);
+      const net = doc.networks.find((x) => x.name === 'front2');
+      const held = new Set<string>();
+      if (net) {
+        if (net.subnets[0]?.gateway) held.add(net.subnets[0].gateway);
+        for (const e of doc.endpoints.filter((x) => x.networkId === net.id)) held.add(e.ipv4!.split('/')[0]!);
+      }
+      const mine = [...claims('front2')].filter(([, v]) => v.host === 'h2').map(([a]) => a);
+      expect(mine.sort(), `step ${n}`).toEqual([...held].sort());
+      // The kernel has the network's devices exactly when the state has the network, and k exactly when the state has it.
+      const links = h2.exec(['ip', '-br', 'link']).stdout;
+      const id = inspect(hosts[0]!, 'front2').Id;
+      expect(links.includes(`cnmx${id.slice(0, 11)}`), `step ${n}: vxlan`).toBe(net !== undefined);
+      const hasK = doc.sandboxes.some((x) => x.name === 'k');
+      expect(h2.exec(['ip', 'netns', 'list']).stdout.includes('k'), `step ${n}: netns`).toBe(hasK);
+      if (hasK) h2.cnmOk(['sandbox', 'rm', 'k']);
+      if (outcome === 'finished') break;
+      killed++;
+    }
+    expect(killed).toBeGreaterThan(4);
+    expect([...claims('front2').values()].filter((v) => v.host === 'h2')).toEqual([]);
+  }, 240_000);
+
+  it('leave is refused while this host has endpoints on cluster networks; --force disconnects them and releases their claims', () => {
+    const h2 = hosts[1]!;
+    const r = h2.cnm(['cluster', 'leave']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^cnm: this host has \d+ endpoint\(s\) on cluster networks \(sandbox [^)]+\); disconnect them or use --force\n$/);
+    expect(h2.cnmOk(['cluster', 'leave', '--force'])).toBe(`left ${store.url}\n`);
+    expect([...claims('front').values()].filter((v) => v.host === 'h2')).toEqual([]);
+    expect(h2.exec(['ip', '-br', 'link']).stdout).not.toMatch(/cnmx/);
+    // Its sandboxes stay, without the cluster network.
+    expect(h2.cnmOk(['sandbox', 'ls', '-q']).trim().split('\n').length).toBeGreaterThan(0);
+    expect(json<{ Name: string }[]>(hosts[0]!.cnmOk(['cluster', 'ls', '--json'])).map((m) => m.Name)).toEqual(['h1', 'h3']);
+  });
+});

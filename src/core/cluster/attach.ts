@@ -22,6 +22,7 @@ import { mustAddr, mustCidr, stripPrefix } from '../ip.js';
 import { allocateAddress } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, macFromIpv4 } from '../names.js';
+import { step } from '../faults.js';
 import type { Op } from '../plan.js';
 import { Store } from '../store.js';
 import type { EtcdClient, KeyValue, RequestOp } from './etcd.js';
@@ -184,6 +185,7 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     claimsToMake.push([keys.claim(name, addr), { host: m.name, sandbox, mac: macFromIpv4(addr), address: `${addr}/${prefix}`, aliases }]);
     const claimKeys = claimsToMake.map(([k]) => k);
     writePending(stateDir, [...att.made, ...claimKeys]);
+    step('claim addresses in the cluster store');
     const ops: RequestOp[] = [...claimsToMake.map(([k, c]) => put(k, c)), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))];
     const w = await client.txn({
       compare: [
@@ -195,6 +197,7 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
       success: ops,
     });
     if (w.succeeded) {
+      step('claimed in the cluster store');
       att.made.push(...claimKeys);
       att.ips.set(g.id, `${addr}/${prefix}`);
       const peers = (aliveKvs ?? []).map((kv) => parseRecord<HostRecord>(kv.value)).filter((h): h is HostRecord => h !== undefined && h.name !== m.name).map((h) => h.address);

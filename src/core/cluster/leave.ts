@@ -5,6 +5,7 @@
  * membership file last, so a failure on the way leaves the host joined.
  */
 import { ConflictError } from '../errors.js';
+import { disconnect } from '../ops/endpoint.js';
 import type { Session } from '../session.js';
 import { stopAgent } from './agent.js';
 import { globalNetworks } from './flood.js';
@@ -20,6 +21,8 @@ export async function leave(s: Session, force: boolean): Promise<Membership> {
     const names = [...new Set(eps.map((e) => state.sandboxes.find((x) => x.id === e.sandboxId)?.name ?? e.sandboxId))];
     throw new ConflictError(`this host has ${eps.length} endpoint(s) on cluster networks (sandbox ${names.slice(0, 5).join(', ')}); disconnect them or use --force`);
   }
+  // --force: each endpoint leaves the way `endpoint disconnect` does (its claim released, an idle local part removed).
+  for (const ep of eps) await disconnect(s, ep.sandboxId, ep.networkId);
   const client = clientOf(m);
   await stopAgent(s.store.dir);
   await deregister(client, m);
