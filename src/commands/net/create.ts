@@ -14,6 +14,8 @@ export class NetCreateCommand extends CnmCommand {
     details: `
       Creates a network with the given driver (bridge by default): for a bridge, a Linux bridge with the gateway address, IP masquerade for traffic leaving it, isolation from every other network and embedded DNS.
 
+      On a host that joined a cluster (\`cnm cluster join\`), \`--driver overlay\` without \`--peer\`/\`--local\` defines a cluster network in the store: every joined host lists it (Scope global) and can add sandboxes to it at once; name, \`--vni\` (default: the first free from 4096) and \`--subnet\` (default: a free /24 of the cluster pool 10.210.0.0/16) are unique cluster-wide.
+
       Without \`--subnet\` a free subnet is taken from the default pools (172.17-31.0.0/16, then 192.168.0.0/16 in /20s), skipping any that overlaps a cnm network or a host route. \`--internal\` networks have no way out. \`--aux-address NAME=IP\` reserves an address of the subnet that no endpoint gets (shown in \`net inspect\` as \`IPAM.Config[].AuxiliaryAddresses\`).
 
       On macvlan, \`--opt host-shim=true\` lets the host reach its children: a macvlan of the host's own on the parent, with an address of the subnet (reserved as \`host-shim\`: the last free one of the \`--ip-range\` or subnet, or the one \`--aux-address host-shim=IP\` names) and a route to the \`--ip-range\` (or subnet) through it. The parent needs no address. \`net rm\` removes the shim, its route and the reservation.
