@@ -1,5 +1,8 @@
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConnTable } from '../../src/core/dns/conns.js';
+import { tcpAlive, udpAlive } from '../../src/core/dns/probe.js';
 import { Tally } from '../../src/core/dns/tally.js';
 
 describe('embedded DNS: TCP connection table', () => {
@@ -44,5 +47,24 @@ describe('embedded DNS: counted, rate-limited fault reports', () => {
     expect(lines).toEqual(['cnm dns: socket errors on udp 10.0.0.1: ECONNREFUSED', 'cnm dns: tcp refused: from 10.0.0.2']);
     t.count('socket errors on udp 10.0.0.1', 'ECONNREFUSED', 1000);
     expect(lines[2]).toBe('cnm dns: socket errors on udp 10.0.0.1: ECONNREFUSED (500 since the last report, 501 in all)');
+  });
+});
+
+describe('embedded DNS: probing a listener from outside', () => {
+  it('a refused connect or datagram says gone; a listener, or silence, says alive', async () => {
+    const tcp = createServer((s) => s.destroy());
+    await new Promise<void>((ok) => tcp.listen(0, '127.0.0.1', ok));
+    const port = (tcp.address() as { port: number }).port;
+    const udp = createSocket('udp4'); // bound, and never answers: silence is alive
+    await new Promise<void>((ok) => udp.bind(port, '127.0.0.1', ok));
+    try {
+      expect(await tcpAlive('127.0.0.1', port, 500)).toBe(true);
+      expect(await udpAlive('127.0.0.1', port, 200)).toBe(true);
+    } finally {
+      tcp.close();
+      udp.close();
+    }
+    expect(await tcpAlive('127.0.0.1', port, 500)).toBe(false);
+    expect(await udpAlive('127.0.0.1', port, 500)).toBe(false);
   });
 });
