@@ -20,6 +20,22 @@ describe('the state store', () => {
     expect(readdirSync(d)).toContain('state.json');
   });
 
+  it('a run that writes nothing leaves no state directory it made; one that writes keeps it', async () => {
+    const base = dir();
+    const fresh = new Store(join(base, 'a', 'b'));
+    await expect(fresh.update(() => {
+      throw new CnmError('refused');
+    })).rejects.toThrow('refused');
+    await fresh.update(() => undefined); // changes nothing
+    expect(readdirSync(base)).toEqual([]);
+    // A directory that was there stays, even empty.
+    const kept = new Store(base);
+    await kept.update(() => undefined);
+    expect(statSync(base).isDirectory()).toBe(true);
+    await fresh.update((st) => void st.sandboxes.push({ id: 'z'.repeat(64), name: 'c', created: '', hostname: 'c', netns: 'c', dns: [], ports: [] }));
+    expect(readdirSync(join(base, 'a', 'b'))).toContain('state.json');
+  });
+
   it('writes nothing when the update throws', async () => {
     const d = dir();
     const s = new Store(d);
