@@ -2,6 +2,7 @@
  * What `inspect` and `ls --json` show: the state seen through Docker's shapes
  * (`docker network inspect`, the NetworkSettings of `docker container inspect`).
  */
+import { getDriver } from '../drivers/index.js';
 import { mustCidr, stripPrefix } from './ip.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
 import { netnsPath, sandboxEtc } from './paths.js';
@@ -23,19 +24,14 @@ export function networkView(state: State, net: Network) {
   }
   const options: Record<string, string> = asMap({ ...net.options });
   if (net.bridge) options['com.docker.network.bridge.name'] = net.bridge;
-  if (net.driver === 'bridge' || net.driver === 'overlay') options['com.docker.network.driver.mtu'] = String(net.mtu);
-  // Docker's names for the driver options of overlay, macvlan and ipvlan networks.
-  const o = net.driverOpts;
-  if (net.driver === 'overlay') options['com.docker.network.driver.overlay.vxlanid_list'] = String(o.vni);
-  if (net.driver === 'macvlan' || net.driver === 'ipvlan') {
-    options.parent = String(o.parent);
-    options[`${net.driver}_mode`] = String(o.mode);
-  }
+  // Docker's names for the driver options (MTU, VXLAN ID, parent and mode).
+  const driver = getDriver(net.driver);
+  Object.assign(options, driver.dockerOptions?.(net));
   return {
     Name: net.name,
     Id: net.id,
     Created: net.created,
-    Scope: net.driver === 'overlay' ? 'global' : 'local',
+    Scope: driver.scope ?? 'local',
     Driver: net.driver,
     EnableIPv6: net.ipv6,
     IPAM: {
@@ -54,17 +50,8 @@ export function networkView(state: State, net: Network) {
     Containers: containers,
     Options: options,
     Labels: asMap({ ...net.labels }),
-    ...driverExtras(net),
+    ...driver.dockerExtras?.(net),
   };
-}
-
-function driverExtras(net: Network): Record<string, unknown> {
-  const o = net.driverOpts;
-  if (net.driver === 'overlay') {
-    const peers = Array.isArray(o.peers) ? o.peers : [];
-    return { Peers: peers.map((ip) => ({ Name: ip, IP: ip })) };
-  }
-  return {};
 }
 
 export function endpointView(state: State, ep: Endpoint) {

@@ -47,6 +47,10 @@ export const bridgeDriver: NetworkDriver = {
   type: 'bridge',
   hasInterfaces: true,
   hostGateway: true,
+  hostBridge: true,
+  describe: (net) => (net.bridge ? `bridge ${net.bridge}` : net.driver),
+  endpointLink: 'bridge child',
+  dockerOptions: (net) => ({ 'com.docker.network.driver.mtu': String(net.mtu) }),
   validate(raw: RawNetworkOptions) {
     if (raw.parent) throw new UsageError('--parent is for macvlan and ipvlan networks, not bridge');
     if (raw.vni !== undefined || raw.peers.length > 0 || raw.local) {

@@ -9,6 +9,10 @@ export const hostDriver: NetworkDriver = {
   type: 'host',
   hasInterfaces: false,
   hostGateway: false,
+  joinsHostNamespace: true,
+  exclusive: true,
+  describe: () => 'host namespace',
+  endpointLink: 'host netns',
   validate() {
     throw new UsageError('only one host network exists (the built-in "host"); it cannot be created');
   },

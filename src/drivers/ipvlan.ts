@@ -12,7 +12,7 @@ import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { probe } from './macvlan.js';
-import { chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
+import { describeParent, parentDockerOptions, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
@@ -34,6 +34,9 @@ function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[]
 export const ipvlanDriver: NetworkDriver = {
   type: 'ipvlan',
   sharesParentMac: true,
+  describe: describeParent,
+  endpointLink: 'ipvlan child',
+  dockerOptions: parentDockerOptions,
   hasInterfaces: true,
   hostGateway: true,
   validate(raw: RawNetworkOptions) {

@@ -16,7 +16,7 @@ import { contains, mustAddr, mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
-import { boolOpt, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
+import { boolOpt, describeParent, parentDockerOptions, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
@@ -86,6 +86,9 @@ export const macvlanDriver: NetworkDriver = {
   type: 'macvlan',
   hasInterfaces: true,
   hostGateway: true,
+  describe: describeParent,
+  endpointLink: 'macvlan child',
+  dockerOptions: parentDockerOptions,
   validate(raw: RawNetworkOptions) {
     const { parent: parentName, mode } = parentAndMode(raw, 'macvlan', MACVLAN_MODES);
     const shim = boolOpt(raw.opts, 'host-shim');

@@ -6,6 +6,9 @@ export const noneDriver: NetworkDriver = {
   type: 'none',
   hasInterfaces: false,
   hostGateway: false,
+  exclusive: true,
+  describe: () => 'loopback only',
+  endpointLink: '(none)',
   validate() {
     throw new UsageError('only one none network exists (the built-in "none"); it cannot be created');
   },

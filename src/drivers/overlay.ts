@@ -91,6 +91,15 @@ export const overlayDriver: NetworkDriver = {
   type: 'overlay',
   hasInterfaces: true,
   hostGateway: true,
+  hostBridge: true,
+  scope: 'global',
+  describe: (net) => `${net.bridge ? `bridge ${net.bridge} + ` : ''}vxlan vni ${String(net.driverOpts.vni ?? '?')}`,
+  endpointLink: 'overlay child',
+  dockerOptions: (net) => ({
+    'com.docker.network.driver.mtu': String(net.mtu),
+    'com.docker.network.driver.overlay.vxlanid_list': String(net.driverOpts.vni),
+  }),
+  dockerExtras: (net) => ({ Peers: peersOf(net).map((ip) => ({ Name: ip, IP: ip })) }),
   validate(raw: RawNetworkOptions) {
     refuse(raw, 'overlay', ['overlay']);
     if (raw.vni === undefined) throw new UsageError('an overlay network needs --vni N (1-16777215), the same on every host');

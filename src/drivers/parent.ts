@@ -140,6 +140,17 @@ export function parentTeardown(net: Network, others: readonly Network[] = []): O
   return [linkDel(String(o.parent))];
 }
 
+/** What carries a macvlan or ipvlan network, for people: "macvlan on eth0 (bridge)". */
+export function describeParent(net: Network): string {
+  const o = net.driverOpts;
+  return `${net.driver} on ${String(o.parent ?? '?')}${o.mode ? ` (${String(o.mode)})` : ''}`;
+}
+
+/** Docker's names for a macvlan or ipvlan network's options. */
+export function parentDockerOptions(net: Network): Record<string, string> {
+  return { parent: String(net.driverOpts.parent), [`${net.driver}_mode`]: String(net.driverOpts.mode) };
+}
+
 /** Checks the --opt keys a driver knows; others are labels for whoever reads them (as Docker does). */
 export function boolOpt(opts: Record<string, string>, key: string): boolean {
   const v = opts[key];

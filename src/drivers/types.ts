@@ -40,6 +40,24 @@ export interface NetworkDriver {
   readonly hostGateway: boolean;
   /** Endpoints carry the parent's MAC address and cannot have their own (ipvlan). */
   readonly sharesParentMac?: boolean;
+  /** The sandbox shares cnm's own network namespace (host): no namespace of its own, the host's resolv.conf. */
+  readonly joinsHostNamespace?: boolean;
+  /** A sandbox on this network can be on no other (host, none). */
+  readonly exclusive?: boolean;
+  /**
+   * The network has a bridge on the host with the gateway on it (bridge,
+   * overlay): its MTU is the bridge's, its subnets are cnm's own.
+   */
+  readonly hostBridge?: boolean;
+  /** Docker's Scope for the network (overlay: global). */
+  readonly scope?: 'local' | 'global';
+  /** What carries the network, for people (graph): "bridge cnm-...", "macvlan on eth0 (bridge)". */
+  describe(net: Network): string;
+  /** What links an endpoint without a host-side interface to its network, for people (graph). */
+  readonly endpointLink: string;
+  /** Docker's names for this network's driver options (inspect's Options), and its extra fields. */
+  dockerOptions?(net: Network): Record<string, string>;
+  dockerExtras?(net: Network): Record<string, unknown>;
   validate(raw: RawNetworkOptions): DriverOptions;
   /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */
   addressing?(req: AddressingRequest, opts: DriverOptions): AddressingRequest;

@@ -156,7 +156,7 @@ export function buildZone(state: State): Zone {
   }
   const owned: Owned = {
     networks: new Set(state.networks.map((n) => n.name.toLowerCase())),
-    subnets: state.networks.filter((n) => n.driver === 'bridge' || n.driver === 'overlay').flatMap((n) => n.subnets.map((s) => mustCidr(s.subnet))),
+    subnets: state.networks.filter((n) => n.bridge !== undefined).flatMap((n) => n.subnets.map((s) => mustCidr(s.subnet))),
   };
   return { listen, clients, nets, owned };
 }

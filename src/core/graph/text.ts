@@ -6,6 +6,7 @@
  * (identity unless the caller colours), applied after the layout so widths
  * are computed on plain text.
  */
+import { getDriver } from '../../drivers/index.js';
 import type { TopoEndpoint, TopoNetwork, TopoSandbox, Topology } from './topology.js';
 
 export type Style = 'network' | 'sandbox' | 'address' | 'port' | 'device' | 'dim';
@@ -64,9 +65,7 @@ function sandboxLines(sb: TopoSandbox, here: string): Line[] {
 
 function linkLabel(net: TopoNetwork, ep: TopoEndpoint): string {
   if (ep.hostIfname) return ep.hostIfname;
-  if (net.driver === 'host') return 'host netns';
-  if (net.driver === 'none') return '(none)';
-  return `${net.driver} child`;
+  return getDriver(net.driver).endpointLink;
 }
 
 function networkTitle(net: TopoNetwork): Line {

@@ -3,6 +3,7 @@
  * endpoints on them (host side, sandbox side, addresses) and the sandboxes
  * with their published ports. Pure: built from state, no kernel access.
  */
+import { getDriver } from '../../drivers/index.js';
 import { mustCidr } from '../ip.js';
 import type { Network, State } from '../model.js';
 import { endpointsOf, endpointsOn, networkOf, sandboxOf } from '../resolve.js';
@@ -45,12 +46,7 @@ export interface Topology {
 }
 
 function device(net: Network): string {
-  const o = net.driverOpts;
-  if (net.driver === 'host') return 'host namespace';
-  if (net.driver === 'none') return 'loopback only';
-  if (net.driver === 'macvlan' || net.driver === 'ipvlan') return `${net.driver} on ${String(o.parent ?? '?')}${o.mode ? ` (${String(o.mode)})` : ''}`;
-  if (net.driver === 'overlay') return `${net.bridge ? `bridge ${net.bridge} + ` : ''}vxlan vni ${String(o.vni ?? '?')}`;
-  return net.bridge ? `bridge ${net.bridge}` : net.driver;
+  return getDriver(net.driver).describe(net);
 }
 
 function gateways(net: Network): string[] {

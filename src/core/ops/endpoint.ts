@@ -39,11 +39,11 @@ export function checkCompatible(state: State, sb: Sandbox, net: Network): void {
   if (current.some((n) => n.id === net.id)) {
     throw new ConflictError(`sandbox "${sb.name}" is already connected to network "${net.name}"`);
   }
-  const special = [...current, net].find((n) => n.driver === 'host' || n.driver === 'none');
+  const special = [...current, net].find((n) => getDriver(n.driver).exclusive === true);
   if (special && current.length > 0) {
     throw new ConflictError(`a sandbox on the ${special.name} network cannot be connected to other networks`);
   }
-  if (net.driver === 'host' && sb.adopted) {
+  if (getDriver(net.driver).joinsHostNamespace && sb.adopted) {
     throw new UsageError('an adopted namespace cannot join the host network');
   }
 }

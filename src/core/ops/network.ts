@@ -111,7 +111,7 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
       labels: input.labels,
       driverOpts,
     };
-    if (driver.type === 'bridge' || driver.type === 'overlay') net.bridge = bridgeName(id);
+    if (driver.hostBridge) net.bridge = bridgeName(id);
     // The embedded DNS listens on a gateway the host holds: a bridge's. macvlan/ipvlan gateways are outside routers.
     if (!net.bridge) net.dns = false;
     s.apply([...init, ...driver.createNetwork(net)]);

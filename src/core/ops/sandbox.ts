@@ -3,6 +3,7 @@
  * adopted from a running process or a namespace file) with its endpoints and
  * its /etc/netns files.
  */
+import { getDriver } from '../../drivers/index.js';
 import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import type { Endpoint, Sandbox } from '../model.js';
@@ -64,7 +65,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     if (input.pid !== undefined) sb.adopted = { pid: input.pid };
     if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
     if (sb.adopted) checkAdoptable(input);
-    const { host, inside } = namespacePlan(sb, nets.some((n) => n.driver === 'host'));
+    const { host, inside } = namespacePlan(sb, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
     const eps: Endpoint[] = [];
     for (const [i, net] of nets.entries()) {
       const view = { ...state, endpoints: [...state.endpoints, ...eps] };

@@ -13,7 +13,7 @@ import { removeSandboxFiles } from './sandbox-files.js';
 
 /** Whether the sandbox shares cnm's own namespace (it is on the host network). */
 export function onHostNetwork(state: State, sb: Sandbox): boolean {
-  return endpointsOf(state, sb).some((e) => networkOf(state, e).driver === 'host');
+  return endpointsOf(state, sb).some((e) => getDriver(networkOf(state, e).driver).joinsHostNamespace === true);
 }
 
 /** The process whose namespace a `/proc/PID/ns/net` path names, if it is one. */

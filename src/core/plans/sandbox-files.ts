@@ -2,6 +2,7 @@
  * The files a sandbox sees as /etc/resolv.conf, /etc/hosts and /etc/hostname
  * (iproute2 bind-mounts /etc/netns/NAME/* over /etc for `ip netns exec`).
  */
+import { getDriver } from '../../drivers/index.js';
 import { readFileSync } from 'node:fs';
 import { hostResolvConf } from '../hostinfo.js';
 import { stripPrefix } from '../ip.js';
@@ -51,7 +52,7 @@ export function hostsFile(sb: Sandbox, eps: readonly Endpoint[], onHost: boolean
 }
 
 export function sandboxFiles(state: State, sb: Sandbox, eps: readonly Endpoint[], nets: readonly Network[]): FileOp[] {
-  const onHost = nets.some((n) => n.driver === 'host');
+  const onHost = nets.some((n) => getDriver(n.driver).joinsHostNamespace === true);
   return [
     { kind: 'file', path: sandboxEtc(sb.name, 'resolv.conf'), content: resolvConf(state, sb, onHost, eps) },
     { kind: 'file', path: sandboxEtc(sb.name, 'hosts'), content: hostsFile(sb, eps, onHost) },
