@@ -4,7 +4,8 @@
  * kernel ops of every plan it applies or tears down, counted across the run,
  * then the state write ("write state") and the moment after it ("state
  * written"). It says so on stderr ("cnm: pause N: what") so a test can SIGKILL
- * it at exactly that point. Off unless the variable is set.
+ * it at exactly that point. `CNM_PAUSE_AT=write state` (a step's label)
+ * pauses before that step wherever it falls. Off unless the variable is set.
  */
 import { writeSync } from 'node:fs';
 
@@ -33,14 +34,14 @@ export function pauseIndex(n: number): number | undefined {
 
 /** Pauses (when asked to) before one step; `label` says what comes next. */
 export function pauseHere(label: string): void {
-  const target = pauseTarget();
+  const target = pauseTarget() ?? process.env.CNM_PAUSE_AT;
   if (target === undefined) return;
   writeSync(2, `cnm: pause ${target}: ${label}\n`);
   const ms = Number(process.env.CNM_PAUSE_MS ?? 30_000);
   sleepSync(Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 120_000) : 30_000);
 }
 
-/** One step: pauses if it is the target. */
+/** One step: pauses if it is the target (by number, or by its label). */
 export function step(label: string): void {
-  if (pauseIndex(1) === 0) pauseHere(label);
+  if (pauseIndex(1) === 0 || process.env.CNM_PAUSE_AT === label) pauseHere(label);
 }

@@ -3,8 +3,9 @@
  * process spawned): its routes, for IPAM to avoid, and its resolvers.
  */
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Cidr } from './ip.js';
-import { parseAddr } from './ip.js';
+import { formatAddr, parseAddr } from './ip.js';
 
 function readOr(path: string, fallback = ''): string {
   try {
@@ -44,6 +45,18 @@ export function hostRoutes(skipIfaces: ReadonlySet<string> = new Set()): Cidr[] 
     // Skip default, link-local, multicast and loopback routes.
     if (prefix === 0 || base >> 118n === 0x3fan || base >> 120n === 0xffn || f[9] === 'lo') continue;
     out.push({ family: 6, base, prefix });
+  }
+  return out;
+}
+
+/** The addresses of cnm's own namespace's interfaces (getifaddrs, no process spawned), normalised. */
+export function hostAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      const parsed = parseAddr(a.address.replace(/%.*$/, ''));
+      if (parsed) out.add(formatAddr(parsed));
+    }
   }
   return out;
 }

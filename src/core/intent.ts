@@ -11,8 +11,10 @@
  * Recovery itself (in Session) ends with a reconcile, so the kernel matches
  * whichever state survived.
  */
-import { closeSync, constants, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { CnmError } from './errors.js';
+import { readRegular, replaceFile } from './files.js';
 import type { State } from './model.js';
 import { type Op, inverseOf } from './plan.js';
 
@@ -75,7 +77,6 @@ export function restoreOf(plan: readonly Op[]): string[] {
   return plan.flatMap((op) => (op.kind === 'netns.del' ? [op.name] : []));
 }
 
-/** Writes the record atomically and durably (temp file, fsync, rename, fsync of the directory). */
 /**
  * Writes the record atomically (temp file, rename) but without fsync: it guards
  * against a killed cnm, whose writes the page cache keeps for the next run. It
@@ -85,20 +86,23 @@ export function restoreOf(plan: readonly Op[]): string[] {
  */
 export function writeIntent(dir: string, rec: IntentRecord): void {
   const path = intentFile(dir);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
   try {
-    writeSync(fd, JSON.stringify(rec));
-  } finally {
-    closeSync(fd);
+    replaceFile(path, JSON.stringify(rec));
+  } catch (e) {
+    throw new CnmError(`cannot write ${path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was changed: free space in ${dir} and retry`);
   }
-  renameSync(tmp, path);
 }
 
 /** The record left by an interrupted run, if any (an unreadable one is reported as such). */
 export function readIntent(dir: string): IntentRecord | 'unreadable' | undefined {
-  const text = readOrNull(intentFile(dir));
-  if (text === null) return undefined;
+  let text: string;
+  try {
+    text = readRegular(intentFile(dir));
+  } catch (e) {
+    if (e instanceof CnmError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return 'unreadable';
+  }
   try {
     const rec = JSON.parse(text) as IntentRecord;
     if (rec.version !== 1 || !Array.isArray(rec.undo) || !Array.isArray(rec.restore) || typeof rec.before !== 'string') return 'unreadable';

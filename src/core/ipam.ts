@@ -49,6 +49,32 @@ export function pickFreeSubnet(used: readonly Cidr[], pools: Iterable<Cidr> = de
   throw new CnmError('no free subnet left in the default pools; pass --subnet CIDR');
 }
 
+/**
+ * Ranges no network may use (or overlap): a bridge's gateway there would break
+ * the host (loopback, link-local) or the kernel refuses it (multicast,
+ * "this network", class E; IPv6's unspecified, v4-mapped and multicast).
+ */
+const RESERVED: readonly [string, string][] = [
+  ['0.0.0.0/8', '"this network"'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved (class E)'],
+  ['::/127', 'unspecified and loopback'],
+  ['::ffff:0:0/96', 'IPv4-mapped'],
+  ['fe80::/10', 'link-local'],
+  ['ff00::/8', 'multicast'],
+];
+
+/** Why a subnet cannot be a network's, or undefined when it can. */
+export function reservedRange(c: Cidr): string | undefined {
+  for (const [text, what] of RESERVED) {
+    const r = mustCidr(text);
+    if (r.family === c.family && overlaps(r, c)) return `it overlaps ${text} (${what})`;
+  }
+  return undefined;
+}
+
 /** A ULA /64 derived from the network ID (RFC 4193: fd + 40 bits + subnet 0). */
 export function ulaFor(networkId: string): Cidr {
   const global = BigInt(`0x${networkId.slice(0, 10)}`);

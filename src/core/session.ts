@@ -44,10 +44,13 @@ export class Session {
   apply(plan: readonly Op[]): void {
     if (this.dryRun) return this.print(renderShell(plan));
     phase(`plan of ${plan.length} ops`);
-    this.record(undoOf(plan), []);
+    // Computed once, before the plan runs: a file op's undo is the file's content now.
+    const undo = undoOf(plan);
+    this.record(undo, []);
     phase('intent recorded');
     try {
       apply(plan);
+      this.applied.push(...undo);
     } catch (e) {
       if (e instanceof RollbackError) this.keepIntent = true;
       throw e;
@@ -66,6 +69,8 @@ export class Session {
   }
 
   private tornDown = false;
+  /** The undo of every plan of this update applied so far (a failed one was undone by the executor). */
+  private applied: Op[] = [];
 
   private record(undo: Op[], restore: string[]): void {
     if (!this.intent) return;
@@ -93,9 +98,11 @@ export class Session {
         this.intentWritten = false;
         this.keepIntent = false;
         this.tornDown = false;
+        this.applied = [];
         return fn(state);
       },
       (ok) => {
+        if (!ok) this.rollBack();
         // A failed run that tore something down without saving is the next run's to repair.
         const keep = !ok && (this.keepIntent || this.tornDown);
         if ((this.intentWritten || recovering) && !keep) removeIntent(this.store.dir);
@@ -107,6 +114,21 @@ export class Session {
   /** Adds sandboxes to restore to the record of the run in progress (a recovery that may itself be interrupted). */
   noteRestore(names: Iterable<string>): void {
     this.intent?.restore.push(...names);
+  }
+
+  /**
+   * A run that changed the kernel and then failed before its state was saved
+   * (the state write hit a full disk, a later step threw) undoes its kernel
+   * work at once, so the kernel matches the state it leaves. If the undo
+   * itself fails, the intent record stays for the next run to finish the job.
+   */
+  private rollBack(): void {
+    if (this.applied.length === 0 || this.tornDown) return;
+    const problems = teardown([...this.applied].reverse());
+    this.applied = [];
+    if (problems.length === 0) return;
+    this.keepIntent = true;
+    this.warnings.push(...problems.map((p) => `rolling back: ${p}`));
   }
 
   /** Things worth telling the user that are not problems (a recovery happened). */

@@ -5,15 +5,20 @@
  * A corrupt, misshapen or newer-schema file is refused and never overwritten.
  * The CNM_PAUSE_AT hook (faults.ts) counts the write and the moment after it as steps.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
+import { intentFile } from './intent.js';
 import { acquire } from './lock.js';
 import { phase } from './runner.js';
 import { SCHEMA_VERSION, type State, emptyState } from './model.js';
 import { lockFile, stateFile } from './paths.js';
 import { validateState } from './schema.js';
+import { Reservation, readRegular, sweepTemps } from './files.js';
+
+/** Room kept for the state to grow by in one run, on top of its current size. */
+const RESERVE_MARGIN = 64 * 1024;
 
 export class Store {
   constructor(readonly dir: string) {}
@@ -37,8 +42,9 @@ export class Store {
   /** The file's text, or null when there is none yet. */
   private readText(): string | null {
     try {
-      return readFileSync(this.path, 'utf8');
+      return readRegular(this.path);
     } catch (e) {
+      if (e instanceof CnmError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new CnmError(`cannot read ${this.path}: permission denied (cnm needs root)`);
       throw new CnmError(`cannot read ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
@@ -70,8 +76,10 @@ export class Store {
       lock.release(); // we waited on a lock file that run removed
     }
     phase('state locked');
+    sweepTemps(this.dir, [this.path, intentFile(this.dir)]);
     let wrote = false;
     let ok = false;
+    let room: Reservation | undefined;
     try {
       // Compact JSON, compared with the text as read: one stringify per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
@@ -80,13 +88,16 @@ export class Store {
       phase('state read');
       // The file ends with a newline that JSON.stringify does not give.
       const before = text === null ? JSON.stringify(emptyState()) : text.replace(/\n$/, '');
+      // The space of the state write is taken before any kernel work: a full disk stops the
+      // run here, with nothing changed, instead of after a teardown that cannot be undone.
+      room = this.reserve(before.length + RESERVE_MARGIN);
       const result = await fn(state);
       phase('operation done');
       const after = JSON.stringify(state);
       if (after !== before) {
         step('write state');
         state.serial = (state.serial ?? 0) + 1;
-        this.write(JSON.stringify(state));
+        this.write(room, JSON.stringify(state));
         wrote = true;
         step('state written');
         phase('state written');
@@ -94,6 +105,7 @@ export class Store {
       ok = true;
       return result;
     } finally {
+      room?.release();
       // `done` runs while the lock is still held (the intent record is cleared there).
       try {
         done?.(ok);
@@ -106,21 +118,19 @@ export class Store {
     }
   }
 
-  private write(text: string): void {
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  private reserve(bytes: number): Reservation {
     try {
-      writeSync(fd, text + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      return new Reservation(this.path, bytes);
+    } catch (e) {
+      throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was changed: free space in ${this.dir} and retry`);
     }
-    renameSync(tmp, this.path);
-    const dfd = openSync(this.dir, constants.O_RDONLY);
+  }
+
+  private write(room: Reservation, text: string): void {
     try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
+      room.write(text + '\n');
+    } catch (e) {
+      throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${this.dir} and retry`);
     }
   }
 }

@@ -38,7 +38,7 @@ export class NetCreateCommand extends CnmCommand {
   ipv6 = Option.Boolean('--ipv6', false, { description: 'Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' });
   internal = Option.Boolean('--internal', false, { description: 'No route out and no NAT' });
   noDns = Option.Boolean('--no-dns', false, { description: 'No embedded DNS on this network' });
-  mtu = Option.String('--mtu', { description: 'MTU of the network and its endpoints', validator: t.isNumber() });
+  mtu = Option.String('--mtu', { description: 'MTU of the network and its endpoints (IPv6, bridge and overlay networks: at least 1280; others 68)', validator: t.isNumber() });
   parent = Option.String('--parent', { description: 'Parent interface (macvlan, ipvlan)' });
   mode = Option.String('--mode', { description: 'macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' });
   vni = Option.String('--vni', { description: 'VXLAN network identifier (overlay)', validator: t.isNumber() });

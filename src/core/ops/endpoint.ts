@@ -90,6 +90,13 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
     return ep;
   }
   ep.mac = req.mac?.toLowerCase() ?? (ep.ipv4 ? macFromIpv4(ep.ipv4) : macFromId(id));
+  // One MAC per switch: a second one would steal the first endpoint's frames.
+  const holder = state.endpoints.find((e) => e.networkId === net.id && e.mac === ep.mac);
+  if (holder && req.mac) {
+    const who = state.sandboxes.find((x) => x.id === holder.sandboxId)?.name ?? holder.sandboxId.slice(0, 12);
+    throw new ConflictError(`MAC address ${ep.mac} is already used on network "${net.name}" by sandbox "${who}"; pick another --mac`);
+  }
+  if (holder) ep.mac = macFromId(id);
   return ep;
 }
 

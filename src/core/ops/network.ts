@@ -7,7 +7,7 @@ import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.j
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
 import { formatCidr, mustCidr, parseCidr } from '../ip.js';
-import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, ulaFor, usedSubnets } from '../ipam.js';
+import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
 import { endpointsOn, findNetwork } from '../resolve.js';
@@ -36,19 +36,35 @@ export interface CreateNetworkInput {
   raw: RawNetworkOptions;
 }
 
+/**
+ * The MTUs the kernel keeps working at: IPv4 needs 68, IPv6 1280 (below it the
+ * kernel removes a link's IPv6 altogether). Bridge and overlay networks always
+ * configure IPv6 on their links (addrgenmode, router-advert settings), so
+ * they need 1280 even when they carry only IPv4.
+ */
+function checkMtu(mtu: number, driver: string, ipv6: boolean): void {
+  if (!Number.isInteger(mtu) || mtu > 65535) throw new UsageError(`invalid --mtu ${mtu}: use a whole number up to 65535`);
+  const why = ipv6 ? 'an IPv6 network' : driver === 'bridge' || driver === 'overlay' ? `a ${driver} network (its links carry IPv6 settings)` : undefined;
+  const min = why ? 1280 : 68;
+  if (mtu < min) throw new UsageError(`invalid --mtu ${mtu}: ${why ?? 'IPv4'} needs ${min} or more`);
+}
+
 /** Checks what can be checked before taking the lock: names, driver options, CIDR syntax. */
 function precheck(input: CreateNetworkInput) {
   checkName('network', input.name);
   const driver = getDriver(input.driver);
   if (!driver.hasInterfaces) throw new UsageError(`the ${driver.type} network is built in; it cannot be created`);
   const driverOpts = driver.validate(input.raw);
-  if (input.mtu !== undefined && (!Number.isInteger(input.mtu) || input.mtu < 68 || input.mtu > 65535)) {
-    throw new UsageError(`invalid --mtu ${input.mtu}: use 68-65535`);
-  }
   if (input.gateways.length > input.subnets.length) throw new UsageError('each --gateway needs a --subnet to belong to');
   if (input.ipRange !== undefined && input.subnets.length === 0) throw new UsageError('--ip-range needs a --subnet');
-  for (const s of input.subnets) if (!parseCidr(s)) throw new UsageError(`invalid subnet "${s}": expected CIDR like 172.20.0.0/16`);
+  for (const s of input.subnets) {
+    const c = parseCidr(s);
+    if (!c) throw new UsageError(`invalid subnet "${s}": expected CIDR like 172.20.0.0/16`);
+    const why = reservedRange(c);
+    if (why) throw new UsageError(`subnet ${s} cannot be a network's: ${why}`);
+  }
   const fams = input.subnets.map((s) => mustCidr(s).family);
+  if (input.mtu !== undefined) checkMtu(input.mtu, driver.type, input.ipv6 || fams.includes(6));
   if (fams.filter((f) => f === 4).length > 1 || fams.filter((f) => f === 6).length > 1) {
     throw new UsageError('give at most one IPv4 and one IPv6 --subnet');
   }

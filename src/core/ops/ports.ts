@@ -6,12 +6,13 @@
  */
 import { NotFoundError, UsageError } from '../errors.js';
 import { portsBase, portsBaseTeardown, addBindings, removeBindings } from '../firewall/ports.js';
+import { hostAddresses } from '../hostinfo.js';
 import { stripPrefix } from '../ip.js';
 import type { Endpoint, Network, PortBinding, Sandbox, State } from '../model.js';
 import { type Op, nft } from '../plan.js';
 import { resolveBindings, matchBindings } from '../ports/allocate.js';
 import { ephemeralRange, hostListeners } from '../ports/hostports.js';
-import { type PortSpec, familyOf, parsePortSpecs } from '../ports/spec.js';
+import { type PortSpec, familyOf, isWildcard, parsePortSpecs } from '../ports/spec.js';
 import { endpointsOf, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
 import { addSandboxHooks } from './sandbox.js';
@@ -45,6 +46,13 @@ function published(state: State, except?: Sandbox): { sandbox: string; binding: 
 export function planPublish(state: State, sb: Sandbox, specs: readonly PortSpec[]): Op[] {
   if (specs.length === 0) return [];
   const t = targetOf(state, sb);
+  const local = hostAddresses();
+  for (const spec of specs) {
+    const ip = spec.hostIp;
+    if (ip !== undefined && !isWildcard(ip) && !local.has(ip)) {
+      throw new UsageError(`cannot publish "${spec.text}": ${ip} is not an address of this host (see 'ip addr'); leave it out to publish on every address`);
+    }
+  }
   const before = published(state);
   const ctx = { published: before, listeners: hostListeners(), ephemeral: ephemeralRange() };
   const bindings = resolveBindings(sb.name, specs, { 4: !!t.ipv4, 6: !!t.ipv6 }, ctx);

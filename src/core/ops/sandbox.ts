@@ -24,13 +24,35 @@ import { clusterJoin, clusterLeave } from '../cluster/hook.js';
 
 export { addSandboxHooks, type AddSandboxInput, type SandboxHooks } from '../plans/hooks.js';
 
-/** Refuses an adoption whose process or namespace file is not there. */
+/**
+ * Refuses to adopt cnm's own network namespace (the host's, usually): reached
+ * through an ordinary host process's --pid or a --netns path, the sandbox's
+ * interfaces and default route would land on the host itself.
+ */
+function checkNotOwnNamespace(path: string, what: string): void {
+  let ns: { dev: number; ino: number };
+  let own: { dev: number; ino: number };
+  try {
+    ns = statSync(path);
+    own = statSync('/proc/self/ns/net');
+  } catch {
+    return; // missing: reported by the caller's own check
+  }
+  if (ns.dev === own.dev && ns.ino === own.ino) {
+    throw new UsageError(`${what} is in cnm's own network namespace (the host's), not a container's; give the process or namespace of a container`);
+  }
+}
+
+/** Refuses an adoption whose process or namespace file is not there, or is cnm's own namespace. */
 function checkAdoptable(input: AddSandboxInput): void {
   const pid = input.pid ?? adoptedPid(input.netnsPath);
   if (pid !== undefined) {
     if (!existsSync(`/proc/${pid}/ns/net`)) throw new UsageError(`no process ${pid} to adopt the namespace of`);
+    checkNotOwnNamespace(`/proc/${pid}/ns/net`, `process ${pid}`);
   } else if (input.netnsPath !== undefined && !existsSync(input.netnsPath)) {
     throw new UsageError(`network namespace file ${input.netnsPath} does not exist`);
+  } else if (input.netnsPath !== undefined) {
+    checkNotOwnNamespace(input.netnsPath, `--netns ${input.netnsPath}`);
   }
 }
 
