@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,5 +95,27 @@ describe('writes', () => {
     await s.update(() => 'nothing');
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(statSync(path)).toMatchObject({ mtimeMs, ino });
+  });
+});
+
+describe('files that are not what they should be', () => {
+  it('a FIFO at state.json is refused at once, read or update', async () => {
+    const d = dir();
+    execFileSync('mkfifo', [join(d, 'state.json')]);
+    const s = new Store(d);
+    expect(() => s.read()).toThrow(/state\.json is not a regular file/);
+    await expect(s.update(() => {})).rejects.toThrow(/not a regular file/);
+  });
+
+  it('sweeps temp files left by killed writers once it holds the lock, and leaves none of its own', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'state.json.tmp-999999'), 'partial');
+    writeFileSync(join(d, 'intent.json.tmp-999998'), 'partial');
+    writeFileSync(join(d, 'unrelated.tmp-1'), 'kept');
+    await new Store(d).update((st) => {
+      st.sandboxes.push({ id: 'w'.repeat(64), name: 'w', created: '', hostname: 'w', netns: 'w', dns: [], ports: [] });
+    });
+    expect(readdirSync(d).filter((f) => f.includes('tmp')).sort()).toEqual(['unrelated.tmp-1']);
+    expect(readdirSync(d)).toContain('state.json');
   });
 });
