@@ -7,6 +7,7 @@
 import { Command, Option } from 'clipanion';
 import { CnmError, UsageError } from '../core/errors.js';
 import { renderEach } from '../core/template/index.js';
+import { useStateDir } from '../core/instance.js';
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
 import { setDebug } from '../core/runner.js';
 import { type Recover, Session } from '../core/session.js';
@@ -29,6 +30,8 @@ export abstract class CnmCommand extends Command {
   async execute(): Promise<number> {
     if (this.debug) setDebug((line) => this.context.stderr.write(`${line}\n`));
     try {
+      // Which state dir's objects this run may see and touch (its nft table, run dir, marks).
+      useStateDir(this.stateDir);
       return (await this.run()) ?? 0;
     } catch (err) {
       this.flushSessions();

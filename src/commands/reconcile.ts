@@ -11,7 +11,7 @@ export class ReconcileCommand extends CnmCommand {
     category: 'Maintenance',
     description: 'Compare the kernel with state and repair the difference',
     details: `
-      Derives from state every kernel object cnm should own (bridges, veths, addresses, routes, namespaces, nftables chains, rules and map elements, /etc/netns files, and the embedded DNS server where DNS networks have endpoints) and compares it with the kernel, one \`ip -j\` per namespace and one \`nft -j\`. Then it repairs: recreates what is missing, removes what carries cnm's marks (\`cnm-\`, \`veth\`, chains \`n-<id>-*\`, files "written by cnm") but belongs to nothing in state, and drops from state what can never come back (a sandbox whose adopted process died), releasing its addresses.
+      Derives from state every kernel object cnm should own (bridges, veths, addresses, routes, namespaces, nftables chains, rules and map elements, /etc/netns files, and the embedded DNS server where DNS networks have endpoints) and compares it with the kernel, one \`ip -j\` per namespace and one \`nft -j\`. Then it repairs: recreates what is missing, removes what carries this state dir's marks (\`cnm-\`, \`veth\` links with its alias, chains \`n-<id>-*\` in its table, files "written by cnm") but belongs to nothing in state (never another state dir's objects, nor a namespace with processes in it), and drops from state what can never come back (a sandbox whose adopted process died), releasing its addresses.
 
       A sandbox whose namespace is gone (after a reboot, or \`ip netns del\`) is reported, its addresses kept; \`--restore\` recreates it (or \`cnm sandbox restore NAME\`). Safe to run at any time; a second run finds nothing. Exit 1 when a repair failed.
     `,

@@ -7,8 +7,6 @@ import { UsageError } from './errors.js';
 
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 export const ID_RE = /^[0-9a-f]{64}$/;
-/** The bridge of the built-in `bridge` network, like docker0. */
-export const DEFAULT_BRIDGE = 'cnm0';
 
 /** 64 random hex characters. The global Web Crypto: importing node:crypto costs ~5 ms of start-up. */
 export function newId(): string {

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 export const DEFAULT_STATE_DIR = '/var/lib/cnm';
 export const NETNS_DIR = '/run/netns';
 export const ETC_NETNS_DIR = '/etc/netns';
-export const RUN_DIR = process.env.CNM_RUN_DIR ?? '/run/cnm';
+const BASE_RUN_DIR = process.env.CNM_RUN_DIR ?? '/run/cnm';
+/** This instance's run dir (a live binding): /run/cnm for the default state dir, /run/cnm/<instance ID> for others. */
+export let RUN_DIR = BASE_RUN_DIR;
+
+export function useRunDir(instanceId: string | undefined): void {
+  RUN_DIR = instanceId === undefined ? BASE_RUN_DIR : join(BASE_RUN_DIR, instanceId);
+}
 
 export function stateFile(dir: string): string {
   return join(dir, 'state.json');

@@ -9,6 +9,7 @@ import { mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
+import { storeInstance, useStateDir } from './instance.js';
 import { intentFile } from './intent.js';
 import { acquire } from './lock.js';
 import { phase } from './runner.js';
@@ -21,7 +22,10 @@ import { Reservation, readRegular, sweepTemps } from './files.js';
 const RESERVE_MARGIN = 64 * 1024;
 
 export class Store {
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.checkDir();
+    useStateDir(dir);
+  }
 
   /** Refuses a directory no file can live in (a NUL byte), before anything opens it. */
   private checkDir(): void {
@@ -77,6 +81,8 @@ export class Store {
     }
     phase('state locked');
     sweepTemps(this.dir, [this.path, intentFile(this.dir)]);
+    // Again under the lock: a parallel first run may have stored the ID meanwhile.
+    useStateDir(this.dir);
     let wrote = false;
     let ok = false;
     let room: Reservation | undefined;
@@ -97,6 +103,7 @@ export class Store {
       if (after !== before) {
         step('write state');
         state.serial = (state.serial ?? 0) + 1;
+        storeInstance(this.dir);
         this.write(room, JSON.stringify(state));
         wrote = true;
         step('state written');

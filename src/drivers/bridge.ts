@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
+import { linkMark } from '../core/instance.js';
 import { mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { macFromId } from '../core/names.js';
@@ -72,7 +73,7 @@ export const bridgeDriver: NetworkDriver = {
     for (const g of gatewayAddrs(net)) {
       ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
     }
-    ops.push(linkSet(br, { up: true }));
+    ops.push(linkSet(br, { up: true, ...linkMark() }));
     ops.push(...forwardingSysctls(net));
     ops.push(nft(networkRules(net), networkTeardown(net)));
     return ops;
@@ -85,7 +86,7 @@ export const bridgeDriver: NetworkDriver = {
     return {
       host: [
         { kind: 'link.add', name: ep.hostIfname, mtu, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
-        linkSet(ep.hostIfname, { master: net.bridge!, up: true }),
+        linkSet(ep.hostIfname, { master: net.bridge!, up: true, ...linkMark() }),
       ],
       sandbox: sandboxSide(net, ep, sb, ctx),
     };

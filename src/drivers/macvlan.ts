@@ -12,6 +12,7 @@
  * The parent needs no address of its own.
  */
 import { UsageError } from '../core/errors.js';
+import { linkMark } from '../core/instance.js';
 import { contains, mustAddr, mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
@@ -65,7 +66,7 @@ function shimSetup(net: Network): Op[] {
     { kind: 'link.add', parent: String(net.driverOpts.parent), name, mtu: net.mtu, link: { type: 'macvlan', mode: 'bridge' } },
   ];
   if (src?.own) ops.push(addrAdd(`${src.ip}/32`, name));
-  ops.push(linkSet(name, { up: true }));
+  ops.push(linkSet(name, { up: true, ...linkMark() }));
   if (route) ops.push({ kind: 'route.add', dst: route, dev: name, ...(src ? { src: src.ip } : {}) });
   return ops;
 }

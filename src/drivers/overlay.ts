@@ -10,6 +10,7 @@
  * first address of its slice, so sandboxes leave through their own host.
  */
 import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
+import { linkMark } from '../core/instance.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
@@ -146,7 +147,7 @@ export const overlayDriver: NetworkDriver = {
       // One `ip -batch`: the bridge's lines, then the VXLAN device on it.
       ...bridge.filter(isLineOp),
       { kind: 'link.add', name: vx, mtu: net.mtu, link: { type: 'vxlan', id: Number(o.vni), port: VXLAN_PORT, local: String(o.local), dev: String(o.underlay) } },
-      linkSet(vx, { master: net.bridge!, up: true }),
+      linkSet(vx, { master: net.bridge!, up: true, ...linkMark() }),
       // One `bridge -batch`: the flooding entries (they go with the device on undo).
       ...peersOf(net).map((p): Op => ({ ...fdb('append', net, p), covered: true })),
       ...bridge.filter((op) => !isLineOp(op)),

@@ -256,3 +256,83 @@ describe('a full disk under the state dir', () => {
     expect(temps(host)).toBe('0');
   });
 });
+
+describe('several state dirs on one host', () => {
+  const B = ['--state-dir', '/run/cnm-b'];
+  /** The seeds' three-tier example under a state dir, its sandboxes' names ending in `sfx`. */
+  function threeTierIn(host: Host, sfx: string, dir: string[]): void {
+    host.cnmOk(['net', 'create', 'frontend', ...dir]);
+    host.cnmOk(['net', 'create', 'backend', ...dir]);
+    host.cnmOk(['sandbox', 'add', `web${sfx}`, '--network', 'frontend', ...dir]);
+    host.cnmOk(['sandbox', 'add', `api${sfx}`, '--network', 'frontend', '--network', 'backend', ...dir]);
+    host.cnmOk(['sandbox', 'add', `db${sfx}`, '--network', 'backend', ...dir]);
+    host.cnmOk(['sandbox', 'add', `plain${sfx}`, ...dir]);
+  }
+  const pings = (host: Host, from: string, to: string) => host.exec(['ip', 'netns', 'exec', from, 'ping', '-c1', '-W2', to]).code === 0;
+  type Nets = Record<string, { IPAddress: string }>;
+  /** A sandbox's addresses per network, from `sandbox inspect` (Networks, or docker's NetworkSettings.Networks). */
+  const addrOf = (host: Host, sb: string, dir: string[] = []): Nets => {
+    const [doc] = json<{ Networks?: Nets; NetworkSettings?: { Networks: Nets } }[]>(host.cnmOk(['sandbox', 'inspect', sb, ...dir]));
+    return doc!.NetworkSettings?.Networks ?? doc!.Networks!;
+  };
+  /** Both three-tier apps work: names resolve, tiers talk, isolation holds, the default bridges reach their gateways. */
+  function bothWork(host: Host): void {
+    for (const sfx of ['', '-b']) {
+      expect(pings(host, `web${sfx}`, `api${sfx}`), `web${sfx} -> api${sfx}`).toBe(true);
+      expect(pings(host, `db${sfx}`, `api${sfx}`), `db${sfx} -> api${sfx}`).toBe(true);
+    }
+    const dbA = addrOf(host, 'db').backend!.IPAddress;
+    const webB = addrOf(host, 'web-b', B).frontend!.IPAddress;
+    expect(pings(host, 'web', dbA), 'web -> db (other network)').toBe(false);
+    expect(pings(host, 'web', webB), 'web -> web-b (other state dir)').toBe(false);
+    expect(pings(host, 'web-b', dbA), 'web-b -> db (other state dir)').toBe(false);
+  }
+
+  it('two state dirs run the three-tier example side by side; a third, empty one reconciles nothing of theirs', async () => {
+    const host = await Host.create();
+    threeTierIn(host, '', []);
+    threeTierIn(host, '-b', B);
+    // Distinct names for the same network names, and each default bridge its own name and subnet.
+    const nets = (dir: string[]) => json<{ Name: string; Id: string; IPAM: { Config: { Subnet: string }[] }; Options: Record<string, string> }[]>(host.cnmOk(['net', 'inspect', 'bridge', 'frontend', 'backend', ...dir]));
+    const a = nets([]);
+    const b = nets(B);
+    expect(a[0]!.Options['com.docker.network.bridge.name']).toBe('cnm0');
+    expect(b[0]!.Options['com.docker.network.bridge.name']).toMatch(/^cnm-[0-9a-f]{11}$/);
+    const subnets = [...a, ...b].map((n) => n.IPAM.Config[0]!.Subnet);
+    expect(new Set(subnets).size).toBe(6);
+    expect(pings(host, 'plain', addrOf(host, 'plain').bridge!.IPAddress.replace(/\.\d+$/, '.1'))).toBe(true);
+    expect(pings(host, 'plain-b', addrOf(host, 'plain-b', B).bridge!.IPAddress.replace(/\.\d+$/, '.1'))).toBe(true);
+    expect(host.exec(['ip', 'netns', 'exec', 'web-b', 'getent', 'hosts', 'api-b']).stdout).toContain(addrOf(host, 'api-b', B).frontend!.IPAddress);
+    expect(host.exec(['ip', 'netns', 'exec', 'web', 'getent', 'hosts', 'api']).stdout).toContain(addrOf(host, 'api').frontend!.IPAddress);
+    bothWork(host);
+
+    // A mistyped state dir, and each state dir's own reconcile: nothing of the others' is touched.
+    const before = host.sh("ip -o link | awk '{print $2}'; ip netns list; nft list ruleset").stdout;
+    for (const dir of [['--state-dir', '/run/cmn'], [], B]) {
+      const r = host.cnm(['reconcile', ...dir]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/nothing to do/);
+    }
+    expect(host.sh("ip -o link | awk '{print $2}'; ip netns list; nft list ruleset").stdout).toBe(before);
+    bothWork(host);
+  });
+
+  it('reconcile of a state dir that lost its state removes its own objects only, and never a namespace with processes in it', async () => {
+    const host = await Host.create();
+    threeTierIn(host, '', []);
+    threeTierIn(host, '-b', B);
+    host.sh('ip netns exec db-b sleep 300 >/dev/null 2>&1 &');
+    host.sh('mv /run/cnm-b/state.json /run/cnm-b/state.json.away');
+    const r = host.cnm(['reconcile', ...B]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/namespace db-b: .*processes run in it/);
+    const left = host.exec(['ip', 'netns', 'list']).stdout;
+    expect(left).toMatch(/^db-b/m);
+    for (const sb of ['web-b', 'api-b', 'plain-b']) expect(left).not.toMatch(new RegExp(`^${sb}\\b`, 'm'));
+    for (const sb of ['web', 'api', 'db', 'plain']) expect(left).toMatch(new RegExp(`^${sb}\\b`, 'm'));
+    // The default state dir's app is whole and its reconcile finds nothing to do.
+    expect(pings(host, 'web', 'api')).toBe(true);
+    expect(pings(host, 'db', 'api')).toBe(true);
+    expect(host.cnmOk(['reconcile'])).toMatch(/nothing to do/);
+  });
+});

@@ -9,9 +9,11 @@
  *
  * Everything carries its owner in a comment or in its name (n-<id12>-...).
  */
+import { TABLE } from '../instance.js';
 import type { Network } from '../model.js';
 
-export const TABLE = 'inet cnm';
+/** cnm's table: `inet cnm`, or `inet cnm-<instance>` for a state dir other than the default (src/core/instance.ts). */
+export { TABLE };
 
 const short = (id: string) => id.slice(0, 12);
 export const chainName = (net: Network, role: 'out' | 'in' | 'nat') => `n-${short(net.id)}-${role}`;

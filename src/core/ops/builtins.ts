@@ -8,7 +8,8 @@ import { hostRoutes } from '../hostinfo.js';
 import { formatCidr } from '../ip.js';
 import { defaultPools, pickFreeSubnet, planSubnet, usedSubnets } from '../ipam.js';
 import type { Network, State } from '../model.js';
-import { DEFAULT_BRIDGE, newId } from '../names.js';
+import { defaultBridge } from '../instance.js';
+import { bridgeName, newId } from '../names.js';
 import { type Op, nft } from '../plan.js';
 import { getDriver } from '../../drivers/index.js';
 
@@ -41,10 +42,14 @@ export function ensureBuiltins(state: State): Op[] {
   if (state.networks.some((n) => n.builtin)) return [];
   const used = usedSubnets(state, hostRoutes());
   const subnet = pickFreeSubnet(used, defaultPools());
+  const id = newId();
+  // cnm0 for the default state dir; another state dir's default bridge is named like its other networks'.
+  const name = defaultBridge(bridgeName(id));
   const bridge = builtin('bridge', 'bridge', {
-    bridge: DEFAULT_BRIDGE,
+    id,
+    bridge: name,
     subnets: [planSubnet({ subnet: formatCidr(subnet) }, used)],
-    options: { 'com.docker.network.bridge.name': DEFAULT_BRIDGE },
+    options: { 'com.docker.network.bridge.name': name },
   });
   state.networks.unshift(bridge, builtin('host', 'host'), builtin('none', 'none'));
   return [nft(baseRules(), removeBase()), ...getDriver('bridge').createNetwork(bridge)];

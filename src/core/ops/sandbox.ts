@@ -4,11 +4,12 @@
  * its /etc/netns files.
  */
 import { getDriver } from '../../drivers/index.js';
-import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import type { Endpoint, Sandbox } from '../model.js';
 import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
+import { processesIn } from '../processes.js';
 import { type Op, byNamespace } from '../plan.js';
 import { findNetwork, findSandbox } from '../resolve.js';
 import type { Session } from '../session.js';
@@ -116,28 +117,6 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
 }
-
-/** PIDs of processes living in a namespace, found through /proc (no process spawned). */
-export function processesIn(nsFile: string): number[] {
-  let ino: number;
-  try {
-    ino = statSync(nsFile).ino;
-  } catch {
-    return [];
-  }
-  const want = `net:[${ino}]`;
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/ns/net`) === want) pids.push(Number(entry));
-    } catch {
-      /* exited or not ours to read */
-    }
-  }
-  return pids;
-}
-
 
 /** What a removal of several objects did: the names removed, and what stopped the others. */
 export interface Removal {

@@ -5,6 +5,7 @@
 import { getDriver } from '../../drivers/index.js';
 import { readFileSync } from 'node:fs';
 import { hostResolvConf } from '../hostinfo.js';
+import { fileMark } from '../instance.js';
 import { stripPrefix } from '../ip.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { sandboxEtc } from '../paths.js';
@@ -21,7 +22,7 @@ export function resolvConf(state: State, sb: Sandbox, onHost: boolean, eps: read
   const host = hostResolvConf();
   const embedded = onHost ? undefined : dnsResolverFor(state, sb, eps);
   const servers = sb.dns.length > 0 ? sb.dns : embedded ?? (host.nameservers.length > 0 ? host.nameservers : ['8.8.8.8', '8.8.4.4']);
-  const lines = ['# written by cnm for sandbox ' + sb.name, ...servers.map((n) => `nameserver ${n}`)];
+  const lines = [`${fileMark()} for sandbox ${sb.name}`, ...servers.map((n) => `nameserver ${n}`)];
   if (host.search.length > 0) lines.push(`search ${host.search.join(' ')}`);
   const options = embedded ? ['ndots:0', ...host.options.filter((o) => !o.startsWith('ndots'))] : host.options;
   if (options.length > 0) lines.push(`options ${options.join(' ')}`);

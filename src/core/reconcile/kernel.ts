@@ -6,6 +6,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { CnmError, firstLine } from '../errors.js';
+import { TABLE } from '../instance.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
 import { run } from '../runner.js';
 
@@ -14,6 +15,8 @@ export interface LinkView {
   kind: string | undefined;
   master: string | undefined;
   up: boolean;
+  /** The link's alias (ifalias): the owner mark of another instance's links. */
+  alias: string | undefined;
   /** "a.b.c.d/len" and "x::y/len". */
   addrs: string[];
 }
@@ -43,6 +46,7 @@ interface JsonLink {
   ifname: string;
   flags?: string[];
   master?: string;
+  ifalias?: string;
   linkinfo?: { info_kind?: string };
   addr_info?: { local: string; prefixlen: number; scope?: string }[];
 }
@@ -105,6 +109,7 @@ export function parseIpBatch(stdout: string): NsView {
       kind: l.linkinfo?.info_kind,
       master: l.master,
       up: (l.flags ?? []).includes('UP'),
+      alias: l.ifalias,
       addrs: (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
     });
   }
@@ -198,16 +203,16 @@ export class Kernel {
     return list;
   }
 
-  /** cnm's nftables table, or null when it does not exist. */
+  /** This instance's nftables table, or null when it does not exist. */
   nft(): NftView | null {
     if (this.nftView !== undefined) return this.nftView;
     this.observations++;
-    const r = run('nft', ['-j', 'list', 'table', 'inet', 'cnm']);
+    const r = run('nft', ['-j', 'list', 'table', ...TABLE.split(' ')]);
     if (r.code !== 0) {
       if (/No such file or directory/.test(r.stderr)) return (this.nftView = null);
       throw new CnmError(`cannot read cnm's nftables table: ${firstLine(r.stderr)}`);
     }
-    return (this.nftView = parseNft(r.stdout));
+    return (this.nftView = parseNft(r.stdout, TABLE.split(' ')[1]));
   }
 
   sysctl(key: string): string | undefined {

@@ -5,14 +5,13 @@
  * whole, in one transaction. Chains named n-<12 hex>-* and map elements no
  * unit wants are orphans and are deleted.
  */
-import { baseRules } from '../firewall/ruleset.js';
+import { TABLE, baseRules } from '../firewall/ruleset.js';
 import type { State } from '../model.js';
 import { type Op, nft } from '../plan.js';
 import type { NftView } from './kernel.js';
 import { networkPlan } from './desired.js';
 import type { Finding, Reconciler } from './types.js';
 
-const T = 'inet cnm';
 const OWNED_CHAIN = /^n-[0-9a-f]{12}-/;
 
 interface Expect {
@@ -27,7 +26,7 @@ export function expectOf(lines: readonly string[]): Expect {
   const e: Expect = { chains: new Set(), flushed: new Set(), rules: new Map(), elements: new Map() };
   for (const line of lines) {
     const w = line.split(/\s+/);
-    if (w[1] === 'table' || w[2] !== 'inet' || w[3] !== 'cnm') continue;
+    if (w[1] === 'table' || `${w[2]} ${w[3]}` !== TABLE) continue;
     const [verb, what, name] = [w[0], w[1], w[4]!];
     if (verb === 'add' && what === 'chain') e.chains.add(name);
     else if (verb === 'flush' && what === 'chain') {
@@ -52,7 +51,7 @@ export function expectOf(lines: readonly string[]): Expect {
 }
 
 function problemsOf(e: Expect, v: NftView | null): string[] {
-  if (!v) return ['table inet cnm missing'];
+  if (!v) return [`table ${TABLE} missing`];
   const out: string[] = [];
   for (const c of e.chains) if (!v.chains.has(c)) out.push(`chain ${c} missing`);
   for (const [c, n] of e.rules) {
@@ -104,12 +103,12 @@ export const nftReconciler: Reconciler = {
       if (!want && !['bridges', 'net_out', 'net_in', 'net_nat'].includes(m)) continue; // another feature's set
       for (const [k, target] of elems) {
         if (want?.has(k) && !(target && deadChains.includes(target))) continue;
-        script.push(`delete element ${T} ${m} { "${k}" }`);
+        script.push(`delete element ${TABLE} ${m} { "${k}" }`);
         what.push(`element "${k}" of ${m}`);
       }
     }
     for (const c of deadChains) {
-      script.push(`flush chain ${T} ${c}`, `delete chain ${T} ${c}`);
+      script.push(`flush chain ${TABLE} ${c}`, `delete chain ${TABLE} ${c}`);
       what.push(`chain ${c}`);
     }
     if (script.length > 0) {

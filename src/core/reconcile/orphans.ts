@@ -1,19 +1,23 @@
 /**
- * Orphans: kernel objects that carry cnm's marks but that state does not know
- * (left by a crash, or by a state file moved away). Marks: links named
- * `cnm0`, `cnm-<11 hex>`, `cnmx|cnms|cnmp<11 hex>` (VXLAN, host shim, probe), `veth<11 hex>`; namespaces and /etc/netns folders
- * whose resolv.conf cnm wrote ("# written by cnm"). Each is removed.
+ * Orphans: kernel objects that carry this instance's marks but that state does
+ * not know (left by a crash, or by a state file moved away). Marks: links named
+ * `cnm0`, `cnm-<11 hex>`, `cnmx|cnms|cnmp<11 hex>` (VXLAN, host shim, probe), `veth<11 hex>`
+ * with this instance's alias (src/core/instance.ts); namespaces and /etc/netns folders
+ * whose resolv.conf this instance wrote ("# written by cnm[ ID] for sandbox").
+ * Each is removed, except a namespace with processes in it: that one is
+ * reported and left alone. Another state dir's objects are never touched.
  */
 import { readdirSync } from 'node:fs';
 import { removeSandboxFiles } from '../plans/sandbox-files.js';
-import { ETC_NETNS_DIR, sandboxEtc } from '../paths.js';
+import { fileMark, ownsLink } from '../instance.js';
+import { ETC_NETNS_DIR, netnsPath, sandboxEtc } from '../paths.js';
+import { processesIn } from '../processes.js';
 import { linkDel } from '../plan.js';
 import { ownedHostLinks } from './desired.js';
 import { sleepSync } from './kernel.js';
 import type { Finding, Reconciler } from './types.js';
 
 export const CNM_LINK = /^(cnm0|cnm-[0-9a-f]{11}|cnm[xsp][0-9a-f]{11}|veth[0-9a-f]{11})$/;
-const CNM_FILE_MARK = '# written by cnm';
 
 function etcNetnsNames(): string[] {
   try {
@@ -29,7 +33,7 @@ export const orphanReconciler: Reconciler = {
   check(ctx) {
     const found: Finding[] = [];
     const owned = ownedHostLinks(ctx.state);
-    const orphanLinks = () => [...(ctx.kernel.ns()?.links.values() ?? [])].filter((l) => CNM_LINK.test(l.name) && !owned.has(l.name));
+    const orphanLinks = () => [...(ctx.kernel.ns()?.links.values() ?? [])].filter((l) => CNM_LINK.test(l.name) && !owned.has(l.name) && ownsLink(l.alias));
     let links = orphanLinks();
     // A veth whose namespace was just deleted lingers while the kernel frees it in the
     // background (FACTS: `ip netns del` returns at once): give those a moment to go.
@@ -48,11 +52,23 @@ export const orphanReconciler: Reconciler = {
       });
     }
     const known = new Set(ctx.state.sandboxes.map((s) => s.netns));
-    const cnmWrote = (name: string) => ctx.kernel.file(sandboxEtc(name, 'resolv.conf'))?.startsWith(CNM_FILE_MARK) === true;
+    const mark = `${fileMark()} for sandbox `;
+    const cnmWrote = (name: string) => ctx.kernel.file(sandboxEtc(name, 'resolv.conf'))?.startsWith(mark) === true;
     const names = new Set([...ctx.kernel.netnsNames(), ...etcNetnsNames()]);
     for (const name of names) {
       if (known.has(name) || !cnmWrote(name)) continue;
       const mounted = ctx.kernel.netnsMounted(name);
+      const pids = mounted ? processesIn(netnsPath(name)) : [];
+      if (pids.length > 0) {
+        found.push({
+          reconciler: 'orphans',
+          object: `namespace ${name}`,
+          problem: `made by cnm but no sandbox in state owns it, and processes run in it (pid ${pids.slice(0, 5).join(', ')})`,
+          action: 'leave it alone (stop them, then reconcile again)',
+          pending: true,
+        });
+        continue;
+      }
       found.push({
         reconciler: 'orphans',
         object: mounted ? `namespace ${name}` : `files /etc/netns/${name}`,

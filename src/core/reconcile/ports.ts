@@ -6,13 +6,13 @@
  * binding in state); published ports with no sandbox left are removed.
  */
 import { addBindings, portsBase, portsBaseTeardown, sandboxTag } from '../firewall/ports.js';
+import { TABLE } from '../instance.js';
 import { type Op, nft } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 import { expectOf } from './nft.js';
 import type { Finding, Reconciler } from './types.js';
 
 const MAPS = ['dnat4', 'dnat4_port', 'dnat6', 'dnat6_port'];
-const T = 'inet cnm';
 
 /** How many elements each sandbox tag has per map, in script lines or in the kernel. */
 function countTags(tagsPerMap: Map<string, string[]>): Map<string, number> {
@@ -36,7 +36,7 @@ export const portsReconciler: Reconciler = {
     const base = portsBase();
     const want = expectOf(base);
     const problems: string[] = [];
-    if (!view) problems.push('table inet cnm missing');
+    if (!view) problems.push(`table ${TABLE} missing`);
     else {
       for (const c of want.chains) if (!view.chains.has(c)) problems.push(`chain ${c} missing`);
       for (const [c, n] of want.rules) if (view.chains.has(c) && (view.rules.get(c)?.length ?? 0) !== n) problems.push(`chain ${c} has ${view.rules.get(c)?.length ?? 0} rules, not ${n}`);
@@ -68,7 +68,7 @@ export const portsReconciler: Reconciler = {
       object: 'published ports',
       problem: problems.slice(0, 6).join('; ') + (problems.length > 6 ? `; ${problems.length - 6} more` : ''),
       action: `write the ports of ${names} again`,
-      apply: [nft([...base, ...MAPS.map((m) => `flush map ${T} ${m}`), ...adds]), ...sysctls],
+      apply: [nft([...base, ...MAPS.map((m) => `flush map ${TABLE} ${m}`), ...adds]), ...sysctls],
     };
     return [finding];
   },

@@ -104,6 +104,7 @@ export function unsatisfied(plan: readonly Op[], k: Kernel): Gap {
         if (!l) miss(op, `link ${p.name}${where(p.ns)} missing`);
         else if (op.master !== undefined && l.master !== op.master) miss(op, `${p.name} is not attached to ${op.master}`);
         else if (op.up && !l.up) miss(op, `${p.name}${where(p.ns)} is down`);
+        else if (op.alias !== undefined && l.alias !== op.alias) miss(op, `${p.name}${where(p.ns)} does not carry its mark ${op.alias}`);
         break;
       }
       case 'addr.add': {

@@ -1,0 +1,113 @@
+/**
+ * The instance: which state dir this run serves. Each state dir has an ID,
+ * made once and kept in STATE_DIR/instance, and the kernel objects a state
+ * dir makes carry it, so several state dirs (CI jobs with their own
+ * CNM_STATE_DIR) share a host without touching each other's objects:
+ *
+ *   |                        | default state dir (/var/lib/cnm) | any other state dir (ID i)      |
+ *   |------------------------|----------------------------------|---------------------------------|
+ *   | nftables table         | inet cnm                         | inet cnm-<i>                    |
+ *   | host-side links        | no alias                         | alias "cnm:<i>"                 |
+ *   | resolv.conf first line | # written by cnm for sandbox N   | # written by cnm <i> for sandbox N |
+ *   | default bridge         | cnm0                             | cnm-<11 hex of its network ID>  |
+ *   | run dir (DNS server)   | /run/cnm                         | /run/cnm/<i>                    |
+ *
+ * The default state dir keeps cnm's plain names (and what older versions
+ * made); reconcile removes only what carries its own instance's marks. A
+ * state dir whose ID was lost (its instance file removed) gets a new one and
+ * no longer owns what the old one made: reconcile then leaves those alone.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CnmError } from './errors.js';
+import { replaceFile } from './files.js';
+import { DEFAULT_STATE_DIR, useRunDir } from './paths.js';
+
+const ID_RE = /^[0-9a-f]{12}$/;
+
+export interface Instance {
+  /** 12 hex characters. */
+  readonly id: string;
+  /** The default state dir's instance, which keeps cnm's plain names. */
+  readonly plain: boolean;
+  /** Whether the ID is in the state dir yet. */
+  readonly stored: boolean;
+}
+
+let current: Instance = { id: '000000000000', plain: true, stored: false };
+
+/** The nftables table of this instance ("inet cnm" or "inet cnm-<id>"); a live binding, set by useInstance. */
+export let TABLE = 'inet cnm';
+
+export function instance(): Instance {
+  return current;
+}
+
+function instanceFile(dir: string): string {
+  return join(dir, 'instance');
+}
+
+function newInstanceId(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function readId(dir: string): string | undefined {
+  try {
+    const id = readFileSync(instanceFile(dir), 'utf8').trim();
+    if (!ID_RE.test(id)) throw new CnmError(`${instanceFile(dir)} is corrupt (not 12 hex characters); cnm will not guess which objects are its own: repair it or move the state dir away`);
+    return id;
+  } catch (e) {
+    if (e instanceof CnmError) throw e;
+    return undefined;
+  }
+}
+
+function use(dir: string, id: string, stored: boolean): void {
+  const plain = resolve(dir) === resolve(DEFAULT_STATE_DIR);
+  current = { id, plain, stored };
+  TABLE = plain ? 'inet cnm' : `inet cnm-${id}`;
+  useRunDir(plain ? undefined : id);
+}
+
+/**
+ * Makes this process serve the state dir `dir`, with the ID stored there. A
+ * state dir without one gets a new ID, kept in memory: it owns nothing yet,
+ * and it is stored (storeInstance) with the first state that is written, so a
+ * run that fails or only reads leaves nothing behind.
+ */
+export function useStateDir(dir: string): void {
+  const id = readId(dir);
+  use(dir, id ?? newInstanceId(), id !== undefined);
+}
+
+/** Stores this instance's ID in `dir` if it is not there yet (under the state lock, before the state write). */
+export function storeInstance(dir: string): void {
+  if (current.stored) return;
+  try {
+    replaceFile(instanceFile(dir), `${current.id}\n`);
+  } catch (e) {
+    throw new CnmError(`cannot write ${instanceFile(dir)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${dir} and retry`);
+  }
+  current = { ...current, stored: true };
+}
+
+/** What marks a host-side link as this instance's: options for its `link.set ... up` op. */
+export function linkMark(): { alias?: string } {
+  return current.plain ? {} : { alias: `cnm:${current.id}` };
+}
+
+/** Whether a link with a cnm name and this alias is this instance's to remove. */
+export function ownsLink(alias: string | undefined): boolean {
+  return current.plain ? !alias?.startsWith('cnm:') : alias === `cnm:${current.id}`;
+}
+
+/** The first words of a resolv.conf cnm writes for a sandbox: who wrote it. */
+export function fileMark(): string {
+  return current.plain ? '# written by cnm' : `# written by cnm ${current.id}`;
+}
+
+/** The bridge of the built-in `bridge` network. */
+export function defaultBridge(bridgeOfId: string): string {
+  return current.plain ? 'cnm0' : bridgeOfId;
+}
