@@ -8,6 +8,7 @@
  * Endpoints are tried in order; the first that answers serves the request.
  */
 import { CnmError } from '../errors.js';
+import { phase } from '../runner.js';
 import { type Transport, httpTransport, type TlsFiles } from './transport.js';
 
 export class StoreError extends CnmError {}
@@ -147,6 +148,7 @@ export class EtcdClient {
       let reply;
       try {
         reply = await this.transport.post(`${base}${path}`, text, this.timeoutMs);
+        phase(`store ${path} (${this.requests} request(s) so far)`);
       } catch (e) {
         why = reachError(e);
         if (base.startsWith('https:') && /EPROTO|ECONNRESET|CERT|SSL|TLS|handshake|self.signed|verify/i.test(why)) {
