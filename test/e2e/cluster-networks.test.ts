@@ -248,4 +248,17 @@ describe('crashes and leaving', () => {
     expect(h2.cnmOk(['sandbox', 'ls', '-q']).trim().split('\n').length).toBeGreaterThan(0);
     expect(json<{ Name: string }[]>(hosts[0]!.cnmOk(['cluster', 'ls', '--json'])).map((m) => m.Name)).toEqual(['h1', 'h3']);
   });
+
+  it("each host's flood list follows joins and leaves by itself (the agent watches the members)", async () => {
+    const h1 = hosts[0]!;
+    const floods = () => h1.exec(['bridge', 'fdb', 'show']).stdout.split('\n').filter((l) => l.startsWith('00:00:00:00:00:00 dev cnmx')).map((l) => l.split(' dst ')[1]!.split(' ')[0]!).sort();
+    // h2 left in the test before: h1 floods to h3 only, without a command run on h1.
+    expect(await waitFor(() => floods().join() === ips[2], 5000, 200)).toBe(true);
+    const { host: h4, ip: ip4 } = await store.addHost('h4');
+    h4.cnmOk(['cluster', 'join', store.url, '--name', 'h4']);
+    expect(await waitFor(() => floods().join() === [ips[2]!, ip4].sort().join(), 5000, 200)).toBe(true);
+    // And the new host reaches the existing sandboxes at once.
+    h4.cnmOk(['sandbox', 'add', 's4', '--network', 'front']);
+    expect(await reaches(h4, 's4', ipOn(h1, 's1', 'front'))).toBe(true);
+  });
 });
