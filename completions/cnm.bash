@@ -78,7 +78,7 @@ _cnm_options() {
     'dns serve') echo '--state-dir --debug --idle-exit --help -h' ;;
     'dns status') echo '--state-dir --debug --json --help -h' ;;
     'dns stop') echo '--state-dir --debug --help -h' ;;
-    'cluster join') echo '--state-dir --debug --advertise --name --cacert --cert --key --ttl --help -h' ;;
+    'cluster join') echo '--state-dir --debug --advertise --name --cacert --cert --key --pool --ttl --help -h' ;;
     'cluster ls') echo '--state-dir --debug --json --help -h' ;;
     'cluster status') echo '--state-dir --debug --json --help -h' ;;
     'cluster leave') echo '--state-dir --debug --force --help -h' ;;
@@ -161,6 +161,7 @@ _cnm_optarg() {
     'cluster join --cacert') echo value ;;
     'cluster join --cert') echo value ;;
     'cluster join --key') echo value ;;
+    'cluster join --pool') echo value ;;
     'cluster join --ttl') echo value ;;
     'cluster ls --state-dir') echo file ;;
     'cluster status --state-dir') echo file ;;

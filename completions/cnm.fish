@@ -140,7 +140,7 @@ function __cnm_options
         case 'dns stop'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'cluster join'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--advertise	This host\'s underlay address (default: the source address towards the store)' '--name	This host\'s name in the cluster (default: the hostname)' '--cacert	The CA certificate that signed the store\'s certificate' '--cert	The client certificate (etcd --client-cert-auth)' '--key	The client certificate\'s key (mode 0600)' '--ttl	Seconds without the agent before this host counts as dead (2-3600)' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--advertise	This host\'s underlay address (default: the source address towards the store)' '--name	This host\'s name in the cluster (default: the hostname)' '--cacert	The CA certificate that signed the store\'s certificate' '--cert	The client certificate (etcd --client-cert-auth)' '--key	The client certificate\'s key (mode 0600)' '--pool	Subnet pool of cluster networks, cut in /24s (default 10.210.0.0/16; the first host to give one sets it)' '--ttl	Seconds without the agent before this host counts as dead (2-3600)' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'cluster ls'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'cluster status'
@@ -298,6 +298,8 @@ function __cnm_optarg
         case 'cluster join --cert'
             echo value
         case 'cluster join --key'
+            echo value
+        case 'cluster join --pool'
             echo value
         case 'cluster join --ttl'
             echo value

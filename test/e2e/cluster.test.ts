@@ -129,6 +129,17 @@ describe('TLS with client certificates', () => {
     expect(saved).not.toMatch(/PRIVATE KEY|BEGIN/);
   });
 
+  it('--pool at join sets where cluster networks get their subnets; a later join with another pool is exit 4', async () => {
+    const { host } = await store.addHost('t4');
+    host.cnmOk(['cluster', 'join', store.url, '--name', 't4', '--pool', '10.99.0.0/16', ...store.tlsArgs]);
+    host.cnmOk(['net', 'create', 'pooled', '--driver', 'overlay']);
+    expect(json<{ IPAM: { Config: { Subnet: string }[] } }[]>(host.cnmOk(['net', 'inspect', 'pooled']))[0]!.IPAM.Config[0]!.Subnet).toBe('10.99.0.0/24');
+    const other = await store.addHost('t5');
+    const r = other.host.cnm(['cluster', 'join', store.url, '--name', 't5', '--pool', '10.98.0.0/16', ...store.tlsArgs]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe('cnm: the cluster at etcds://198.51.100.1:2379 already uses the pool 10.99.0.0/16; join without --pool or with that one\n');
+  });
+
   it('without a certificate, or with one from another CA, the join fails with a clear error and leaves nothing', async () => {
     const { host } = await store.addHost('t2');
     const none = host.cnm(['cluster', 'join', store.url, '--name', 't2', '--cacert', store.certs!.ca]);

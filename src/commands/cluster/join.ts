@@ -17,6 +17,7 @@ export class ClusterJoinCommand extends CnmCommand {
     `,
     examples: [
       ['Join the store at 198.51.100.1', '$0 cluster join etcd://198.51.100.1:2379'],
+      ['Join, giving cluster networks their subnets from 10.99.0.0/16', '$0 cluster join etcd://198.51.100.1:2379 --pool 10.99.0.0/16'],
       ['With a name and an address', '$0 cluster join etcd://198.51.100.1:2379 --name h1 --advertise 198.51.100.11'],
       ['Over TLS with a client certificate', '$0 cluster join etcds://198.51.100.1:2379 --cacert /etc/cnm/ca.crt --cert /etc/cnm/h1.crt --key /etc/cnm/h1.key'],
     ],
@@ -28,6 +29,7 @@ export class ClusterJoinCommand extends CnmCommand {
   cacert = Option.String('--cacert', { description: "The CA certificate that signed the store's certificate" });
   cert = Option.String('--cert', { description: 'The client certificate (etcd --client-cert-auth)' });
   key = Option.String('--key', { description: "The client certificate's key (mode 0600)" });
+  pool = Option.String('--pool', { description: 'Subnet pool of cluster networks, cut in /24s (default 10.210.0.0/16; the first host to give one sets it)' });
   ttl = Option.String('--ttl', '10', { description: 'Seconds without the agent before this host counts as dead (2-3600)', validator: t.isNumber() });
 
   async run() {
@@ -40,6 +42,7 @@ export class ClusterJoinCommand extends CnmCommand {
     const input: Parameters<typeof join>[1] = { store: this.storeUrl, tls, ttl: this.ttl };
     if (this.advertise !== undefined) input.advertise = this.advertise;
     if (this.name !== undefined) input.name = this.name;
+    if (this.pool !== undefined) input.pool = this.pool;
     const m = await join(this.stateDir, input);
     if (!startAgent(this.stateDir)) {
       this.context.stderr.write("cnm: warning: no agent started (not the cnm binary); run 'cnm cluster agent' to keep this host alive\n");

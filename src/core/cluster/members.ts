@@ -8,11 +8,11 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
-import { formatCidr, parseAddr } from '../ip.js';
+import { formatCidr, parseAddr, parseCidr } from '../ip.js';
 import { checkName } from '../names.js';
 import { run } from '../runner.js';
 import type { EtcdClient, TlsFiles } from './etcd.js';
-import { type Claim, type HostRecord, keys, leaf, parseRecord } from './keys.js';
+import { type Claim, type ClusterConfig, type HostRecord, keys, leaf, parseRecord } from './keys.js';
 import { type Membership, checkTls, clientOf, parseStoreUrl, readMembership, writeMembership } from './membership.js';
 import { absent, del, get, put } from './txn.js';
 
@@ -22,6 +22,8 @@ export interface JoinInput {
   name?: string;
   tls: TlsFiles;
   ttl: number;
+  /** The subnet pool of cluster networks (set by the first host that gives it; later joins must agree). */
+  pool?: string;
 }
 
 /** This host's source address towards the store, as the routing table says. */
@@ -43,10 +45,12 @@ export async function join(stateDir: string, input: JoinInput): Promise<Membersh
   const was = readMembership(stateDir);
   if (was) throw new ConflictError(`this host already joined ${was.store} as "${was.name}"; run 'cnm cluster leave' first`);
   if (input.advertise !== undefined && !parseAddr(input.advertise)) throw new UsageError(`invalid --advertise "${input.advertise}": expected this host's underlay IP address`);
+  const pool = input.pool === undefined ? undefined : parsePool(input.pool);
   const address = input.advertise ?? sourceTowards(endpoints[0]!);
   const m: Membership = { store: input.store, endpoints, name, address, uid: randomBytes(8).toString('hex'), lease: '', ttl: input.ttl, joined: new Date().toISOString() };
   if (withTls) m.tls = input.tls;
   const client = clientOf(m);
+  if (pool) await agreePool(client, pool, input.store);
   const lease = await client.grant(input.ttl);
   const holder = await register(client, m, lease);
   if (holder !== undefined) {
@@ -55,6 +59,23 @@ export async function join(stateDir: string, input: JoinInput): Promise<Membersh
   m.lease = lease;
   writeMembership(stateDir, m);
   return m;
+}
+
+/** --pool CIDR: an IPv4 pool of /24s for cluster networks (/8 to /24). */
+function parsePool(text: string): ClusterConfig {
+  const c = parseCidr(text);
+  if (!c || c.family !== 4 || c.prefix < 8 || c.prefix > 24 || formatCidr(c) !== text) {
+    throw new UsageError(`invalid --pool "${text}": expected an IPv4 CIDR from /8 to /24 without host bits, like 10.210.0.0/16`);
+  }
+  return { pool: formatCidr(c), prefix: 24 };
+}
+
+/** Sets the cluster's pool if none is set; a different pool already set is a conflict. */
+async function agreePool(client: EtcdClient, pool: ClusterConfig, store: string): Promise<void> {
+  const r = await client.txn({ compare: [absent(keys.config())], success: [put(keys.config(), pool)], failure: [get(keys.config())] });
+  if (r.succeeded) return;
+  const have = parseRecord<ClusterConfig>(r.responses[0]?.kvs[0]?.value ?? '');
+  if (have?.pool !== pool.pool) throw new ConflictError(`the cluster at ${store} already uses the pool ${have?.pool ?? '(unreadable)'}; join without --pool or with that one`);
 }
 
 /**
