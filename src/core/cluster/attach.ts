@@ -28,6 +28,7 @@ import { Store } from '../store.js';
 import type { EtcdClient, KeyValue, RequestOp } from './etcd.js';
 import { type Claim, type GlobalNetwork, type HostRecord, claimNetwork, keys, leaf, parseRecord } from './keys.js';
 import { type Membership, clientOf } from './membership.js';
+import { asLocal } from './networks.js';
 import { del, get, put, unchangedSince, absent } from './txn.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -116,20 +117,10 @@ function localRecord(g: GlobalNetwork, m: Membership, gateway: string, peers: st
   if (!underlay) throw new CnmError(`this host's cluster address ${m.address} is on none of its interfaces; join again with --advertise`);
   const lowerMtu = underlay.mtu - 50;
   return {
-    id: g.id,
-    name: g.name,
-    driver: 'overlay',
-    created: g.created,
-    builtin: false,
-    internal: g.internal,
-    dns: g.dns,
-    ipv6: false,
+    ...asLocal(g),
     mtu: Math.min(g.mtu ?? lowerMtu, lowerMtu),
     bridge: bridgeName(g.id),
     subnets: [{ subnet: g.subnet, gateway: stripPrefix(gateway) }],
-    options: g.options,
-    labels: g.labels,
-    scope: 'global',
     driverOpts: { vni: g.vni, local: m.address, underlay: underlay.name, lowerMtu, peers },
   };
 }
