@@ -71,6 +71,8 @@ export interface Sandbox {
   extraHosts?: string[];
   labels?: Record<string, string>;
   ports: PortBinding[];
+  /** Made by a CNI ADD (src/cni): the runtime's container ID, the attachments' owner. */
+  cni?: { containerId: string };
 }
 
 export interface Endpoint {
@@ -87,6 +89,8 @@ export interface Endpoint {
   ipv6?: string;
   aliases: string[];
   created: string;
+  /** A CNI attachment: the name of the network configuration that made it (with the sandbox's container ID and ifname, its key). */
+  cni?: { name: string };
 }
 
 export interface State {

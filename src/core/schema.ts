@@ -16,11 +16,11 @@ const NETWORK: Record<string, Check> = {
 };
 const SANDBOX: Record<string, Check> = {
   id: 'string', name: 'string', created: 'string', hostname: 'string', netns: 'string', adopted: 'object?',
-  dns: 'array', ports: 'array',
+  dns: 'array', ports: 'array', cni: 'object?',
 };
 const ENDPOINT: Record<string, Check> = {
   id: 'string', networkId: 'string', sandboxId: 'string', ifname: 'string', hostIfname: 'string', mac: 'string',
-  ipv4: 'string?', ipv6: 'string?', aliases: 'array', created: 'string',
+  ipv4: 'string?', ipv6: 'string?', aliases: 'array', created: 'string', cni: 'object?',
 };
 
 function kindOf(v: unknown): string {
@@ -89,6 +89,8 @@ const PORT: Record<string, Check> = {
   hostIp: 'string', hostPort: 'number', containerPort: 'number', proto: 'string', hostPortEnd: 'number?', containerPortEnd: 'number?', sandboxIp: 'string?',
 };
 const ADOPTED: Record<string, Check> = { path: 'string?', pid: 'number?' };
+const CNI_SANDBOX: Record<string, Check> = { containerId: 'string' };
+const CNI_ENDPOINT: Record<string, Check> = { name: 'string' };
 /** cnm writes 64 hex characters; any 12-64 letters and digits are accepted so prefixes stay unambiguous. */
 const ID = /^[0-9a-zA-Z]{12,64}$/;
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -150,6 +152,7 @@ function checkNested(d: Lists): string | undefined {
       identity(sb, w, sbs) ??
       (sb.netns === '' || NAME.test(sb.netns as string) ? undefined : `${w()}.netns ${JSON.stringify(sb.netns)} is not a valid namespace name`) ??
       (sb.adopted === undefined ? undefined : checkRecord(sb.adopted, () => `${w()}.adopted`, ADOPTED)) ??
+      (sb.cni === undefined ? undefined : checkRecord(sb.cni, () => `${w()}.cni`, CNI_SANDBOX)) ??
       strings(sb.dns, () => `${w()}.dns`) ??
       eachOf(sb.ports, () => `${w()}.ports`, PORT);
     if (p) return p;
@@ -163,6 +166,7 @@ function checkNested(d: Lists): string | undefined {
     const p =
       identity(ep, w, eps, false) ??
       strings(ep.aliases, () => `${w()}.aliases`) ??
+      (ep.cni === undefined ? undefined : checkRecord(ep.cni, () => `${w()}.cni`, CNI_ENDPOINT)) ??
       (nets.ids.has(ep.networkId as string) ? undefined : `${w()}.networkId ${String(ep.networkId).slice(0, 12)} refers to no network`) ??
       (sbs.ids.has(ep.sandboxId as string) ? undefined : `${w()}.sandboxId ${String(ep.sandboxId).slice(0, 12)} refers to no sandbox`);
     if (p) return p;

@@ -31,6 +31,10 @@ export function checkEndpointRequest(req: EndpointRequest): void {
       throw new UsageError(`invalid --mac "${req.mac}": use a unicast address like 02:42:ac:11:00:02`);
     }
   }
+  // The kernel's rules for a name (IFNAMSIZ, no '/', ':' or whitespace), as the CNI spec restates them.
+  if (req.ifname !== undefined && (!/^[^/:\s]{1,15}$/.test(req.ifname) || req.ifname === '.' || req.ifname === '..')) {
+    throw new UsageError(`invalid interface name "${req.ifname}": use 1-15 characters without '/', ':' or spaces`);
+  }
 }
 
 /** Refuses combinations Docker refuses: host/none are exclusive. */
@@ -68,9 +72,10 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
     return ep;
   }
   const used = new Set(endpointsOf(state, sb).map((e) => e.ifname));
+  if (req.ifname !== undefined && used.has(req.ifname)) throw new ConflictError(`sandbox "${sb.name}" already has an interface ${req.ifname}`);
   let n = 0;
   while (used.has(`eth${n}`)) n++;
-  ep.ifname = `eth${n}`;
+  ep.ifname = req.ifname ?? `eth${n}`;
   // Only a bridge-switched network has a host end (the veth on the bridge); macvlan/ipvlan children live only inside.
   if (net.bridge) ep.hostIfname = vethName(id);
   const taken = takenAddresses(net, state.endpoints);

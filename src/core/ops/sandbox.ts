@@ -6,7 +6,7 @@
 import { getDriver } from '../../drivers/index.js';
 import { existsSync, statSync } from 'node:fs';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
-import type { Endpoint, Sandbox } from '../model.js';
+import type { Endpoint, Sandbox, State } from '../model.js';
 import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
 import { processesIn } from '../processes.js';
@@ -57,6 +57,31 @@ function checkAdoptable(input: AddSandboxInput): void {
   }
 }
 
+/**
+ * A new sandbox record (not yet in state) and the ops that give it its
+ * namespace: made, adopted (--pid, --netns) or cnm's own (host network).
+ */
+export function newSandbox(state: State, input: AddSandboxInput, onHost: boolean): { sb: Sandbox; host: Op[]; inside: Op[] } {
+  if (state.sandboxes.some((x) => x.name === input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
+  if (existsSync(netnsPath(input.name))) {
+    throw new ConflictError(`a network namespace "${input.name}" already exists (${netnsPath(input.name)}); pick another name`);
+  }
+  const sb: Sandbox = {
+    id: newId(),
+    name: input.name,
+    created: new Date().toISOString(),
+    hostname: input.hostname ?? input.name.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 63),
+    netns: input.name,
+    dns: input.dns,
+    ports: [],
+  };
+  if (input.pid !== undefined) sb.adopted = { pid: input.pid };
+  if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
+  if (sb.adopted) checkAdoptable(input);
+  const { host, inside } = namespacePlan(sb, onHost);
+  return { sb, host, inside };
+}
+
 export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sandbox> {
   checkName('sandbox', input.name);
   checkEndpointRequest(input);
@@ -71,24 +96,8 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip);
   const made = await s.update((state) => {
     const init = [...ensureBuiltins(state), ...(cluster?.materialize(state) ?? [])];
-    if (state.sandboxes.some((x) => x.name === input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
-    if (existsSync(netnsPath(input.name))) {
-      throw new ConflictError(`a network namespace "${input.name}" already exists (${netnsPath(input.name)}); pick another name`);
-    }
     const nets = refs.map((r) => findNetwork(state, r));
-    const sb: Sandbox = {
-      id: newId(),
-      name: input.name,
-      created: new Date().toISOString(),
-      hostname: input.hostname ?? input.name.replace(/[^a-zA-Z0-9-]/g, '-').slice(0, 63),
-      netns: input.name,
-      dns: input.dns,
-      ports: [],
-    };
-    if (input.pid !== undefined) sb.adopted = { pid: input.pid };
-    if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
-    if (sb.adopted) checkAdoptable(input);
-    const { host, inside } = namespacePlan(sb, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
+    const { sb, host, inside } = newSandbox(state, input, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
     const eps: Endpoint[] = [];
     for (const [i, net] of nets.entries()) {
       const view = { ...state, endpoints: [...state.endpoints, ...eps] };

@@ -19,10 +19,14 @@ export function routable(net: Network): boolean {
   return !net.internal && net.subnets.some((s) => s.gateway) && getDriver(net.driver).hasInterfaces;
 }
 
+/** Whether a new endpoint on `net` gives the sandbox its default route (none of `existing` does). */
+export function takesDefaultRoute(state: State, net: Network, existing: readonly Endpoint[]): boolean {
+  return routable(net) && !existing.some((e) => routable(networkOf(state, e)));
+}
+
 /** The join plan for an endpoint being added to a sandbox that already has `existing` endpoints. */
 export function planJoin(state: State, net: Network, ep: Endpoint, sb: Sandbox, existing: readonly Endpoint[]): JoinPlan {
-  const hasDefault = existing.some((e) => routable(networkOf(state, e)));
-  return getDriver(net.driver).join(net, ep, sb, { defaultRoute: !hasDefault && routable(net) });
+  return getDriver(net.driver).join(net, ep, sb, { defaultRoute: takesDefaultRoute(state, net, existing) });
 }
 
 /** The teardown of one endpoint; drops it from state (the caller applies the plan). */

@@ -5,6 +5,8 @@ export interface EndpointRequest {
   ip6?: string;
   aliases: string[];
   mac?: string;
+  /** The interface name inside the sandbox (a CNI runtime's CNI_IFNAME); default the next free ethN. */
+  ifname?: string;
 }
 
 /** What `sandbox add` was asked for (the ports hook reads --publish). */
