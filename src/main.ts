@@ -11,6 +11,8 @@ import { buildCli, isGroup } from './cli.js';
 import { explainError, helpPlan, mayHaveGluedShort, rewriteArgv } from './help.js';
 
 async function main(argv: string[]): Promise<number> {
+  // A CNI runtime runs plugins by their type's name (a link to cnm) with CNI_COMMAND set.
+  if (process.env.CNI_COMMAND !== undefined) return cniMain();
   let cli = buildCli(argv);
   const context = { ...Cli.defaultContext, colorDepth: process.env.NO_COLOR ? 1 : Cli.defaultContext.colorDepth };
   const first = argv[0] ?? '';
@@ -62,3 +64,26 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+/** One CNI command: the configuration on stdin, the result or error (and nothing else) on stdout. */
+async function cniMain(): Promise<number> {
+  const { readFileSync } = await import('node:fs');
+  const { runPlugin } = await import('./cni/plugin.js');
+  if (process.env.CNM_DEBUG === '1') (await import('./core/runner.js')).setDebug((line) => process.stderr.write(`${line}\n`));
+  let stdin: string;
+  try {
+    stdin = readFileSync(0, 'utf8');
+  } catch (e) {
+    stdin = '';
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+      process.stdout.write(`${JSON.stringify({ cniVersion: '1.1.0', code: 5, msg: 'I/O failure', details: `cannot read the configuration on stdin: ${(e as Error).message}` })}\n`);
+      return 1;
+    }
+  }
+  const env = { ...process.env };
+  // Processes cnm starts (the embedded DNS server) are cnm, not plugin invocations.
+  delete process.env.CNI_COMMAND;
+  const out = await runPlugin(env, stdin);
+  process.stdout.write(out.stdout);
+  return out.code;
+}
