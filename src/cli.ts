@@ -6,6 +6,7 @@ import { ClusterLeaveCommand } from './commands/cluster/leave.js';
 import { ClusterLsCommand } from './commands/cluster/ls.js';
 import { ClusterStatusCommand } from './commands/cluster/status.js';
 import { withValueNames } from './help.js';
+import { CniInstallCommand } from './commands/cni/install.js';
 import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
 import { DnsStatusCommand } from './commands/dns/status.js';
@@ -75,6 +76,7 @@ const COMMANDS: CommandClass[] = [
   ClusterLeaveCommand,
   ClusterAgentCommand,
   GraphCommand,
+  CniInstallCommand,
   DoctorCommand,
   CompletionCommand,
   Builtins.HelpCommand,

@@ -138,11 +138,11 @@ function check(state: State, inv: Invocation, conf: NetConf, key: AttachmentKey)
 /** What the runtime remembers (prevResult) against what cnm made. */
 function prevResultProblems(prev: Record<string, unknown> | undefined, sb: Sandbox, ep: Endpoint, inv: Invocation): string[] {
   if (!prev) return [];
-  const ifaces = Array.isArray(prev.interfaces) ? (prev.interfaces as { name?: unknown; sandbox?: unknown; mac?: unknown }[]) : [];
+  const ifaces = Array.isArray(prev.interfaces) ? (prev.interfaces as { name?: unknown; sandbox?: unknown }[]) : [];
   const mine = ifaces.find((i) => i.name === inv.ifname && typeof i.sandbox === 'string' && i.sandbox !== '');
   if (!mine) return [`prevResult has no interface ${inv.ifname} in a sandbox`];
+  // A later plugin in the chain may change the MAC or the MTU (tuning): only the addresses are cnm's to insist on.
   const out: string[] = [];
-  if (ep.mac && typeof mine.mac === 'string' && mine.mac.toLowerCase() !== ep.mac) out.push(`prevResult gives ${inv.ifname} MAC ${mine.mac}, cnm made ${ep.mac}`);
   const ips = Array.isArray(prev.ips) ? (prev.ips as { address?: unknown }[]).map((i) => i.address) : [];
   for (const a of [ep.ipv4, ep.ipv6]) if (a && !ips.includes(a)) out.push(`prevResult does not list ${a} of sandbox ${sb.name}`);
   return out;

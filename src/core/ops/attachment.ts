@@ -116,6 +116,8 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
       s.teardown(byNamespace(planRelease(state, sb, endpointsOf(state, sb))));
       sb = undefined;
     }
+    const twin = sb && endpointsOf(state, sb).find((e) => e.ifname === input.ifname && e.cni?.name === input.name);
+    if (sb && twin) throw new ConflictError(`container ${input.containerId} is already attached as ${input.ifname} by "${input.name}"; DEL it first`);
     if (!sb) {
       const made = newSandbox(state, { name, networks: [], aliases: [], dns: [], netnsPath: input.netnsPath }, false);
       sb = made.sb;
