@@ -5,13 +5,14 @@
 # Words that may follow the command words typed so far.
 _cnm_children() {
   case "$1" in
-    '') echo 'net network sandbox reconcile port endpoint inspect dns cluster graph doctor completion' ;;
+    '') echo 'net network sandbox reconcile port endpoint inspect dns cluster graph cni doctor completion' ;;
     'net') echo 'create rm update ls inspect prune' ;;
     'network') echo 'create rm update ls inspect prune' ;;
     'sandbox') echo 'add rm ls inspect exec restore publish unpublish' ;;
     'endpoint') echo 'connect disconnect ls' ;;
     'dns') echo 'serve status stop' ;;
     'cluster') echo 'join ls status leave agent' ;;
+    'cni') echo 'install' ;;
   esac
 }
 
@@ -47,6 +48,7 @@ _cnm_command() {
     'cluster leave') echo 'cluster leave' ;;
     'cluster agent') echo 'cluster agent' ;;
     'graph') echo 'graph' ;;
+    'cni install') echo 'cni install' ;;
     'doctor') echo 'doctor' ;;
     'completion') echo 'completion' ;;
   esac
@@ -84,6 +86,7 @@ _cnm_options() {
     'cluster leave') echo '--state-dir --debug --force --help -h' ;;
     'cluster agent') echo '--state-dir --debug --help -h' ;;
     'graph') echo '--state-dir --debug --dot --network --net --json --width --help -h' ;;
+    'cni install') echo '--state-dir --debug --bin-dir --conf-dir --dry-run --help -h' ;;
     'doctor') echo '--state-dir --debug --json --help -h' ;;
     'completion') echo '--state-dir --debug --help -h' ;;
     *) echo '--help --version' ;;
@@ -171,6 +174,9 @@ _cnm_optarg() {
     'graph --network') echo network ;;
     'graph --net') echo network ;;
     'graph --width') echo value ;;
+    'cni install --state-dir') echo file ;;
+    'cni install --bin-dir') echo value ;;
+    'cni install --conf-dir') echo value ;;
     'doctor --state-dir') echo file ;;
     'completion --state-dir') echo file ;;
     *' --state-dir') echo file ;;
@@ -197,6 +203,7 @@ _cnm_positionals() {
     'endpoint ls') echo 'network' ;;
     'inspect') echo 'any ...' ;;
     'cluster join') echo 'none' ;;
+    'cni install') echo 'network ...' ;;
     'completion') echo 'none' ;;
   esac
 }

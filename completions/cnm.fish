@@ -6,7 +6,7 @@
 function __cnm_children
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'net	Networks' 'network	Networks' 'sandbox	Sandboxes' 'reconcile	Compare the kernel with state and repair the difference' 'port	List a sandbox\'s published ports, like docker port' 'endpoint	Endpoints' 'inspect	Show any object (network, sandbox or endpoint) as JSON' 'dns	DNS' 'cluster	Cluster' 'graph	Draw the networks, bridges, veth pairs, sandboxes, addresses and ports' 'doctor	Check what cnm needs from this host, and how to fix what is missing' 'completion	Print the shell completion script for bash, zsh or fish'
+            printf '%s\n' 'net	Networks' 'network	Networks' 'sandbox	Sandboxes' 'reconcile	Compare the kernel with state and repair the difference' 'port	List a sandbox\'s published ports, like docker port' 'endpoint	Endpoints' 'inspect	Show any object (network, sandbox or endpoint) as JSON' 'dns	DNS' 'cluster	Cluster' 'graph	Draw the networks, bridges, veth pairs, sandboxes, addresses and ports' 'cni	CNI' 'doctor	Check what cnm needs from this host, and how to fix what is missing' 'completion	Print the shell completion script for bash, zsh or fish'
         case 'net'
             printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints'
         case 'network'
@@ -19,6 +19,8 @@ function __cnm_children
             printf '%s\n' 'serve	Run the embedded DNS server in the foreground' 'status	Tell whether the embedded DNS server runs' 'stop	Stop the embedded DNS server'
         case 'cluster'
             printf '%s\n' 'join	Join this host to a cluster store (etcd v3)' 'ls	List the hosts of the cluster' 'status	Tell this host\'s membership: store, name, agent, lease' 'leave	Leave the cluster' 'agent	Run this host\'s cluster agent in the foreground'
+        case 'cni'
+            printf '%s\n' 'install	Make cnm networks usable by CNI runtimes (containerd, nerdctl, CRI-O, Podman)'
     end
 end
 
@@ -83,6 +85,8 @@ function __cnm_command
             echo 'cluster agent'
         case 'graph'
             echo 'graph'
+        case 'cni install'
+            echo 'cni install'
         case 'doctor'
             echo 'doctor'
         case 'completion'
@@ -151,6 +155,8 @@ function __cnm_options
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'graph'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dot	Print Graphviz DOT instead of a text diagram' '--network	Draw only this network and its sandboxes' '--net	Draw only this network and its sandboxes' '--json	Print the topology as JSON' '--width	Wrap rows of sandboxes at this many columns (default: the terminal\'s, or 100)' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'cni install'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--bin-dir	Where the runtime looks for plugins (default /opt/cni/bin)' '--conf-dir	Where the runtime reads network configurations (default /etc/cni/net.d)' '--dry-run	Print what would be linked and written, as shell, and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'doctor'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print the checks as a JSON array' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'completion'
@@ -319,6 +325,12 @@ function __cnm_optarg
             echo network
         case 'graph --width'
             echo value
+        case 'cni install --state-dir'
+            echo file
+        case 'cni install --bin-dir'
+            echo value
+        case 'cni install --conf-dir'
+            echo value
         case 'doctor --state-dir'
             echo file
         case 'completion --state-dir'
@@ -365,6 +377,8 @@ function __cnm_positionals
             echo 'any' '...'
         case 'cluster join'
             echo 'none'
+        case 'cni install'
+            echo 'network' '...'
         case 'completion'
             echo 'none'
     end

@@ -15,6 +15,8 @@ if [ "$(id -u)" != 0 ]; then echo "setup: run as root (cnm builds kernel objects
 pkgs=(iproute2 nftables iputils-ping dnsutils curl socat util-linux python3 procps etcd-server etcd-client openssl)
 # What the tests use besides: real clients and servers, shells for the completions, man, graphviz.
 [ "$mode" = --test ] && pkgs+=(ncat tcpdump psmisc dnsmasq-base zsh fish graphviz man-db groff bc)
+# The CNI face's real clients: the stock plugins (chained after cnm), containerd and a busybox rootfs.
+[ "$mode" = --test ] && pkgs+=(containernetworking-plugins containerd busybox-static)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi

@@ -2,15 +2,19 @@
  * What `cnm cni install` writes: the plugin binary as a link named by its
  * type (`cnm`) in the runtime's plugin directory, and one network
  * configuration list per cnm network in its configuration directory, with
- * the capabilities cnm takes. Pure: a plan the executor applies (or prints).
+ * the capabilities cnm takes. Pure: steps that the command carries out (or
+ * prints as shell); none touches the kernel or cnm's state.
  */
-import { join } from 'node:path';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Network } from '../core/model.js';
-import type { Op } from '../core/plan.js';
+import { delimiter, shellWord } from '../core/exec/sh.js';
 import { SUPPORTED } from './version.js';
 
 export const DEFAULT_BIN_DIR = '/opt/cni/bin';
 export const DEFAULT_CONF_DIR = '/etc/cni/net.d';
+
+export type InstallStep = { kind: 'link'; target: string; path: string } | { kind: 'file'; path: string; content: string };
 
 /** The configuration list of one network. 1.0.0 is what today's runtimes (libcni 1.x) take; newer ones pick the highest of `cniVersions`. */
 export function conflist(net: Network, stateDir: string | undefined): Record<string, unknown> {
@@ -34,10 +38,39 @@ export function conflistPath(confDir: string, net: Network): string {
   return join(confDir, `10-cnm-${net.name}.conflist`);
 }
 
-export function installPlan(opts: { binDir: string; confDir: string; exe: string; stateDir: string | undefined }, nets: readonly Network[]): Op[] {
+export function installPlan(opts: { binDir: string; confDir: string; exe: string; stateDir: string | undefined }, nets: readonly Network[]): InstallStep[] {
   return [
-    { kind: 'cmd', argv: ['mkdir', '-p', opts.binDir] },
-    { kind: 'cmd', argv: ['ln', '-sfn', opts.exe, join(opts.binDir, 'cnm')] },
-    ...nets.map((net): Op => ({ kind: 'file', path: conflistPath(opts.confDir, net), content: `${JSON.stringify(conflist(net, opts.stateDir), null, 2)}\n` })),
+    { kind: 'link', target: opts.exe, path: join(opts.binDir, 'cnm') },
+    ...nets.map((net): InstallStep => ({ kind: 'file', path: conflistPath(opts.confDir, net), content: `${JSON.stringify(conflist(net, opts.stateDir), null, 2)}\n` })),
   ];
+}
+
+/** Carries the steps out (a link replaces what was there; a list is written whole). */
+export function install(steps: readonly InstallStep[]): void {
+  for (const s of steps) {
+    mkdirSync(dirname(s.path), { recursive: true });
+    if (s.kind === 'file') {
+      writeFileSync(s.path, s.content);
+      continue;
+    }
+    const tmp = `${s.path}.tmp-${process.pid}`;
+    rmSync(tmp, { force: true });
+    symlinkSync(s.target, tmp);
+    renameSync(tmp, s.path);
+  }
+}
+
+/** The steps as shell that does the same (for --dry-run). */
+export function installShell(steps: readonly InstallStep[]): string {
+  const out: string[] = [];
+  for (const s of steps) {
+    out.push(`mkdir -p ${shellWord(dirname(s.path))}`);
+    if (s.kind === 'link') out.push(`ln -sfn ${shellWord(s.target)} ${shellWord(s.path)}`);
+    else {
+      const body = s.content.slice(0, -1).split('\n');
+      const d = delimiter(body);
+      out.push(`cat > ${shellWord(s.path)} <<'${d}'`, ...body, d);
+    }
+  }
+  return `${out.join('\n')}\n`;
 }

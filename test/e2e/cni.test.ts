@@ -238,6 +238,19 @@ describe('cnm as a CNI plugin (libcni protocol)', () => {
     expect(snapshot()).toBe(before);
   });
 
+  it('cni install: --dry-run prints the link and the list and writes nothing; an unknown network is refused (exit 3)', () => {
+    const dry = host.cnm(['cni', 'install', '--bin-dir', '/run/install-test/bin', '--conf-dir', '/run/install-test/net.d', 'front', '--dry-run']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(`ln -sfn ${CNM} /run/install-test/bin/cnm`);
+    expect(dry.stdout).toContain('/run/install-test/net.d/10-cnm-front.conflist');
+    expect(dry.stdout).toContain('"portMappings": true');
+    expect(host.sh('ls /run/install-test').code).not.toBe(0);
+    const bad = host.cnm(['cni', 'install', '--bin-dir', '/run/install-test/bin', '--conf-dir', '/run/install-test/net.d', 'front', 'nope']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/^cnm: network "nope" not found/);
+    expect(host.sh('ls /run/install-test').code).not.toBe(0);
+  });
+
   it('any name runs the plugin: a link named after the type, as runtimes find it', () => {
     host.sh(`mkdir -p /run/bin && ln -sf ${CNM} /run/bin/my-cnm`);
     const r = run('VERSION', { cniVersion: '1.1.0' }, {}, '/run/bin/my-cnm');

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'clipanion';
-import { DEFAULT_BIN_DIR, DEFAULT_CONF_DIR, installPlan } from '../../cni/install.js';
+import { DEFAULT_BIN_DIR, DEFAULT_CONF_DIR, install, installPlan, installShell } from '../../cni/install.js';
 import { DEFAULT_STATE_DIR } from '../../core/paths.js';
 import { findNetwork } from '../../core/resolve.js';
 import { UsageError } from '../../core/errors.js';
@@ -30,10 +30,11 @@ export class CniInstallCommand extends CnmCommand {
 
   async run() {
     for (const d of [this.binDir, this.confDir]) if (!d.startsWith('/')) throw new UsageError(`"${d}" must be an absolute path`);
-    const s = this.session(this.dryRun);
-    const state = s.read();
+    const state = this.store().read();
     const nets = this.networks.map((n) => findNetwork(state, n));
     const stateDir = this.stateDir === DEFAULT_STATE_DIR ? undefined : resolve(this.stateDir);
-    s.apply(installPlan({ binDir: this.binDir, confDir: this.confDir, exe: process.execPath, stateDir }, nets));
+    const steps = installPlan({ binDir: this.binDir, confDir: this.confDir, exe: process.execPath, stateDir }, nets);
+    if (this.dryRun) this.context.stdout.write(installShell(steps));
+    else install(steps);
   }
 }
