@@ -17,7 +17,7 @@ import { attachmentProblems } from '../core/reconcile/attachment.js';
 import { Kernel } from '../core/reconcile/kernel.js';
 import { unsatisfied } from '../core/reconcile/verify.js';
 import { findNetwork } from '../core/resolve.js';
-import { Session } from '../core/session.js';
+import { type Recover, Session } from '../core/session.js';
 import { Store } from '../core/store.js';
 import { type Env, type Invocation, type NetConf, type PortMapping, decode, parseCommand, parseInvocation, parseNetConf, versionOf } from './config.js';
 import { CODES, CniError, asCniError, errorDocument } from './errors.js';
@@ -41,27 +41,42 @@ export async function runPlugin(env: Env & { CNM_STATE_DIR?: string }, stdin: st
     if ((command === 'GC' || command === 'STATUS') && !atLeast(conf.cniVersion, '1.1.0')) {
       throw new CniError(CODES.incompatibleVersion, `${command} needs cniVersion 1.1.0 or later; the configuration says ${conf.cniVersion}`);
     }
-    const s = new Session(new Store(conf.stateDir ?? env.CNM_STATE_DIR ?? DEFAULT_STATE_DIR));
-    const key: AttachmentKey = { containerId: inv.containerId, ifname: inv.ifname, name: conf.name };
-    switch (command) {
-      case 'ADD':
-        return ok(await add(s, inv, conf));
-      case 'DEL':
-        await detach(s, key);
-        return none();
-      case 'CHECK':
-        check(s.read(), inv, conf, key);
-        return none();
-      case 'GC':
-        if (!conf.validAttachments) throw new CniError(CODES.invalidConfig, 'GC needs cni.dev/valid-attachments (the attachments to keep)');
-        await collect(s, conf.name, conf.validAttachments);
-        return none();
-      case 'STATUS':
-        status(s.read(), conf);
-        return none();
+    const s = new Session(new Store(conf.stateDir ?? env.CNM_STATE_DIR ?? DEFAULT_STATE_DIR), recover);
+    try {
+      return await perform(s, inv, conf);
+    } finally {
+      // The runtime logs stderr: what a teardown could not do, a recovery from an interrupted run.
+      for (const n of s.notices.splice(0)) process.stderr.write(`cnm: note: ${n}\n`);
+      for (const w of s.warnings.splice(0)) process.stderr.write(`cnm: warning: ${w}\n`);
     }
   } catch (err) {
     return { stdout: `${JSON.stringify(errorDocument(asCniError(err), version))}\n`, code: 1 };
+  }
+}
+
+/** Crash recovery (loaded only when a run finds an interrupted one's record). */
+const recover: Recover = async (s, state) => (await import('../core/recovery.js')).recoverInterrupted(s, state);
+
+async function perform(s: Session, inv: Invocation, conf: NetConf): Promise<PluginOutput> {
+  const key: AttachmentKey = { containerId: inv.containerId, ifname: inv.ifname, name: conf.name };
+  switch (inv.command) {
+    case 'ADD':
+      return ok(await add(s, inv, conf));
+    case 'DEL':
+      await detach(s, key);
+      return none();
+    case 'CHECK':
+      check(s.read(), inv, conf, key);
+      return none();
+    case 'GC':
+      if (!conf.validAttachments) throw new CniError(CODES.invalidConfig, 'GC needs cni.dev/valid-attachments (the attachments to keep)');
+      await collect(s, conf.name, conf.validAttachments);
+      return none();
+    case 'STATUS':
+      status(s.read(), conf);
+      return none();
+    case 'VERSION':
+      return none(); // answered before a session is made
   }
 }
 
