@@ -147,9 +147,14 @@ describe('an overlay defined once for the cluster', () => {
     expect(h3.exec(['nft', 'list', 'ruleset']).stdout).not.toContain(`n-${id.slice(0, 12)}-`);
     expect([...claims('front').values()].filter((v) => v.host === 'h3')).toEqual([]);
     expect(inspect(h3, 'front').Scope).toBe('global'); // still listed there
-    // And it comes back on the next use.
-    h3.cnmOk(['sandbox', 'add', 's3', '--network', 'front']);
+    // And it comes back on the next use; two first uses at once keep one gateway claim between them.
+    const runs = await Promise.all(['s3', 's3b'].map((n) => cnmAsync(h3, ['sandbox', 'add', n, '--network', 'front'])));
+    for (const r of runs) expect(r.stderr).toBe('');
     expect(await reaches(h3, 's3', ipOn(hosts[0]!, 's1', 'front'))).toBe(true);
+    const h3claims = [...claims('front').entries()].filter(([, v]) => v.host === 'h3');
+    expect(h3claims.map(([, v]) => v.sandbox).sort()).toEqual(['', 's3', 's3b']);
+    expect(h3claims.find(([, v]) => v.sandbox === '')![0]).toBe(inspect(h3, 'front').IPAM.Config[0]!.Gateway);
+    h3.cnmOk(['sandbox', 'rm', 's3b']);
   });
 });
 

@@ -42,6 +42,10 @@ export interface Attachment {
   ips: Map<string, string>;
   /** The claim keys this run created. */
   made: string[];
+  /** Gateway claims made for a local part another run made first (found under the lock): not kept. */
+  spare: string[];
+  /** The gateway claim key per network ID, when this run made one. */
+  gatewayKeys: Map<string, string>;
 }
 
 const pendingDir = (stateDir: string) => join(stateDir, 'cluster-pending');
@@ -136,7 +140,7 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
   });
   if (candidates.length === 0) return undefined;
   const client = clientOf(m);
-  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [] };
+  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], spare: [], gatewayKeys: new Map() };
   for (const name of candidates) {
     await claimOn(stateDir, att, state, name, sandbox, aliases, refs[0] === name ? ip : undefined);
   }
@@ -152,7 +156,10 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     const g = netKv ? parseRecord<GlobalNetwork>(netKv.value) : undefined;
     if (!netKv || !g) return; // not a cluster network: the local lookup says "not found"
     const claims = claimKvs ?? [];
-    const stale = staleClaims(stateDir, () => new Store(stateDir).read(), m, claims);
+    // The common case costs nothing: only when the state read before finds claims it does not hold is
+    // the careful pass (pending files, then a fresh state) run.
+    const suspects = claims.filter((kv) => parseRecord<Claim>(kv.value)?.host === m.name && !backed(state, kv.key));
+    const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
     const staleKeys = new Set(stale.map((kv) => kv.key));
     const taken = new Set<bigint>(claims.filter((kv) => !staleKeys.has(kv.key)).map((kv) => mustAddr(leaf(kv.key)).value));
     const local = state.networks.find((n) => n.id === g.id);
@@ -190,6 +197,7 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     if (w.succeeded) {
       step('claimed in the cluster store');
       att.made.push(...claimKeys);
+      if (claimKeys.length > 1) att.gatewayKeys.set(g.id, claimKeys[0]!);
       att.ips.set(g.id, `${addr}/${prefix}`);
       const peers = (aliveKvs ?? []).map((kv) => parseRecord<HostRecord>(kv.value)).filter((h): h is HostRecord => h !== undefined && h.name !== m.name).map((h) => h.address);
       att.networks.push(local ?? localRecord(g, m, gateway, peers));
@@ -209,16 +217,20 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
 export function materialize(state: State, att: Attachment): Op[] {
   const ops: Op[] = [];
   for (const net of att.networks) {
-    if (state.networks.some((n) => n.id === net.id)) continue;
+    if (state.networks.some((n) => n.id === net.id)) {
+      const gw = att.gatewayKeys.get(net.id);
+      if (gw) att.spare.push(gw); // another run made the local part (with its gateway) first
+      continue;
+    }
     state.networks.push(net);
     ops.push(...getDriver('overlay').createNetwork(net));
   }
   return ops;
 }
 
-/** After the run: releases the claims it made that the saved state does not hold (all of them when it failed). */
-export async function settleAttach(stateDir: string, att: Attachment, state: State | undefined): Promise<void> {
-  const unused = att.made.filter((k) => !state || !backed(state, k));
+/** After the run: releases the claims it did not keep (all of them when it failed). */
+export async function settleAttach(stateDir: string, att: Attachment, ok: boolean): Promise<void> {
+  const unused = ok ? att.spare : att.made;
   if (unused.length > 0) {
     try {
       await att.client.txn({ compare: [], success: unused.map((k) => del(k)) });

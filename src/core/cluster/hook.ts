@@ -34,7 +34,7 @@ export async function clusterJoin(s: Session, refs: readonly string[], sandbox: 
   return {
     materialize: (state) => materialize(state, att),
     pin: (id) => att.ips.get(id)?.split('/')[0],
-    settle: (ok) => settleAttach(s.store.dir, att, ok ? s.read() : undefined),
+    settle: (ok) => settleAttach(s.store.dir, att, ok),
   };
 }
 
