@@ -63,6 +63,8 @@ export class Session {
   /** Applies a teardown plan best-effort (or prints it on a dry run); problems become warnings. */
   teardown(plan: readonly Op[]): void {
     if (this.dryRun) return this.print(renderShell(plan));
+    // A teardown cannot be undone: make sure its state can be saved before it starts.
+    this.store.reserveWrite();
     this.record([], restoreOf(plan));
     this.tornDown = true;
     this.warnings.push(...teardown(plan));

@@ -85,7 +85,6 @@ export class Store {
     useStateDir(this.dir);
     let wrote = false;
     let ok = false;
-    let room: Reservation | undefined;
     try {
       // Compact JSON, compared with the text as read: one stringify per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
@@ -94,9 +93,7 @@ export class Store {
       phase('state read');
       // The file ends with a newline that JSON.stringify does not give.
       const before = text === null ? JSON.stringify(emptyState()) : text.replace(/\n$/, '');
-      // The space of the state write is taken before any kernel work: a full disk stops the
-      // run here, with nothing changed, instead of after a teardown that cannot be undone.
-      room = this.reserve(before.length + RESERVE_MARGIN);
+      this.reserveSize = before.length + RESERVE_MARGIN;
       const result = await fn(state);
       phase('operation done');
       const after = JSON.stringify(state);
@@ -104,7 +101,7 @@ export class Store {
         step('write state');
         state.serial = (state.serial ?? 0) + 1;
         storeInstance(this.dir);
-        this.write(room, JSON.stringify(state));
+        this.write(JSON.stringify(state));
         wrote = true;
         step('state written');
         phase('state written');
@@ -112,7 +109,9 @@ export class Store {
       ok = true;
       return result;
     } finally {
-      room?.release();
+      this.room?.release();
+      this.room = undefined;
+      this.reserveSize = undefined;
       // `done` runs while the lock is still held (the intent record is cleared there).
       try {
         done?.(ok);
@@ -125,17 +124,30 @@ export class Store {
     }
   }
 
-  private reserve(bytes: number): Reservation {
+  /** The size to reserve for the state write of the update in progress (undefined outside one). */
+  private reserveSize: number | undefined;
+  private room: Reservation | undefined;
+
+  /**
+   * Takes the disk space of this update's state write now, before kernel work
+   * that cannot be undone (a teardown): a full disk then stops the run here,
+   * with nothing changed, rather than after the teardown, with a state that
+   * still lists what is gone. Work that can be undone needs no reservation: a
+   * failed write rolls it back (Session). Once per update; no-op outside one.
+   */
+  reserveWrite(): void {
+    if (this.reserveSize === undefined || this.room) return;
     try {
-      return new Reservation(this.path, bytes);
+      this.room = new Reservation(this.path, this.reserveSize);
     } catch (e) {
       throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was changed: free space in ${this.dir} and retry`);
     }
   }
 
-  private write(room: Reservation, text: string): void {
+  private write(text: string): void {
     try {
-      room.write(text + '\n');
+      (this.room ?? new Reservation(this.path, 0)).write(text + '\n');
+      this.room = undefined;
     } catch (e) {
       throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${this.dir} and retry`);
     }
