@@ -34,8 +34,7 @@ import { PortCommand } from './commands/port.js';
 import { ReconcileCommand } from './commands/reconcile.js';
 import { SandboxRestoreCommand } from './commands/sandbox/restore.js';
 import { VERSION } from './version.js';
-// Registers the embedded DNS's resolv.conf hook for every command that writes sandbox files.
-import './core/dns/hooks.js';
+import { wire } from './wiring.js';
 
 type CommandClass = Parameters<Cli['register']>[0];
 
@@ -100,6 +99,7 @@ CompletionCommand.fullCli = () => buildCli();
  * argv (help, completions, man page) or with an unknown first word, all.
  */
 export function buildCli(argv?: readonly string[]): Cli {
+  wire();
   const cli = new CnmCli({ binaryLabel: 'cnm', binaryName: 'cnm', binaryVersion: VERSION, enableColors: false });
   for (const c of relevant(argv, COMMANDS)) cli.register(c);
   return cli;

@@ -10,6 +10,7 @@ import { renderEach } from '../core/template/index.js';
 import { useStateDir } from '../core/instance.js';
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
 import { setDebug } from '../core/runner.js';
+import type { Removal } from '../core/ops/sandbox.js';
 import { type Recover, Session } from '../core/session.js';
 import { Store } from '../core/store.js';
 
@@ -67,6 +68,23 @@ export abstract class CnmCommand extends Command {
     return s;
   }
 
+  /**
+   * The body of a command that removes several objects (net rm, sandbox rm):
+   * prints each name removed, one error line for each that was not, and exits
+   * with the first error's code.
+   */
+  protected async removeEach(dryRun: boolean, remove: (s: Session) => Promise<Removal>): Promise<number> {
+    const s = this.session(dryRun);
+    try {
+      const { removed, errors } = await remove(s);
+      if (!dryRun) for (const name of removed) this.out(name);
+      for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
+      return errors[0]?.exitCode ?? 0;
+    } finally {
+      this.warn(s);
+    }
+  }
+
   /** Prints what best-effort teardown could not do. */
   warn(session: Session): void {
     for (const w of session.warnings.splice(0)) this.context.stderr.write(`cnm: warning: ${w}\n`);
@@ -88,6 +106,11 @@ export abstract class CnmCommand extends Command {
   formatted(template: string, items: readonly unknown[], headers: Record<string, string> = {}): void {
     this.context.stdout.write(renderEach(template, items, { headers }));
   }
+}
+
+/** The `--dry-run` option of every command that changes the kernel. */
+export function dryRunOption() {
+  return Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
 }
 
 /** The `--format` option of ls and inspect commands (see src/core/template/). */

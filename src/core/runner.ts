@@ -19,6 +19,8 @@ export interface RunOptions {
 
 export interface Runner {
   run(cmd: string, args: readonly string[], opts?: RunOptions): RunResult;
+  /** Runs a command on cnm's own stdin, stdout and stderr (sandbox exec); resolves to its exit code (128+N for signal N). */
+  attached?(cmd: string, args: readonly string[]): Promise<number>;
 }
 
 export const systemRunner: Runner = {
@@ -35,6 +37,12 @@ export const systemRunner: Runner = {
       return { code: 127, stdout: '', stderr: why };
     }
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  },
+  async attached(cmd, args) {
+    const [{ execa }, { constants }] = await Promise.all([import('execa'), import('node:os')]);
+    const r = await execa(cmd, args, { stdio: 'inherit', reject: false });
+    if (r.signal) return 128 + (constants.signals[r.signal] ?? 0);
+    return r.exitCode ?? 1;
   },
 };
 
@@ -69,6 +77,13 @@ export function run(cmd: string, args: readonly string[], opts?: RunOptions): Ru
   debugSink(`+ ${[cmd, ...args].join(' ')}  (${ms} ms, exit ${r.code})`);
   if (opts?.input) for (const line of opts.input.trimEnd().split('\n')) debugSink(`  | ${line}`);
   return r;
+}
+
+/** Runs a command attached to the terminal (sandbox exec) through the current runner; returns its exit code. */
+export async function runAttached(cmd: string, args: readonly string[]): Promise<number> {
+  spawnCount++;
+  debugSink?.(`+ ${[cmd, ...args].join(' ')}  (attached)`);
+  return (current.attached ?? systemRunner.attached!)(cmd, args);
 }
 
 /** Under --debug, marks a phase of the run with the time since the process started. */

@@ -23,7 +23,7 @@ const FLOORS: [name: string, patterns: RegExp[]][] = [
   ['session', [/^core\/session\.ts$/]],
   ['orchestration: ops, reconcile, DNS wiring, the cluster', [/^core\/ops\//, /^core\/reconcile\//, /^core\/dns\/hooks\.ts$/, /^core\/cluster\//]],
   ['recovery', [/^core\/recovery\.ts$/]],
-  ['edge: commands, docs, CLI, the CNI face', [/^commands\//, /^docs\//, /^cni\//, /^(cli|main|help)\.ts$/]],
+  ['edge: commands, docs, CLI, the CNI face, the wiring', [/^commands\//, /^docs\//, /^cni\//, /^(cli|main|help|wiring)\.ts$/]],
 ];
 
 function sources(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { connect } from '../../core/ops/endpoint.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class EndpointConnectCommand extends CnmCommand {
   static override paths = [['endpoint', 'connect']];
@@ -23,7 +23,7 @@ export class EndpointConnectCommand extends CnmCommand {
   ip6 = Option.String('--ip6', { description: 'IPv6 address for the endpoint' });
   alias = Option.Array('--alias', [], { description: 'Extra DNS name on this network (repeatable)' });
   mac = Option.String('--mac', { description: 'MAC address of the sandbox-side interface' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
 
   async run() {
     const ep = await connect(this.session(this.dryRun), this.sandbox, this.network, {

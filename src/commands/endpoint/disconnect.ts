@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { disconnect } from '../../core/ops/endpoint.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class EndpointDisconnectCommand extends CnmCommand {
   static override paths = [['endpoint', 'disconnect']];
@@ -16,7 +16,7 @@ export class EndpointDisconnectCommand extends CnmCommand {
 
   sandbox = Option.String({ name: 'SANDBOX' });
   network = Option.String({ name: 'NETWORK' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
 
   async run() {
     const s = this.session(this.dryRun);

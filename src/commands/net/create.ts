@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { createNetwork } from '../../core/ops/network.js';
-import { CnmCommand, keyValues } from '../base.js';
+import { CnmCommand, keyValues, dryRunOption } from '../base.js';
 import { joined } from '../../core/cluster/hook.js';
 import { UsageError } from '../../core/errors.js';
 
@@ -47,7 +47,7 @@ export class NetCreateCommand extends CnmCommand {
   label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE' });
   opt = Option.Array('--opt,-o', [], { description: 'Driver option KEY=VALUE' });
   auxAddress = Option.Array('--aux-address', [], { description: 'Reserve an address of the subnet for NAME=IP: no endpoint gets it' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
 
   async run() {
     if (this.driver === 'overlay' && this.peer.length === 0 && this.local === undefined && joined(this.stateDir)) return this.createInCluster();

@@ -1,6 +1,6 @@
-import { Command, Option } from 'clipanion';
+import { Command } from 'clipanion';
 import { pruneNetworks } from '../../core/ops/network.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class NetPruneCommand extends CnmCommand {
   static override paths = [['net', 'prune'], ['network', 'prune']];
@@ -11,7 +11,7 @@ export class NetPruneCommand extends CnmCommand {
     examples: [['Remove unused networks', '$0 net prune']],
   });
 
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
 
   async run() {
     const s = this.session(this.dryRun);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { removeNetworks } from '../../core/ops/network.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 import { joined } from '../../core/cluster/hook.js';
 import type { Session } from '../../core/session.js';
 
@@ -22,23 +22,16 @@ export class NetRmCommand extends CnmCommand {
   });
 
   force = Option.Boolean('--force,-f', false, { description: 'Disconnect attached endpoints first' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    const s = this.session(this.dryRun);
-    try {
+    return this.removeEach(this.dryRun, async (s) => {
       // On a joined host, cluster networks go from the store (refused while any host has endpoints on them).
       const cluster = joined(this.stateDir) && !this.dryRun ? await this.removeFromCluster(s) : { rest: this.refs, removed: [], errors: [] };
       const local = cluster.rest.length > 0 ? await removeNetworks(s, cluster.rest, this.force) : { removed: [], errors: [] };
-      const removed = [...cluster.removed, ...local.removed];
-      const errors = [...cluster.errors, ...local.errors];
-      if (!this.dryRun) for (const name of removed) this.out(name);
-      for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
-      return errors[0]?.exitCode ?? 0;
-    } finally {
-      this.warn(s);
-    }
+      return { removed: [...cluster.removed, ...local.removed], errors: [...cluster.errors, ...local.errors] };
+    });
   }
 
   private async removeFromCluster(s: Session) {

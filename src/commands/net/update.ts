@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { updateNetworkPeers } from '../../core/ops/network.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class NetUpdateCommand extends CnmCommand {
   static override paths = [['net', 'update'], ['network', 'update']];
@@ -21,7 +21,7 @@ export class NetUpdateCommand extends CnmCommand {
 
   addPeer = Option.Array('--add-peer', [], { description: 'Underlay address of a host to add as a peer' });
   removePeer = Option.Array('--remove-peer', [], { description: 'Underlay address of a peer to drop' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
   name = Option.String({ name: 'NAME|ID' });
 
   async run() {

@@ -1,8 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { addSandbox } from '../../core/ops/sandbox.js';
-import '../../core/ops/ports.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxAddCommand extends CnmCommand {
   static override paths = [['sandbox', 'add']];
@@ -33,7 +32,7 @@ export class SandboxAddCommand extends CnmCommand {
   netns = Option.String('--netns', { description: 'Adopt this network namespace file instead of creating one' });
   pid = Option.String('--pid', { description: 'Adopt the network namespace of this process', validator: t.isNumber() });
   publish = Option.Array('--publish,-p', [], { description: 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
 
   async run() {
     const sb = await addSandbox(this.session(this.dryRun), {

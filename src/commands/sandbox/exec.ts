@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
-import { constants } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import { findSandbox } from '../../core/resolve.js';
+import { runAttached } from '../../core/runner.js';
 import { CnmCommand } from '../base.js';
 
 export class SandboxExecCommand extends CnmCommand {
@@ -26,9 +26,6 @@ export class SandboxExecCommand extends CnmCommand {
     const sb = findSandbox(this.store().read(), this.name);
     const argv = this.command[0] === '--' ? this.command.slice(1) : this.command;
     if (argv.length === 0) throw new UsageError('nothing to run: cnm sandbox exec NAME -- CMD [ARG...]');
-    const { execa } = await import('execa');
-    const r = await execa('ip', ['netns', 'exec', sb.netns, ...argv], { stdio: 'inherit', reject: false });
-    if (r.signal) return 128 + (constants.signals[r.signal] ?? 0);
-    return r.exitCode ?? 1;
+    return runAttached('ip', ['netns', 'exec', sb.netns, ...argv]);
   }
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { publish } from '../../core/ops/ports.js';
 import { expandBindings, hostAddress } from '../../core/ports/binding.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxPublishCommand extends CnmCommand {
   static override paths = [['sandbox', 'publish']];
@@ -21,7 +21,7 @@ export class SandboxPublishCommand extends CnmCommand {
     ],
   });
 
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
   sandbox = Option.String({ name: 'NAME' });
   specs = Option.Rest({ required: 1, name: 'SPEC' });
 

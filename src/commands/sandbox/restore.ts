@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { renderReport, runReconcile } from '../../core/reconcile/index.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxRestoreCommand extends CnmCommand {
   static override paths = [['sandbox', 'restore']];
@@ -17,7 +17,7 @@ export class SandboxRestoreCommand extends CnmCommand {
     ],
   });
 
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
   asJson = Option.Boolean('--json', false, { description: 'Print the findings as one JSON document' });
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 

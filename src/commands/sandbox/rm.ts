@@ -1,7 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { removeSandboxes } from '../../core/ops/sandbox.js';
-import '../../core/ops/ports.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxRmCommand extends CnmCommand {
   static override paths = [['sandbox', 'rm']];
@@ -23,18 +22,10 @@ export class SandboxRmCommand extends CnmCommand {
   });
 
   force = Option.Boolean('--force,-f', false, { description: 'Kill processes still running inside (SIGKILL) instead of refusing with exit 4' });
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    const s = this.session(this.dryRun);
-    try {
-      const { removed, errors } = await removeSandboxes(s, this.refs, this.force);
-      if (!this.dryRun) for (const n of removed) this.out(n);
-      for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
-      return errors[0]?.exitCode ?? 0;
-    } finally {
-      this.warn(s);
-    }
+    return this.removeEach(this.dryRun, (s) => removeSandboxes(s, this.refs, this.force));
   }
 }

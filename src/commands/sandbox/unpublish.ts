@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { unpublish } from '../../core/ops/ports.js';
-import { CnmCommand } from '../base.js';
+import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxUnpublishCommand extends CnmCommand {
   static override paths = [['sandbox', 'unpublish']];
@@ -17,7 +17,7 @@ export class SandboxUnpublishCommand extends CnmCommand {
     ],
   });
 
-  dryRun = Option.Boolean('--dry-run', false, { description: 'Print the kernel work as shell and change nothing' });
+  dryRun = dryRunOption();
   sandbox = Option.String({ name: 'NAME' });
   specs = Option.Rest({ required: 1, name: 'SPEC' });
 

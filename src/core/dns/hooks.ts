@@ -1,25 +1,26 @@
 /**
  * How the embedded DNS hangs on the rest of cnm: a sandbox on DNS-enabled
- * networks names their gateways in its resolv.conf (registered once, when the
- * CLI loads this module), and a join that needs the server makes sure it runs
+ * networks names their gateways in its resolv.conf (dnsResolverFor, registered
+ * by src/wiring.ts), and a join that needs the server makes sure it runs
  * (a post-apply step: after the state is saved, outside the kernel plan).
  */
 import type { State } from '../model.js';
-import { setDnsResolverFor } from '../plans/sandbox-files.js';
+import type { DnsResolverFor } from '../plans/sandbox-files.js';
 import type { Session } from '../session.js';
 import { ensureServer } from './lifecycle.js';
 import { resolversFor } from './records.js';
 
-setDnsResolverFor((state, _sb, eps) => resolversFor(state, eps));
+/** The resolvers of a sandbox with these endpoints: the gateways of its DNS-enabled networks. */
+export const dnsResolverFor: DnsResolverFor = (state, _sb, eps) => resolversFor(state, eps);
 
 /** The gateways a sandbox's DNS server must listen on, read inside the update that joined it. */
 export function dnsGateways(state: State, sandboxId: string): string[] {
   return resolversFor(state, state.endpoints.filter((e) => e.sandboxId === sandboxId)) ?? [];
 }
 
-/** Starts the server (detached) if these gateways need it; a failure is a warning, the join stands. */
+/** Starts the server (detached) if these gateways need it; a failure is a warning of the session, the join stands. */
 export async function startDnsFor(s: Session, gateways: readonly string[]): Promise<void> {
   if (s.dryRun || gateways.length === 0) return;
   const warning = await ensureServer(s.store.dir, gateways);
-  if (warning) process.stderr.write(`cnm: warning: ${warning}\n`);
+  if (warning) s.warnings.push(warning);
 }

@@ -15,7 +15,7 @@ import { ephemeralRange, hostListeners } from '../ports/hostports.js';
 import { type PortSpec, familyOf, isWildcard, parsePortSpecs } from '../ports/spec.js';
 import { endpointsOf, findSandbox, networkOf } from '../resolve.js';
 import type { Session } from '../session.js';
-import { addSandboxHooks } from './sandbox.js';
+import type { SandboxHooks } from '../plans/hooks.js';
 
 interface Target {
   net: Network;
@@ -111,11 +111,12 @@ export function planRetarget(state: State, sb: Sandbox, ep: Endpoint): Op[] {
   return ops;
 }
 
-addSandboxHooks({
+/** Published ports on sandbox changes: -p on add, cleanup on rm, a new target on disconnect (registered by src/wiring.ts). */
+export const portsHooks: SandboxHooks = {
   onAdd: (state, sb, input) => planPublish(state, sb, parsePortSpecs(input.publish ?? [])),
   onRemove: (state, sb) => planUnpublish(state, sb),
   onDisconnect: (state, sb, ep) => planRetarget(state, sb, ep),
-});
+};
 
 export async function publish(s: Session, ref: string, texts: readonly string[]): Promise<PortBinding[]> {
   const specs = parsePortSpecs(texts);
