@@ -8,9 +8,11 @@
  */
 import { Cli } from 'clipanion';
 import { buildCli, isGroup } from './cli.js';
+import { wire } from './wiring.js';
 import { explainError, helpPlan, mayHaveGluedShort, rewriteArgv } from './help.js';
 
 async function main(argv: string[]): Promise<number> {
+  wire(); // the DNS and ports hooks, for the CLI and the CNI face alike
   // A CNI runtime runs plugins by their type's name (a link to cnm) with CNI_COMMAND set.
   if (process.env.CNI_COMMAND !== undefined) return cniMain();
   let cli = buildCli(argv);

@@ -1,7 +1,8 @@
 /**
  * What hangs on what, in one visible place. Features that plug into the
- * sandbox plans are registered here, once, before a command runs (buildCli
- * calls wire()); no module registers anything just by being imported.
+ * sandbox plans are registered here, once, before a command runs (main.ts
+ * calls wire() for the CLI and the CNI face; buildCli does too, for tests and
+ * the docs generator); no module registers anything just by being imported.
  */
 import { dnsResolverFor } from './core/dns/hooks.js';
 import { portsHooks } from './core/ops/ports.js';
