@@ -14,7 +14,7 @@ import { type AttachmentKey, attach, attachmentOf, collect, detach } from '../co
 import { DEFAULT_STATE_DIR, netnsPath } from '../core/paths.js';
 import { type Op } from '../core/plan.js';
 import { attachmentProblems } from '../core/reconcile/attachment.js';
-import { Kernel } from '../core/reconcile/kernel.js';
+import { Kernel } from '../core/observe/kernel.js';
 import { unsatisfied } from '../core/reconcile/verify.js';
 import { findNetwork } from '../core/resolve.js';
 import { type Recover, Session } from '../core/session.js';

@@ -12,7 +12,7 @@ import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { probe } from './macvlan.js';
-import { describeParent, parentDockerOptions, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
+import { describeParent, parentDockerOptions, chooseParent, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
@@ -39,10 +39,10 @@ export const ipvlanDriver: NetworkDriver = {
   dockerOptions: parentDockerOptions,
   hasInterfaces: true,
   hostGateway: true,
-  validate(raw: RawNetworkOptions) {
+  validate(raw: RawNetworkOptions, host) {
     const { parent, mode } = parentAndMode(raw, 'ipvlan', IPVLAN_MODES);
     if (raw.opts['host-shim'] !== undefined) throw new UsageError('--opt host-shim is for macvlan networks');
-    return { ...parentOpts(chooseParent(parent, hostLinks())), mode };
+    return { ...parentOpts(chooseParent(parent, host.links())), mode };
   },
   mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
   createNetwork(net) {

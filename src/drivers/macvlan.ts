@@ -17,7 +17,7 @@ import { contains, mustAddr, mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
-import { boolOpt, describeParent, parentDockerOptions, chooseParent, hostLinks, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
+import { boolOpt, describeParent, parentDockerOptions, chooseParent, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
@@ -90,11 +90,11 @@ export const macvlanDriver: NetworkDriver = {
   describe: describeParent,
   endpointLink: 'macvlan child',
   dockerOptions: parentDockerOptions,
-  validate(raw: RawNetworkOptions) {
+  validate(raw: RawNetworkOptions, host) {
     const { parent: parentName, mode } = parentAndMode(raw, 'macvlan', MACVLAN_MODES);
     const shim = boolOpt(raw.opts, 'host-shim');
     if (shim && mode !== 'bridge') throw new UsageError(`--opt host-shim=true needs --mode bridge (the shim reaches children only in bridge mode), not ${mode}`);
-    const parent = chooseParent(parentName, hostLinks());
+    const parent = chooseParent(parentName, host.links());
     const opts = { ...parentOpts(parent), mode };
     return shim ? { ...opts, hostShim: true } : opts;
   },

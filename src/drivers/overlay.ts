@@ -14,9 +14,9 @@ import { linkMark } from '../core/instance.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
-import { run } from '../core/runner.js';
 import { bridgeDriver } from './bridge.js';
-import { hostLinks, linkWithAddress, refuse } from './parent.js';
+import { linkWithAddress } from '../core/observe/host.js';
+import { refuse } from './parent.js';
 import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from './types.js';
 
 export const VXLAN_PORT = 4789;
@@ -56,16 +56,6 @@ function mustUnderlayAddr(text: string, flag: string): Addr {
   return a;
 }
 
-/** This host's underlay address and interface towards a peer, as the routing table says. */
-function routeTo(peer: string): { dev: string; src: string } {
-  const r = run('ip', ['-j', 'route', 'get', peer]);
-  const hit = r.code === 0 ? (JSON.parse(r.stdout || '[]') as { dev?: string; prefsrc?: string }[])[0] : undefined;
-  if (!hit?.dev || !hit.prefsrc) {
-    throw new UsageError(`no route to peer ${peer} on this host; give --local with this host's underlay address`);
-  }
-  return { dev: hit.dev, src: hit.prefsrc };
-}
-
 /** Checks peers: valid, same family as the local address, not the local address, each once. */
 function checkPeers(peers: readonly string[], local: Addr): string[] {
   const out: string[] = [];
@@ -101,18 +91,20 @@ export const overlayDriver: NetworkDriver = {
     'com.docker.network.driver.overlay.vxlanid_list': String(net.driverOpts.vni),
   }),
   dockerExtras: (net) => ({ Peers: peersOf(net).map((ip) => ({ Name: ip, IP: ip })) }),
-  validate(raw: RawNetworkOptions) {
+  validate(raw: RawNetworkOptions, host) {
     refuse(raw, 'overlay', ['overlay']);
     if (raw.vni === undefined) throw new UsageError('an overlay network needs --vni N (1-16777215), the same on every host');
     if (!Number.isInteger(raw.vni) || raw.vni < 1 || raw.vni > MAX_VNI) throw new UsageError(`invalid --vni ${raw.vni}: use 1-${MAX_VNI}`);
-    const links = hostLinks();
+    const links = host.links();
     const taken = links.find((l) => l.vni === raw.vni);
     if (taken) throw new ConflictError(`VNI ${raw.vni} is already used on this host (by ${taken.name}); pick another --vni`);
     let localText = raw.local;
     let underlay;
     if (localText === undefined) {
       if (raw.peers.length === 0) throw new UsageError("an overlay network needs --local (this host's underlay address) or at least one --peer");
-      const route = routeTo(formatAddr(mustUnderlayAddr(raw.peers[0]!, '--peer')));
+      const peer = formatAddr(mustUnderlayAddr(raw.peers[0]!, '--peer'));
+      const route = host.routeTo(peer);
+      if (!route) throw new UsageError(`no route to peer ${peer} on this host; give --local with this host's underlay address`);
       localText = route.src;
       underlay = links.find((l) => l.name === route.dev);
     } else {

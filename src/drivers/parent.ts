@@ -1,75 +1,19 @@
 /**
- * Lower interfaces of macvlan, ipvlan and overlay networks: what the host has
- * (read once with `ip -j -d addr show`, in cnm's own namespace; /sys/class/net
- * would show the namespace that mounted sysfs, not ours), which parent a
- * network uses, and the 802.1q sub-interface cnm makes when a parent written
- * `eth0.10` does not exist yet (removed with the last network on it).
+ * Lower interfaces of macvlan, ipvlan and overlay networks: which parent a
+ * network uses (from the host's links, handed in as data by core/observe/host.ts),
+ * and the 802.1q sub-interface cnm makes when a parent written `eth0.10` does
+ * not exist yet (removed with the last network on it).
  */
-import { CnmError, UsageError } from '../core/errors.js';
-import { type Addr, parseAddr } from '../core/ip.js';
+import { UsageError } from '../core/errors.js';
 import type { Network } from '../core/model.js';
 import { type Op, linkDel, linkSet } from '../core/plan.js';
-import { run } from '../core/runner.js';
+import type { HostLink } from '../core/observe/host.js';
 import type { RawNetworkOptions } from './types.js';
-
-export interface HostAddr {
-  family: 4 | 6;
-  local: string;
-  prefixlen: number;
-}
-
-export interface HostLink {
-  name: string;
-  mtu: number;
-  /** Link type (vlan, veth, bridge...) when it has one. */
-  kind?: string;
-  alias?: string;
-  /** The VNI of a VXLAN device. */
-  vni?: number;
-  addrs: HostAddr[];
-}
 
 /** Marks the VLAN sub-interfaces cnm made (ifalias), so ownership is a match, not a guess. */
 export const VLAN_ALIAS = 'cnm:vlan';
 
 const IFNAME_RE = /^[a-zA-Z0-9_][a-zA-Z0-9_.:-]{0,14}$/;
-
-interface RawLink {
-  ifname?: string;
-  mtu?: number;
-  ifalias?: string;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number } };
-  addr_info?: { family?: string; local?: string; prefixlen?: number }[];
-}
-
-export function parseLinks(json: string): HostLink[] {
-  const raw = JSON.parse(json) as RawLink[];
-  return raw.map((l) => {
-    const link: HostLink = {
-      name: l.ifname ?? '',
-      mtu: l.mtu ?? 1500,
-      addrs: (l.addr_info ?? [])
-        .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local)
-        .map((a) => ({ family: a.family === 'inet' ? 4 : 6, local: a.local!, prefixlen: a.prefixlen ?? 0 })),
-    };
-    if (l.linkinfo?.info_kind) link.kind = l.linkinfo.info_kind;
-    if (l.ifalias) link.alias = l.ifalias;
-    if (l.linkinfo?.info_kind === 'vxlan' && typeof l.linkinfo.info_data?.id === 'number') link.vni = l.linkinfo.info_data.id;
-    return link;
-  });
-}
-
-/** The host's links with their MTU and addresses: one `ip` process. */
-export function hostLinks(): HostLink[] {
-  const r = run('ip', ['-j', '-d', 'addr', 'show']);
-  if (r.code !== 0) throw new CnmError(`cannot list the host's interfaces: ${r.stderr.trim()}`);
-  return parseLinks(r.stdout || '[]');
-}
-
-/** The link holding an address, if any. */
-export function linkWithAddress(links: readonly HostLink[], addr: Addr): HostLink | undefined {
-  return links.find((l) => l.addrs.some((a) => parseAddr(a.local)?.value === addr.value && a.family === addr.family));
-}
 
 export interface ParentChoice {
   parent: string;

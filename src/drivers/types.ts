@@ -4,6 +4,7 @@
  * touch the kernel themselves.
  */
 import type { DriverName, Endpoint, Network, Sandbox } from '../core/model.js';
+import type { HostFacts } from '../core/observe/host.js';
 import type { Op } from '../core/plan.js';
 
 /** What `net create` was given, before the driver has checked it. */
@@ -58,7 +59,8 @@ export interface NetworkDriver {
   /** Docker's names for this network's driver options (inspect's Options), and its extra fields. */
   dockerOptions?(net: Network): Record<string, string>;
   dockerExtras?(net: Network): Record<string, unknown>;
-  validate(raw: RawNetworkOptions): DriverOptions;
+  /** Checks the options against what the host has (read by core/observe/host.ts, handed in as data). */
+  validate(raw: RawNetworkOptions, host: HostFacts): DriverOptions;
   /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */
   addressing?(req: AddressingRequest, opts: DriverOptions): AddressingRequest;
   /** The name of an address of the IPv4 subnet the host itself needs (the macvlan host shim's), reserved by IPAM. */

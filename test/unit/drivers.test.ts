@@ -19,6 +19,7 @@ import { ipvlanDriver } from '../../src/drivers/ipvlan.js';
 import { macvlanDriver } from '../../src/drivers/macvlan.js';
 import { hostSlice, overlayDriver } from '../../src/drivers/overlay.js';
 import type { RawNetworkOptions } from '../../src/drivers/types.js';
+import { observeHost } from '../../src/core/observe/host.js';
 
 
 afterEach(() => {
@@ -203,37 +204,37 @@ describe('ipvlan plans (golden)', () => {
 describe('macvlan and ipvlan options against a fake host', () => {
   it('an existing parent: its MTU; a cnm-made VLAN parent is tracked; a missing LINK.N is made', () => {
     const calls = fakeHost();
-    expect(macvlanDriver.validate(raw({ parent: 'par0' }))).toEqual({ parent: 'par0', lowerMtu: 1500, mode: 'bridge' });
-    expect(ipvlanDriver.validate(raw({ parent: 'par0.20', mode: 'l3s' }))).toEqual({ parent: 'par0.20', lowerMtu: 1500, vlanLink: 'par0', vlanId: 20, mode: 'l3s' });
-    expect(ipvlanDriver.validate(raw({ parent: 'par0.10' }))).toEqual({ parent: 'par0.10', lowerMtu: 1500, vlanLink: 'par0', vlanId: 10, makeParent: true, mode: 'l2' });
+    expect(macvlanDriver.validate(raw({ parent: 'par0' }), observeHost())).toEqual({ parent: 'par0', lowerMtu: 1500, mode: 'bridge' });
+    expect(ipvlanDriver.validate(raw({ parent: 'par0.20', mode: 'l3s' }), observeHost())).toEqual({ parent: 'par0.20', lowerMtu: 1500, vlanLink: 'par0', vlanId: 20, mode: 'l3s' });
+    expect(ipvlanDriver.validate(raw({ parent: 'par0.10' }), observeHost())).toEqual({ parent: 'par0.10', lowerMtu: 1500, vlanLink: 'par0', vlanId: 10, makeParent: true, mode: 'l2' });
     // Someone else's VLAN interface is a plain parent: cnm never removes it.
-    expect(macvlanDriver.validate(raw({ parent: 'admin.30' }))).toEqual({ parent: 'admin.30', lowerMtu: 1500, mode: 'bridge' });
+    expect(macvlanDriver.validate(raw({ parent: 'admin.30' }), observeHost())).toEqual({ parent: 'admin.30', lowerMtu: 1500, mode: 'bridge' });
     expect(calls.every((c) => c.args.join(' ') === '-j -d addr show')).toBe(true);
   });
 
   it('the host shim needs no address on the parent: it asks IPAM for one of the subnet', () => {
     fakeHost();
-    const withAddr = macvlanDriver.validate(raw({ parent: 'par0', opts: { 'host-shim': 'true' } }));
+    const withAddr = macvlanDriver.validate(raw({ parent: 'par0', opts: { 'host-shim': 'true' } }), observeHost());
     expect(withAddr).toMatchObject({ hostShim: true });
     expect(withAddr).not.toHaveProperty('shimSource');
-    const vlan = macvlanDriver.validate(raw({ parent: 'par0.10', opts: { 'host-shim': 'true' } }));
+    const vlan = macvlanDriver.validate(raw({ parent: 'par0.10', opts: { 'host-shim': 'true' } }), observeHost());
     expect(vlan).toMatchObject({ hostShim: true, makeParent: true });
     expect(macvlanDriver.hostAddress!(vlan)).toBe('host-shim');
-    expect(macvlanDriver.hostAddress!(macvlanDriver.validate(raw({ parent: 'par0' })))).toBeUndefined();
+    expect(macvlanDriver.hostAddress!(macvlanDriver.validate(raw({ parent: 'par0' }), observeHost()))).toBeUndefined();
   });
 
   it('bad input is a UsageError (exit 2) before any kernel work', () => {
     const calls = fakeHost();
     const cases: [() => unknown, RegExp][] = [
-      [() => macvlanDriver.validate(raw({})), /needs --parent/],
-      [() => macvlanDriver.validate(raw({ parent: 'nope0' })), /parent interface "nope0" does not exist/],
-      [() => macvlanDriver.validate(raw({ parent: 'nope0.5' })), /nor does "nope0"/],
-      [() => macvlanDriver.validate(raw({ parent: 'par0.0' })), /invalid VLAN ID 0/],
-      [() => macvlanDriver.validate(raw({ parent: 'much-too-long-name0' })), /invalid --parent/],
-      [() => macvlanDriver.validate(raw({ parent: 'par0', mode: 'l3' })), /invalid macvlan --mode "l3"/],
-      [() => ipvlanDriver.validate(raw({ parent: 'par0', mode: 'vepa' })), /invalid ipvlan --mode "vepa"/],
-      [() => macvlanDriver.validate(raw({ parent: 'par0', peers: ['198.51.100.2'] })), /for overlay networks/],
-      [() => ipvlanDriver.validate(raw({ parent: 'par0', opts: { 'host-shim': 'true' } })), /for macvlan networks/],
+      [() => macvlanDriver.validate(raw({}), observeHost()), /needs --parent/],
+      [() => macvlanDriver.validate(raw({ parent: 'nope0' }), observeHost()), /parent interface "nope0" does not exist/],
+      [() => macvlanDriver.validate(raw({ parent: 'nope0.5' }), observeHost()), /nor does "nope0"/],
+      [() => macvlanDriver.validate(raw({ parent: 'par0.0' }), observeHost()), /invalid VLAN ID 0/],
+      [() => macvlanDriver.validate(raw({ parent: 'much-too-long-name0' }), observeHost()), /invalid --parent/],
+      [() => macvlanDriver.validate(raw({ parent: 'par0', mode: 'l3' }), observeHost()), /invalid macvlan --mode "l3"/],
+      [() => ipvlanDriver.validate(raw({ parent: 'par0', mode: 'vepa' }), observeHost()), /invalid ipvlan --mode "vepa"/],
+      [() => macvlanDriver.validate(raw({ parent: 'par0', peers: ['198.51.100.2'] }), observeHost()), /for overlay networks/],
+      [() => ipvlanDriver.validate(raw({ parent: 'par0', opts: { 'host-shim': 'true' } }), observeHost()), /for macvlan networks/],
     ];
     for (const [f, message] of cases) {
       const e = thrown(f);
@@ -324,11 +325,11 @@ describe('overlay', () => {
 
   it('validate: --local names the underlay (MTU 9000 - 50); without it the route to the first peer does', () => {
     const calls = fakeHost();
-    expect(overlayDriver.validate(raw({ vni: 7, local: '198.51.100.7', peers: ['198.51.100.2'] }))).toEqual({
+    expect(overlayDriver.validate(raw({ vni: 7, local: '198.51.100.7', peers: ['198.51.100.2'] }), observeHost())).toEqual({
       vni: 7, local: '198.51.100.7', underlay: 'ul0', lowerMtu: 8950, peers: ['198.51.100.2'],
     });
     expect(calls.map((c) => c.args.join(' '))).toEqual(['-j -d addr show']);
-    expect(overlayDriver.validate(raw({ vni: 7, peers: ['198.51.100.2'] }))).toMatchObject({ local: '198.51.100.7', underlay: 'ul0' });
+    expect(overlayDriver.validate(raw({ vni: 7, peers: ['198.51.100.2'] }), observeHost())).toMatchObject({ local: '198.51.100.7', underlay: 'ul0' });
     expect(calls.map((c) => c.args.join(' '))).toContain('-j route get 198.51.100.2');
   });
 
@@ -344,11 +345,11 @@ describe('overlay', () => {
       [{ vni: 1, local: '198.51.100.7', peers: ['198.51.100.2', '198.51.100.2'] }, /given twice/],
       [{ vni: 1, local: '198.51.100.7', mode: 'l2' }, /--mode is for macvlan/],
     ];
-    const dup = thrown(() => overlayDriver.validate(raw({ vni: 99, local: '198.51.100.7' })));
+    const dup = thrown(() => overlayDriver.validate(raw({ vni: 99, local: '198.51.100.7' }), observeHost()));
     expect(dup.message).toMatch(/VNI 99 is already used on this host \(by vx9\)/);
     expect(dup.exitCode).toBe(4);
     for (const [r, message] of cases) {
-      const e = thrown(() => overlayDriver.validate(raw(r)));
+      const e = thrown(() => overlayDriver.validate(raw(r), observeHost()));
       expect(e.message).toMatch(message);
       expect(e.exitCode).toBe(2);
     }

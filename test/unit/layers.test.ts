@@ -16,7 +16,7 @@ const FLOORS: [name: string, patterns: RegExp[]][] = [
     /^core\/(errors|kernel-support|paths|plan|model|ip|names|faults|runner|schema|lock|resolve|ipam|hostinfo|format|files|processes|instance)\.ts$/,
     /^core\/template\//,
   ]],
-  ['kernel: the executor, the store, the intent record', [/^core\/(exec|shell|store|intent|doctor)\.ts$/, /^core\/exec\//, /^core\/reconcile\/kernel\.ts$/]],
+  ['kernel: the executor, the store, the intent record', [/^core\/(exec|shell|store|intent|doctor)\.ts$/, /^core\/exec\//, /^core\/observe\//]],
   ['rules: firewall, ports, the DNS server', [/^core\/firewall\//, /^core\/ports\//, /^core\/dns\/(?!hooks\.ts$)/]],
   ['drivers', [/^drivers\//]],
   ['plans: sandbox namespaces, joins, files; views', [/^core\/plans\//, /^core\/views\.ts$/, /^core\/graph\//]],
@@ -77,6 +77,11 @@ describe('the floors of src/', () => {
     };
     for (const f of files) if (!state.has(f)) visit(f);
     expect(cycles).toEqual([]);
+  });
+
+  it('drivers only compute: none imports the runner or the executor (host facts come in as data)', () => {
+    const reach = [...graph].filter(([f]) => f.startsWith('drivers/')).flatMap(([f, deps]) => deps.filter((d) => /^core\/(runner|exec|shell)\.ts$|^core\/exec\//.test(d)).map((d) => `${f} imports ${d}`));
+    expect(reach).toEqual([]);
   });
 
   it('the walker sees imports of every form', () => {

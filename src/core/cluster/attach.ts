@@ -16,7 +16,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDriver } from '../../drivers/index.js';
-import { hostLinks, linkWithAddress } from '../../drivers/parent.js';
+import { hostLinks, linkWithAddress } from '../observe/host.js';
 import { CnmError, ConflictError } from '../errors.js';
 import { mustAddr, mustCidr, stripPrefix } from '../ip.js';
 import { allocateAddress } from '../ipam.js';

@@ -2,6 +2,7 @@
  * Network orchestration: validate -> allocate -> plan -> apply -> persist.
  * No kernel detail lives here; drivers plan, the session applies.
  */
+import { observeHost } from '../observe/host.js';
 import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
@@ -54,7 +55,7 @@ function precheck(input: CreateNetworkInput) {
   checkName('network', input.name);
   const driver = getDriver(input.driver);
   if (!driver.hasInterfaces) throw new UsageError(`the ${driver.type} network is built in; it cannot be created`);
-  const driverOpts = driver.validate(input.raw);
+  const driverOpts = driver.validate(input.raw, observeHost());
   if (input.gateways.length > input.subnets.length) throw new UsageError('each --gateway needs a --subnet to belong to');
   if (input.ipRange !== undefined && input.subnets.length === 0) throw new UsageError('--ip-range needs a --subnet');
   for (const s of input.subnets) {

@@ -13,7 +13,7 @@ import type { Endpoint, Sandbox, State } from '../model.js';
 import { planJoin } from '../plans/endpoint.js';
 import type { Op } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
-import { Kernel } from './kernel.js';
+import { Kernel } from '../observe/kernel.js';
 import { nftReconciler } from './nft.js';
 import { portsReconciler } from './ports.js';
 import { unsatisfied } from './verify.js';

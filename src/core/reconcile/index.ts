@@ -7,7 +7,7 @@
  */
 import type { Sandbox, State } from '../model.js';
 import type { Session } from '../session.js';
-import { Kernel } from './kernel.js';
+import { Kernel } from '../observe/kernel.js';
 import { endpointReconciler, fileReconciler, networkReconciler, sandboxReconciler } from './objects.js';
 import { nftReconciler } from './nft.js';
 import { orphanReconciler } from './orphans.js';

@@ -8,7 +8,7 @@
 import { TABLE, baseRules } from '../firewall/ruleset.js';
 import type { State } from '../model.js';
 import { type Op, nft } from '../plan.js';
-import type { NftView } from './kernel.js';
+import type { NftView } from '../observe/kernel.js';
 import { networkPlan } from './desired.js';
 import type { Finding, Reconciler } from './types.js';
 

@@ -14,7 +14,7 @@ import { netnsPath } from '../paths.js';
 import type { Op } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 import type { Finding, ReconcileContext, Reconciler } from './types.js';
-import { sleepSync } from './kernel.js';
+import { sleepSync } from '../observe/kernel.js';
 import { unsatisfied } from './verify.js';
 
 const withoutNft = (ops: readonly Op[]) => ops.filter((o) => o.kind !== 'nft');

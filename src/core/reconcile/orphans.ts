@@ -14,7 +14,7 @@ import { ETC_NETNS_DIR, netnsPath, sandboxEtc } from '../paths.js';
 import { processesIn } from '../processes.js';
 import { linkDel } from '../plan.js';
 import { ownedHostLinks } from './desired.js';
-import { sleepSync } from './kernel.js';
+import { sleepSync } from '../observe/kernel.js';
 import type { Finding, Reconciler } from './types.js';
 
 export const CNM_LINK = /^(cnm0|cnm-[0-9a-f]{11}|cnm[xsp][0-9a-f]{11}|veth[0-9a-f]{11})$/;

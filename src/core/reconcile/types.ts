@@ -7,7 +7,7 @@
  */
 import type { Sandbox, State } from '../model.js';
 import type { Op } from '../plan.js';
-import type { Kernel } from './kernel.js';
+import type { Kernel } from '../observe/kernel.js';
 
 export interface Finding {
   /** Which reconciler found it. */

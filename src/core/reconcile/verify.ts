@@ -8,7 +8,7 @@
  */
 import { netnsPath } from '../paths.js';
 import { type Op, linkDel, linkPlace } from '../plan.js';
-import type { Kernel, LinkView } from './kernel.js';
+import type { Kernel, LinkView } from '../observe/kernel.js';
 
 export interface Gap {
   /** The ops to apply again, in plan order. */
