@@ -3,27 +3,13 @@
  * publish): the lock serializes them, no update is lost, and the kernel
  * matches the final state exactly (reconcile finds nothing to do).
  */
-import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CNM, Host, destroyAll, json } from '../helpers/host.js';
+import { Host, destroyAll, json } from '../helpers/host.js';
 
 interface StateDoc {
   networks: { id: string; name: string }[];
   sandboxes: { id: string; name: string; ports: unknown[] }[];
   endpoints: { networkId: string; sandboxId: string; ipv4?: string }[];
-}
-
-function runAsync(h: Host, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stderr!.on('data', (d) => (stderr += String(d)));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr });
-    });
-  });
 }
 
 describe('50-way parallel mixed commands', () => {
@@ -44,7 +30,7 @@ describe('50-way parallel mixed commands', () => {
     for (let i = 0; i < 10; i++) jobs.push(['sandbox', 'rm', `r${i}`]);
     for (let i = 0; i < 5; i++) jobs.push(['sandbox', 'publish', `p${i}`, `${18080 + i}:80`]);
     expect(jobs).toHaveLength(50);
-    const results = await Promise.all(jobs.map((j) => runAsync(h, j)));
+    const results = await Promise.all(jobs.map((j) => h.cnmAsync(j)));
     results.forEach((r, i) => expect(r.code, `${jobs[i]!.join(' ')}: ${r.stderr}`).toBe(0));
 
     const s = json<StateDoc>(h.exec(['cat', '/var/lib/cnm/state.json']).stdout);

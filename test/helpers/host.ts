@@ -76,9 +76,42 @@ export class Host {
     return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
   }
 
+  /**
+   * exec() without blocking the test worker: for long loops of commands, so vitest's worker keeps
+   * answering its runner (a worker blocked for a minute fails the run with `Timeout calling ...`).
+   */
+  execAsync(argv: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Result> {
+    return new Promise((ok) => {
+      const child = spawn('nsenter', ['-t', String(this.pid), '-n', '-m', '--', ...argv], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1', ...opts.env },
+      });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+      child.stdout!.on('data', (d) => (stdout += String(d)));
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      child.stdin!.on('error', () => {}); // a command that exits without reading its input
+      child.stdin!.end(opts.input ?? '');
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        ok({ code: null, stdout, stderr: stderr + String(e) });
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        ok({ code, stdout, stderr });
+      });
+    });
+  }
+
   /** Runs cnm inside the host. */
   cnm(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Result {
     return this.exec([CNM, ...args], opts);
+  }
+
+  /** cnm() without blocking the test worker (see execAsync). */
+  cnmAsync(args: string[], opts: { input?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Result> {
+    return this.execAsync([CNM, ...args], opts);
   }
 
   /** Runs cnm and fails the test with its stderr unless it exits 0. */
@@ -159,8 +192,12 @@ export async function withInternet(host: Host): Promise<{ internet: Host; uplink
   return { internet, uplinkAddr: '203.0.113.1', internetAddr: '203.0.113.254' };
 }
 
-/** Polls `check` until it returns true or the time is up (bounded in count and time). */
-export async function waitFor(check: () => boolean, timeoutMs = 5000, stepMs = 50): Promise<boolean> {
+/**
+ * Polls `check` until it returns true or the time is up (bounded in count and time). The bound is
+ * how long to wait before giving up on a loaded machine (the suite runs at load 30 on 2 cores),
+ * never a timing assertion: it costs nothing when `check` turns true early.
+ */
+export async function waitFor(check: () => boolean, timeoutMs = 20_000, stepMs = 50): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < Math.ceil(timeoutMs / stepMs) + 1; i++) {
     if (check()) return true;
