@@ -44,7 +44,7 @@ const inspect = (h: Host, net: string) => json<NetView[]>(h.cnmOk(['net', 'inspe
 const addrOf = (h: Host, sb: string) => json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }[]>(h.cnmOk(['sandbox', 'inspect', sb]))[0]!;
 const ipOn = (h: Host, sb: string, net: string) => addrOf(h, sb).NetworkSettings.Networks[net]!.IPAddress;
 const ping = (h: Host, sb: string, to: string) => h.cnm(['sandbox', 'exec', sb, '--', 'ping', '-c1', '-W1', to]).code;
-const reaches = (h: Host, sb: string, to: string) => waitFor(() => ping(h, sb, to) === 0, 8000, 200);
+const reaches = (h: Host, sb: string, to: string) => waitFor(() => ping(h, sb, to) === 0, 30_000, 200); // a bound for a loaded machine
 /** Claims in the store: address -> {host, sandbox}. */
 function claims(net: string): Map<string, { host: string; sandbox: string }> {
   const out = new Map<string, { host: string; sandbox: string }>();
@@ -258,10 +258,10 @@ describe('crashes and leaving', () => {
     const h1 = hosts[0]!;
     const floods = () => h1.exec(['bridge', 'fdb', 'show']).stdout.split('\n').filter((l) => l.startsWith('00:00:00:00:00:00 dev cnmx')).map((l) => l.split(' dst ')[1]!.split(' ')[0]!).sort();
     // h2 left in the test before: h1 floods to h3 only, without a command run on h1.
-    expect(await waitFor(() => floods().join() === ips[2], 5000, 200)).toBe(true);
+    expect(await waitFor(() => floods().join() === ips[2], 30_000, 200)).toBe(true);
     const { host: h4, ip: ip4 } = await store.addHost('h4');
     h4.cnmOk(['cluster', 'join', store.url, '--name', 'h4']);
-    expect(await waitFor(() => floods().join() === [ips[2]!, ip4].sort().join(), 5000, 200)).toBe(true);
+    expect(await waitFor(() => floods().join() === [ips[2]!, ip4].sort().join(), 30_000, 200)).toBe(true);
     // And the new host reaches the existing sandboxes at once.
     h4.cnmOk(['sandbox', 'add', 's4', '--network', 'front']);
     expect(await reaches(h4, 's4', ipOn(h1, 's1', 'front'))).toBe(true);

@@ -68,7 +68,7 @@ describe('membership', () => {
     expect(status).toMatchObject({ State: 'alive' });
     expect(status.Agent).toBe(agentPid(h3));
     process.kill(agentPid(h3), 'SIGKILL');
-    expect(await waitFor(() => members(hosts[0]!.host).find((m) => m.Name === 'h3')!.State === 'dead', 8000, 250)).toBe(true);
+    expect(await waitFor(() => members(hosts[0]!.host).find((m) => m.Name === 'h3')!.State === 'dead', 30_000, 250)).toBe(true); // a bound for a loaded machine, not a timing assertion
     expect(h3.cnmOk(['cluster', 'status'])).toMatch(/agent:\s+not running\nstate:\s+dead/);
   });
 
@@ -107,8 +107,8 @@ describe('membership', () => {
     expect(join.stderr).toMatch(/^cnm: the cluster store etcd:\/\/198\.51\.100\.1:2379 is unreachable/);
     await store.start();
     // The lease outlived the outage (etcd keeps leases across a restart), or the agent registered h1 again.
-    expect(await waitFor(() => h1.cnm(['cluster', 'ls', '--json']).code === 0 && members(h1).find((m) => m.Name === 'h1')?.State === 'alive', 8000, 250)).toBe(true);
-  });
+    expect(await waitFor(() => h1.cnm(['cluster', 'ls', '--json']).code === 0 && members(h1).find((m) => m.Name === 'h1')?.State === 'alive', 30_000, 250)).toBe(true); // a bound for a loaded machine
+  }, 120_000);
 });
 
 describe('TLS with client certificates', () => {

@@ -38,7 +38,7 @@ describe('default bridge network', () => {
   it('outbound traffic is masqueraded: the internet server sees the host uplink address', async () => {
     // A TCP server in the internet namespace that answers with the address it sees.
     internet.background(['ncat', '-l', '-k', '-p', '7000', '--sh-exec', 'echo "$NCAT_REMOTE_ADDR"']);
-    expect(await waitFor(() => /:7000/.test(internet.exec(['ss', '-ltn']).stdout), 5000)).toBe(true);
+    expect(await waitFor(() => /:7000/.test(internet.exec(['ss', '-ltn']).stdout), 20_000)).toBe(true);
     const r = host.cnm(['sandbox', 'exec', 'one', '--', 'ncat', '--recv-only', '-w', '3', '203.0.113.254', '7000']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('203.0.113.1');

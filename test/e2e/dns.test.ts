@@ -37,7 +37,7 @@ describe('embedded DNS on the three-tier example', () => {
       for (const c of Object.values(view!.Containers)) addr[`${c.Name}@${n}`] = c.IPv4Address.split('/')[0]!;
     }
     // dnsmasq is up once it answers from the host itself.
-    expect(await waitFor(() => /203\.0\.113\.77/.test(host.exec(['dig', '+short', '+time=1', '+tries=1', '@203.0.113.254', 'a.example.test']).stdout), 5000)).toBe(true);
+    expect(await waitFor(() => /203\.0\.113\.77/.test(host.exec(['dig', '+short', '+time=1', '+tries=1', '@203.0.113.254', 'a.example.test']).stdout), 20_000)).toBe(true);
   });
   afterAll(destroyAll);
 
@@ -160,7 +160,7 @@ describe('embedded DNS lifecycle', () => {
     expect(r.stdout.trim().split('\n')).toEqual(Array(6).fill('exit 0'));
     const status = host.cnmOk(['dns', 'status']).trim();
     expect(status).toMatch(/^running \(pid \d+\)$/);
-    expect(await waitFor(() => servers(host).length === 1, 3000)).toBe(true);
+    expect(await waitFor(() => servers(host).length === 1, 20_000)).toBe(true);
     expect(servers(host)).toEqual([/\d+/.exec(status)![0]]);
     expect(digIn(host, 's0', 's5').answers).toHaveLength(1);
 

@@ -24,7 +24,7 @@ const addrOf = (h: Host, net: string, sb: string) =>
   Object.values(inspect(h, net).Containers).find((c) => c.Name === sb)!.IPv4Address.split('/')[0]!;
 const ping = (h: Host, sb: string, to: string) => h.cnm(['sandbox', 'exec', sb, '--', 'ping', '-c1', '-W1', to]).code;
 /** Pings until it answers (the first ARP of a fresh overlay may cost a round), bounded. */
-const reaches = (h: Host, sb: string, to: string) => waitFor(() => ping(h, sb, to) === 0, 6000, 200);
+const reaches = (h: Host, sb: string, to: string) => waitFor(() => ping(h, sb, to) === 0, 20_000, 200);
 const state = (h: Host) => h.exec(['cat', '/var/lib/cnm/state.json']).stdout;
 const links = (h: Host) => h.exec(['ip', '-br', 'link']).stdout;
 
@@ -116,7 +116,7 @@ describe('overlay across two hosts', () => {
     a.cnmOk(['sandbox', 'add', 's3', '--network', 'ov']);
     const s3 = addrOf(a, 'ov', 's3');
     const lookup = (name: string) => a.cnm(['sandbox', 'exec', 's1', '--', 'getent', 'hosts', name]);
-    expect(await waitFor(() => lookup('s3').code === 0, 5000, 100)).toBe(true);
+    expect(await waitFor(() => lookup('s3').code === 0, 20_000, 100)).toBe(true);
     expect(lookup('s3').stdout).toMatch(new RegExp(`^${s3.replace(/\./g, '\\.')}\\s+s3`));
     expect(lookup('s2').code).not.toBe(0);
     a.cnmOk(['sandbox', 'rm', 's3']);
