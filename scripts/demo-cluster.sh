@@ -14,7 +14,7 @@ source bench/lib/cluster-lab.sh
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
 say() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
-run() { local h=$1; shift; printf '%s$ %s\n' "$h" "$*"; on "$h" "$@"; }
+run() { local h=$1; shift; local shown=("$@"); [ "$1" = "$CNM" ] && shown[0]=cnm; printf '%s$ %s\n' "$h" "${shown[*]}"; on "$h" "$@"; }
 FAILED=0
 
 say "A store host: etcd on 198.51.100.1:2379, the underlay's switch"
