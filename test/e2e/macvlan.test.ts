@@ -7,7 +7,7 @@
  * with nothing left.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, type Result, destroyAll, json, waitFor, wire } from '../helpers/host.js';
+import { Host, destroyAll, expectFails, json, waitFor, wire } from '../helpers/host.js';
 
 interface NetView {
   Driver: string;
@@ -17,13 +17,6 @@ interface NetView {
 }
 
 afterAll(destroyAll);
-
-function expectFails(r: Result, code: number, message: RegExp): void {
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^cnm: [^\n]+\n$/);
-  expect(r.stderr).toMatch(message);
-  expect(r.code).toBe(code);
-}
 
 describe('macvlan on a veth parent', () => {
   let h: Host;

@@ -5,7 +5,7 @@
  * peers change on a live network, and teardown leaves nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, type Result, destroyAll, json, waitFor, wire } from '../helpers/host.js';
+import { Host, destroyAll, expectFails, json, waitFor, wire } from '../helpers/host.js';
 
 interface NetView {
   Name: string;
@@ -34,13 +34,6 @@ function plug(sw: Host, port: string, host: Host, addr: string): void {
   if (r.code !== 0) throw new Error(`plug: ${r.stderr}`);
   const s = host.sh(`ip addr add ${addr} dev ul0 && ip link set ul0 up`);
   if (s.code !== 0) throw new Error(`plug: ${s.stderr}`);
-}
-
-function expectFails(r: Result, code: number, message: RegExp): void {
-  expect(r.stdout).toBe('');
-  expect(r.stderr).toMatch(/^cnm: [^\n]+\n$/);
-  expect(r.stderr).toMatch(message);
-  expect(r.code).toBe(code);
 }
 
 describe('overlay across two hosts', () => {

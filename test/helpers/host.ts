@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
 
 export const CNM = resolve(__dirname, '../../dist/cnm');
 
@@ -205,6 +206,14 @@ export async function waitFor(check: () => boolean, timeoutMs = 20_000, stepMs =
     await new Promise((r) => setTimeout(r, stepMs));
   }
   return check();
+}
+
+/** A failed cnm run as the contract wants it: nothing on stdout, one `cnm: ...` line, the exit code. */
+export function expectFails(r: Result, code: number, message: RegExp): void {
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^cnm: [^\n]+\n$/);
+  expect(r.stderr).toMatch(message);
+  expect(r.code).toBe(code);
 }
 
 /** Parses JSON output or fails with what was printed. */
