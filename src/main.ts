@@ -6,15 +6,14 @@
  * Docker's glued short options (`-p8080:80`) are handled by ./help.ts, which
  * reads the command definitions only when argv needs it.
  */
-import { Cli } from 'clipanion';
-import { buildCli, isGroup } from './cli.js';
 import { wire } from './wiring.js';
-import { explainError, helpPlan, mayHaveGluedShort, rewriteArgv } from './help.js';
 
 async function main(argv: string[]): Promise<number> {
   wire(); // the DNS and ports hooks, for the CLI and the CNI face alike
   // A CNI runtime runs plugins by their type's name (a link to cnm) with CNI_COMMAND set.
   if (process.env.CNI_COMMAND !== undefined) return cniMain();
+  // Loaded here, not at the top: a plugin invocation needs none of the CLI.
+  const [{ Cli }, { buildCli, isGroup }, { explainError, helpPlan, mayHaveGluedShort, rewriteArgv }] = await Promise.all([import('clipanion'), import('./cli.js'), import('./help.js')]);
   let cli = buildCli(argv);
   const context = { ...Cli.defaultContext, colorDepth: process.env.NO_COLOR ? 1 : Cli.defaultContext.colorDepth };
   const first = argv[0] ?? '';
