@@ -16,6 +16,11 @@ export function stateFile(dir: string): string {
   return join(dir, 'state.json');
 }
 
+/** Names of endpoints on other cluster hosts, written by the cluster agent, answered by the DNS server. */
+export function clusterRecordsFile(dir: string): string {
+  return join(dir, 'cluster-records.json');
+}
+
 export function lockFile(dir: string): string {
   return join(dir, 'state.lock');
 }

@@ -15,7 +15,8 @@ interface InNs {
 export type LinkType =
   | { type: 'bridge' }
   | { type: 'veth'; peer: { name: string; mtu?: number; mac?: string; netns?: string } }
-  | { type: 'vxlan'; id: number; port: number; local: string; dev: string }
+  /** proxy: the device answers ARP from its neighbour table (cluster overlays, whose entries the agent programs). */
+  | { type: 'vxlan'; id: number; port: number; local: string; dev: string; proxy?: boolean }
   | { type: 'macvlan'; mode: string }
   | { type: 'ipvlan'; mode: string }
   | { type: 'vlan'; id: number };

@@ -138,7 +138,7 @@ export const overlayDriver: NetworkDriver = {
     return [
       // One `ip -batch`: the bridge's lines, then the VXLAN device on it.
       ...bridge.filter(isLineOp),
-      { kind: 'link.add', name: vx, mtu: net.mtu, link: { type: 'vxlan', id: Number(o.vni), port: VXLAN_PORT, local: String(o.local), dev: String(o.underlay) } },
+      { kind: 'link.add', name: vx, mtu: net.mtu, link: { type: 'vxlan', id: Number(o.vni), port: VXLAN_PORT, local: String(o.local), dev: String(o.underlay), ...(o.discovery === true ? { proxy: true } : {}) } },
       linkSet(vx, { master: net.bridge!, up: true, ...linkMark() }),
       // One `bridge -batch`: the flooding entries (they go with the device on undo).
       ...peersOf(net).map((p): Op => ({ ...fdb('append', net, p), covered: true })),

@@ -3,17 +3,22 @@
  * besides the DNS server. It keeps the host's lease alive (the host turns
  * dead one TTL after the agent dies), registers the host again when the lease
  * was lost (the store was down longer than the TTL), and follows the member
- * list: each global overlay's VXLAN flood list is the live members' addresses.
+ * list and the endpoint records: each global overlay holds exact FDB and
+ * neighbour entries for the endpoints of the other live hosts (discovery.ts).
  * `cnm cluster join` starts it detached; `cnm cluster agent` runs it in the
  * foreground (contrib/cnm-agent.service). One per state dir (a pid file).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acquire } from '../lock.js';
 import type { EtcdClient } from './etcd.js';
-import { syncFlood } from './flood.js';
-import { type HostRecord, keys, leaf, parseRecord } from './keys.js';
+import { stateFile } from '../paths.js';
+import { Store } from '../store.js';
+import { programEntries, remoteNames, remotes, writeRemoteNames } from './discovery.js';
+import { globalNetworks } from './flood.js';
+import { type Claim, type HostRecord, ROOT, keys, leaf, parseRecord } from './keys.js';
+import { get } from './txn.js';
 import { reregister } from './members.js';
 import { type Membership, clientOf, readMembership, writeMembership } from './membership.js';
 
@@ -96,7 +101,7 @@ export async function runAgent(stateDir: string, log: (line: string) => void): P
       return 0;
     }
     const client = clientOf(m);
-    await Promise.all([keepAlive(stateDir, client, m, stop, log), followMembers(stateDir, client, m, stop, log)]);
+    await Promise.all([keepAlive(stateDir, client, m, stop, log), followCluster(stateDir, client, m, stop, log)]);
     return 0;
   } finally {
     if (Number(readOr(pidFile(stateDir)).trim()) === process.pid) {
@@ -135,30 +140,66 @@ async function keepAlive(stateDir: string, client: EtcdClient, m: Membership, st
   }
 }
 
-/** Reads the live members, makes the flood lists match, then watches for changes; starts over after any failure. */
-async function followMembers(stateDir: string, client: EtcdClient, m: Membership, stop: AbortController, log: (line: string) => void): Promise<void> {
+/**
+ * Reads the live members and the endpoint records at one revision, programs
+ * the local overlays and the DNS records, then follows every change under
+ * the cluster prefix from the next revision; after any failure (store down,
+ * compaction) it reads everything again. The state file is polled too: a
+ * local part made after the last event gets its entries within a poll.
+ */
+async function followCluster(stateDir: string, client: EtcdClient, m: Membership, stop: AbortController, log: (line: string) => void): Promise<void> {
+  const store = new Store(stateDir);
   while (!stop.signal.aborted) {
     try {
-      const { kvs, revision } = await client.range(keys.alives(), true);
+      const r = await client.txn({ compare: [], success: [get(keys.alives(), true), get(keys.claims(), true)] });
+      const [aliveKvs, claimKvs] = r.responses.map((x) => x.kvs);
       const live = new Map<string, string>();
-      for (const kv of kvs) {
+      const claims = new Map<string, Claim>();
+      for (const kv of aliveKvs ?? []) {
         const h = parseRecord<HostRecord>(kv.value);
         if (h) live.set(leaf(kv.key), h.address);
       }
+      for (const kv of claimKvs ?? []) {
+        const c = parseRecord<Claim>(kv.value);
+        if (c) claims.set(kv.key, c);
+      }
+      let seen = '';
       const sync = () => {
-        for (const p of syncFlood(stateDir, [...live].filter(([n]) => n !== m.name).map(([, a]) => a))) log(`cnm: ${p}`);
+        let nets;
+        try {
+          seen = fingerprint(stateDir);
+          nets = globalNetworks(store.read().networks);
+        } catch (e) {
+          log(`cnm: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+        const all = remotes(claims, live, m.name);
+        for (const p of programEntries(nets, all)) log(`cnm: ${p}`);
+        writeRemoteNames(stateDir, remoteNames(nets, all));
       };
       sync();
-      // A timer re-checks too: a network made locally after the last event gets its list without waiting for one.
-      const timer = setInterval(sync, 5000);
+      let ticks = 0;
+      const timer = setInterval(() => {
+        // Every 5 s a full pass repairs drift; in between only a changed state file costs a pass.
+        if (++ticks % 20 === 0 || fingerprint(stateDir) !== seen) sync();
+      }, 250);
       try {
-        await client.watch(keys.alives(), true, revision + 1, (events) => {
+        await client.watch(ROOT, true, r.revision + 1, (events) => {
+          let relevant = false;
           for (const e of events) {
-            const h = e.type === 'PUT' ? parseRecord<HostRecord>(e.kv.value) : undefined;
-            if (h) live.set(leaf(e.kv.key), h.address);
-            else live.delete(leaf(e.kv.key));
+            if (e.kv.key.startsWith(keys.alives())) {
+              const h = e.type === 'PUT' ? parseRecord<HostRecord>(e.kv.value) : undefined;
+              if (h) live.set(leaf(e.kv.key), h.address);
+              else live.delete(leaf(e.kv.key));
+              relevant = true;
+            } else if (e.kv.key.startsWith(keys.claims())) {
+              const c = e.type === 'PUT' ? parseRecord<Claim>(e.kv.value) : undefined;
+              if (c) claims.set(e.kv.key, c);
+              else claims.delete(e.kv.key);
+              relevant = true;
+            }
           }
-          sync();
+          if (relevant) sync();
         }, stop.signal);
       } finally {
         clearInterval(timer);
@@ -167,5 +208,14 @@ async function followMembers(stateDir: string, client: EtcdClient, m: Membership
       log(`cnm: ${e instanceof Error ? e.message : String(e)}`);
     }
     await sleep(1000, stop.signal);
+  }
+}
+
+function fingerprint(stateDir: string): string {
+  try {
+    const st = statSync(stateFile(stateDir));
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return 'none';
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Endpoints on cluster networks. Before the state lock, `sandbox add` /
  * `endpoint connect` claim the address in the store: one transaction reads
- * the network, its IPAM cursor, its claims and the live members; a second
+ * the network, its IPAM cursor and its claims; a second
  * creates the claim (and, on a host's first use, its gateway's claim) if the
  * cursor is unchanged and the addresses are still free (compare-and-swap),
  * retrying on contention. Under the lock the local part of the network is
@@ -26,7 +26,7 @@ import { step } from '../faults.js';
 import type { Op } from '../plan.js';
 import { Store } from '../store.js';
 import type { EtcdClient, KeyValue, RequestOp } from './etcd.js';
-import { type Claim, type GlobalNetwork, type HostRecord, claimNetwork, keys, leaf, parseRecord } from './keys.js';
+import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord } from './keys.js';
 import { type Membership, clientOf } from './membership.js';
 import { asLocal } from './networks.js';
 import { del, get, put, unchangedSince, absent } from './txn.js';
@@ -115,8 +115,8 @@ export function staleClaims(stateDir: string, readState: () => State, m: Members
   });
 }
 
-/** The local record of a cluster network on this host: its gateway, the VXLAN over this host's underlay. */
-function localRecord(g: GlobalNetwork, m: Membership, gateway: string, peers: string[]): Network {
+/** The local record of a cluster network on this host: its gateway, the VXLAN (proxy ARP, no flooding) over this host's underlay. */
+function localRecord(g: GlobalNetwork, m: Membership, gateway: string): Network {
   const underlay = linkWithAddress(hostLinks(), mustAddr(m.address));
   if (!underlay) throw new CnmError(`this host's cluster address ${m.address} is on none of its interfaces; join again with --advertise`);
   const lowerMtu = underlay.mtu - 50;
@@ -125,7 +125,7 @@ function localRecord(g: GlobalNetwork, m: Membership, gateway: string, peers: st
     mtu: Math.min(g.mtu ?? lowerMtu, lowerMtu),
     bridge: bridgeName(g.id),
     subnets: [{ subnet: g.subnet, gateway: stripPrefix(gateway) }],
-    driverOpts: { vni: g.vni, local: m.address, underlay: underlay.name, lowerMtu, peers },
+    driverOpts: { vni: g.vni, local: m.address, underlay: underlay.name, lowerMtu, peers: [], discovery: true },
   };
 }
 
@@ -150,8 +150,8 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
 async function claimOn(stateDir: string, att: Attachment, state: State, name: string, sandbox: string, aliases: string[], ip?: string): Promise<void> {
   const { client, m } = att;
   for (let attempt = 0; attempt < 60; attempt++) {
-    const read = await client.txn({ compare: [], success: [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true), get(keys.alives(), true)] });
-    const [netKvs, cursorKvs, claimKvs, aliveKvs] = read.responses.map((r) => r.kvs);
+    const read = await client.txn({ compare: [], success: [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true)] });
+    const [netKvs, cursorKvs, claimKvs] = read.responses.map((r) => r.kvs);
     const netKv = netKvs?.[0];
     const g = netKv ? parseRecord<GlobalNetwork>(netKv.value) : undefined;
     if (!netKv || !g) return; // not a cluster network: the local lookup says "not found"
@@ -199,8 +199,8 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
       att.made.push(...claimKeys);
       if (claimKeys.length > 1) att.gatewayKeys.set(g.id, claimKeys[0]!);
       att.ips.set(g.id, `${addr}/${prefix}`);
-      const peers = (aliveKvs ?? []).map((kv) => parseRecord<HostRecord>(kv.value)).filter((h): h is HostRecord => h !== undefined && h.name !== m.name).map((h) => h.address);
-      att.networks.push(local ?? localRecord(g, m, gateway, peers));
+      // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
+      att.networks.push(local ?? localRecord(g, m, gateway));
       return;
     }
     if (ip !== undefined && claims.some((kv) => leaf(kv.key) === stripPrefix(ip))) break;

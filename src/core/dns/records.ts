@@ -7,6 +7,14 @@
 import { type Cidr, formatAddr, mustCidr, parseAddr, stripPrefix } from '../ip.js';
 import type { Endpoint, Network, State } from '../model.js';
 
+/** A sandbox on another cluster host, on a cluster network this host takes part in (cluster-records.json). */
+export interface RemoteName {
+  networkId: string;
+  name: string;
+  aliases: string[];
+  address: string;
+}
+
 /** One address a name stands for. */
 export interface AddrRecord {
   family: 4 | 6;
@@ -105,7 +113,7 @@ function add<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-export function buildZone(state: State): Zone {
+export function buildZone(state: State, remote: readonly RemoteName[] = []): Zone {
   const nets = new Map<string, NetZone>();
   const listen: ListenAddr[] = [];
   const dnsNets = state.networks.filter(dnsEnabled);
@@ -139,6 +147,16 @@ export function buildZone(state: State): Zone {
       for (const l of aliases) add(zone.aliases, l, { family, address });
       zone.ptr.set(address, ptrName);
     }
+  }
+  // Remote sandboxes answer on the networks they share with the asker, as local ones do.
+  for (const r of remote) {
+    const zone = nets.get(r.networkId);
+    const address = canonical(r.address);
+    if (!zone || !address || parseAddr(address)?.family !== 4) continue;
+    const name = r.name.toLowerCase();
+    add(zone.names, name, { family: 4, address });
+    for (const l of new Set(r.aliases.map((a) => a.toLowerCase()).filter((a) => a !== name))) add(zone.aliases, l, { family: 4, address });
+    zone.ptr.set(address, `${name}.${zone.name}`);
   }
   const clients = new Map<string, Client>();
   for (const ep of state.endpoints) {

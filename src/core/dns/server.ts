@@ -19,17 +19,17 @@
  * being read while their unread replies pass a bound, so memory stays bounded
  * whatever a client does.
  */
-import { type Stats, statSync, watch, type FSWatcher } from 'node:fs';
+import { type Stats, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { CnmError, ConflictError } from '../errors.js';
-import { stateFile } from '../paths.js';
+import { clusterRecordsFile, stateFile } from '../paths.js';
 import { Store } from '../store.js';
 import { type Codec, loadCodec, respond } from './answer.js';
 import { BUDGET_MS, forward, upstreams } from './forward.js';
 import { claim, orphaned, unclaim, writeAddrs } from './lifecycle.js';
 import { type Conn, ConnTable, TCP_LIMITS } from './conns.js';
 import { tcpAlive, udpAlive } from './probe.js';
-import { type Client, type ListenAddr, type Zone, buildZone, canonical, clientKey, emptyZone, idle } from './records.js';
+import { type Client, type ListenAddr, type RemoteName, type Zone, buildZone, canonical, clientKey, emptyZone, idle } from './records.js';
 import { Tally } from './tally.js';
 import { type UdpPort, bindUdp } from './udp.js';
 import { RCODE, cacheKey, errorReply, fitUdp, replyFor, sameQuestion, udpLimit } from './wire.js';
@@ -99,7 +99,7 @@ export class DnsServer {
     this.reload(true);
     try {
       this.watcher = watch(this.opts.stateDir, { persistent: false }, (_ev, file) => {
-        if (!file || String(file).startsWith('state.json')) this.refresh();
+        if (!file || String(file).startsWith('state.json') || String(file).startsWith('cluster-records')) this.refresh();
       });
       this.watcher.on('error', () => {});
     } catch {
@@ -119,16 +119,10 @@ export class DnsServer {
     return done;
   }
 
-  /** Re-reads the state when state.json changed; true when it did. */
+  /** Re-reads the state when state.json (or the cluster agent's records) changed; true when it did. */
   private refresh(force = false): boolean {
     if (this.stopping) return false;
-    let st: Stats | undefined;
-    try {
-      st = statSync(stateFile(this.opts.stateDir));
-    } catch {
-      st = undefined;
-    }
-    const fp = fingerprint(st);
+    const fp = this.fingerprints();
     const changed = force || fp !== this.seen;
     if (changed) this.reload(false, fp);
     else if (this.listeners.size < this.zone.listen.length) this.sync(); // a gateway that was not up yet
@@ -136,10 +130,14 @@ export class DnsServer {
     return changed;
   }
 
+  private fingerprints(): string {
+    return `${fingerprint(statOr(stateFile(this.opts.stateDir)))}|${fingerprint(statOr(clusterRecordsFile(this.opts.stateDir)))}`;
+  }
+
   private reload(first: boolean, fp?: string): void {
     try {
-      this.seen = fp ?? fingerprint(statOr(stateFile(this.opts.stateDir)));
-      this.zone = buildZone(this.store.read());
+      this.seen = fp ?? this.fingerprints();
+      this.zone = buildZone(this.store.read(), readRemoteNames(this.opts.stateDir));
       this.cache.clear();
     } catch (e) {
       // A state file caught mid-way or refused: keep answering from the last good view.
@@ -465,6 +463,16 @@ export class DnsServer {
 
   reloadNow(): void {
     this.refresh(true);
+  }
+}
+
+/** The names of endpoints on other cluster hosts (none when this host is not in a cluster). */
+function readRemoteNames(stateDir: string): RemoteName[] {
+  try {
+    const v: unknown = JSON.parse(readFileSync(clusterRecordsFile(stateDir), 'utf8'));
+    return Array.isArray(v) ? (v as RemoteName[]) : [];
+  } catch {
+    return [];
   }
 }
 

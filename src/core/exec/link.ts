@@ -19,7 +19,7 @@ function typeWords(t: LinkType): string[] {
       ];
     }
     case 'vxlan':
-      return ['type', 'vxlan', 'id', String(t.id), 'dstport', String(t.port), 'local', t.local, 'dev', t.dev, 'nolearning'];
+      return ['type', 'vxlan', 'id', String(t.id), 'dstport', String(t.port), 'local', t.local, 'dev', t.dev, 'nolearning', ...(t.proxy === true ? ['proxy'] : [])];
     case 'macvlan':
     case 'ipvlan':
       return ['type', t.type, 'mode', t.mode];

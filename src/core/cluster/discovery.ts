@@ -1,0 +1,141 @@
+/**
+ * Endpoint discovery without flooding. The claims of a cluster network are its
+ * endpoint records (address, MAC, host, sandbox, aliases); the agent turns the
+ * records of the other live hosts into, on each local cluster overlay's VXLAN
+ * device (made with `nolearning proxy`):
+ *   - one static FDB entry per remote endpoint: MAC -> the VTEP of its host,
+ *   - one permanent neighbour entry per remote endpoint: IP -> MAC (the device
+ *     answers ARP from it, so ARP never crosses the underlay),
+ *   - and no all-zeros (flooding) entry at all.
+ * It also writes STATE_DIR/cluster-records.json, the remote names the embedded
+ * DNS server answers besides the local ones. A host whose alive key is gone
+ * (lease expired) has no records here: its entries and names go.
+ */
+import { renameSync, readFileSync, writeFileSync } from 'node:fs';
+import type { RemoteName } from '../dns/records.js';
+import { clusterRecordsFile as recordsFile } from '../paths.js';
+import { vxlanName } from '../../drivers/overlay.js';
+import { stripPrefix } from '../ip.js';
+import type { Network } from '../model.js';
+import { run } from '../runner.js';
+import { type Claim, claimNetwork } from './keys.js';
+
+/** An endpoint on another live host. */
+export interface Remote {
+  /** The cluster network's name. */
+  network: string;
+  host: string;
+  /** The underlay address of its host (the VTEP). */
+  vtep: string;
+  /** Without prefix length. */
+  address: string;
+  mac: string;
+  sandbox: string;
+  aliases: string[];
+}
+
+
+/** The remote endpoints: claims of sandboxes on other hosts that are alive (pure). */
+export function remotes(claims: ReadonlyMap<string, Claim>, live: ReadonlyMap<string, string>, me: string): Remote[] {
+  const out: Remote[] = [];
+  for (const [key, c] of claims) {
+    const vtep = live.get(c.host);
+    if (c.host === me || vtep === undefined || c.sandbox === '' || c.mac === '') continue;
+    out.push({ network: claimNetwork(key), host: c.host, vtep, address: stripPrefix(c.address), mac: c.mac.toLowerCase(), sandbox: c.sandbox, aliases: c.aliases ?? [] });
+  }
+  return out.sort((a, b) => (a.network + a.address < b.network + b.address ? -1 : 1));
+}
+
+export interface FdbRow {
+  mac: string;
+  dst: string;
+}
+
+export interface NeighRow {
+  ip: string;
+  mac: string;
+}
+
+/** The `bridge` and `ip` lines that take a device's entries to the wanted ones (pure). */
+export function entryChanges(dev: string, fdb: readonly FdbRow[], neigh: readonly NeighRow[], wanted: readonly Remote[]): { bridge: string[][]; ip: string[][] } {
+  const bridge: string[][] = [];
+  const ip: string[][] = [];
+  const wantFdb = new Map(wanted.map((r) => [r.mac, r.vtep]));
+  const wantNeigh = new Map(wanted.map((r) => [r.address, r.mac]));
+  const haveFdb = new Map<string, string[]>();
+  for (const row of fdb) haveFdb.set(row.mac, [...(haveFdb.get(row.mac) ?? []), row.dst]);
+  for (const [mac, dsts] of haveFdb) {
+    const want = wantFdb.get(mac);
+    for (const dst of dsts) if (dst !== want) bridge.push(['fdb', 'del', mac, 'dev', dev, 'dst', dst, 'self']);
+  }
+  for (const [mac, vtep] of wantFdb) {
+    if (!(haveFdb.get(mac) ?? []).includes(vtep)) bridge.push(['fdb', 'replace', mac, 'dev', dev, 'dst', vtep, 'self', 'permanent']);
+  }
+  const haveNeigh = new Map(neigh.map((n) => [n.ip, n.mac]));
+  for (const [addr] of haveNeigh) if (!wantNeigh.has(addr)) ip.push(['neigh', 'del', addr, 'dev', dev]);
+  for (const [addr, mac] of wantNeigh) {
+    if (haveNeigh.get(addr) !== mac) ip.push(['neigh', 'replace', addr, 'lladdr', mac, 'dev', dev, 'nud', 'permanent']);
+  }
+  return { bridge, ip };
+}
+
+function rows<T>(cmd: string, args: string[]): T[] | undefined {
+  const r = run(cmd, args);
+  if (r.code !== 0) return undefined; // the device is not there (yet, or any more)
+  try {
+    return JSON.parse(r.stdout || '[]') as T[];
+  } catch {
+    return [];
+  }
+}
+
+function batch(cmd: string, lines: string[][]): string[] {
+  if (lines.length === 0) return [];
+  const r = run(cmd, ['-force', '-batch', '-'], { input: `${lines.map((l) => l.join(' ')).join('\n')}\n` });
+  return r.code === 0 ? [] : [`${cmd} -batch: ${r.stderr.trim().split('\n')[0] ?? ''}`];
+}
+
+/**
+ * Makes each local cluster overlay's VXLAN device hold exactly the entries of
+ * the remote endpoints on its network (and no flooding entry); the problems.
+ */
+export function programEntries(nets: readonly Network[], all: readonly Remote[]): string[] {
+  const problems: string[] = [];
+  for (const net of nets) {
+    const dev = vxlanName(net);
+    const fdb = rows<{ mac?: string; dst?: string }>('bridge', ['-j', 'fdb', 'show', 'dev', dev]);
+    const neigh = rows<{ dst?: string; lladdr?: string }>('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev]);
+    if (fdb === undefined || neigh === undefined) continue;
+    const fdbRows = fdb.filter((x) => x.mac && x.dst).map((x) => ({ mac: x.mac!, dst: x.dst! }));
+    const neighRows = neigh.filter((x) => x.dst && x.lladdr).map((x) => ({ ip: x.dst!, mac: x.lladdr! }));
+    const wanted = all.filter((r) => r.network === net.name);
+    const { bridge, ip } = entryChanges(dev, fdbRows, neighRows, wanted);
+    // All-zeros rows (flooding entries of a part-1 device) are wanted by no endpoint: they go too.
+    problems.push(...batch('bridge', bridge), ...batch('ip', ip));
+  }
+  return problems;
+}
+
+/** The DNS records of remote endpoints on the local cluster networks (pure). */
+export function remoteNames(nets: readonly Network[], all: readonly Remote[]): RemoteName[] {
+  const ids = new Map(nets.map((n) => [n.name, n.id]));
+  return all.flatMap((r) => {
+    const networkId = ids.get(r.network);
+    return networkId === undefined ? [] : [{ networkId, name: r.sandbox, aliases: r.aliases, address: r.address }];
+  });
+}
+
+/** Writes cluster-records.json when it changes (atomically: the DNS server never reads half a file). */
+export function writeRemoteNames(stateDir: string, names: readonly RemoteName[]): void {
+  const text = `${JSON.stringify(names)}\n`;
+  let now = '';
+  try {
+    now = readFileSync(recordsFile(stateDir), 'utf8');
+  } catch {
+    /* none yet */
+  }
+  if (now === text) return;
+  const tmp = `${recordsFile(stateDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o644 });
+  renameSync(tmp, recordsFile(stateDir));
+}

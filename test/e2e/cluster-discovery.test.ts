@@ -1,0 +1,144 @@
+/**
+ * Endpoint discovery on cluster overlays (issue 14), against a real etcd and
+ * three joined hosts on a simulated underlay: each host holds exact FDB and
+ * neighbour entries for the other hosts' sandboxes and no flooding entry, so
+ * a capture on the underlay sees unicast VXLAN to the right host only and no
+ * ARP; sandboxes resolve each other's names and aliases across hosts (dig and
+ * getent, NAME.NETWORK, PTR) on shared networks only; a removal or a dead host
+ * takes names and entries away without any command on the other hosts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Host, destroyAll, json, waitFor } from '../helpers/host.js';
+import { EtcdStore } from '../helpers/etcd.js';
+
+let store: EtcdStore;
+const hosts: Host[] = [];
+const ips: string[] = [];
+const TTL = 3;
+
+beforeAll(async () => {
+  store = await EtcdStore.create();
+  for (const n of ['h1', 'h2', 'h3']) {
+    const { host, ip } = await store.addHost(n);
+    hosts.push(host);
+    ips.push(ip);
+    host.cnmOk(['cluster', 'join', store.url, '--name', n, '--ttl', String(TTL)]);
+  }
+  hosts[0]!.cnmOk(['net', 'create', 'front', '--driver', 'overlay']);
+  hosts[0]!.cnmOk(['net', 'create', 'back', '--driver', 'overlay']);
+  hosts[0]!.cnmOk(['sandbox', 'add', 's1', '--network', 'front', '--alias', 'web']);
+  hosts[1]!.cnmOk(['sandbox', 'add', 's2', '--network', 'front', '--alias', 'web']);
+  hosts[2]!.cnmOk(['sandbox', 'add', 's3', '--network', 'front']);
+  hosts[2]!.cnmOk(['sandbox', 'add', 's3b', '--network', 'front']);
+  hosts[2]!.cnmOk(['sandbox', 'add', 'hidden', '--network', 'back']);
+}, 90_000);
+
+afterAll(async () => {
+  await store?.destroy();
+  await destroyAll();
+});
+
+const h1 = () => hosts[0]!;
+const h2 = () => hosts[1]!;
+const h3 = () => hosts[2]!;
+const addrOf = (h: Host, sb: string) => json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string; MacAddress: string }> } }[]>(h.cnmOk(['sandbox', 'inspect', sb]))[0]!.NetworkSettings.Networks;
+const resolves = (h: Host, sb: string, name: string) => h.exec(['ip', 'netns', 'exec', sb, 'getent', 'hosts', name]).stdout.trim().split(/\s+/)[0] ?? '';
+const dig = (h: Host, sb: string, args: string[]) => h.exec(['ip', 'netns', 'exec', sb, 'dig', '+short', '+tries=1', '+time=1', ...args]).stdout.trim().split('\n').filter(Boolean).sort();
+const ping = (h: Host, sb: string, to: string) => h.cnm(['sandbox', 'exec', sb, '--', 'ping', '-c1', '-W1', to]).code;
+const gateway = (h: Host, sb: string) => h.exec(['ip', 'netns', 'exec', sb, 'awk', '/^nameserver/{print $2; exit}', '/etc/resolv.conf']).stdout.trim();
+const fdbRows = (h: Host) =>
+  json<{ mac: string; dst?: string; ifname: string }[]>(h.exec(['bridge', '-j', 'fdb', 'show']).stdout).filter((r) => r.ifname.startsWith('cnmx') && r.dst !== undefined);
+
+describe('discovery without flooding on a cluster overlay', () => {
+  it('each host holds one FDB entry (MAC -> VTEP) and one neighbour entry per remote sandbox, and no flooding entry', async () => {
+    const s2 = addrOf(h2(), 's2').front!;
+    const s3 = addrOf(h3(), 's3').front!;
+    const want = [`${s2.MacAddress}>${ips[1]}`, `${s3.MacAddress}>${ips[2]}`, `${addrOf(h3(), 's3b').front!.MacAddress}>${ips[2]}`].sort();
+    const got = () => fdbRows(h1()).map((r) => `${r.mac}>${r.dst}`).sort();
+    expect(await waitFor(() => got().join() === want.join(), 3000, 100)).toBe(true);
+    expect(fdbRows(h1()).filter((r) => r.mac === '00:00:00:00:00:00')).toEqual([]);
+    const neigh = h1().exec(['ip', '-4', 'neigh', 'show', 'nud', 'permanent']).stdout;
+    expect(neigh).toContain(`${s2.IPAddress} dev cnmx`);
+    expect(neigh).toContain(`lladdr ${s2.MacAddress} PERMANENT`);
+    expect(h1().exec(['ip', '-d', 'link', 'show', 'type', 'vxlan']).stdout).toMatch(/nolearning proxy/);
+  });
+
+  it('sandboxes ping across hosts by name (getent), and curl by NAME.NETWORK', async () => {
+    expect(await waitFor(() => resolves(h1(), 's1', 's2') === addrOf(h2(), 's2').front!.IPAddress, 3000, 100)).toBe(true);
+    expect(ping(h1(), 's1', 's2')).toBe(0);
+    expect(ping(h1(), 's1', 's3')).toBe(0);
+    expect(ping(h3(), 's3', 's1')).toBe(0);
+    h2().sh('mkdir -p /run/www && echo hello-by-name > /run/www/index.html');
+    h2().background(['ip', 'netns', 'exec', 's2', 'python3', '-m', 'http.server', '8080', '--directory', '/run/www']);
+    expect(await waitFor(() => h2().exec(['ip', 'netns', 'exec', 's2', 'ss', '-Htln', 'sport = :8080']).stdout.includes('8080'), 10_000, 100)).toBe(true);
+    const r = h1().cnm(['sandbox', 'exec', 's1', '--', 'curl', '-sS', '--max-time', '5', 'http://s2.front:8080/index.html']);
+    expect(r.stdout).toBe('hello-by-name\n');
+  });
+
+  it('dig answers names, NAME.NETWORK, an alias held on two hosts (both addresses) and PTR', () => {
+    const [a1, a2] = [addrOf(h1(), 's1').front!.IPAddress, addrOf(h2(), 's2').front!.IPAddress];
+    const ns = `@${gateway(h3(), 's3')}`;
+    expect(dig(h3(), 's3', [ns, 's2'])).toEqual([a2]);
+    expect(dig(h3(), 's3', [ns, 's1.front'])).toEqual([a1]);
+    expect(dig(h3(), 's3', [ns, 'web'])).toEqual([a1, a2].sort());
+    expect(dig(h3(), 's3', [ns, '-x', a2])).toEqual(['s2.front.']);
+    // NODATA for AAAA of a remote name, as for a local one: no answer, no NXDOMAIN.
+    expect(h3().exec(['ip', 'netns', 'exec', 's3', 'dig', '+tries=1', '+time=1', ns, 's2', 'AAAA']).stdout).toMatch(/status: NOERROR/);
+  });
+
+  it('only names on shared networks resolve: a sandbox on another cluster network does not', () => {
+    const ns = `@${gateway(h1(), 's1')}`;
+    expect(resolves(h1(), 's1', 'hidden')).toBe('');
+    // h1 takes no part in back: the name is not cnm's here (forwarded upstream, where nothing answers it).
+    expect(dig(h1(), 's1', [ns, 'hidden.back'])).toEqual([]);
+    expect(dig(h1(), 's1', [ns, 'hidden'])).toEqual([]);
+    // And h1, which has no sandbox on back, has no entries of back either.
+    const hidden = addrOf(h3(), 'hidden').back!;
+    expect(fdbRows(h1()).map((r) => r.mac)).not.toContain(hidden.MacAddress);
+  });
+
+  it('a capture on the underlay shows unicast VXLAN to the right host only, and no ARP crossing it', () => {
+    const a2 = addrOf(h2(), 's2').front!.IPAddress;
+    // Fresh neighbours in s1, so the exchange starts with ARP (answered on h1 by the VXLAN proxy).
+    h1().exec(['ip', 'netns', 'exec', 's1', 'ip', 'neigh', 'flush', 'all']);
+    const r = h1().sh(
+      [
+        'timeout 10 tcpdump -l -i ul0 -c 100 -nn -e udp port 4789 >/run/td.out 2>/run/td.err & td=$!',
+        'for i in $(seq 100); do grep -q listening /run/td.err && break; sleep 0.05; done',
+        `ip netns exec s1 ping -c3 -i 0.2 -W1 ${a2} >/dev/null`,
+        'sleep 0.3; kill -INT $td; wait $td; cat /run/td.out',
+      ].join('\n'),
+      { timeoutMs: 20_000 },
+    );
+    const lines = r.stdout.split('\n').filter((l) => l.includes('VXLAN'));
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    const outer = lines.map((l) => / (198\.51\.100\.\d+)\.\d+ > (198\.51\.100\.\d+)\.4789:/.exec(l)?.slice(1, 3).join('>'));
+    expect(new Set(outer)).toEqual(new Set([`${ips[0]}>${ips[1]}`, `${ips[1]}>${ips[0]}`]));
+    expect(r.stdout).not.toMatch(/ARP|ff:ff:ff:ff:ff:ff/);
+  });
+});
+
+describe('live changes reach every host by themselves', () => {
+  it('a sandbox removed on h2 is neither resolved nor reached from h1 within 3 s', async () => {
+    const s2 = addrOf(h2(), 's2').front!;
+    h2().cnmOk(['sandbox', 'rm', '--force', 's2']); // its http.server goes with it
+    const gone = () => resolves(h1(), 's1', 's2') === '' && !fdbRows(h1()).some((r) => r.mac === s2.MacAddress);
+    expect(await waitFor(gone, 3000, 50)).toBe(true);
+    expect(ping(h1(), 's1', s2.IPAddress)).not.toBe(0);
+    // The alias web now answers h1's s1 only.
+    expect(dig(h3(), 's3', [`@${gateway(h3(), 's3')}`, 'web'])).toEqual([addrOf(h1(), 's1').front!.IPAddress]);
+  });
+
+  it("a host whose agent dies: after its lease's TTL its names and entries vanish on the others", async () => {
+    expect(resolves(h1(), 's1', 's3b')).not.toBe('');
+    const pid = Number(h3().exec(['cat', '/var/lib/cnm/cluster-agent.pid']).stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    h3().exec(['kill', '-KILL', String(pid)]);
+    const gone = () => resolves(h1(), 's1', 's3b') === '' && !fdbRows(h1()).some((r) => r.dst === ips[2]);
+    expect(await waitFor(gone, (TTL + 5) * 1000, 200)).toBe(true);
+    // It comes back with its addresses once its agent runs again (reconcile starts it).
+    h3().cnmOk(['reconcile']);
+    expect(await waitFor(() => resolves(h1(), 's1', 's3b') === addrOf(h3(), 's3b').front!.IPAddress, 8000, 200)).toBe(true);
+    expect(ping(h1(), 's1', 's3b')).toBe(0);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { entryChanges, remoteNames, remotes } from '../../src/core/cluster/discovery.js';
+import type { Claim } from '../../src/core/cluster/keys.js';
+import { buildZone, clientKey } from '../../src/core/dns/records.js';
+import type { Network, State } from '../../src/core/model.js';
+
+const claim = (host: string, sandbox: string, address: string, aliases: string[] = []): Claim => ({
+  host, sandbox, address, aliases, mac: sandbox === '' ? '' : `02:42:${address.split('/')[0]!.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`,
+});
+const claims = new Map<string, Claim>([
+  ['/cnm/v1/ipam/front/10.210.0.1', claim('h1', '', '10.210.0.1/24')],
+  ['/cnm/v1/ipam/front/10.210.0.2', claim('h1', 's1', '10.210.0.2/24')],
+  ['/cnm/v1/ipam/front/10.210.0.3', claim('h2', '', '10.210.0.3/24')],
+  ['/cnm/v1/ipam/front/10.210.0.4', claim('h2', 's2', '10.210.0.4/24', ['web'])],
+  ['/cnm/v1/ipam/front/10.210.0.5', claim('h3', 's3', '10.210.0.5/24')],
+  ['/cnm/v1/ipam/back/10.210.1.2', claim('h2', 'hidden', '10.210.1.2/24')],
+]);
+const live = new Map([['h1', '198.51.100.11'], ['h2', '198.51.100.12']]);
+
+describe('cluster discovery: remote endpoints', () => {
+  it('are the sandboxes of other live hosts: not this host, not gateways, not dead hosts', () => {
+    const r = remotes(claims, live, 'h1');
+    expect(r.map((x) => `${x.network}/${x.sandbox}@${x.vtep}`)).toEqual(['back/hidden@198.51.100.12', 'front/s2@198.51.100.12']);
+    expect(r[1]).toMatchObject({ address: '10.210.0.4', mac: '02:42:0a:d2:00:04', aliases: ['web'] });
+  });
+
+  it('entries: adds the missing, removes the stale and every flooding entry, keeps what is right', () => {
+    const wanted = remotes(claims, live, 'h1').filter((x) => x.network === 'front');
+    const fdb = [
+      { mac: '00:00:00:00:00:00', dst: '198.51.100.12' },
+      { mac: '02:42:0a:d2:00:09', dst: '198.51.100.13' },
+    ];
+    const neigh = [{ ip: '10.210.0.9', mac: '02:42:0a:d2:00:09' }];
+    expect(entryChanges('cnmx1', fdb, neigh, wanted)).toEqual({
+      bridge: [
+        ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'cnmx1', 'dst', '198.51.100.12', 'self'],
+        ['fdb', 'del', '02:42:0a:d2:00:09', 'dev', 'cnmx1', 'dst', '198.51.100.13', 'self'],
+        ['fdb', 'replace', '02:42:0a:d2:00:04', 'dev', 'cnmx1', 'dst', '198.51.100.12', 'self', 'permanent'],
+      ],
+      ip: [
+        ['neigh', 'del', '10.210.0.9', 'dev', 'cnmx1'],
+        ['neigh', 'replace', '10.210.0.4', 'lladdr', '02:42:0a:d2:00:04', 'dev', 'cnmx1', 'nud', 'permanent'],
+      ],
+    });
+    const done = entryChanges('cnmx1', [{ mac: '02:42:0a:d2:00:04', dst: '198.51.100.12' }], [{ ip: '10.210.0.4', mac: '02:42:0a:d2:00:04' }], wanted);
+    expect(done).toEqual({ bridge: [], ip: [] });
+  });
+});
+
+describe('cluster discovery: names for the embedded DNS', () => {
+  const id = 'f'.repeat(64);
+  const front: Network = {
+    id, name: 'front', driver: 'overlay', scope: 'global', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1450,
+    bridge: 'cnm-f', subnets: [{ subnet: '10.210.0.0/24', gateway: '10.210.0.1' }], options: {}, labels: {}, driverOpts: {},
+  };
+  const state: State = {
+    schema: 1,
+    networks: [front],
+    sandboxes: [{ id: 'a'.repeat(64), name: 's1', created: '', hostname: 's1', netns: 's1', dns: [], ports: [] }],
+    endpoints: [{ id: 'b'.repeat(64), networkId: id, sandboxId: 'a'.repeat(64), ifname: 'eth0', hostIfname: 'v', mac: '', aliases: ['web'], created: '', ipv4: '10.210.0.2/24' }],
+  };
+
+  it('only networks this host takes part in get names; a remote sandbox answers by name, alias (with local holders) and PTR', () => {
+    const names = remoteNames([front], remotes(claims, live, 'h1'));
+    expect(names).toEqual([{ networkId: id, name: 's2', aliases: ['web'], address: '10.210.0.4' }]);
+    const zone = buildZone(state, names);
+    const z = zone.nets.get(id)!;
+    expect(z.names.get('s2')).toEqual([{ family: 4, address: '10.210.0.4' }]);
+    expect(z.aliases.get('web')).toEqual([{ family: 4, address: '10.210.0.2' }, { family: 4, address: '10.210.0.4' }]);
+    expect(z.ptr.get('10.210.0.4')).toBe('s2.front');
+    // A remote sandbox is answered, never an asker here.
+    expect(zone.clients.has(clientKey(id, '10.210.0.4'))).toBe(false);
+    // A record for a network not made here is ignored.
+    expect(buildZone(state, [{ networkId: 'e'.repeat(64), name: 'x', aliases: [], address: '10.9.9.9' }]).nets.get(id)!.names.has('x')).toBe(false);
+  });
+});
