@@ -1,35 +1,117 @@
 #!/usr/bin/env bash
 # Benchmark: wall time of `cnm sandbox add S --network N` and `cnm sandbox rm S`
-# (median and p95 over RUNS runs) and the processes each spawns, with 0, 10 and
-# 500 sandboxes already on the network. Runs in a throwaway host.
-#   sudo bash bench/sandbox.sh [RUNS]
+# (median and p95 over RUNS runs), the processes each spawns, where the time goes
+# (the phases `--debug` marks, from exec), and cnm's start-up against a bun hello
+# world compiled the same way. Runs in a throwaway host.
+#   sudo bash bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...]
+# --vs-netavark  interleaves netavark (Debian's package) in the same run, called the
+#                way podman calls it: `ip netns add` + `netavark setup` with the
+#                network JSON on stdin; `netavark teardown` + `ip netns del`; and
+#                prints the ratios cnm/netavark. Both with DNS on, on a warm network.
+# --scale LIST   repeats the measure with that many sandboxes already on the network
+#                (default: just the warm one), phases included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${1:-50}
+RUNS=30
+VS=0
+SCALE=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --vs-netavark) VS=1 ;;
+    --scale) SCALE=$2; shift ;;
+    [0-9]*) RUNS=$1 ;;
+    *) echo "usage: bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...]" >&2; exit 2 ;;
+  esac
+  shift
+done
 CNM="$PWD/dist/cnm"
-source bench/lib/throwaway-host.sh "$0" "$@"
-"$CNM" net create bench --subnet 10.200.0.0/16 --no-dns >/dev/null
+ROOT=$PWD
+source bench/lib/throwaway-host.sh "$0" "$RUNS" $([ "$VS" = 1 ] && echo --vs-netavark) --scale "$SCALE"
+TMP=$(mktemp -d)
+"$CNM" net create bench --subnet 10.200.0.0/16 >/dev/null
+"$CNM" sandbox add warm --network bench >/dev/null
 
-stats() { # reads microseconds, one per line; prints median and p95 in ms
-  sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.95+0.999)]; printf "median %6.1f ms   p95 %6.1f ms", m/1000, p/1000}'
+stats() { # reads microseconds, one per line; prints "median p95" in ms
+  sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.95+0.999)]; printf "%.1f %.1f", m/1000, p/1000}'
 }
+show() { printf '%-34s median %6.1f ms   p95 %6.1f ms\n' "$1" $2; }
 now() { date +%s%N; }
-spawns() { "$CNM" "$@" --debug 2>&1 >/dev/null | grep -c '^+ ' || true; }
+execs() { # processes a command line execs, itself excluded
+  strace -f -qq -e trace=execve -e signal=none -o "$TMP/strace" "$@" >/dev/null 2>&1 || true
+  echo $(($(grep -c 'execve(' "$TMP/strace") - 1))
+}
+phases() { # median, over the --debug logs in $1, of each phase's time since exec
+  awk '/^· / {l=$0; sub(/^· /, "", l); sub(/  \(at .*/, "", l); gsub(/[0-9]+/, "N", l);
+         t=$0; sub(/.*\(at /, "", t); sub(/ ms\).*/, "", t); if (!(l in o)) o[l]=++n; printf "%d\t%s\t%s\n", o[l], l, t}' "$1" |
+    sort -t"$(printf '\t')" -k1,1n -k3,3n |
+    awk -F'\t' '{if ($1 != k) {if (k) out(); k=$1; l=$2; c=0} v[++c]=$3} END {if (k) out()}
+         function out() {printf "    %-28s at %6.1f ms\n", l, v[int((c+1)/2)]}'
+}
 
-prefill=0
-for target in 0 10 500; do
-  while [ "$prefill" -lt "$target" ]; do "$CNM" sandbox add "fill$prefill" --network bench >/dev/null; prefill=$((prefill + 1)); done
-  add=(); rm=()
+# netavark's network, as podman 4 writes it, and one container's options
+NV=/usr/lib/podman/netavark
+nv_opts() { # $1 container number
+  cat <<EOF
+{"container_id":"$(printf '%064x' "$1")","container_name":"nv$1","port_mappings":null,
+ "networks":{"nvbench":{"static_ips":["10.201.$(($1 / 250)).$(($1 % 250 + 2))"],"interface_name":"eth0"}},
+ "network_info":{"nvbench":{"name":"nvbench","id":"$(printf '%064x' 7)","driver":"bridge","network_interface":"podman1",
+   "subnets":[{"subnet":"10.201.0.0/16","gateway":"10.201.0.1"}],"ipv6_enabled":false,"internal":false,
+   "dns_enabled":true,"ipam_options":{"driver":"host-local"}}}}
+EOF
+}
+nv_add() { nv_opts "$1" >"$TMP/nv$1.json"; ip netns add "nv$1" && "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns setup "/run/netns/nv$1" <"$TMP/nv$1.json" >/dev/null; }
+nv_rm() { "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns teardown "/run/netns/nv$1" <"$TMP/nv$1.json" >/dev/null && ip netns del "nv$1"; }
+if [ "$VS" = 1 ]; then mkdir -p "$TMP/nvconf"; nv_add 9999; fi
+
+measure() { # $1 title
+  local add=() rm=() nadd=() nrm=() t0 t1 t2 t3 t4 i
   for i in $(seq 1 "$RUNS"); do
     t0=$(now); "$CNM" sandbox add "b$i" --network bench >/dev/null; t1=$(now)
     "$CNM" sandbox rm "b$i" >/dev/null; t2=$(now)
-    add+=($(( (t1 - t0) / 1000 ))); rm+=($(( (t2 - t1) / 1000 )))
+    add+=($(((t1 - t0) / 1000))); rm+=($(((t2 - t1) / 1000)))
+    if [ "$VS" = 1 ]; then
+      t2=$(now); nv_add "$i"; t3=$(now); nv_rm "$i"; t4=$(now)
+      nadd+=($(((t3 - t2) / 1000))); nrm+=($(((t4 - t3) / 1000)))
+    fi
   done
-  na=$(spawns sandbox add probe --network bench); nr=$(spawns sandbox rm probe)
-  printf 'with %3d sandboxes:  add %s  (%s spawns)   rm %s  (%s spawns)\n' "$target" \
-    "$(printf '%s\n' "${add[@]}" | stats)" "$na" "$(printf '%s\n' "${rm[@]}" | stats)" "$nr"
+  echo "== $1"
+  local ca cr
+  ca=$(printf '%s\n' "${add[@]}" | stats); cr=$(printf '%s\n' "${rm[@]}" | stats)
+  show "cnm sandbox add" "$ca"; show "cnm sandbox rm" "$cr"
+  if [ "$VS" = 1 ]; then
+    local na nr
+    na=$(printf '%s\n' "${nadd[@]}" | stats); nr=$(printf '%s\n' "${nrm[@]}" | stats)
+    show "ip netns add + netavark setup" "$na"; show "netavark teardown + ip netns del" "$nr"
+    printf 'ratio cnm/netavark (medians):       add %.2fx   rm %.2fx\n' \
+      "$(echo "${ca% *} / ${na% *}" | bc -l)" "$(echo "${cr% *} / ${nr% *}" | bc -l)"
+  fi
+  : >"$TMP/add.log"; : >"$TMP/rm.log"
+  for i in $(seq 1 10); do
+    "$CNM" sandbox add "d$i" --network bench --debug 2>>"$TMP/add.log" >/dev/null
+    "$CNM" sandbox rm "d$i" --debug 2>>"$TMP/rm.log" >/dev/null
+  done
+  echo "  add phases (median of 10 --debug runs):"; phases "$TMP/add.log"
+  echo "  rm phases:"; phases "$TMP/rm.log"
+}
+
+prefill=0
+for target in ${SCALE//,/ }; do
+  while [ "$prefill" -lt "$target" ]; do "$CNM" sandbox add "fill$prefill" --network bench >/dev/null; prefill=$((prefill + 1)); done
+  measure "warm bridge network, DNS on, $target other sandboxes, $RUNS runs"
 done
-t0=$(now); for i in $(seq 1 20); do "$CNM" --version >/dev/null; done; t1=$(now)
-printf 'start-up (cnm --version): %.1f ms\n' "$(echo "($t1 - $t0) / 20000000" | bc -l)"
-t0=$(now); for i in $(seq 1 20); do /bin/true; done; t1=$(now)
-printf 'for scale, /bin/true from bash: %.1f ms\n' "$(echo "($t1 - $t0) / 20000000" | bc -l)"
+
+printf 'processes execed:  cnm add %s   cnm rm %s' "$(execs "$CNM" sandbox add probe --network bench)" "$(execs "$CNM" sandbox rm probe)"
+[ "$VS" = 1 ] && printf '   netavark add %s   netavark rm %s' "$(execs bash -c "$(declare -f nv_opts nv_add); NV=$NV TMP=$TMP nv_add 9000")" "$(execs bash -c "$(declare -f nv_rm); NV=$NV TMP=$TMP nv_rm 9000")"
+echo " (bash's own fork for the pair not counted)"
+
+# Start-up: a bun hello world compiled as dist/cnm is (same flags), against cnm --version and
+# cnm's time from exec to the state lock (the first phase of an add).
+echo 'console.log(performance.now().toFixed(2))' >"$TMP/hello.ts"
+(cd "$ROOT" && node_modules/.bin/bun build "$TMP/hello.ts" --compile --minify --bytecode --outfile "$TMP/hello" >/dev/null 2>&1)
+wall() { local t0 t1 i; t0=$(now); for i in $(seq 1 20); do "$@" >/dev/null; done; t1=$(now); echo "$(((t1 - t0) / 20000))"; }
+hw=()
+for i in $(seq 1 20); do hw+=($("$TMP/hello" | awk '{print int($1 * 1000)}')); done
+printf 'start-up: bun hello world %.1f ms wall, %s ms to its first line;  cnm --version %.1f ms wall;  cnm add: state locked at %s ms\n' \
+  "$(echo "$(wall "$TMP/hello") / 1000" | bc -l)" "$(printf '%s\n' "${hw[@]}" | stats | cut -d' ' -f1)" \
+  "$(echo "$(wall "$CNM" --version) / 1000" | bc -l)" "$(phases "$TMP/add.log" | awk '/state locked/ {print $4}')"
+rm -rf "$TMP"
