@@ -5,7 +5,7 @@ import { ClusterJoinCommand } from './commands/cluster/join.js';
 import { ClusterLeaveCommand } from './commands/cluster/leave.js';
 import { ClusterLsCommand } from './commands/cluster/ls.js';
 import { ClusterStatusCommand } from './commands/cluster/status.js';
-import { withValueNames } from './help.js';
+import { explainError, helpPlan, mayHaveGluedShort, rewriteArgv, withValueNames } from './help.js';
 import { CniInstallCommand } from './commands/cni/install.js';
 import { CompletionCommand } from './commands/completion.js';
 import { DnsServeCommand } from './commands/dns/serve.js';
@@ -113,4 +113,40 @@ function relevant(argv: readonly string[] | undefined, all: CommandClass[]): Com
   const noun = all.filter((c) => paths(c).some((p) => p[0] === argv[0]));
   const hits = exact.length > 0 ? exact : noun;
   return hits.length > 0 ? [...hits, Builtins.HelpCommand, Builtins.VersionCommand] : all;
+}
+
+/**
+ * Parses argv with clipanion and runs the command. Parsing errors (unknown command or
+ * option, missing argument, bad value) are bad usage: one line on stderr with the
+ * nearest spelling and the help to read, exit 2 (clipanion would print them on stdout
+ * and exit 1). Help that clipanion does not know (`cnm net`, `cnm help net create`)
+ * and Docker's glued short options (`-p8080:80`) are handled by ./help.ts.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  let cli = buildCli(argv);
+  const context = { ...Cli.defaultContext, colorDepth: process.env.NO_COLOR ? 1 : Cli.defaultContext.colorDepth };
+  const first = argv[0] ?? '';
+  if (first === 'help' || (isGroup(first) && (argv.length === 1 || (argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h'))))) {
+    const plan = helpPlan(buildCli(), argv);
+    if (plan?.kind === 'print') {
+      (plan.stream === 'stdout' ? process.stdout : process.stderr).write(plan.text);
+      return plan.code;
+    }
+    if (plan) {
+      argv = plan.argv;
+      cli = buildCli(argv);
+    }
+  }
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (err) {
+    if (mayHaveGluedShort(argv)) {
+      const rewritten = rewriteArgv(cli, argv);
+      if (rewritten.join('\0') !== argv.join('\0')) return runCli(rewritten);
+    }
+    process.stderr.write(explainError(buildCli(), argv, err instanceof Error ? err.message : String(err)));
+    return 2;
+  }
+  return cli.run(command, context);
 }

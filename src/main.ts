@@ -1,60 +1,41 @@
 /**
- * Entry point. Parsing errors (unknown command or option, missing argument,
- * bad value) are bad usage: one line on stderr with the nearest spelling and
- * the help to read, exit 2 (clipanion would print them on stdout and exit 1).
- * Help that clipanion does not know (`cnm net`, `cnm help net create`) and
- * Docker's glued short options (`-p8080:80`) are handled by ./help.ts, which
- * reads the command definitions only when argv needs it.
+ * Entry point. The hot commands (`sandbox add|rm`, `endpoint connect|disconnect`)
+ * in their plain spellings run from ./commands/hot.ts without loading clipanion;
+ * everything else, and every mistake, goes to the clipanion CLI (./cli.ts), loaded
+ * only then: help, usage errors and completions come from its definitions as before.
  */
+import { runHot } from './commands/hot.js';
 import { wire } from './wiring.js';
 
 async function main(argv: string[]): Promise<number> {
   wire(); // the DNS and ports hooks, for the CLI and the CNI face alike
   // A CNI runtime runs plugins by their type's name (a link to cnm) with CNI_COMMAND set.
-  if (process.env.CNI_COMMAND !== undefined) return cniMain();
-  // Loaded here, not at the top: a plugin invocation needs none of the CLI.
-  const [{ Cli }, { buildCli, isGroup }, { explainError, helpPlan, mayHaveGluedShort, rewriteArgv }] = await Promise.all([import('clipanion'), import('./cli.js'), import('./help.js')]);
-  let cli = buildCli(argv);
-  const context = { ...Cli.defaultContext, colorDepth: process.env.NO_COLOR ? 1 : Cli.defaultContext.colorDepth };
-  const first = argv[0] ?? '';
-  if (first === 'help' || (isGroup(first) && (argv.length === 1 || (argv.length === 2 && (argv[1] === '--help' || argv[1] === '-h'))))) {
-    const plan = helpPlan(buildCli(), argv);
-    if (plan?.kind === 'print') {
-      (plan.stream === 'stdout' ? process.stdout : process.stderr).write(plan.text);
-      return plan.code;
-    }
-    if (plan) {
-      argv = plan.argv;
-      cli = buildCli(argv);
-    }
+  if (process.env.CNI_COMMAND !== undefined) {
+    watchStreams();
+    return cniMain();
   }
-  let command;
-  try {
-    command = cli.process(argv, context);
-  } catch (err) {
-    if (mayHaveGluedShort(argv)) {
-      const rewritten = rewriteArgv(cli, argv);
-      if (rewritten.join('\0') !== argv.join('\0')) return main(rewritten);
-    }
-    process.stderr.write(explainError(buildCli(), argv, err instanceof Error ? err.message : String(err)));
-    return 2;
-  }
-  return cli.run(command, context);
+  const code = await runHot(argv);
+  if (code !== undefined) return code;
+  watchStreams();
+  return (await import('./cli.js')).runCli(argv);
 }
 
 // A reader that went away (`cnm net ls | head -0`) is no error, as for any Unix tool: what cnm still
 // writes is dropped, the command runs to its end (never half-way through its kernel work) and exits
 // with its own code, quietly. Any other failure to write is one line and exit 1.
+// The hot path never touches process.stdout (see fdStreams in ./commands/runtime.ts).
 let stdoutFailed = false;
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE' || stdoutFailed) return;
-  stdoutFailed = true;
-  process.stderr.write(`cnm: cannot write to stdout: ${err.message.replace(/^[A-Z]+: /, '')}\n`);
-  process.exitCode = 1;
-});
-process.stderr.on('error', () => {
-  /* nowhere left to say it */
-});
+function watchStreams(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || stdoutFailed) return;
+    stdoutFailed = true;
+    process.stderr.write(`cnm: cannot write to stdout: ${err.message.replace(/^[A-Z]+: /, '')}\n`);
+    process.exitCode = 1;
+  });
+  process.stderr.on('error', () => {
+    /* nowhere left to say it */
+  });
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,21 +1,16 @@
 /**
- * The base of every cnm command: global options (accepted after the command
- * words like any other), the error boundary (a CnmError is one line on stderr
- * and its exit code; anything else is a bug and shows its stack), and helpers
- * for printing.
+ * The base of every clipanion command: the global options (accepted after the
+ * command words like any other) and helpers for printing; the error boundary
+ * and sessions are ./runtime.ts, which the hot path shares.
  */
 import { Command, Option } from 'clipanion';
-import { CnmError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { renderEach } from '../core/template/index.js';
-import { useStateDir } from '../core/instance.js';
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
-import { setDebug } from '../core/runner.js';
 import type { Removal } from '../core/ops/sandbox.js';
-import { type Recover, Session } from '../core/session.js';
-import { Store } from '../core/store.js';
-
-/** Crash recovery (loaded only when a run finds an interrupted one's record). */
-const recover: Recover = async (s, state) => (await import('../core/recovery.js')).recoverInterrupted(s, state);
+import type { Session } from '../core/session.js';
+import type { Store } from '../core/store.js';
+import { CommandRun } from './runtime.js';
 
 export abstract class CnmCommand extends Command {
   stateDir = Option.String('--state-dir', process.env.CNM_STATE_DIR ?? DEFAULT_STATE_DIR, {
@@ -28,70 +23,38 @@ export abstract class CnmCommand extends Command {
 
   abstract run(): Promise<number | void>;
 
-  async execute(): Promise<number> {
-    if (this.debug) setDebug((line) => this.context.stderr.write(`${line}\n`));
-    try {
-      // Which state dir's objects this run may see and touch (its nft table, run dir, marks).
-      useStateDir(this.stateDir);
-      return (await this.run()) ?? 0;
-    } catch (err) {
-      this.flushSessions();
-      if (err instanceof CnmError) {
-        this.context.stderr.write(`cnm: ${err.message.split('\n')[0]}\n`);
-        return err.exitCode;
-      }
-      const e = err instanceof Error ? err : new Error(String(err));
-      this.context.stderr.write(`cnm: internal error (a bug; please report it): ${e.stack ?? e.message}\n`);
-      return 1;
-    } finally {
-      this.flushSessions();
-    }
+  private runtime?: CommandRun;
+
+  /** The boundary this run goes through (./runtime.ts, shared with the hot path). */
+  protected get runner(): CommandRun {
+    this.runtime ??= new CommandRun(this.context, this.stateDir, this.debug);
+    return this.runtime;
   }
 
-  private sessions: Session[] = [];
-
-  /** Prints what sessions noted (a recovery from an interrupted run) and warnings not printed yet. */
-  private flushSessions(): void {
-    for (const s of this.sessions) {
-      for (const n of s.notices.splice(0)) this.context.stderr.write(`cnm: note: ${n}\n`);
-      this.warn(s);
-    }
+  async execute(): Promise<number> {
+    return this.runner.execute(() => this.run());
   }
 
   store(): Store {
-    return new Store(this.stateDir);
+    return this.runner.store();
   }
 
   session(dryRun = false): Session {
-    const s = new Session(this.store(), recover, dryRun, (text) => this.context.stdout.write(text));
-    this.sessions.push(s);
-    return s;
+    return this.runner.session(dryRun);
   }
 
-  /**
-   * The body of a command that removes several objects (net rm, sandbox rm):
-   * prints each name removed, one error line for each that was not, and exits
-   * with the first error's code.
-   */
-  protected async removeEach(dryRun: boolean, remove: (s: Session) => Promise<Removal>): Promise<number> {
-    const s = this.session(dryRun);
-    try {
-      const { removed, errors } = await remove(s);
-      if (!dryRun) for (const name of removed) this.out(name);
-      for (const e of errors) this.context.stderr.write(`cnm: ${e.message}\n`);
-      return errors[0]?.exitCode ?? 0;
-    } finally {
-      this.warn(s);
-    }
+  /** See CommandRun.removeEach. */
+  protected removeEach(dryRun: boolean, remove: (s: Session) => Promise<Removal>): Promise<number> {
+    return this.runner.removeEach(dryRun, remove);
   }
 
   /** Prints what best-effort teardown could not do. */
   warn(session: Session): void {
-    for (const w of session.warnings.splice(0)) this.context.stderr.write(`cnm: warning: ${w}\n`);
+    this.runner.warn(session);
   }
 
   out(text: string): void {
-    this.context.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.runner.out(text);
   }
 
   json(value: unknown): void {

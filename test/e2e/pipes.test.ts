@@ -50,4 +50,22 @@ describe('a closed stdout', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('cnm: cannot write to stdout: no space left on device, write\n');
   });
+
+  // The hot commands (src/commands/hot.ts) write to fds 1 and 2 directly, not through process.stdout.
+  it('a hot command with its reader gone does its work to the end and ends quietly', () => {
+    for (const args of [['sandbox', 'add', 'hot', '--network', 'front'], ['endpoint', 'disconnect', 'hot', 'front'], ['endpoint', 'connect', 'hot', 'front'], ['sandbox', 'rm', 'hot']]) {
+      const quoted = args.map((a) => `'${a}'`).join(' ');
+      const r = host.sh(`{ sleep 0.2; "$CNM" ${quoted} 2>/run/pipe.err; echo "exit $?" >/run/pipe.code; } | true; cat /run/pipe.code /run/pipe.err`, { env: { CNM } });
+      expect(r.stdout, args.join(' ')).toBe('exit 0\n');
+      const there = host.sh('ip netns list').stdout.includes('hot');
+      expect(there, args.join(' ')).toBe(args[1] !== 'rm');
+    }
+  });
+
+  it('a hot command whose stdout cannot be written does its work, then one line and exit 1', () => {
+    const r = host.sh('"$CNM" sandbox add full --network front > /dev/full', { env: { CNM } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('cnm: cannot write to stdout: no space left on device, write\n');
+    expect(host.sh('ip netns exec full ip -o -4 addr show eth0').stdout).toMatch(/inet 10\./);
+  });
 });

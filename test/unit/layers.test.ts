@@ -86,7 +86,7 @@ describe('the floors of src/', () => {
 
   it('the walker sees imports of every form', () => {
     expect(importsOf('cli.ts')).toContain('commands/completion.ts');
-    expect(importsOf('commands/base.ts')).toContain('core/recovery.ts'); // a dynamic import
+    expect(importsOf('commands/runtime.ts')).toContain('core/recovery.ts'); // a dynamic import
     expect(graph.get('core/session.ts')).toContain('core/exec.ts');
   });
 });

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { connect } from '../../core/ops/endpoint.js';
+import { endpointConnect } from '../actions.js';
 import { CnmCommand, dryRunOption } from '../base.js';
 
 export class EndpointConnectCommand extends CnmCommand {
@@ -26,12 +26,6 @@ export class EndpointConnectCommand extends CnmCommand {
   dryRun = dryRunOption();
 
   async run() {
-    const ep = await connect(this.session(this.dryRun), this.sandbox, this.network, {
-      aliases: this.alias,
-      ...(this.ip !== undefined ? { ip: this.ip } : {}),
-      ...(this.ip6 !== undefined ? { ip6: this.ip6 } : {}),
-      ...(this.mac !== undefined ? { mac: this.mac } : {}),
-    });
-    if (!this.dryRun) this.out(ep.id);
+    await endpointConnect(this.runner, this);
   }
 }

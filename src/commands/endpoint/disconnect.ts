@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { disconnect } from '../../core/ops/endpoint.js';
+import { endpointDisconnect } from '../actions.js';
 import { CnmCommand, dryRunOption } from '../base.js';
 
 export class EndpointDisconnectCommand extends CnmCommand {
@@ -19,11 +19,6 @@ export class EndpointDisconnectCommand extends CnmCommand {
   dryRun = dryRunOption();
 
   async run() {
-    const s = this.session(this.dryRun);
-    try {
-      await disconnect(s, this.sandbox, this.network);
-    } finally {
-      this.warn(s);
-    }
+    await endpointDisconnect(this.runner, this);
   }
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { addSandbox } from '../../core/ops/sandbox.js';
+import { sandboxAdd } from '../actions.js';
 import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxAddCommand extends CnmCommand {
@@ -35,19 +35,6 @@ export class SandboxAddCommand extends CnmCommand {
   dryRun = dryRunOption();
 
   async run() {
-    const sb = await addSandbox(this.session(this.dryRun), {
-      name: this.name,
-      networks: this.network,
-      aliases: this.alias,
-      dns: this.dns,
-      publish: this.publish,
-      ...(this.ip !== undefined ? { ip: this.ip } : {}),
-      ...(this.ip6 !== undefined ? { ip6: this.ip6 } : {}),
-      ...(this.mac !== undefined ? { mac: this.mac } : {}),
-      ...(this.hostname !== undefined ? { hostname: this.hostname } : {}),
-      ...(this.netns !== undefined ? { netnsPath: this.netns } : {}),
-      ...(this.pid !== undefined ? { pid: this.pid } : {}),
-    });
-    if (!this.dryRun) this.out(sb.id);
+    await sandboxAdd(this.runner, this);
   }
 }

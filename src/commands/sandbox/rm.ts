@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { removeSandboxes } from '../../core/ops/sandbox.js';
+import { sandboxRm } from '../actions.js';
 import { CnmCommand, dryRunOption } from '../base.js';
 
 export class SandboxRmCommand extends CnmCommand {
@@ -26,6 +26,6 @@ export class SandboxRmCommand extends CnmCommand {
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    return this.removeEach(this.dryRun, (s) => removeSandboxes(s, this.refs, this.force));
+    return sandboxRm(this.runner, this);
   }
 }
