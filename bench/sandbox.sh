@@ -3,7 +3,7 @@
 # (median and p95 over RUNS runs), the processes each spawns, where the time goes
 # (the phases `--debug` marks, from exec), and cnm's start-up against a bun hello
 # world compiled the same way. Runs in a throwaway host.
-#   sudo bash bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...]
+#   sudo [CNM=path/to/cnm] bash bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...]
 # --vs-netavark  interleaves netavark (Debian's package) in the same run, called the
 #                way podman calls it: `ip netns add` + `netavark setup` with the
 #                network JSON on stdin; `netavark teardown` + `ip netns del`; and
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-CNM="$PWD/dist/cnm"
+CNM="${CNM:-$PWD/dist/cnm}" # CNM=path/to/another/build compares it
 ROOT=$PWD
 source bench/lib/throwaway-host.sh "$0" "$RUNS" $([ "$VS" = 1 ] && echo --vs-netavark) --scale "$SCALE"
 TMP=$(mktemp -d)
@@ -114,4 +114,9 @@ for i in $(seq 1 20); do hw+=($("$TMP/hello" | awk '{print int($1 * 1000)}')); d
 printf 'start-up: bun hello world %.1f ms wall, %s ms to its first line;  cnm --version %.1f ms wall;  cnm add: state locked at %s ms\n' \
   "$(echo "$(wall "$TMP/hello") / 1000" | bc -l)" "$(printf '%s\n' "${hw[@]}" | stats | cut -d' ' -f1)" \
   "$(echo "$(wall "$CNM" --version) / 1000" | bc -l)" "$(phases "$TMP/add.log" | awk '/state locked/ {print $4}')"
+if command -v perf >/dev/null; then # CPU time is steadier than wall time on a shared machine
+  cpu() { perf stat -r 20 -x, -e task-clock "$@" 2>&1 >/dev/null | tail -1 | cut -d, -f1; }
+  printf 'start-up CPU (perf task-clock): bun hello world %.1f ms;  cnm sandbox rm NOSUCH (exec, lock, state read, exit 1) %.1f ms\n' \
+    "$(cpu "$TMP/hello")" "$(cpu "$CNM" sandbox rm nosuch)"
+fi
 rm -rf "$TMP"

@@ -14,6 +14,7 @@ import { Cli } from 'clipanion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli.js';
 import { type Runner, setRunner } from '../../src/core/runner.js';
+import { rng } from '../helpers/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnm-fuzz-'));
 process.env.CNM_STATE_DIR = dir;
@@ -27,18 +28,6 @@ const refuse: Runner = {
     return { code: 1, stdout: '', stderr: `${cmd} ${args.join(' ')}: refused by the fuzz test` };
   },
 };
-
-/** A small deterministic PRNG so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUNK = [
   '', ' ', '-', '--', '---', '-x', '--nope', '=', '==', '--=x', 'a', 'web', 'front', 'bridge', 'host', 'none', 'x'.repeat(65), 'a'.repeat(300),

@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCli } from '../../src/cli.js';
 import { GLOBAL_OPTIONS, HOT_COMMANDS, parseHot } from '../../src/commands/hot.js';
+import { rng } from '../helpers/rng.js';
 
 const ENV = { CNM_STATE_DIR: '/tmp/cnm-hot-test' };
 
@@ -35,18 +36,6 @@ describe('the hot command table', () => {
     }
   });
 });
-
-/** A small deterministic PRNG so a failure can be replayed from its seed. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALUES = ['web', 'bench', '10.0.0.5', 'fd00::5', '02:42:ac:11:00:02', '8080:80', '127.0.0.1:53:53/udp', '12', '4242', '0', '007', '1.5', '-3', '-v', '', 'a=b', '/run/netns/x', 'x y'];
 const STRAY = ['--', '-', '--help', '-h', '--bogus', '-x', '--no-dry-run', '--dry-run=true', '--dry-run=false', '-fp', '-p80', '--force=1', '--ip=', '--network=', '--pid=12', '--ip=10.0.0.9', '--state-dir=/tmp/s'];
