@@ -5,9 +5,13 @@
  * then the state write ("write state") and the moment after it ("state
  * written"). It says so on stderr ("cnm: pause N: what") so a test can SIGKILL
  * it at exactly that point. `CNM_PAUSE_AT=write state` (a step's label)
- * pauses before that step wherever it falls. Off unless the variable is set.
+ * pauses before that step wherever it falls. With `CNM_PAUSE_UNTIL=FILE` the
+ * pause ends as soon as FILE exists (still at most CNM_PAUSE_MS): a test that
+ * changes the world at the pause creates FILE when done, so how long it took
+ * under load does not decide whether the run saw the change. Off unless the
+ * variable is set.
  */
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 
 let counter = 0;
 
@@ -38,7 +42,11 @@ export function pauseHere(label: string): void {
   if (target === undefined) return;
   writeSync(2, `cnm: pause ${target}: ${label}\n`);
   const ms = Number(process.env.CNM_PAUSE_MS ?? 30_000);
-  sleepSync(Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 120_000) : 30_000);
+  const bound = Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 120_000) : 30_000;
+  const until = process.env.CNM_PAUSE_UNTIL;
+  if (!until) return sleepSync(bound);
+  const end = Date.now() + bound;
+  while (!existsSync(until) && Date.now() < end) sleepSync(10);
 }
 
 /** One step: pauses if it is the target (by number, or by its label). */

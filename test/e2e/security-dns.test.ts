@@ -268,15 +268,25 @@ describe('embedded DNS under attack (the auto-started server)', () => {
   });
 
   it('listeners torn down under it (ss -K) are bound again, and it answers over TCP and UDP', async () => {
-    const before = host.sh(`ss -Hltn 'sport = :53'`).stdout;
-    expect(before).toContain(`${gw}:53`);
+    /** The inode of the TCP listener on the gateway, if there is one. */
+    const listener = () => {
+      const line = host.sh(`ss -Hltne 'sport = :53'`).stdout.split('\n').find((l) => l.includes(`${gw}:53 `));
+      return line === undefined ? undefined : (/\bino:(\d+)/.exec(line)?.[1] ?? '?');
+    };
+    const before = listener();
+    expect(before).toMatch(/^\d+$/);
+    // ss -K prints the sockets it destroyed. Whether the listener is still gone when looked at again is
+    // a race (the UDP socket's abort makes the server bind both again on its next 1 s tick), so the
+    // proof of the re-bind is a new socket (another inode), not an absence seen in between.
     const k = host.sh(`ss -K -Hltn 'sport = :53' && ss -K -Hun state all 'sport = :53'`);
     expect(k.code).toBe(0);
-    expect(host.sh(`ss -Hltn 'sport = :53'`).stdout).not.toContain(`${gw}:53`); // gone from the kernel
-    // Probed every 5 s from outside: a refused connect or datagram makes it bind again.
-    expect(await waitFor(() => host.sh(`ss -Hltn 'sport = :53'`).stdout.includes(`${gw}:53`), 12_000, 200)).toBe(true);
+    expect(k.stdout).toContain(`${gw}:53 `);
+    // Otherwise probed every 5 ticks from outside: a refused connect or datagram makes it bind again
+    // (~6.5 s at worst on an idle machine). Under load the ticks stretch, so the bound is generous:
+    // it bounds the wait, it does not time the re-bind.
+    expect(await waitFor(() => ![undefined, before].includes(listener()), 40_000, 250)).toBe(true);
     await stillServing();
-  });
+  }, 90_000);
 
   it('a sandbox name beats an alias', () => {
     cnm(['sandbox', 'add', 's0', '--network', 'base']);

@@ -5,6 +5,9 @@
  * throwaway host and checks that what failed changed nothing.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CNM, Host, type Result, destroyAll, json } from '../helpers/host.js';
 
@@ -128,12 +131,17 @@ describe('inputs the kernel would refuse half-way are refused up front', () => {
 
 /**
  * Runs cnm in the host paused before its state write (CNM_PAUSE_AT by label),
- * calls `meanwhile` there, and resolves with how the run ended.
+ * calls `meanwhile` there, and resolves with how the run ended. The pause
+ * lasts until `meanwhile` is done (CNM_PAUSE_UNTIL: a file created after it),
+ * not a fixed time: under load, filling the disk can take longer than any
+ * fixed pause, and the run would then write its state before the disk is full.
  */
 function pausedAtStateWrite(host: Host, args: string[], meanwhile: () => void): Promise<Result> {
-  return new Promise((ok, fail) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cnm-pause-'));
+  const go = join(dir, 'go');
+  return new Promise<Result>((ok, fail) => {
     const child = spawn('nsenter', ['-t', String(host.pid), '-n', '-m', '--', CNM, ...args], {
-      env: { ...process.env, CNM_PAUSE_AT: 'write state', CNM_PAUSE_MS: '1500', NO_COLOR: '1' },
+      env: { ...process.env, CNM_PAUSE_AT: 'write state', CNM_PAUSE_UNTIL: go, CNM_PAUSE_MS: '40000', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -142,13 +150,17 @@ function pausedAtStateWrite(host: Host, args: string[], meanwhile: () => void): 
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(new Error(`cnm ${args.join(' ')} did not finish: ${stderr}`));
-    }, 20_000);
+    }, 50_000);
     child.stdout!.on('data', (d) => (stdout += String(d)));
     child.stderr!.on('data', (d) => {
       stderr += String(d);
       if (!paused && /cnm: pause write state: write state\n/.test(stderr)) {
         paused = true;
-        meanwhile();
+        try {
+          meanwhile();
+        } finally {
+          writeFileSync(go, '');
+        }
       }
     });
     child.on('close', (code) => {
@@ -157,7 +169,7 @@ function pausedAtStateWrite(host: Host, args: string[], meanwhile: () => void): 
       // The pause notice is the hook's, not the command's.
       else ok({ code, stdout, stderr: stderr.replace(/^cnm: pause .*\n/m, '') });
     });
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }
 
 describe('a full disk under the state dir', () => {
@@ -213,7 +225,7 @@ describe('a full disk under the state dir', () => {
     host.cnmOk(args);
     if (args[0] === 'sandbox') expect(host.exec(['ip', 'netns', 'exec', 's2', 'ping', '-c1', '-W2', '10.9.0.2']).code).toBe(0);
     await host.destroy();
-  });
+  }, 120_000); // a bound for a loaded machine (it took 52 s at load 30), not a timing
 
   it('a teardown whose disk fills up before its state write still completes: its space was reserved first', async () => {
     const host = await smallDisk();
@@ -224,7 +236,7 @@ describe('a full disk under the state dir', () => {
     expect(json<{ sandboxes: unknown[] }>(host.exec(['cat', '/var/lib/cnm/state.json']).stdout).sandboxes).toEqual([]);
     expect(temps(host)).toBe('0');
     await host.destroy();
-  });
+  }, 120_000);
 
   it('with zero free pages every command says one line, never a stack; temp files a killed run left are swept', async () => {
     const host = await smallDisk();
