@@ -31,6 +31,8 @@ export interface LinkAddOp extends InNs {
   netns?: string;
   mtu?: number;
   mac?: string;
+  /** The interface group (guard.ts marks endpoint ports by theirs). */
+  group?: number;
   link: LinkType;
 }
 
@@ -41,6 +43,7 @@ export interface LinkSetOp extends InNs {
   master?: string;
   alias?: string;
   addrgenmode?: 'none';
+  group?: number;
   up?: true;
 }
 

@@ -4,6 +4,7 @@
  * isolation in cnm's nftables table.
  */
 import { UsageError } from '../core/errors.js';
+import { PORT_GROUP, addEndpointGuard, guardBase, guarded, removeEndpointGuard, spoofcheckOption } from '../core/firewall/guard.js';
 import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
 import { linkMark } from '../core/instance.js';
 import { mustCidr } from '../core/ip.js';
@@ -58,7 +59,7 @@ export const bridgeDriver: NetworkDriver = {
       throw new UsageError('--vni, --peer and --local are for overlay networks, not bridge');
     }
     if (raw.mode) throw new UsageError('--mode is for macvlan and ipvlan networks, not bridge');
-    return {};
+    return spoofcheckOption(raw.opts);
   },
   createNetwork(net) {
     const br = net.bridge!;
@@ -74,8 +75,11 @@ export const bridgeDriver: NetworkDriver = {
       ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
     }
     ops.push(linkSet(br, { up: true, ...linkMark() }));
+    // The host learns no route or address from what arrives on a bridge (guard.ts drops
+    // sandboxes' router adverts too; this covers anything else on the wire).
+    ops.push({ kind: 'sysctl', key: `net.ipv6.conf.${br}.accept_ra`, value: '0' });
     ops.push(...forwardingSysctls(net));
-    ops.push(nft(networkRules(net), networkTeardown(net)));
+    ops.push(nft([...guardBase(), ...networkRules(net)], networkTeardown(net)));
     return ops;
   },
   deleteNetwork(net) {
@@ -85,14 +89,19 @@ export const bridgeDriver: NetworkDriver = {
     const mtu = net.mtu;
     return {
       host: [
-        { kind: 'link.add', name: ep.hostIfname, mtu, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
+        // The group marks the port for guard.ts's rules (router adverts, spoof checks).
+        { kind: 'link.add', name: ep.hostIfname, mtu, group: PORT_GROUP, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
         linkSet(ep.hostIfname, { master: net.bridge!, up: true, ...linkMark() }),
+        ...(guarded(net, ep) ? [nft(addEndpointGuard(ep), removeEndpointGuard(ep))] : []),
       ],
       sandbox: sandboxSide(net, ep, sb, ctx),
     };
   },
-  leave(_net, ep) {
-    return [linkDel(ep.hostIfname)];
+  leave(net, ep, sb) {
+    return [linkDel(ep.hostIfname), ...bridgeDriver.forget!(net, ep, sb)];
+  },
+  forget(net, ep) {
+    return guarded(net, ep) ? [nft(removeEndpointGuard(ep))] : [];
   },
 };
 

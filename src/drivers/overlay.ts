@@ -14,6 +14,7 @@ import { linkMark } from '../core/instance.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
+import { spoofcheckOption } from '../core/firewall/guard.js';
 import { bridgeDriver } from './bridge.js';
 import { linkWithAddress } from '../core/observe/host.js';
 import { refuse } from './parent.js';
@@ -116,7 +117,7 @@ export const overlayDriver: NetworkDriver = {
     const peers = checkPeers(raw.peers, local);
     // VXLAN adds 50 bytes over IPv4 (outer IP 20 + UDP 8 + VXLAN 8 + inner Ethernet 14), 70 over IPv6.
     const lowerMtu = underlay.mtu - (local.family === 6 ? 70 : 50);
-    return { vni: raw.vni, local: formatAddr(local), underlay: underlay.name, lowerMtu, peers };
+    return { vni: raw.vni, local: formatAddr(local), underlay: underlay.name, lowerMtu, peers, ...spoofcheckOption(raw.opts) };
   },
   addressing(req: AddressingRequest, opts): AddressingRequest {
     if (req.subnets.length === 0) throw new UsageError('an overlay network needs --subnet CIDR, the same on every host');
@@ -150,6 +151,7 @@ export const overlayDriver: NetworkDriver = {
   },
   join: (net, ep, sb, ctx) => bridgeDriver.join(net, ep, sb, ctx),
   leave: (net, ep, sb) => bridgeDriver.leave(net, ep, sb),
+  forget: (net, ep, sb) => bridgeDriver.forget!(net, ep, sb),
   updatePeers(net, add, remove) {
     const local = mustUnderlayAddr(String(net.driverOpts.local), '--local');
     const current = peersOf(net);

@@ -72,6 +72,11 @@ export interface NetworkDriver {
   deleteNetwork(net: Network, others?: readonly Network[]): Op[];
   join(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): JoinPlan;
   leave(net: Network, ep: Endpoint, sb: Sandbox): Op[];
+  /**
+   * What of an endpoint outlives its interfaces (nft elements keyed by its port): the part
+   * of leave() still to do when the sandbox's namespace goes and takes the interfaces along.
+   */
+  forget?(net: Network, ep: Endpoint, sb: Sandbox): Op[];
   /** Changes the peers of a live network (overlay); throws for bad input, returns the plan and the new set. */
   updatePeers?(net: Network, add: readonly string[], remove: readonly string[]): { ops: Op[]; peers: string[] };
 }

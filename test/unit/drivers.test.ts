@@ -264,6 +264,7 @@ describe('overlay', () => {
         'ip link set cnmxabcdef01234 master cnm-abcdef01234 up',
         'bridge fdb append 00:00:00:00:00:00 dev cnmxabcdef01234 dst 198.51.100.2',
         'bridge fdb append 00:00:00:00:00:00 dev cnmxabcdef01234 dst 198.51.100.3',
+        'sysctl -qw net.ipv6.conf.cnm-abcdef01234.accept_ra=0',
         'sysctl -qw net.ipv4.ip_forward=1',
         '',
       ].join('\n'),

@@ -16,7 +16,9 @@ export class NetCreateCommand extends CnmCommand {
 
       On a host that joined a cluster (\`cnm cluster join\`), \`--driver overlay\` without \`--peer\`/\`--local\` defines a cluster network in the store: every joined host lists it (Scope global) and can add sandboxes to it at once; name, \`--vni\` (default: the first free from 4096) and \`--subnet\` (default: a free /24 of the cluster pool 10.210.0.0/16) are unique cluster-wide.
 
-      Without \`--subnet\` a free subnet is taken from the default pools (172.17-31.0.0/16, then 192.168.0.0/16 in /20s), skipping any that overlaps a cnm network or a host route. \`--internal\` networks have no way out. \`--aux-address NAME=IP\` reserves an address of the subnet that no endpoint gets (shown in \`net inspect\` as \`IPAM.Config[].AuxiliaryAddresses\`).
+      Without \`--subnet\` a free subnet is taken from the default pools (172.17-31.0.0/16, then 192.168.0.0/16 in /20s), skipping any that overlaps a cnm network or a host route. \`--internal\` networks have no way out, and their sandboxes reach nothing of the host but the embedded DNS. \`--aux-address NAME=IP\` reserves an address of the subnet that no endpoint gets (shown in \`net inspect\` as \`IPAM.Config[].AuxiliaryAddresses\`).
+
+      Endpoints of bridge and overlay networks may send only with their own MAC and addresses (ARP and IPv6 neighbour adverts included), and no sandbox's router advertisement reaches the host or its neighbours; \`--opt spoofcheck=false\` turns the address checks off for a network.
 
       On macvlan, \`--opt host-shim=true\` lets the host reach its children: a macvlan of the host's own on the parent, with an address of the subnet (reserved as \`host-shim\`: the last free one of the \`--ip-range\` or subnet, or the one \`--aux-address host-shim=IP\` names) and a route to the \`--ip-range\` (or subnet) through it. The parent needs no address. \`net rm\` removes the shim, its route and the reservation.
     `,
@@ -24,6 +26,7 @@ export class NetCreateCommand extends CnmCommand {
       ['Create a bridge network with a free subnet', '$0 net create frontend'],
       ['Create one with a fixed subnet and an IPv6 ULA', '$0 net create backend --subnet 172.30.0.0/24 --ipv6'],
       ['Create an internal network (no route out, no NAT)', '$0 net create vault --internal'],
+      ['A network whose sandboxes may send with any address (no spoof checks)', '$0 net create lab --opt spoofcheck=false'],
       ['An overlay across hosts (run on each host with its own --local)', '$0 net create ov --driver overlay --subnet 10.10.0.0/16 --vni 4242 --local 198.51.100.1 --peer 198.51.100.2'],
       ['Sandboxes straight on the LAN, on VLAN 10 of eth0', '$0 net create lan --driver macvlan --parent eth0.10 --subnet 192.0.2.0/24 --gateway 192.0.2.1'],
       ['The same, and the host reaches them through a shim at 192.0.2.223', '$0 net create lan --driver macvlan --parent eth0.10 --subnet 192.0.2.0/24 --ip-range 192.0.2.192/27 --aux-address host-shim=192.0.2.223 --opt host-shim=true'],
@@ -45,7 +48,7 @@ export class NetCreateCommand extends CnmCommand {
   peer = Option.Array('--peer', [], { description: 'Underlay address of another host (overlay)' });
   local = Option.String('--local', { description: 'This host\'s underlay address (overlay)' });
   label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE' });
-  opt = Option.Array('--opt,-o', [], { description: 'Driver option KEY=VALUE' });
+  opt = Option.Array('--opt,-o', [], { description: 'Driver option KEY=VALUE (bridge, overlay: spoofcheck=false)' });
   auxAddress = Option.Array('--aux-address', [], { description: 'Reserve an address of the subnet for NAME=IP: no endpoint gets it' });
   dryRun = dryRunOption();
 

@@ -6,17 +6,23 @@
  *
  *   forward:     ct established/related accept; iifname vmap @net_out; oifname vmap @net_in
  *   postrouting: iifname vmap @net_nat   (masquerade what leaves the network)
+ *   input:       iifname vmap @net_host  (internal networks: only the embedded DNS reaches the host)
+ *
+ * What a sandbox may send onto its bridge at all (router adverts, spoofing) is
+ * the bridge-family table of guard.ts, which the bridge driver writes with every network.
  *
  * Everything carries its owner in a comment or in its name (n-<id12>-...).
  */
 import { TABLE } from '../instance.js';
+import { mustCidr } from '../ip.js';
 import type { Network } from '../model.js';
 
 /** cnm's table: `inet cnm`, or `inet cnm-<instance>` for a state dir other than the default (src/core/instance.ts). */
 export { TABLE };
 
 const short = (id: string) => id.slice(0, 12);
-export const chainName = (net: Network, role: 'out' | 'in' | 'nat') => `n-${short(net.id)}-${role}`;
+export type ChainRole = 'out' | 'in' | 'nat' | 'host';
+export const chainName = (net: Network, role: ChainRole) => `n-${short(net.id)}-${role}`;
 const owner = (net: Network) => `comment "cnm:net:${short(net.id)}"`;
 
 /** Declarations only: idempotent, safe in any transaction (nft `add` accepts "exists"). */
@@ -27,8 +33,10 @@ export function declareBase(): string[] {
     `add map ${TABLE} net_out { type ifname : verdict; }`,
     `add map ${TABLE} net_in { type ifname : verdict; }`,
     `add map ${TABLE} net_nat { type ifname : verdict; }`,
+    `add map ${TABLE} net_host { type ifname : verdict; }`,
     `add chain ${TABLE} forward { type filter hook forward priority filter; policy accept; }`,
     `add chain ${TABLE} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
+    `add chain ${TABLE} input { type filter hook input priority filter; policy accept; }`,
   ];
 }
 
@@ -43,6 +51,8 @@ export function baseRules(): string[] {
     `add rule ${TABLE} forward oifname vmap @net_in`,
     `flush chain ${TABLE} postrouting`,
     `add rule ${TABLE} postrouting iifname vmap @net_nat`,
+    `flush chain ${TABLE} input`,
+    `add rule ${TABLE} input iifname vmap @net_host`,
   ];
 }
 
@@ -75,10 +85,13 @@ export function networkRules(net: Network): string[] {
       `add rule ${TABLE} ${inn} iifname "${br}" accept ${c}`,
       `add rule ${TABLE} ${inn} drop ${c}`,
     );
+    lines.push(...hostRules(net));
   } else {
     lines.push(
       `add rule ${TABLE} ${out} oifname "${br}" accept ${c}`,
-      // Isolation: a sandbox reaches another network only through a network they share.
+      // Isolation: a sandbox reaches another network only through a network they share,
+      // or through a port another sandbox publishes on the host (DNATed, like any client's).
+      `add rule ${TABLE} ${out} ct status dnat accept ${c}`,
       `add rule ${TABLE} ${out} oifname @bridges drop ${c}`,
       `add rule ${TABLE} ${out} accept ${c}`,
       `add rule ${TABLE} ${inn} iifname "${br}" accept ${c}`,
@@ -94,6 +107,32 @@ export function networkRules(net: Network): string[] {
     `add element ${TABLE} net_in { "${br}" : jump ${inn} }`,
   );
   if (!net.internal) lines.push(`add element ${TABLE} net_nat { "${br}" : jump ${nat} }`);
+  else lines.push(`add element ${TABLE} net_host { "${br}" : jump ${chainName(net, 'host')} }`);
+  return lines;
+}
+
+/**
+ * What an internal network's sandboxes may send to the host itself (Docker's
+ * internal networks): replies, neighbour discovery, and the embedded DNS on
+ * the gateway. Nothing else, whichever host address it is sent to.
+ */
+function hostRules(net: Network): string[] {
+  const ch = chainName(net, 'host');
+  const c = owner(net);
+  const lines = [
+    `add chain ${TABLE} ${ch}`,
+    `flush chain ${TABLE} ${ch}`,
+    `add rule ${TABLE} ${ch} ct state established,related accept ${c}`,
+    `add rule ${TABLE} ${ch} icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert } accept ${c}`,
+  ];
+  if (net.dns) {
+    for (const s of net.subnets) {
+      if (!s.gateway) continue;
+      const ipv = mustCidr(s.subnet).family === 6 ? 'ip6' : 'ip';
+      lines.push(`add rule ${TABLE} ${ch} ${ipv} daddr ${s.gateway} meta l4proto { udp, tcp } th dport 53 accept ${c}`);
+    }
+  }
+  lines.push(`add rule ${TABLE} ${ch} drop ${c}`);
   return lines;
 }
 
@@ -105,7 +144,7 @@ export function networkRules(net: Network): string[] {
 export function networkTeardown(net: Network): string[] {
   const br = net.bridge;
   if (!br) return [];
-  const chains = (['out', 'in', 'nat'] as const).map((r) => chainName(net, r));
+  const chains = (['out', 'in', 'nat', 'host'] as const).map((r) => chainName(net, r));
   return [
     ...declareBase(),
     ...chains.map((ch) => `add chain ${TABLE} ${ch}`),
@@ -113,10 +152,12 @@ export function networkTeardown(net: Network): string[] {
     `add element ${TABLE} net_out { "${br}" : jump ${chains[0]} }`,
     `add element ${TABLE} net_in { "${br}" : jump ${chains[1]} }`,
     `add element ${TABLE} net_nat { "${br}" : jump ${chains[2]} }`,
+    `add element ${TABLE} net_host { "${br}" : jump ${chains[3]} }`,
     `delete element ${TABLE} bridges { "${br}" }`,
     `delete element ${TABLE} net_out { "${br}" }`,
     `delete element ${TABLE} net_in { "${br}" }`,
     `delete element ${TABLE} net_nat { "${br}" }`,
+    `delete element ${TABLE} net_host { "${br}" }`,
     ...chains.flatMap((ch) => [`flush chain ${TABLE} ${ch}`, `delete chain ${TABLE} ${ch}`]),
   ];
 }

@@ -17,6 +17,8 @@ export interface LinkView {
   up: boolean;
   /** The link's alias (ifalias): the owner mark of another instance's links. */
   alias: string | undefined;
+  /** The interface group, as `ip -j` prints it ("default" or a number). */
+  group: string | undefined;
   /** "a.b.c.d/len" and "x::y/len". */
   addrs: string[];
 }
@@ -47,6 +49,7 @@ interface JsonLink {
   flags?: string[];
   master?: string;
   ifalias?: string;
+  group?: string;
   linkinfo?: { info_kind?: string };
   addr_info?: { local: string; prefixlen: number; scope?: string }[];
 }
@@ -110,6 +113,7 @@ export function parseIpBatch(stdout: string): NsView {
       master: l.master,
       up: (l.flags ?? []).includes('UP'),
       alias: l.ifalias,
+      group: l.group,
       addrs: (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
     });
   }
@@ -134,6 +138,7 @@ export class Kernel {
   private views = new Map<string, NsView | null>();
   private routes6 = new Map<string, RouteView[]>();
   private nftView: NftView | null | undefined;
+  private otherTables = new Map<string, NftView | null>();
   /** Processes spawned to observe, for --debug readers and tests. */
   observations = 0;
 
@@ -141,6 +146,7 @@ export class Kernel {
     this.views.clear();
     this.routes6.clear();
     this.nftView = undefined;
+    this.otherTables.clear();
   }
 
   /** Whether /run/netns/NAME is a mounted network namespace (not just a file). */
@@ -213,6 +219,20 @@ export class Kernel {
       throw new CnmError(`cannot read cnm's nftables table: ${firstLine(r.stderr)}`);
     }
     return (this.nftView = parseNft(r.stdout, TABLE.split(' ')[1]));
+  }
+
+  /** Another of cnm's tables ("bridge cnm": src/core/firewall/guard.ts), or null when it does not exist. */
+  nftTable(table: string): NftView | null {
+    const seen = this.otherTables.get(table);
+    if (seen !== undefined) return seen;
+    this.observations++;
+    const r = run('nft', ['-j', 'list', 'table', ...table.split(' ')]);
+    let view: NftView | null;
+    if (r.code === 0) view = parseNft(r.stdout, table.split(' ')[1]);
+    else if (/No such file or directory/.test(r.stderr)) view = null;
+    else throw new CnmError(`cannot read nftables table ${table}: ${firstLine(r.stderr)}`);
+    this.otherTables.set(table, view);
+    return view;
   }
 
   sysctl(key: string): string | undefined {

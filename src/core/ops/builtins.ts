@@ -3,6 +3,7 @@
  * `bridge` (Linux bridge cnm0, 172.17.0.0/16 unless taken, NAT, no embedded
  * DNS), `host` and `none`. They cannot be removed.
  */
+import { guardBase, removeGuard } from '../firewall/guard.js';
 import { baseRules, removeBase } from '../firewall/ruleset.js';
 import { hostRoutes } from '../hostinfo.js';
 import { formatCidr } from '../ip.js';
@@ -52,5 +53,6 @@ export function ensureBuiltins(state: State): Op[] {
     options: { 'com.docker.network.bridge.name': name },
   });
   state.networks.unshift(bridge, builtin('host', 'host'), builtin('none', 'none'));
-  return [nft(baseRules(), removeBase()), ...getDriver('bridge').createNetwork(bridge)];
+  // The first run makes cnm's tables; a rollback of it takes them back whole.
+  return [nft([...baseRules(), ...guardBase()], [...removeBase(), ...removeGuard()]), ...getDriver('bridge').createNetwork(bridge)];
 }

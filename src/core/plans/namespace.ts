@@ -56,11 +56,12 @@ export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
   const ops: Op[] = sandboxHooks().flatMap((h) => h.onRemove?.(state, sb) ?? []);
   // A namespace cnm made takes its interfaces with it when it goes; an adopted
   // (or host) one outlives cnm's claim, so its endpoints are removed one by one.
-  if (sb.adopted || onHostNetwork(state, sb)) {
-    for (const ep of eps) {
-      const net: Network = networkOf(state, ep);
-      ops.push(...getDriver(net.driver).leave(net, ep, sb));
-    }
+  // What outlives the interfaces even then (nft elements keyed by a port) is forgotten.
+  const whole = sb.adopted !== undefined || onHostNetwork(state, sb);
+  for (const ep of eps) {
+    const net: Network = networkOf(state, ep);
+    const driver = getDriver(net.driver);
+    ops.push(...(whole ? driver.leave(net, ep, sb) : (driver.forget?.(net, ep, sb) ?? [])));
   }
   ops.push({ kind: 'netns.del', name: sb.netns });
   ops.push(...removeSandboxFiles(sb));

@@ -9,6 +9,7 @@ import type { Sandbox, State } from '../model.js';
 import type { Session } from '../session.js';
 import { Kernel } from '../observe/kernel.js';
 import { endpointReconciler, fileReconciler, networkReconciler, sandboxReconciler } from './objects.js';
+import { guardReconciler } from './guard.js';
 import { nftReconciler } from './nft.js';
 import { orphanReconciler } from './orphans.js';
 import { portsReconciler } from './ports.js';
@@ -16,7 +17,7 @@ import { type Finding, type ReconcileContext, reconcilers, registerReconciler } 
 
 export { registerReconciler, type Finding, type Reconciler, type ReconcileContext } from './types.js';
 
-for (const r of [orphanReconciler, sandboxReconciler, networkReconciler, endpointReconciler, nftReconciler, portsReconciler, fileReconciler]) registerReconciler(r);
+for (const r of [orphanReconciler, sandboxReconciler, networkReconciler, endpointReconciler, nftReconciler, guardReconciler, portsReconciler, fileReconciler]) registerReconciler(r);
 
 export interface ReconcileOptions {
   /** Recreate sandboxes whose namespace is gone: all of them, or those named (by netns name). */

@@ -100,7 +100,7 @@ export const nftReconciler: Reconciler = {
     const deadChains = [...view.chains].filter((c) => OWNED_CHAIN.test(c) && !wanted.chains.has(c));
     for (const [m, elems] of view.elements) {
       const want = wanted.elements.get(m);
-      if (!want && !['bridges', 'net_out', 'net_in', 'net_nat'].includes(m)) continue; // another feature's set
+      if (!want && !['bridges', 'net_out', 'net_in', 'net_nat', 'net_host'].includes(m)) continue; // another feature's set
       for (const [k, target] of elems) {
         if (want?.has(k) && !(target && deadChains.includes(target))) continue;
         script.push(`delete element ${TABLE} ${m} { "${k}" }`);

@@ -7,7 +7,7 @@
  * "repairs" what it cannot see.
  */
 import { netnsPath } from '../paths.js';
-import { type Op, linkDel, linkPlace } from '../plan.js';
+import { type Op, linkDel, linkPlace, linkSet } from '../plan.js';
 import type { Kernel, LinkView } from '../observe/kernel.js';
 
 export interface Gap {
@@ -86,7 +86,13 @@ export function unsatisfied(plan: readonly Op[], k: Kernel): Gap {
         const [main, mp] = link(ns, op.name);
         const peerOf = op.link.type === 'veth' ? op.link.peer : undefined;
         const peer = peerOf ? link(peerOf.netns ?? op.ns, peerOf.name) : undefined;
-        if (main && (!peer || peer[0])) break;
+        if (main && (!peer || peer[0])) {
+          // A link made before it had a group (guard.ts marks endpoint ports by theirs) gets it set.
+          if (op.group !== undefined && main.group !== undefined && main.group !== String(op.group)) {
+            miss(linkSet(mp.name, { group: op.group }, mp.ns), `link ${mp.name}${where(mp.ns)} is in group ${main.group}, not ${op.group}`);
+          }
+          break;
+        }
         if (main) gap.teardown.push(linkDel(mp.name, mp.ns));
         else if (peer?.[0]) gap.teardown.push(linkDel(peer[1].name, peer[1].ns));
         miss(op, `link ${op.name}${where(ns)} missing${main ? ` (its peer ${peerOf?.name} is gone)` : ''}`);
