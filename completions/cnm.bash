@@ -6,8 +6,8 @@
 _cnm_children() {
   case "$1" in
     '') echo 'net network sandbox reconcile port endpoint inspect dns cluster graph cni doctor completion' ;;
-    'net') echo 'create rm update ls inspect prune' ;;
-    'network') echo 'create rm update ls inspect prune' ;;
+    'net') echo 'create rm update ls inspect prune connect disconnect' ;;
+    'network') echo 'create rm update ls inspect prune connect disconnect' ;;
     'sandbox') echo 'add rm ls inspect exec restore publish unpublish' ;;
     'endpoint') echo 'connect disconnect ls' ;;
     'dns') echo 'serve status stop' ;;
@@ -25,6 +25,8 @@ _cnm_command() {
     'net ls'|'network ls') echo 'net ls' ;;
     'net inspect'|'network inspect') echo 'net inspect' ;;
     'net prune'|'network prune') echo 'net prune' ;;
+    'net connect'|'network connect') echo 'net connect' ;;
+    'net disconnect'|'network disconnect') echo 'net disconnect' ;;
     'sandbox add') echo 'sandbox add' ;;
     'sandbox rm') echo 'sandbox rm' ;;
     'sandbox ls') echo 'sandbox ls' ;;
@@ -60,12 +62,14 @@ _cnm_options() {
     'net create') echo '--state-dir --debug --driver -d --subnet --gateway --ip-range --ipv6 --internal --no-dns --mtu --parent --mode --vni --peer --local --label --opt -o --aux-address --dry-run --help -h' ;;
     'net rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
     'net update') echo '--state-dir --debug --add-peer --remove-peer --dry-run --help -h' ;;
-    'net ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
+    'net ls') echo '--state-dir --debug --json --quiet -q --format --filter --no-trunc --help -h' ;;
     'net inspect') echo '--state-dir --debug --json --format --help -h' ;;
-    'net prune') echo '--state-dir --debug --dry-run --help -h' ;;
-    'sandbox add') echo '--state-dir --debug --network --net --ip --ip6 --mac --alias --hostname --dns --netns --pid --publish -p --dry-run --help -h' ;;
+    'net prune') echo '--state-dir --debug --force -f --filter --dry-run --help -h' ;;
+    'net connect') echo '--state-dir --debug --ip --ip6 --alias --mac --mac-address --dry-run --help -h' ;;
+    'net disconnect') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
+    'sandbox add') echo '--state-dir --debug --network --net --ip --ip6 --mac --mac-address --alias --hostname --dns --label --netns --pid --publish -p --dry-run --help -h' ;;
     'sandbox rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
-    'sandbox ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
+    'sandbox ls') echo '--state-dir --debug --json --quiet -q --format --filter --no-trunc --help -h' ;;
     'sandbox inspect') echo '--state-dir --debug --json --format --help -h' ;;
     'sandbox exec') echo '--state-dir --debug --help -h' ;;
     'sandbox restore') echo '--state-dir --debug --dry-run --json --help -h' ;;
@@ -73,7 +77,7 @@ _cnm_options() {
     'sandbox publish') echo '--state-dir --debug --dry-run --help -h' ;;
     'sandbox unpublish') echo '--state-dir --debug --dry-run --help -h' ;;
     'port') echo '--state-dir --debug --json --help -h' ;;
-    'endpoint connect') echo '--state-dir --debug --ip --ip6 --alias --mac --dry-run --help -h' ;;
+    'endpoint connect') echo '--state-dir --debug --ip --ip6 --alias --mac --mac-address --dry-run --help -h' ;;
     'endpoint disconnect') echo '--state-dir --debug --dry-run --help -h' ;;
     'endpoint ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
     'inspect') echo '--state-dir --debug --json --format --help -h' ;;
@@ -118,18 +122,29 @@ _cnm_optarg() {
     'net update --remove-peer') echo value ;;
     'net ls --state-dir') echo file ;;
     'net ls --format') echo value ;;
+    'net ls --filter') echo value ;;
     'net inspect --state-dir') echo file ;;
     'net inspect --format') echo value ;;
     'net prune --state-dir') echo file ;;
+    'net prune --filter') echo value ;;
+    'net connect --state-dir') echo file ;;
+    'net connect --ip') echo value ;;
+    'net connect --ip6') echo value ;;
+    'net connect --alias') echo value ;;
+    'net connect --mac') echo value ;;
+    'net connect --mac-address') echo value ;;
+    'net disconnect --state-dir') echo file ;;
     'sandbox add --state-dir') echo file ;;
     'sandbox add --network') echo network ;;
     'sandbox add --net') echo network ;;
     'sandbox add --ip') echo value ;;
     'sandbox add --ip6') echo value ;;
     'sandbox add --mac') echo value ;;
+    'sandbox add --mac-address') echo value ;;
     'sandbox add --alias') echo value ;;
     'sandbox add --hostname') echo value ;;
     'sandbox add --dns') echo value ;;
+    'sandbox add --label') echo value ;;
     'sandbox add --netns') echo file ;;
     'sandbox add --pid') echo value ;;
     'sandbox add --publish') echo value ;;
@@ -137,6 +152,7 @@ _cnm_optarg() {
     'sandbox rm --state-dir') echo file ;;
     'sandbox ls --state-dir') echo file ;;
     'sandbox ls --format') echo value ;;
+    'sandbox ls --filter') echo value ;;
     'sandbox inspect --state-dir') echo file ;;
     'sandbox inspect --format') echo value ;;
     'sandbox exec --state-dir') echo file ;;
@@ -150,6 +166,7 @@ _cnm_optarg() {
     'endpoint connect --ip6') echo value ;;
     'endpoint connect --alias') echo value ;;
     'endpoint connect --mac') echo value ;;
+    'endpoint connect --mac-address') echo value ;;
     'endpoint disconnect --state-dir') echo file ;;
     'endpoint ls --state-dir') echo file ;;
     'endpoint ls --format') echo value ;;
@@ -190,6 +207,8 @@ _cnm_positionals() {
     'net rm') echo 'network ...' ;;
     'net update') echo 'network' ;;
     'net inspect') echo 'network ...' ;;
+    'net connect') echo 'network sandbox' ;;
+    'net disconnect') echo 'network sandbox' ;;
     'sandbox add') echo 'none' ;;
     'sandbox rm') echo 'sandbox ...' ;;
     'sandbox inspect') echo 'sandbox ...' ;;

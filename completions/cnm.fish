@@ -8,9 +8,9 @@ function __cnm_children
         case ''
             printf '%s\n' 'net	Networks' 'network	Networks' 'sandbox	Sandboxes' 'reconcile	Compare the kernel with state and repair the difference' 'port	List a sandbox\'s published ports, like docker port' 'endpoint	Endpoints' 'inspect	Show any object (network, sandbox or endpoint) as JSON' 'dns	DNS' 'cluster	Cluster' 'graph	Draw the networks, bridges, veth pairs, sandboxes, addresses and ports' 'cni	CNI' 'doctor	Check what cnm needs from this host, and how to fix what is missing' 'completion	Print the shell completion script for bash, zsh or fish'
         case 'net'
-            printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints'
+            printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints' 'connect	Connect a sandbox to a network (docker network connect; the same as endpoint connect SANDBOX NETWORK)' 'disconnect	Disconnect a sandbox from a network (docker network disconnect; the same as endpoint disconnect SANDBOX NETWORK)'
         case 'network'
-            printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints'
+            printf '%s\n' 'create	Create a network' 'rm	Remove networks' 'update	Change the peers of a live overlay network' 'ls	List networks' 'inspect	Show networks as JSON (the shape of docker network inspect)' 'prune	Remove every user network that has no endpoints' 'connect	Connect a sandbox to a network (docker network connect; the same as endpoint connect SANDBOX NETWORK)' 'disconnect	Disconnect a sandbox from a network (docker network disconnect; the same as endpoint disconnect SANDBOX NETWORK)'
         case 'sandbox'
             printf '%s\n' 'add	Create a sandbox (a network namespace) and connect it to networks' 'rm	Remove sandboxes' 'ls	List sandboxes' 'inspect	Show sandboxes as JSON (docker inspect\'s NetworkSettings, Config, HostConfig)' 'exec	Run a command inside a sandbox' 'restore	Recreate sandboxes whose namespace is gone (after a reboot)' 'publish	Publish ports of a running sandbox on the host' 'unpublish	Remove published ports from a running sandbox'
         case 'endpoint'
@@ -39,6 +39,10 @@ function __cnm_command
             echo 'net inspect'
         case 'net prune' 'network prune'
             echo 'net prune'
+        case 'net connect' 'network connect'
+            echo 'net connect'
+        case 'net disconnect' 'network disconnect'
+            echo 'net disconnect'
         case 'sandbox add'
             echo 'sandbox add'
         case 'sandbox rm'
@@ -104,17 +108,21 @@ function __cnm_options
         case 'net update'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--add-peer	Underlay address of a host to add as a peer' '--remove-peer	Underlay address of a peer to drop' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net ls'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print network IDs only' '-q	Print network IDs only' '--format	Print each object through a Go template over its JSON view, as docker does: \'{{.Name}} {{.Id}}\', \'table {{.Name}}\\t{{.Driver}}\', \'json\'' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print network IDs only' '-q	Print network IDs only' '--format	Print each object through a Go template over its JSON view, as docker does: \'{{.Name}} {{.Id}}\', \'table {{.Name}}\\t{{.Driver}}\', \'json\'' '--filter	Only networks that match: driver=, id=, label=K[=V], name=, scope=local|global, type=custom|builtin (repeatable)' '--no-trunc	Show whole IDs' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net inspect'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array (the default)' '--format	Print each object through a Go template over its JSON view, as docker does: \'{{.Name}} {{.Id}}\', \'table {{.Name}}\\t{{.Driver}}\', \'json\'' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net prune'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Do not ask (cnm never asks; accepted as Docker has it)' '-f	Do not ask (cnm never asks; accepted as Docker has it)' '--filter	Only networks that match: label=K[=V], label!=K[=V] (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net connect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--ip	IPv4 address for the endpoint' '--ip6	IPv6 address for the endpoint' '--alias	Extra DNS name on this network (repeatable)' '--mac	MAC address of the sandbox-side interface' '--mac-address	MAC address of the sandbox-side interface' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+        case 'net disconnect'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	No error when the sandbox is not connected to the network' '-f	No error when the sandbox is not connected to the network' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox add'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--network	Network to join (repeatable; default: bridge)' '--net	Network to join (repeatable; default: bridge)' '--ip	IPv4 address on the first network' '--ip6	IPv6 address on the first network' '--mac	MAC address on the first network' '--alias	Extra DNS name on every network (repeatable)' '--hostname	Host name written to the sandbox\'s hosts file (default: NAME)' '--dns	Resolver for the sandbox\'s resolv.conf (repeatable)' '--netns	Adopt this network namespace file instead of creating one' '--pid	Adopt the network namespace of this process' '--publish	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '-p	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--network	Network to join (repeatable; default: bridge)' '--net	Network to join (repeatable; default: bridge)' '--ip	IPv4 address on the first network' '--ip6	IPv6 address on the first network' '--mac	MAC address on the first network' '--mac-address	MAC address on the first network' '--alias	Extra DNS name on every network (repeatable)' '--hostname	Host name written to the sandbox\'s hosts file (default: NAME)' '--dns	Resolver for the sandbox\'s resolv.conf (repeatable)' '--label	Metadata KEY=VALUE, or KEY alone for an empty value (repeatable)' '--netns	Adopt this network namespace file instead of creating one' '--pid	Adopt the network namespace of this process' '--publish	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '-p	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox rm'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Kill processes still running inside (SIGKILL) instead of refusing with exit 4' '-f	Kill processes still running inside (SIGKILL) instead of refusing with exit 4' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox ls'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print sandbox IDs only' '-q	Print sandbox IDs only' '--format	Print each object through a Go template over its JSON view, as docker does: \'{{.Name}} {{.Id}}\', \'table {{.Name}}\\t{{.Driver}}\', \'json\'' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array' '--quiet	Print sandbox IDs only' '-q	Print sandbox IDs only' '--format	Print each object through a Go template over its JSON view, as docker does: \'{{.Name}} {{.Id}}\', \'table {{.Name}}\\t{{.Driver}}\', \'json\'' '--filter	Only sandboxes that match: id=, label=K[=V], name=, network=, status=up|netns missing (repeatable)' '--no-trunc	Show whole IDs' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox inspect'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON array (the default)' '--format	Print each object through a Go template over its JSON view, as docker does: \'{{.Name}} {{.Id}}\', \'table {{.Name}}\\t{{.Driver}}\', \'json\'' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox exec'
@@ -130,7 +138,7 @@ function __cnm_options
         case 'port'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--json	Print a JSON object keyed by PORT/PROTO' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'endpoint connect'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--ip	IPv4 address for the endpoint' '--ip6	IPv6 address for the endpoint' '--alias	Extra DNS name on this network (repeatable)' '--mac	MAC address of the sandbox-side interface' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--ip	IPv4 address for the endpoint' '--ip6	IPv6 address for the endpoint' '--alias	Extra DNS name on this network (repeatable)' '--mac	MAC address of the sandbox-side interface' '--mac-address	MAC address of the sandbox-side interface' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'endpoint disconnect'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'endpoint ls'
@@ -213,11 +221,29 @@ function __cnm_optarg
             echo file
         case 'net ls --format'
             echo value
+        case 'net ls --filter'
+            echo value
         case 'net inspect --state-dir'
             echo file
         case 'net inspect --format'
             echo value
         case 'net prune --state-dir'
+            echo file
+        case 'net prune --filter'
+            echo value
+        case 'net connect --state-dir'
+            echo file
+        case 'net connect --ip'
+            echo value
+        case 'net connect --ip6'
+            echo value
+        case 'net connect --alias'
+            echo value
+        case 'net connect --mac'
+            echo value
+        case 'net connect --mac-address'
+            echo value
+        case 'net disconnect --state-dir'
             echo file
         case 'sandbox add --state-dir'
             echo file
@@ -231,11 +257,15 @@ function __cnm_optarg
             echo value
         case 'sandbox add --mac'
             echo value
+        case 'sandbox add --mac-address'
+            echo value
         case 'sandbox add --alias'
             echo value
         case 'sandbox add --hostname'
             echo value
         case 'sandbox add --dns'
+            echo value
+        case 'sandbox add --label'
             echo value
         case 'sandbox add --netns'
             echo file
@@ -250,6 +280,8 @@ function __cnm_optarg
         case 'sandbox ls --state-dir'
             echo file
         case 'sandbox ls --format'
+            echo value
+        case 'sandbox ls --filter'
             echo value
         case 'sandbox inspect --state-dir'
             echo file
@@ -276,6 +308,8 @@ function __cnm_optarg
         case 'endpoint connect --alias'
             echo value
         case 'endpoint connect --mac'
+            echo value
+        case 'endpoint connect --mac-address'
             echo value
         case 'endpoint disconnect --state-dir'
             echo file
@@ -351,6 +385,10 @@ function __cnm_positionals
             echo 'network'
         case 'net inspect'
             echo 'network' '...'
+        case 'net connect'
+            echo 'network' 'sandbox'
+        case 'net disconnect'
+            echo 'network' 'sandbox'
         case 'sandbox add'
             echo 'none'
         case 'sandbox rm'

@@ -17,7 +17,9 @@ import { EndpointDisconnectCommand } from './commands/endpoint/disconnect.js';
 import { EndpointLsCommand } from './commands/endpoint/ls.js';
 import { GraphCommand } from './commands/graph.js';
 import { InspectCommand } from './commands/inspect.js';
+import { NetConnectCommand } from './commands/net/connect.js';
 import { NetCreateCommand } from './commands/net/create.js';
+import { NetDisconnectCommand } from './commands/net/disconnect.js';
 import { NetInspectCommand } from './commands/net/inspect.js';
 import { NetLsCommand } from './commands/net/ls.js';
 import { NetPruneCommand } from './commands/net/prune.js';
@@ -52,6 +54,8 @@ const COMMANDS: CommandClass[] = [
   NetLsCommand,
   NetInspectCommand,
   NetPruneCommand,
+  NetConnectCommand,
+  NetDisconnectCommand,
   SandboxAddCommand,
   SandboxRmCommand,
   SandboxLsCommand,

@@ -16,6 +16,7 @@ export interface SandboxAddArgs {
   alias: string[];
   hostname?: string | undefined;
   dns: string[];
+  label: string[];
   netns?: string | undefined;
   pid?: number | undefined;
   publish: string[];
@@ -29,6 +30,7 @@ export async function sandboxAdd(r: CommandRun, a: SandboxAddArgs): Promise<void
     aliases: a.alias,
     dns: a.dns,
     publish: a.publish,
+    labels: Object.fromEntries(a.label.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, '']))),
     ...(a.ip !== undefined ? { ip: a.ip } : {}),
     ...(a.ip6 !== undefined ? { ip6: a.ip6 } : {}),
     ...(a.mac !== undefined ? { mac: a.mac } : {}),

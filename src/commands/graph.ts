@@ -32,7 +32,7 @@ export class GraphCommand extends CnmCommand {
   width = Option.String('--width', { description: 'Wrap rows of sandboxes at this many columns (default: the terminal\'s, or 100)', validator: t.isNumber() });
 
   async run() {
-    const state = withBuiltins(this.store().read());
+    const state = withBuiltins(this.store().read(), this.stateDir);
     const topo = topology(state, this.network !== undefined ? findNetwork(state, this.network) : undefined);
     if (this.asJson) return this.json(topo);
     if (this.dot) return this.out(renderDot(topo));

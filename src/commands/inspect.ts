@@ -20,7 +20,7 @@ export class InspectCommand extends CnmCommand {
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    const state = withBuiltins(this.store().read());
+    const state = withBuiltins(this.store().read(), this.stateDir);
     const views = this.refs.map((r) => {
       const o = findAny(state, r);
       if (o.kind === 'network') return { Type: 'network', ...networkView(state, o.value) };

@@ -5,10 +5,10 @@
 import type { State } from '../core/model.js';
 import { ensureBuiltins } from '../core/ops/builtins.js';
 
-export function withBuiltins(state: State): State {
+export function withBuiltins(state: State, stateDir: string): State {
   if (state.networks.some((n) => n.builtin)) return state;
   const copy: State = { ...state, networks: [...state.networks] };
-  ensureBuiltins(copy);
+  ensureBuiltins(copy, stateDir);
   return copy;
 }
 

@@ -16,6 +16,24 @@ export function newId(): string {
   return out;
 }
 
+/**
+ * A 64-hex ID that is the same every time for the same words: the built-in
+ * networks' IDs, from the state dir and the name, so the ID a read-only
+ * `net ls` shows on a fresh host is the one the networks get when made.
+ * Not cryptographic (it only has to be stable and spread); four 64-bit
+ * FNV-1a lanes, each salted by its lane number.
+ */
+export function stableId(...words: string[]): string {
+  const text = words.join('\0');
+  let out = '';
+  for (let lane = 0; lane < 4; lane++) {
+    let h = 0xcbf29ce484222325n ^ BigInt(lane + 1);
+    for (let i = 0; i < text.length; i++) h = ((h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+    out += h.toString(16).padStart(16, '0');
+  }
+  return out;
+}
+
 export function checkName(kind: string, name: string): void {
   if (!NAME_RE.test(name)) {
     throw new UsageError(`invalid ${kind} name "${name}": use 1-64 characters [a-zA-Z0-9_.-], starting with a letter or digit`);

@@ -1,6 +1,6 @@
 /**
- * Finding objects by what users type: a name, a full ID, or a unique ID
- * prefix of 12 or more hex characters (SPEC "Names").
+ * Finding objects by what users type: a name, a full ID, or any unique ID
+ * prefix (as Docker resolves them); a name wins over a prefix.
  */
 import { NotFoundError, UsageError } from './errors.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
@@ -13,7 +13,7 @@ interface Named {
 function find<T extends Named>(items: readonly T[], ref: string, kind: string, hint: string): T {
   const byName = items.find((i) => i.name === ref);
   if (byName) return byName;
-  if (/^[0-9a-f]{12,64}$/.test(ref)) {
+  if (/^[0-9a-f]{1,64}$/.test(ref)) {
     const hits = items.filter((i) => i.id.startsWith(ref));
     if (hits.length === 1) return hits[0]!;
     if (hits.length > 1) throw new UsageError(`${kind} ID prefix "${ref}" is ambiguous; give more characters`);
@@ -61,7 +61,7 @@ export function findAny(state: State, ref: string): AnyObject {
   if (net && sb) throw new UsageError(`"${ref}" names both a network and a sandbox; use 'cnm net inspect' or 'cnm sandbox inspect'`);
   if (net) return { kind: 'network', value: net };
   if (sb) return { kind: 'sandbox', value: sb };
-  if (/^[0-9a-f]{12,64}$/.test(ref)) {
+  if (/^[0-9a-f]{1,64}$/.test(ref)) {
     const hits: AnyObject[] = [
       ...state.networks.filter((n) => n.id.startsWith(ref)).map((value) => ({ kind: 'network' as const, value })),
       ...state.sandboxes.filter((s) => s.id.startsWith(ref)).map((value) => ({ kind: 'sandbox' as const, value })),

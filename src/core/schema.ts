@@ -7,7 +7,7 @@ import { SCHEMA_VERSION } from './model.js';
 /** A record's path in the document, built only when something there is wrong. */
 type Where = () => string;
 
-type Check = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string?' | 'number?' | 'object?';
+type Check = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string?' | 'number?' | 'object?' | 'array?';
 
 const NETWORK: Record<string, Check> = {
   id: 'string', name: 'string', driver: 'string', created: 'string', builtin: 'boolean', internal: 'boolean',
@@ -16,7 +16,7 @@ const NETWORK: Record<string, Check> = {
 };
 const SANDBOX: Record<string, Check> = {
   id: 'string', name: 'string', created: 'string', hostname: 'string', netns: 'string', adopted: 'object?',
-  dns: 'array', ports: 'array', cni: 'object?',
+  dns: 'array', ports: 'array', cni: 'object?', labels: 'object?', dnsSearch: 'array?', dnsOptions: 'array?', extraHosts: 'array?',
 };
 const ENDPOINT: Record<string, Check> = {
   id: 'string', networkId: 'string', sandboxId: 'string', ifname: 'string', hostIfname: 'string', mac: 'string',
@@ -154,6 +154,8 @@ function checkNested(d: Lists): string | undefined {
       (sb.adopted === undefined ? undefined : checkRecord(sb.adopted, () => `${w()}.adopted`, ADOPTED)) ??
       (sb.cni === undefined ? undefined : checkRecord(sb.cni, () => `${w()}.cni`, CNI_SANDBOX)) ??
       strings(sb.dns, () => `${w()}.dns`) ??
+      (sb.labels === undefined ? undefined : stringValues(sb.labels, () => `${w()}.labels`)) ??
+      (['dnsSearch', 'dnsOptions', 'extraHosts'] as const).map((k) => (sb[k] === undefined ? undefined : strings(sb[k], () => `${w()}.${k}`))).find(Boolean) ??
       eachOf(sb.ports, () => `${w()}.ports`, PORT);
     if (p) return p;
     for (const [j, b] of (sb.ports as Record<string, unknown>[]).entries()) {

@@ -58,7 +58,7 @@ export const OVERVIEW: Section[] = [
         'embedded DNS',
         'On user-defined networks a sandbox resolves the names and aliases of every sandbox it shares a network with, and no others; a sandbox name beats an alias. NAME.NETWORK is always NAME on NETWORK (a sandbox named like that loses to it); names under any cnm network and reverse names of its bridge and overlay subnets are answered on the host (NXDOMAIN when out of the asker\'s view) and never forwarded. Other names go to the host\'s resolvers.',
       ),
-      item('names and IDs', 'Names match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}. IDs are 64 hex characters; any unique prefix of 12 or more works wherever a name does.'),
+      item('names and IDs', 'Names match [a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}. IDs are 64 hex characters; any unique prefix works wherever a name does (a name wins over a prefix), as in Docker. The built-in networks have fixed IDs from the first read on.'),
     ],
   },
   {

@@ -148,7 +148,7 @@ describe('bad input: exit code, one line, nothing changed', () => {
     ['builtin removal', ['net', 'rm', 'bridge'], 2],
     ['no such network', ['net', 'rm', 'ghost'], 3],
     ['network in use', ['net', 'rm', 'taken'], 4],
-    ['short ID prefix', ['net', 'inspect', 'abc'], 3],
+    ['no such ID', ['net', 'inspect', 'abcz'], 3],
     ['existing sandbox', ['sandbox', 'add', 'busy'], 4],
     ['sandbox on no such network', ['sandbox', 'add', 's1', '--network', 'ghost'], 3],
     ['bad sandbox name', ['sandbox', 'add', '../etc'], 2],

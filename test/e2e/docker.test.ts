@@ -149,3 +149,82 @@ describe('help and mistakes', () => {
     expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'echo', '-p8080:80'])).toBe('-p8080:80\n');
   });
 });
+
+describe('spellings Docker users type', () => {
+  let host: Host;
+  const ping = (from: string, to: string) => host.exec(['ip', 'netns', 'exec', from, 'ping', '-c1', '-W2', to]).code;
+  const ipOn = (sb: string, net: string) =>
+    host.cnmOk(['sandbox', 'inspect', sb, '--format', `{{with index .NetworkSettings.Networks "${net}"}}{{.IPAddress}}{{end}}`]).trim();
+  beforeAll(async () => {
+    host = await Host.create();
+  });
+
+  it('built-in networks have the same IDs from the first read on; an ID copied from the first net ls works', () => {
+    const first = host.cnmOk(['net', 'ls', '-q']);
+    expect(host.cnmOk(['net', 'ls', '-q'])).toBe(first);
+    const bridgeId = first.split('\n')[0]!;
+    // Made for real by the first change: the IDs stay what the reads showed.
+    host.cnmOk(['net', 'create', 'front', '--subnet', '10.73.0.0/24', '--label', 'tier=web']);
+    expect(host.cnmOk(['net', 'ls', '-q']).startsWith(first)).toBe(true);
+    expect(host.cnmOk(['net', 'inspect', bridgeId.slice(0, 12), '--format', '{{.Name}}'])).toBe('bridge\n');
+  });
+
+  it('any unique ID prefix resolves, however short; an ambiguous one is exit 2', () => {
+    const ids = host.cnmOk(['net', 'ls', '-q']).trim().split('\n');
+    const frontId = host.cnmOk(['net', 'inspect', 'front', '--format', '{{.Id}}']).trim();
+    let n = 1;
+    while (ids.filter((i) => i.startsWith(frontId.slice(0, n))).length > 1) n++;
+    expect(host.cnmOk(['net', 'inspect', frontId.slice(0, n), '--format', '{{.Name}}'])).toBe('front\n');
+    const shared = '0123456789abcdef'.split('').find((c) => ids.filter((i) => i.startsWith(c)).length > 1);
+    if (shared) expect(host.cnm(['net', 'inspect', shared]).code).toBe(2);
+  });
+
+  it('net connect NET SANDBOX and net disconnect NET SANDBOX [-f]; --mac-address', () => {
+    host.cnmOk(['net', 'create', 'back', '--subnet', '10.74.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'a', '--network', 'front', '--label', 'tier=web', '--label', 'ci']);
+    host.cnmOk(['sandbox', 'add', 'b', '--network', 'back']);
+    expect(ping('a', ipOn('b', 'back'))).not.toBe(0);
+    host.cnmOk(['net', 'connect', 'back', 'a', '--mac-address', '02:00:00:00:aa:01']);
+    expect(ping('a', ipOn('b', 'back'))).toBe(0);
+    expect(host.exec(['ip', '-n', 'a', 'link', 'show', 'eth1']).stdout).toContain('02:00:00:00:aa:01');
+    host.cnmOk(['network', 'disconnect', 'back', 'a']);
+    expect(host.exec(['ip', '-n', 'a', 'link', 'show', 'eth1']).code).not.toBe(0);
+    expect(host.cnm(['net', 'disconnect', 'back', 'a']).code).toBe(3);
+    expect(host.cnm(['net', 'disconnect', '-f', 'back', 'a']).code).toBe(0);
+  });
+
+  it('--filter label=/name=/driver=/type= on ls, --no-trunc, sandbox --label', () => {
+    expect(host.cnmOk(['net', 'ls', '--filter', 'label=tier', '--format', '{{.Name}}'])).toBe('front\n');
+    expect(host.cnmOk(['net', 'ls', '--filter', 'label=tier=db', '--format', '{{.Name}}'])).toBe('');
+    expect(host.cnmOk(['net', 'ls', '--filter', 'name=ro', '--format', '{{.Name}}'])).toBe('front\n');
+    expect(host.cnmOk(['net', 'ls', '--filter', 'driver=bridge', '--filter', 'type=custom', '--format', '{{.Name}}'])).toBe('front\nback\n');
+    expect(host.cnmOk(['net', 'ls', '--filter', 'type=builtin', '--format', '{{.Name}}'])).toBe('bridge\nhost\nnone\n');
+    const r = host.cnm(['net', 'ls', '--filter', 'colour=red']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown key "colour"');
+    expect(host.cnmOk(['net', 'ls', '--no-trunc', '--format', '{{.ID}}']).split('\n')[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(host.cnmOk(['net', 'ls', '--no-trunc']).split('\n')[1]).toMatch(/^[0-9a-f]{64} /);
+    expect(host.cnmOk(['sandbox', 'ls', '--filter', 'label=tier=web', '--format', '{{.Name}} {{json .Config.Labels}}'])).toBe('a {"tier":"web","ci":""}\n');
+    expect(host.cnmOk(['sandbox', 'ls', '--filter', 'network=back', '--format', '{{.Name}}'])).toBe('b\n');
+  });
+
+  it('net prune -f --filter label=K prunes only what matches', () => {
+    host.cnmOk(['net', 'create', 'idle-ci', '--label', 'ci=1']);
+    host.cnmOk(['net', 'create', 'idle-keep']);
+    expect(host.cnmOk(['net', 'prune', '-f', '--filter', 'label=ci'])).toBe('idle-ci\n');
+    expect(host.cnmOk(['net', 'ls', '--filter', 'type=custom', '--format', '{{.Name}}'])).toBe('front\nback\nidle-keep\n');
+    expect(host.exec(['ip', 'link', 'show', 'type', 'bridge']).stdout.split('\n').filter((l) => /cnm-/.test(l)).length).toBe(3);
+  });
+
+  it('sandbox ls shows a sandbox whose namespace is gone as such (STATUS)', () => {
+    host.cnmOk(['sandbox', 'add', 'gone', '--network', 'none']);
+    host.exec(['ip', 'netns', 'del', 'gone']);
+    const table = host.cnmOk(['sandbox', 'ls']);
+    expect(table.split('\n')[0]).toMatch(/^SANDBOX ID\s+NAME\s+STATUS\s+NETWORKS/);
+    expect(table).toMatch(/ gone +netns missing /);
+    expect(table).toMatch(/ a +up /);
+    expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}} {{.Status}}', '--filter', 'name=gone'])).toBe('gone netns missing\n');
+    host.cnmOk(['sandbox', 'restore', 'gone']);
+    expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Status}}', '--filter', 'name=gone'])).toBe('up\n');
+  });
+});

@@ -2,7 +2,22 @@ import { Command, Option } from 'clipanion';
 import { endpointConnect } from '../actions.js';
 import { CnmCommand, dryRunOption } from '../base.js';
 
-export class EndpointConnectCommand extends CnmCommand {
+/** The options and the work of a connect, shared by `endpoint connect` and Docker's word order, `net connect`. */
+export abstract class ConnectCommandBase extends CnmCommand {
+  abstract sandbox: string;
+  abstract network: string;
+  ip = Option.String('--ip', { description: 'IPv4 address for the endpoint' });
+  ip6 = Option.String('--ip6', { description: 'IPv6 address for the endpoint' });
+  alias = Option.Array('--alias', [], { description: 'Extra DNS name on this network (repeatable)' });
+  mac = Option.String('--mac,--mac-address', { description: 'MAC address of the sandbox-side interface' });
+  dryRun = dryRunOption();
+
+  async run() {
+    await endpointConnect(this.runner, this);
+  }
+}
+
+export class EndpointConnectCommand extends ConnectCommandBase {
   static override paths = [['endpoint', 'connect']];
 
   static override usage = Command.Usage({
@@ -19,13 +34,4 @@ export class EndpointConnectCommand extends CnmCommand {
 
   sandbox = Option.String({ name: 'SANDBOX' });
   network = Option.String({ name: 'NETWORK' });
-  ip = Option.String('--ip', { description: 'IPv4 address for the endpoint' });
-  ip6 = Option.String('--ip6', { description: 'IPv6 address for the endpoint' });
-  alias = Option.Array('--alias', [], { description: 'Extra DNS name on this network (repeatable)' });
-  mac = Option.String('--mac', { description: 'MAC address of the sandbox-side interface' });
-  dryRun = dryRunOption();
-
-  async run() {
-    await endpointConnect(this.runner, this);
-  }
 }

@@ -22,7 +22,7 @@ export class NetInspectCommand extends CnmCommand {
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
-    let state = withBuiltins(this.store().read());
+    let state = withBuiltins(this.store().read(), this.stateDir);
     if (joined(this.stateDir)) state = await withCluster(this.stateDir, state, (l) => this.context.stderr.write(`${l}\n`));
     const views = this.refs.map((r) => networkView(state, findNetwork(state, r)));
     if (this.format !== undefined) return this.formatted(this.format, views);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { matches, parseFilters } from '../../core/filter.js';
 import { networkView } from '../../core/views.js';
 import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
@@ -16,25 +17,35 @@ export class NetLsCommand extends CnmCommand {
       ['Only IDs', '$0 net ls -q'],
       ['As JSON (the shape of net inspect)', '$0 net ls --json'],
       ['Names and subnets through a template', "$0 net ls --format '{{.Name}} {{json .IPAM.Config}}'"],
+      ['A table of names and drivers', "$0 net ls --format 'table {{.Name}}\\t{{.Driver}}'"],
+      ['Only user networks with a label', '$0 net ls --filter type=custom --filter label=tier=web'],
     ],
   });
 
   asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
   quiet = Option.Boolean('--quiet,-q', false, { description: 'Print network IDs only' });
   format = formatOption();
+  filter = Option.Array('--filter', [], { description: 'Only networks that match: driver=, id=, label=K[=V], name=, scope=local|global, type=custom|builtin (repeatable)' });
+  noTrunc = Option.Boolean('--no-trunc', false, { description: 'Show whole IDs' });
 
   async run() {
-    let state = withBuiltins(this.store().read());
-    if (joined(this.stateDir)) state = await withCluster(this.stateDir, state, (l) => this.context.stderr.write(`${l}\n`));
+    let all = withBuiltins(this.store().read(), this.stateDir);
+    if (joined(this.stateDir)) all = await withCluster(this.stateDir, all, (l) => this.context.stderr.write(`${l}\n`));
+    const f = parseFilters(this.filter, ['driver', 'id', 'label', 'name', 'scope', 'type']);
+    const networks = all.networks.filter((n) =>
+      matches({ name: n.name, id: n.id, labels: n.labels, driver: n.driver, scope: n.driver === 'overlay' ? 'global' : 'local', type: n.builtin ? 'builtin' : 'custom' }, f),
+    );
+    const state = { ...all, networks };
+    const id = (full: string) => (this.noTrunc ? full : full.slice(0, 12));
     if (this.asJson) return this.json(state.networks.map((n) => networkView(state, n)));
     if (this.format !== undefined) {
       // docker network ls's template fields (ID, IPv6, CreatedAt) beside the inspect view's.
-      const items = state.networks.map((n) => ({ ID: n.id.slice(0, 12), ...networkView(state, n), IPv6: n.ipv6, CreatedAt: n.created }));
+      const items = state.networks.map((n) => ({ ID: id(n.id), ...networkView(state, n), IPv6: n.ipv6, CreatedAt: n.created }));
       return this.formatted(this.format, items, { ID: 'NETWORK ID' });
     }
     if (this.quiet) return this.out(state.networks.map((n) => n.id).join('\n'));
     const rows = state.networks.map((n) => [
-      n.id.slice(0, 12),
+      id(n.id),
       n.name,
       n.driver,
       n.subnets.map((s) => s.subnet).join(',') || '-',

@@ -1,4 +1,5 @@
-import { Command } from 'clipanion';
+import { Command, Option } from 'clipanion';
+import { matches, parseFilters } from '../../core/filter.js';
 import { pruneNetworks } from '../../core/ops/network.js';
 import { CnmCommand, dryRunOption } from '../base.js';
 
@@ -8,15 +9,24 @@ export class NetPruneCommand extends CnmCommand {
   static override usage = Command.Usage({
     category: 'Networks',
     description: 'Remove every user network that has no endpoints',
-    examples: [['Remove unused networks', '$0 net prune']],
+    details: `
+      Never asks (there is nothing to confirm in a script): \`-f\` is accepted for Docker's habit and changes nothing. \`--filter label=K[=V]\` (or \`label!=...\`) prunes only the networks that match.
+    `,
+    examples: [
+      ['Remove unused networks', '$0 net prune'],
+      ['Only those labelled for CI', '$0 net prune -f --filter label=ci'],
+    ],
   });
 
+  force = Option.Boolean('--force,-f', false, { description: 'Do not ask (cnm never asks; accepted as Docker has it)' });
+  filter = Option.Array('--filter', [], { description: 'Only networks that match: label=K[=V], label!=K[=V] (repeatable)' });
   dryRun = dryRunOption();
 
   async run() {
     const s = this.session(this.dryRun);
     try {
-      const names = await pruneNetworks(s);
+      const f = parseFilters(this.filter, ['label', 'label!']);
+      const names = await pruneNetworks(s, (n) => matches({ name: n.name, id: n.id, labels: n.labels }, f));
       if (!this.dryRun) for (const n of names) this.out(n);
     } finally {
       this.warn(s);

@@ -25,10 +25,11 @@ export class SandboxAddCommand extends CnmCommand {
   network = Option.Array('--network,--net', [], { description: 'Network to join (repeatable; default: bridge)' });
   ip = Option.String('--ip', { description: 'IPv4 address on the first network' });
   ip6 = Option.String('--ip6', { description: 'IPv6 address on the first network' });
-  mac = Option.String('--mac', { description: 'MAC address on the first network' });
+  mac = Option.String('--mac,--mac-address', { description: 'MAC address on the first network' });
   alias = Option.Array('--alias', [], { description: 'Extra DNS name on every network (repeatable)' });
   hostname = Option.String('--hostname', { description: 'Host name written to the sandbox\'s hosts file (default: NAME)' });
   dns = Option.Array('--dns', [], { description: 'Resolver for the sandbox\'s resolv.conf (repeatable)' });
+  label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE, or KEY alone for an empty value (repeatable)' });
   netns = Option.String('--netns', { description: 'Adopt this network namespace file instead of creating one' });
   pid = Option.String('--pid', { description: 'Adopt the network namespace of this process', validator: t.isNumber() });
   publish = Option.Array('--publish,-p', [], { description: 'Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' });

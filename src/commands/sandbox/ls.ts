@@ -1,10 +1,20 @@
+import { existsSync } from 'node:fs';
 import { Command, Option } from 'clipanion';
+import { matches, parseFilters } from '../../core/filter.js';
 import { stripPrefix } from '../../core/ip.js';
+import type { Sandbox, State } from '../../core/model.js';
+import { netnsPath } from '../../core/paths.js';
 import { bindingSummary } from '../../core/ports/binding.js';
 import { endpointsOf, networkOf } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
 import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
+
+/** "up", or "netns missing" when the namespace is gone (after a reboot, an `ip netns del`): `sandbox restore` brings it back. */
+function status(sb: Sandbox): string {
+  const path = sb.adopted?.path ?? (sb.adopted?.pid !== undefined ? `/proc/${sb.adopted.pid}/ns/net` : netnsPath(sb.netns));
+  return existsSync(path) ? 'up' : 'netns missing';
+}
 
 export class SandboxLsCommand extends CnmCommand {
   static override paths = [['sandbox', 'ls']];
@@ -12,34 +22,50 @@ export class SandboxLsCommand extends CnmCommand {
   static override usage = Command.Usage({
     category: 'Sandboxes',
     description: 'List sandboxes',
+    details: `
+      STATUS is \`up\`, or \`netns missing\` for a sandbox whose namespace is gone (after a reboot or an \`ip netns del\`): \`cnm sandbox restore NAME\` makes it again.
+    `,
     examples: [
       ['List sandboxes', '$0 sandbox ls'],
       ['As JSON', '$0 sandbox ls --json'],
       ['Names only, for scripts', "$0 sandbox ls --format '{{.Name}}'"],
+      ['Sandboxes on one network with a label', '$0 sandbox ls --filter network=frontend --filter label=tier=web'],
     ],
   });
 
   asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
   quiet = Option.Boolean('--quiet,-q', false, { description: 'Print sandbox IDs only' });
   format = formatOption();
+  filter = Option.Array('--filter', [], { description: 'Only sandboxes that match: id=, label=K[=V], name=, network=, status=up|netns missing (repeatable)' });
+  noTrunc = Option.Boolean('--no-trunc', false, { description: 'Show whole IDs' });
 
   async run() {
-    const state = this.store().read();
-    if (this.asJson) return this.json(state.sandboxes.map((sb) => sandboxView(state, sb)));
+    const all = this.store().read();
+    const f = parseFilters(this.filter, ['id', 'label', 'name', 'network', 'status']);
+    const nets = (state: State, sb: Sandbox) => endpointsOf(state, sb).map((e) => networkOf(state, e).name);
+    const sandboxes = all.sandboxes.filter((sb) => {
+      const onNet = f.terms.has('network') ? f.terms.get('network')!.some((n) => nets(all, sb).includes(n)) : true;
+      const rest = { terms: new Map([...f.terms].filter(([k]) => k !== 'network')) };
+      return onNet && matches({ name: sb.name, id: sb.id, labels: sb.labels ?? {}, status: f.terms.has('status') ? status(sb) : '' }, rest);
+    });
+    const state = { ...all, sandboxes };
+    const id = (full: string) => (this.noTrunc ? full : full.slice(0, 12));
+    if (this.asJson) return this.json(sandboxes.map((sb) => sandboxView(state, sb)));
     if (this.format !== undefined) {
-      return this.formatted(this.format, state.sandboxes.map((sb) => ({ ID: sb.id.slice(0, 12), ...sandboxView(state, sb) })), { ID: 'SANDBOX ID' });
+      return this.formatted(this.format, sandboxes.map((sb) => ({ ID: id(sb.id), ...sandboxView(state, sb), Status: status(sb) })), { ID: 'SANDBOX ID' });
     }
-    if (this.quiet) return this.out(state.sandboxes.map((sb) => sb.id).join('\n'));
-    const rows = state.sandboxes.map((sb) => {
+    if (this.quiet) return this.out(sandboxes.map((sb) => sb.id).join('\n'));
+    const rows = sandboxes.map((sb) => {
       const eps = endpointsOf(state, sb);
       return [
-        sb.id.slice(0, 12),
+        id(sb.id),
         sb.name,
-        eps.map((e) => networkOf(state, e).name).join(',') || '-',
+        status(sb),
+        nets(state, sb).join(',') || '-',
         eps.flatMap((e) => [e.ipv4, e.ipv6].filter((a): a is string => !!a).map(stripPrefix)).join(',') || '-',
         sb.ports.map(bindingSummary).join(', ') || '-',
       ];
     });
-    this.out(renderTable(['SANDBOX ID', 'NAME', 'NETWORKS', 'ADDRESSES', 'PORTS'], rows, useColor(this.context.stdout)));
+    this.out(renderTable(['SANDBOX ID', 'NAME', 'STATUS', 'NETWORKS', 'ADDRESSES', 'PORTS'], rows, useColor(this.context.stdout)));
   }
 }

@@ -107,7 +107,7 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
   const specs = parsePortSpecs(input.publish);
   let dns: string[] = [];
   const made = await s.update((state) => {
-    const init = ensureBuiltins(state);
+    const init = ensureBuiltins(state, s.store.dir);
     const net = findNetwork(state, input.network);
     const host: Op[] = [];
     const inside: Op[] = [];

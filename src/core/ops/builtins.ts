@@ -3,6 +3,7 @@
  * `bridge` (Linux bridge cnm0, 172.17.0.0/16 unless taken, NAT, no embedded
  * DNS), `host` and `none`. They cannot be removed.
  */
+import { resolve } from 'node:path';
 import { guardBase, removeGuard } from '../firewall/guard.js';
 import { baseRules, removeBase } from '../firewall/ruleset.js';
 import { hostRoutes } from '../hostinfo.js';
@@ -10,15 +11,15 @@ import { formatCidr } from '../ip.js';
 import { defaultPools, pickFreeSubnet, planSubnet, usedSubnets } from '../ipam.js';
 import type { Network, State } from '../model.js';
 import { defaultBridge } from '../instance.js';
-import { bridgeName, newId } from '../names.js';
+import { bridgeName, stableId } from '../names.js';
 import { type Op, nft } from '../plan.js';
 import { getDriver } from '../../drivers/index.js';
 
 export const BUILTIN_NAMES = ['bridge', 'host', 'none'] as const;
 
-function builtin(name: Network['name'], driver: Network['driver'], extra: Partial<Network> = {}): Network {
+function builtin(seed: string, name: Network['name'], driver: Network['driver'], extra: Partial<Network> = {}): Network {
   return {
-    id: newId(),
+    id: stableId('cnm built-in network', resolve(seed), name),
     name,
     driver,
     created: new Date().toISOString(),
@@ -38,21 +39,23 @@ function builtin(name: Network['name'], driver: Network['driver'], extra: Partia
 /**
  * Adds the built-in networks to a state that has none and returns the kernel
  * work that makes them real (cnm0 and the base of cnm's nftables table).
+ * Their IDs come from `seed` (the state dir) and the name: stable from the
+ * first read on, like the IDs dockerd gives them once.
  */
-export function ensureBuiltins(state: State): Op[] {
+export function ensureBuiltins(state: State, seed: string): Op[] {
   if (state.networks.some((n) => n.builtin)) return [];
   const used = usedSubnets(state, hostRoutes());
   const subnet = pickFreeSubnet(used, defaultPools());
-  const id = newId();
+  const id = stableId('cnm built-in network', resolve(seed), 'bridge');
   // cnm0 for the default state dir; another state dir's default bridge is named like its other networks'.
   const name = defaultBridge(bridgeName(id));
-  const bridge = builtin('bridge', 'bridge', {
+  const bridge = builtin(seed, 'bridge', 'bridge', {
     id,
     bridge: name,
     subnets: [planSubnet({ subnet: formatCidr(subnet) }, used)],
     options: { 'com.docker.network.bridge.name': name },
   });
-  state.networks.unshift(bridge, builtin('host', 'host'), builtin('none', 'none'));
+  state.networks.unshift(bridge, builtin(seed, 'host', 'host'), builtin(seed, 'none', 'none'));
   // The first run makes cnm's tables; a rollback of it takes them back whole.
   return [nft([...baseRules(), ...guardBase()], [...removeBase(), ...removeGuard()]), ...getDriver('bridge').createNetwork(bridge)];
 }

@@ -112,7 +112,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
   // On a joined host, an address on a cluster network is claimed in the store first (before the lock).
   const cluster = await clusterJoin(s, [netRef], sbName, req.aliases, req.ip);
   const made = await s.update((state) => {
-    const init = [...ensureBuiltins(state), ...(cluster?.materialize(state) ?? [])];
+    const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);
     checkCompatible(state, sb, net);
@@ -143,12 +143,14 @@ export function disconnectEndpoint(s: Session, state: State, ep: Endpoint): void
   s.teardown(planDisconnect(state, ep));
 }
 
-export async function disconnect(s: Session, sbRef: string, netRef: string): Promise<void> {
+/** Disconnects a sandbox from a network; with `force`, one that is not connected is no error (docker network disconnect -f). */
+export async function disconnect(s: Session, sbRef: string, netRef: string, opts: { force?: boolean } = {}): Promise<void> {
   const cluster = await clusterLeave(s);
   await s.update((state) => {
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);
     const ep = endpointsOf(state, sb).find((e) => e.networkId === net.id);
+    if (!ep && opts.force) return;
     if (!ep) throw new NotFoundError(`sandbox "${sb.name}" is not connected to network "${net.name}"`);
     disconnectEndpoint(s, state, ep);
   });

@@ -103,7 +103,7 @@ export function planSubnets(state: State, input: CreateNetworkInput, id: string,
 export async function createNetwork(s: Session, given: CreateNetworkInput): Promise<Network> {
   const { driver, driverOpts, input, mtu } = precheck(given);
   return s.update((state) => {
-    const init = ensureBuiltins(state);
+    const init = ensureBuiltins(state, s.store.dir);
     if (state.networks.some((n) => n.name === input.name)) {
       throw new ConflictError(`network "${input.name}" already exists`);
     }
@@ -172,9 +172,10 @@ export async function removeNetworks(s: Session, refs: string[], force: boolean)
   });
 }
 
-export async function pruneNetworks(s: Session): Promise<string[]> {
+/** Removes every user network with no endpoints that `selected` accepts (`--filter`); returns their names. */
+export async function pruneNetworks(s: Session, selected: (net: Network) => boolean = () => true): Promise<string[]> {
   return s.update((state) => {
-    const idle = state.networks.filter((n) => !n.builtin && endpointsOn(state, n).length === 0);
+    const idle = state.networks.filter((n) => !n.builtin && endpointsOn(state, n).length === 0 && selected(n));
     const gone = new Set(idle.map((n) => n.id));
     state.networks = state.networks.filter((n) => !gone.has(n.id));
     // One plan for all of them: one ip process and one nft transaction, whatever their number.

@@ -74,6 +74,7 @@ export function newSandbox(state: State, input: AddSandboxInput, onHost: boolean
     netns: input.name,
     dns: input.dns,
     ports: [],
+    ...(input.labels && Object.keys(input.labels).length > 0 ? { labels: input.labels } : {}),
   };
   if (input.pid !== undefined) sb.adopted = { pid: input.pid };
   if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
@@ -95,7 +96,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   // On a joined host, addresses on cluster networks are claimed in the store first (before the lock).
   const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip);
   const made = await s.update((state) => {
-    const init = [...ensureBuiltins(state), ...(cluster?.materialize(state) ?? [])];
+    const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const nets = refs.map((r) => findNetwork(state, r));
     const { sb, host, inside } = newSandbox(state, input, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
     const eps: Endpoint[] = [];

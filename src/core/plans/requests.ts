@@ -15,6 +15,8 @@ export interface AddSandboxInput extends EndpointRequest {
   networks: string[];
   hostname?: string;
   dns: string[];
+  /** Metadata KEY=VALUE (--label), shown as Config.Labels and matched by --filter label=. */
+  labels?: Record<string, string>;
   netnsPath?: string;
   pid?: number;
   /** Port specs to publish (-p), Docker's syntax; parsed and applied by the ports hook. */
