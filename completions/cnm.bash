@@ -59,7 +59,7 @@ _cnm_command() {
 # Options of a command.
 _cnm_options() {
   case "$1" in
-    'net create') echo '--state-dir --debug --driver -d --subnet --gateway --ip-range --ipv6 --internal --no-dns --mtu --parent --mode --vni --peer --local --label --opt -o --aux-address --dry-run --help -h' ;;
+    'net create') echo '--state-dir --debug --driver -d --subnet --gateway --ip-range --ipv6 --internal --no-dns --mtu --parent --mode --vni --peer --local --label --opt -o --aux-address --dns --dry-run --help -h' ;;
     'net rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
     'net update') echo '--state-dir --debug --add-peer --remove-peer --dry-run --help -h' ;;
     'net ls') echo '--state-dir --debug --json --quiet -q --format --filter --no-trunc --help -h' ;;
@@ -67,7 +67,7 @@ _cnm_options() {
     'net prune') echo '--state-dir --debug --force -f --filter --dry-run --help -h' ;;
     'net connect') echo '--state-dir --debug --ip --ip6 --alias --mac --mac-address --dry-run --help -h' ;;
     'net disconnect') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
-    'sandbox add') echo '--state-dir --debug --network --net --ip --ip6 --mac --mac-address --alias --hostname --dns --label --netns --pid --publish -p --dry-run --help -h' ;;
+    'sandbox add') echo '--state-dir --debug --network --net --ip --ip6 --mac --mac-address --alias --hostname --dns --dns-search --dns-option --add-host --label --netns --pid --publish -p --dry-run --help -h' ;;
     'sandbox rm') echo '--state-dir --debug --force -f --dry-run --help -h' ;;
     'sandbox ls') echo '--state-dir --debug --json --quiet -q --format --filter --no-trunc --help -h' ;;
     'sandbox inspect') echo '--state-dir --debug --json --format --help -h' ;;
@@ -116,6 +116,7 @@ _cnm_optarg() {
     'net create --opt') echo value ;;
     'net create -o') echo value ;;
     'net create --aux-address') echo value ;;
+    'net create --dns') echo value ;;
     'net rm --state-dir') echo file ;;
     'net update --state-dir') echo file ;;
     'net update --add-peer') echo value ;;
@@ -144,6 +145,9 @@ _cnm_optarg() {
     'sandbox add --alias') echo value ;;
     'sandbox add --hostname') echo value ;;
     'sandbox add --dns') echo value ;;
+    'sandbox add --dns-search') echo value ;;
+    'sandbox add --dns-option') echo value ;;
+    'sandbox add --add-host') echo value ;;
     'sandbox add --label') echo value ;;
     'sandbox add --netns') echo file ;;
     'sandbox add --pid') echo value ;;

@@ -102,7 +102,7 @@ end
 function __cnm_options
     switch "$argv[1]"
         case 'net create'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--driver	Driver: bridge, macvlan, ipvlan or overlay' '-d	Driver: bridge, macvlan, ipvlan or overlay' '--subnet	Subnet in CIDR form (one IPv4, one IPv6)' '--gateway	Gateway for the subnet given in the same position' '--ip-range	Hand out endpoint addresses from this CIDR only' '--ipv6	Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' '--internal	No route out and no NAT' '--no-dns	No embedded DNS on this network' '--mtu	MTU of the network and its endpoints (IPv6, bridge and overlay networks: at least 1280; others 68)' '--parent	Parent interface (macvlan, ipvlan)' '--mode	macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' '--vni	VXLAN network identifier (overlay)' '--peer	Underlay address of another host (overlay)' '--local	This host\'s underlay address (overlay)' '--label	Metadata KEY=VALUE' '--opt	Driver option KEY=VALUE (bridge, overlay: spoofcheck=false)' '-o	Driver option KEY=VALUE (bridge, overlay: spoofcheck=false)' '--aux-address	Reserve an address of the subnet for NAME=IP: no endpoint gets it' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--driver	Driver: bridge, macvlan, ipvlan or overlay' '-d	Driver: bridge, macvlan, ipvlan or overlay' '--subnet	Subnet in CIDR form (one IPv4, one IPv6)' '--gateway	Gateway for the subnet given in the same position' '--ip-range	Hand out endpoint addresses from this CIDR only' '--ipv6	Add an IPv6 subnet (a ULA /64 unless --subnet gives one)' '--internal	No route out and no NAT' '--no-dns	No embedded DNS on this network' '--mtu	MTU of the network and its endpoints (IPv6, bridge and overlay networks: at least 1280; others 68)' '--parent	Parent interface (macvlan, ipvlan)' '--mode	macvlan: bridge|private|vepa|passthru; ipvlan: l2|l3|l3s' '--vni	VXLAN network identifier (overlay)' '--peer	Underlay address of another host (overlay)' '--local	This host\'s underlay address (overlay)' '--label	Metadata KEY=VALUE' '--opt	Driver option KEY=VALUE (bridge, overlay: spoofcheck=false)' '-o	Driver option KEY=VALUE (bridge, overlay: spoofcheck=false)' '--aux-address	Reserve an address of the subnet for NAME=IP: no endpoint gets it' '--dns	Upstream resolver of this network\'s sandboxes, behind the embedded DNS (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net rm'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Disconnect attached endpoints first' '-f	Disconnect attached endpoints first' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'net update'
@@ -118,7 +118,7 @@ function __cnm_options
         case 'net disconnect'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	No error when the sandbox is not connected to the network' '-f	No error when the sandbox is not connected to the network' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox add'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--network	Network to join (repeatable; default: bridge)' '--net	Network to join (repeatable; default: bridge)' '--ip	IPv4 address on the first network' '--ip6	IPv6 address on the first network' '--mac	MAC address on the first network' '--mac-address	MAC address on the first network' '--alias	Extra DNS name on every network (repeatable)' '--hostname	Host name written to the sandbox\'s hosts file (default: NAME)' '--dns	Resolver for the sandbox\'s resolv.conf (repeatable)' '--label	Metadata KEY=VALUE, or KEY alone for an empty value (repeatable)' '--netns	Adopt this network namespace file instead of creating one' '--pid	Adopt the network namespace of this process' '--publish	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '-p	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--network	Network to join (repeatable; default: bridge)' '--net	Network to join (repeatable; default: bridge)' '--ip	IPv4 address on the first network' '--ip6	IPv6 address on the first network' '--mac	MAC address on the first network' '--mac-address	MAC address on the first network' '--alias	Extra DNS name on every network (repeatable)' '--hostname	Host name written to the sandbox\'s hosts file (default: NAME)' '--dns	Upstream resolver: behind the embedded DNS on a DNS network, else in resolv.conf (repeatable)' '--dns-search	Search domain for resolv.conf (repeatable)' '--dns-option	resolv.conf option, e.g. ndots:2 (repeatable)' '--add-host	Add NAME:IP to the hosts file; IP may be host-gateway (repeatable)' '--label	Metadata KEY=VALUE, or KEY alone for an empty value (repeatable)' '--netns	Adopt this network namespace file instead of creating one' '--pid	Adopt the network namespace of this process' '--publish	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '-p	Publish a port: [HOST_IP:][HOST_PORT[-END]:]PORT[-END][/tcp|udp|sctp] (repeatable)' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox rm'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--force	Kill processes still running inside (SIGKILL) instead of refusing with exit 4' '-f	Kill processes still running inside (SIGKILL) instead of refusing with exit 4' '--dry-run	Print the kernel work as shell and change nothing' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox ls'
@@ -209,6 +209,8 @@ function __cnm_optarg
             echo value
         case 'net create --aux-address'
             echo value
+        case 'net create --dns'
+            echo value
         case 'net rm --state-dir'
             echo file
         case 'net update --state-dir'
@@ -264,6 +266,12 @@ function __cnm_optarg
         case 'sandbox add --hostname'
             echo value
         case 'sandbox add --dns'
+            echo value
+        case 'sandbox add --dns-search'
+            echo value
+        case 'sandbox add --dns-option'
+            echo value
+        case 'sandbox add --add-host'
             echo value
         case 'sandbox add --label'
             echo value

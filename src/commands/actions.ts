@@ -17,6 +17,9 @@ export interface SandboxAddArgs {
   hostname?: string | undefined;
   dns: string[];
   label: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  addHost: string[];
   netns?: string | undefined;
   pid?: number | undefined;
   publish: string[];
@@ -29,6 +32,9 @@ export async function sandboxAdd(r: CommandRun, a: SandboxAddArgs): Promise<void
     networks: a.network,
     aliases: a.alias,
     dns: a.dns,
+    dnsSearch: a.dnsSearch,
+    dnsOptions: a.dnsOption,
+    extraHosts: a.addHost,
     publish: a.publish,
     labels: Object.fromEntries(a.label.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, '']))),
     ...(a.ip !== undefined ? { ip: a.ip } : {}),

@@ -37,6 +37,8 @@ export interface Network {
   labels: Record<string, string>;
   /** "global": a cluster network, defined in the cluster store; this host holds its local part. */
   scope?: 'global';
+  /** Upstream resolvers of this network's sandboxes (`net create --dns`), behind the embedded DNS. */
+  dnsServers?: string[];
   /** Driver-specific settings (parent, mode, vni, peers...), validated by the driver. */
   driverOpts: Record<string, string | number | boolean | string[]>;
 }

@@ -12,7 +12,7 @@ type Check = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string?' | 
 const NETWORK: Record<string, Check> = {
   id: 'string', name: 'string', driver: 'string', created: 'string', builtin: 'boolean', internal: 'boolean',
   dns: 'boolean', ipv6: 'boolean', mtu: 'number', bridge: 'string?', subnets: 'array', options: 'object',
-  labels: 'object', driverOpts: 'object', scope: 'string?',
+  labels: 'object', driverOpts: 'object', scope: 'string?', dnsServers: 'array?',
 };
 const SANDBOX: Record<string, Check> = {
   id: 'string', name: 'string', created: 'string', hostname: 'string', netns: 'string', adopted: 'object?',

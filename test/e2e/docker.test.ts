@@ -4,7 +4,8 @@
  * Docker user would see: inspect shapes, Go templates, help and spellings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, destroyAll, json, waitFor } from '../helpers/host.js';
+import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
+import { digIn } from '../helpers/dig.js';
 
 afterAll(destroyAll);
 
@@ -226,5 +227,68 @@ describe('spellings Docker users type', () => {
     expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}} {{.Status}}', '--filter', 'name=gone'])).toBe('gone netns missing\n');
     host.cnmOk(['sandbox', 'restore', 'gone']);
     expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Status}}', '--filter', 'name=gone'])).toBe('up\n');
+  });
+});
+
+describe('--dns keeps the embedded DNS; --dns-search, --dns-option, --add-host, host.cnm.internal, net create --dns', () => {
+  let host: Host;
+  // The host's own resolv.conf names no resolver: only the upstreams given with --dns can answer.
+  const env = { CNM_HOST_RESOLV_CONF: '/run/host-resolv.conf' };
+  const cnm = (args: string[]) => host.cnmOk(args, { env });
+  const getent = (sb: string, name: string) => host.exec(['ip', 'netns', 'exec', sb, 'getent', 'hosts', name], { timeoutMs: 20_000 });
+  beforeAll(async () => {
+    host = await Host.create();
+    const { internet } = await withInternet(host);
+    internet.background(['dnsmasq', '--no-daemon', '--conf-file=/dev/null', '--port=53', '--listen-address=203.0.113.254', '--bind-interfaces', '--no-resolv', '--no-hosts', '--user=root', '--pid-file=', '--address=/example.test/203.0.113.77']);
+    host.exec(['sh', '-c', `: > ${env.CNM_HOST_RESOLV_CONF}`]);
+    expect(await waitFor(() => /203\.0\.113\.77/.test(host.exec(['dig', '+short', '+time=1', '+tries=1', '@203.0.113.254', 'a.example.test']).stdout), 5000)).toBe(true);
+    cnm(['net', 'create', 'front', '--subnet', '10.75.0.0/24']);
+    cnm(['sandbox', 'add', 'b', '--network', 'front']);
+  });
+
+  it('sandbox add --dns 203.0.113.254: the embedded server stays the resolver (names resolve at once) and forwards the rest there', () => {
+    cnm(['sandbox', 'add', 'a', '--network', 'front', '--dns', '203.0.113.254']);
+    const rc = host.exec(['cat', '/etc/netns/a/resolv.conf']).stdout;
+    expect(rc).toMatch(/^nameserver 10\.75\.0\.1$/m);
+    expect(rc).not.toContain('203.0.113.254');
+    const t0 = Date.now();
+    expect(getent('a', 'b').stdout).toMatch(/^10\.75\.0\.\d+\s+b$/m);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(digIn(host, 'a', 'www.example.test').answers).toEqual(['203.0.113.77']);
+    // b gave no --dns and the host has no resolver: the same name fails for it (the upstream is a's own).
+    expect(digIn(host, 'b', 'www.example.test').status).toBe('SERVFAIL');
+    expect(json<{ HostConfig: { Dns: string[] } }[]>(cnm(['sandbox', 'inspect', 'a']))[0]!.HostConfig.Dns).toEqual(['203.0.113.254']);
+  });
+
+  it('net create --dns IP: the network\'s sandboxes forward there', () => {
+    cnm(['net', 'create', 'resolved', '--subnet', '10.76.0.0/24', '--dns', '203.0.113.254']);
+    cnm(['sandbox', 'add', 'c', '--network', 'resolved']);
+    expect(digIn(host, 'c', 'api.example.test').answers).toEqual(['203.0.113.77']);
+    expect(host.cnm(['net', 'create', 'bad', '--dns', 'nine.nine']).code).toBe(2);
+  });
+
+  it('--dns-search and --dns-option (ndots honoured instead of ndots:0): a short name is tried in the search domain', () => {
+    cnm(['sandbox', 'add', 'd', '--network', 'front', '--dns', '203.0.113.254', '--dns-search', 'example.test', '--dns-option', 'ndots:2', '--dns-option', 'timeout:1']);
+    const rc = host.exec(['cat', '/etc/netns/d/resolv.conf']).stdout;
+    expect(rc).toContain('search example.test\n');
+    expect(rc).toContain('options ndots:2 timeout:1\n');
+    expect(rc).not.toContain('ndots:0');
+    expect(getent('d', 'shop').stdout).toMatch(/^203\.0\.113\.77\s+shop\.example\.test/m);
+    // Without them, the embedded server's default: ndots:0 and no search.
+    expect(host.exec(['cat', '/etc/netns/b/resolv.conf']).stdout).toContain('options ndots:0');
+    expect(host.cnm(['sandbox', 'add', 'x', '--dns-option', 'ndots 2']).code).toBe(2);
+  });
+
+  it('--add-host NAME:IP goes into the hosts file; host.cnm.internal (and Docker\'s and Podman\'s names) is the gateway', () => {
+    cnm(['sandbox', 'add', 'e', '--network', 'front', '--add-host', 'db.local:10.9.8.7', '--add-host', 'gw.local:host-gateway']);
+    expect(getent('e', 'db.local').stdout).toMatch(/^10\.9\.8\.7\s+db\.local$/m);
+    expect(getent('e', 'gw.local').stdout).toMatch(/^10\.75\.0\.1\s+gw\.local$/m);
+    for (const n of ['host.cnm.internal', 'host.docker.internal', 'host.containers.internal']) {
+      expect(getent('e', n).stdout).toMatch(/^10\.75\.0\.1\s/m);
+    }
+    // And the host answers there: ping the name.
+    expect(host.exec(['ip', 'netns', 'exec', 'e', 'ping', '-c1', '-W2', 'host.cnm.internal']).code).toBe(0);
+    expect(json<{ HostConfig: { ExtraHosts: string[] } }[]>(cnm(['sandbox', 'inspect', 'e']))[0]!.HostConfig.ExtraHosts).toEqual(['db.local:10.9.8.7', 'gw.local:host-gateway']);
+    expect(host.cnm(['sandbox', 'add', 'y', '--add-host', 'nocolon']).code).toBe(2);
   });
 });

@@ -50,6 +50,7 @@ export class NetCreateCommand extends CnmCommand {
   label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE' });
   opt = Option.Array('--opt,-o', [], { description: 'Driver option KEY=VALUE (bridge, overlay: spoofcheck=false)' });
   auxAddress = Option.Array('--aux-address', [], { description: 'Reserve an address of the subnet for NAME=IP: no endpoint gets it' });
+  dns = Option.Array('--dns', [], { description: 'Upstream resolver of this network\'s sandboxes, behind the embedded DNS (repeatable)' });
   dryRun = dryRunOption();
 
   async run() {
@@ -74,6 +75,7 @@ export class NetCreateCommand extends CnmCommand {
       labels: keyValues(this.label, '--label'),
       options: raw.opts,
       raw,
+      dnsServers: this.dns,
     });
     if (!this.dryRun) this.out(net.id);
   }

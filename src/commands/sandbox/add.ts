@@ -28,7 +28,10 @@ export class SandboxAddCommand extends CnmCommand {
   mac = Option.String('--mac,--mac-address', { description: 'MAC address on the first network' });
   alias = Option.Array('--alias', [], { description: 'Extra DNS name on every network (repeatable)' });
   hostname = Option.String('--hostname', { description: 'Host name written to the sandbox\'s hosts file (default: NAME)' });
-  dns = Option.Array('--dns', [], { description: 'Resolver for the sandbox\'s resolv.conf (repeatable)' });
+  dns = Option.Array('--dns', [], { description: 'Upstream resolver: behind the embedded DNS on a DNS network, else in resolv.conf (repeatable)' });
+  dnsSearch = Option.Array('--dns-search', [], { description: 'Search domain for resolv.conf (repeatable)' });
+  dnsOption = Option.Array('--dns-option', [], { description: 'resolv.conf option, e.g. ndots:2 (repeatable)' });
+  addHost = Option.Array('--add-host', [], { description: 'Add NAME:IP to the hosts file; IP may be host-gateway (repeatable)' });
   label = Option.Array('--label', [], { description: 'Metadata KEY=VALUE, or KEY alone for an empty value (repeatable)' });
   netns = Option.String('--netns', { description: 'Adopt this network namespace file instead of creating one' });
   pid = Option.String('--pid', { description: 'Adopt the network namespace of this process', validator: t.isNumber() });

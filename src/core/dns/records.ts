@@ -35,6 +35,8 @@ export interface Client {
   networks: string[];
   /** Whether names cnm does not own are forwarded upstream (not for sandboxes only on internal networks). */
   forward: boolean;
+  /** Where to forward: the sandbox's --dns, else its network's `net create --dns` (empty: the host's resolvers). */
+  upstreams: string[];
 }
 
 export interface NetZone {
@@ -159,13 +161,18 @@ export function buildZone(state: State, remote: readonly RemoteName[] = []): Zon
     zone.ptr.set(address, `${name}.${zone.name}`);
   }
   const clients = new Map<string, Client>();
+  const byId = new Map(state.networks.map((n) => [n.id, n]));
   for (const ep of state.endpoints) {
     const own = netsOf.get(ep.sandboxId);
     if (!own || !nets.has(ep.networkId)) continue;
+    const sb = sandboxes.get(ep.sandboxId);
+    const networks = [ep.networkId, ...own.filter((id) => id !== ep.networkId)];
+    const netDns = networks.map((id) => byId.get(id)?.dnsServers ?? []).find((l) => l.length > 0) ?? [];
     const client: Client = {
       sandboxId: ep.sandboxId,
-      networks: [ep.networkId, ...own.filter((id) => id !== ep.networkId)],
+      networks,
       forward: !(internalOnly.get(ep.sandboxId) ?? false),
+      upstreams: sb && sb.dns.length > 0 ? sb.dns : netDns,
     };
     for (const raw of [ep.ipv4, ep.ipv6]) {
       const address = raw && canonical(stripPrefix(raw));

@@ -289,7 +289,8 @@ export class DnsServer {
     return out.packet;
   }
 
-  private async upstream(msg: Buffer, tcp: boolean): Promise<Buffer> {
+  /** Forwards to the sandbox's own upstreams (--dns, net create --dns), else the host's. */
+  private async upstream(client: Client, msg: Buffer, tcp: boolean): Promise<Buffer> {
     if (this.forwards >= MAX_FORWARDS) return errorReply(msg, RCODE.SERVFAIL);
     const now = Date.now();
     if (now - this.servers.at > 2000) {
@@ -297,7 +298,8 @@ export class DnsServer {
     }
     this.forwards++;
     try {
-      return (await forward(msg, this.servers.list, tcp, BUDGET_MS)) ?? errorReply(msg, RCODE.SERVFAIL);
+      const list = client.upstreams.length > 0 ? client.upstreams : this.servers.list;
+      return (await forward(msg, list, tcp, BUDGET_MS)) ?? errorReply(msg, RCODE.SERVFAIL);
     } finally {
       this.forwards--;
     }
@@ -314,7 +316,7 @@ export class DnsServer {
         sock.send(fitUdp(r, limit), port, src);
         return;
       }
-      void this.upstream(msg, false).then((reply) => {
+      void this.upstream(client, msg, false).then((reply) => {
         if (!this.stopping) sock.send(fitUdp(reply, limit), port, src);
       });
     } catch (e) {
@@ -391,7 +393,7 @@ export class DnsServer {
           }
           if (inflight >= TCP_LIMITS.inflight) return void sock.destroy(); // a pipelining flood of forwards
           inflight++;
-          void this.upstream(msg, true).then((reply) => {
+          void this.upstream(client, msg, true).then((reply) => {
             inflight--;
             write(reply);
           });

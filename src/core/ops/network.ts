@@ -16,6 +16,7 @@ import type { Session } from '../session.js';
 import { ensureBuiltins } from './builtins.js';
 import { planDisconnect } from '../plans/endpoint.js';
 import type { Removal } from './sandbox.js';
+import { checkResolvers } from '../plans/sandbox-files.js';
 import { byNamespace, type Op } from '../plan.js';
 
 export interface CreateNetworkInput {
@@ -35,6 +36,8 @@ export interface CreateNetworkInput {
   labels: Record<string, string>;
   options: Record<string, string>;
   raw: RawNetworkOptions;
+  /** Upstream resolvers for this network's sandboxes (`--dns`), behind the embedded DNS. */
+  dnsServers?: string[];
 }
 
 /**
@@ -57,6 +60,7 @@ function precheck(input: CreateNetworkInput) {
   if (!driver.hasInterfaces) throw new UsageError(`the ${driver.type} network is built in; it cannot be created`);
   const driverOpts = driver.validate(input.raw, observeHost());
   if (input.gateways.length > input.subnets.length) throw new UsageError('each --gateway needs a --subnet to belong to');
+  checkResolvers(input.dnsServers ?? []);
   if (input.ipRange !== undefined && input.subnets.length === 0) throw new UsageError('--ip-range needs a --subnet');
   for (const s of input.subnets) {
     const c = parseCidr(s);
@@ -127,6 +131,7 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
       options: input.options,
       labels: input.labels,
       driverOpts,
+      ...(input.dnsServers?.length ? { dnsServers: input.dnsServers } : {}),
     };
     if (driver.hostBridge) net.bridge = bridgeName(id);
     // The embedded DNS listens on a gateway the host holds: a bridge's. macvlan/ipvlan gateways are outside routers.

@@ -19,11 +19,31 @@ import { type AddSandboxInput, sandboxHooks } from '../plans/hooks.js';
 import { adoptedPid, namespacePlan, onHostNetwork, sandboxTeardown } from '../plans/namespace.js';
 import { planJoin } from '../plans/endpoint.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest } from './endpoint.js';
-import { sandboxFiles } from '../plans/sandbox-files.js';
+import { checkResolvers, sandboxFiles } from '../plans/sandbox-files.js';
+import { parseAddr } from '../ip.js';
 import { clusterJoin, clusterLeave } from '../cluster/hook.js';
 
 
 export { addSandboxHooks, type AddSandboxInput, type SandboxHooks } from '../plans/hooks.js';
+
+/** --dns, --dns-search, --dns-option and --add-host, as Docker takes them; a bad one is exit 2. */
+function checkResolverInput(input: AddSandboxInput): void {
+  checkResolvers(input.dns);
+  for (const d of input.dnsSearch ?? []) {
+    if (!/^[a-zA-Z0-9_.-]{1,253}$/.test(d)) throw new UsageError(`invalid --dns-search "${d}": expected a domain name`);
+  }
+  for (const o of input.dnsOptions ?? []) {
+    if (!/^[a-z][a-z0-9_-]*(:\d+)?$/.test(o)) throw new UsageError(`invalid --dns-option "${o}": expected OPTION or OPTION:N, like ndots:2`);
+  }
+  for (const h of input.extraHosts ?? []) {
+    const at = h.indexOf(':');
+    const name = h.slice(0, at);
+    const ip = h.slice(at + 1);
+    if (at <= 0 || !/^[a-zA-Z0-9_.-]{1,253}$/.test(name) || (ip !== 'host-gateway' && !parseAddr(ip))) {
+      throw new UsageError(`invalid --add-host "${h}": expected NAME:IP (or NAME:host-gateway)`);
+    }
+  }
+}
 
 /**
  * Refuses to adopt cnm's own network namespace (the host's, usually): reached
@@ -75,6 +95,9 @@ export function newSandbox(state: State, input: AddSandboxInput, onHost: boolean
     dns: input.dns,
     ports: [],
     ...(input.labels && Object.keys(input.labels).length > 0 ? { labels: input.labels } : {}),
+    ...(input.dnsSearch?.length ? { dnsSearch: input.dnsSearch } : {}),
+    ...(input.dnsOptions?.length ? { dnsOptions: input.dnsOptions } : {}),
+    ...(input.extraHosts?.length ? { extraHosts: input.extraHosts } : {}),
   };
   if (input.pid !== undefined) sb.adopted = { pid: input.pid };
   if (input.netnsPath !== undefined) sb.adopted = { path: input.netnsPath };
@@ -90,6 +113,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     throw new UsageError(`invalid --hostname "${input.hostname}"`);
   }
   if (input.pid !== undefined && input.netnsPath !== undefined) throw new UsageError('give --pid or --netns, not both');
+  checkResolverInput(input);
   const refs = input.networks.length > 0 ? input.networks : ['bridge'];
   if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
   let dns: string[] = [];

@@ -15,6 +15,11 @@ export interface AddSandboxInput extends EndpointRequest {
   networks: string[];
   hostname?: string;
   dns: string[];
+  /** resolv.conf's search domains and options (--dns-search, --dns-option). */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** Lines for the hosts file, NAME:IP (--add-host; IP may be `host-gateway`). */
+  extraHosts?: string[];
   /** Metadata KEY=VALUE (--label), shown as Config.Labels and matched by --filter label=. */
   labels?: Record<string, string>;
   netnsPath?: string;
