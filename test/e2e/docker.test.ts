@@ -292,3 +292,39 @@ describe('--dns keeps the embedded DNS; --dns-search, --dns-option, --add-host, 
     expect(host.cnm(['sandbox', 'add', 'y', '--add-host', 'nocolon']).code).toBe(2);
   });
 });
+
+describe('sandbox exec like docker exec', () => {
+  let host: Host;
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['net', 'create', 'front', '--subnet', '10.77.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'web', '--network', 'front', '--hostname', 'webhost']);
+  });
+
+  it('hostname inside prints the sandbox\'s host name; the host\'s own is untouched', () => {
+    const before = host.exec(['hostname']).stdout;
+    expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'hostname'])).toBe('webhost\n');
+    expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'cat', '/proc/sys/kernel/hostname'])).toBe('webhost\n');
+    expect(host.exec(['hostname']).stdout).toBe(before);
+    // Still the sandbox's network namespace: its own address.
+    expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'ip', '-br', 'addr', 'show', 'eth0'])).toMatch(/10\.77\.0\.\d+\/24/);
+  });
+
+  it('a command that is not found exits 127, like a shell; the command\'s own code and signals pass through', () => {
+    const r = host.cnm(['sandbox', 'exec', 'web', '--', 'no-such-command', 'x']);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toBe('cnm: no-such-command: command not found\n');
+    expect(host.cnm(['sandbox', 'exec', 'web', '--', '/nowhere/tool']).code).toBe(127);
+    expect(host.cnm(['sandbox', 'exec', 'web', '--', 'sh', '-c', 'exit 7']).code).toBe(7);
+    expect(host.cnm(['sandbox', 'exec', 'web', '--', 'sh', '-c', 'kill -TERM $$']).code).toBe(143);
+  });
+
+  it('a sandbox whose namespace is gone: one line naming restore (not iproute2\'s message, exit 255)', () => {
+    host.exec(['ip', 'netns', 'del', 'web']);
+    const r = host.cnm(['sandbox', 'exec', 'web', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`cnm: sandbox "web" has no network namespace (/run/netns/web is gone, after a reboot or an ip netns del); run 'cnm sandbox restore web'\n`);
+    host.cnmOk(['sandbox', 'restore', 'web']);
+    expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'hostname'])).toBe('webhost\n');
+  });
+});

@@ -12,8 +12,7 @@ import { renderTable, useColor } from '../table.js';
 
 /** "up", or "netns missing" when the namespace is gone (after a reboot, an `ip netns del`): `sandbox restore` brings it back. */
 function status(sb: Sandbox): string {
-  const path = sb.adopted?.path ?? (sb.adopted?.pid !== undefined ? `/proc/${sb.adopted.pid}/ns/net` : netnsPath(sb.netns));
-  return existsSync(path) ? 'up' : 'netns missing';
+  return existsSync(netnsPath(sb.netns)) ? 'up' : 'netns missing';
 }
 
 export class SandboxLsCommand extends CnmCommand {
