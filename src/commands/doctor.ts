@@ -10,9 +10,9 @@ export class DoctorCommand extends CnmCommand {
     category: 'Help',
     description: 'Check what cnm needs from this host, and how to fix what is missing',
     details: `
-      Checks privileges; the kernel features cnm uses (bridge, veth, vxlan, macvlan, ipvlan and nf_tables, each probed by making a test link or table inside a temporary network namespace, never in the host's own); the tools \`ip\` and \`nft\` and their versions; the forwarding sysctls; and that the state file is readable. Prints PASS or FAIL for each, with how to fix each failure.
+      Checks privileges; the kernel features cnm uses (bridge, veth, vxlan, macvlan, ipvlan, 8021q and nf_tables, each probed by making a test link or table inside a temporary network namespace, never in the host's own); the tools \`ip\` and \`nft\` and their versions; the forwarding sysctls; and that the state file is readable. Prints PASS, FAIL or WARN for each, with how to fix each failure.
 
-      Exits 0 only when every check passes, 1 otherwise.
+      What only some drivers need (vxlan for overlay, macvlan, ipvlan, 8021q for VLAN parents) is optional: missing, it is a WARN. Exits 0 when everything the default bridge networks need is there, 1 otherwise.
     `,
     examples: [
       ['Check this host', '$0 doctor'],
@@ -24,22 +24,26 @@ export class DoctorCommand extends CnmCommand {
 
   async run() {
     const checks = runChecks(this.stateDir);
-    const failed = checks.filter((c) => !c.ok).length;
+    // Only what the default (bridge) networks need fails the run; optional features are warnings.
+    const failed = checks.filter((c) => !c.ok && !c.optional).length;
+    const warned = checks.filter((c) => !c.ok && c.optional).length;
     if (this.asJson) {
       this.json(checks);
       return failed > 0 ? 1 : 0;
     }
     const mark = await marks(this.context.stdout);
     const width = Math.max(...checks.map((c) => c.name.length));
-    const lines = checks.map((c) => `${c.ok ? mark.pass : mark.fail}  ${c.name.padEnd(width)}  ${c.detail}${c.ok ? '' : `\n      fix: ${c.fix}`}`);
-    lines.push('', failed === 0 ? `all ${checks.length} checks passed` : `${failed} of ${checks.length} checks failed`);
+    const lines = checks.map((c) => `${c.ok ? mark.pass : c.optional ? mark.warn : mark.fail}  ${c.name.padEnd(width)}  ${c.detail}${c.ok ? '' : `\n      fix: ${c.fix}`}`);
+    const required = checks.filter((c) => !c.optional).length;
+    const summary = failed === 0 ? `all ${required} required checks passed` : `${failed} of ${required} required checks failed`;
+    lines.push('', warned > 0 ? `${summary}; ${warned} optional feature${warned === 1 ? '' : 's'} missing (warnings)` : summary);
     this.out(lines.join('\n'));
     return failed > 0 ? 1 : 0;
   }
 }
 
-async function marks(stream: NodeJS.WritableStream): Promise<{ pass: string; fail: string }> {
+async function marks(stream: NodeJS.WritableStream): Promise<{ pass: string; fail: string; warn: string }> {
   const chalk = await chalkFor(stream);
-  if (!chalk) return { pass: 'PASS', fail: 'FAIL' };
-  return { pass: chalk.green('PASS'), fail: chalk.bold.red('FAIL') };
+  if (!chalk) return { pass: 'PASS', fail: 'FAIL', warn: 'WARN' };
+  return { pass: chalk.green('PASS'), fail: chalk.bold.red('FAIL'), warn: chalk.yellow('WARN') };
 }

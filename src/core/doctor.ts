@@ -17,16 +17,27 @@ export interface Check {
   detail: string;
   /** How to fix it; empty when ok. */
   fix: string;
+  /** A feature only some drivers need (overlay, macvlan, ipvlan, VLAN parents): missing is a warning, not a failure. */
+  optional?: boolean;
 }
 
 /** Test links, one `ip -batch` line each; a later one may use an earlier one as parent. */
-export const LINK_PROBES: { feature: string; line: string; module: string }[] = [
-  { feature: 'bridge', line: 'link add cnmdoc-br type bridge', module: 'bridge' },
-  { feature: 'veth', line: 'link add cnmdoc-v0 type veth peer name cnmdoc-v1', module: 'veth' },
-  { feature: 'vxlan', line: 'link add cnmdoc-vx type vxlan id 4242 dstport 4789', module: 'vxlan' },
-  { feature: 'macvlan', line: 'link add cnmdoc-mv link cnmdoc-v0 type macvlan mode bridge', module: 'macvlan' },
-  { feature: 'ipvlan', line: 'link add cnmdoc-iv link cnmdoc-v0 type ipvlan mode l2', module: 'ipvlan' },
+export const LINK_PROBES: { feature: string; line: string; module: string; optional: boolean }[] = [
+  { feature: 'bridge', line: 'link add cnmdoc-br type bridge', module: 'bridge', optional: false },
+  { feature: 'veth', line: 'link add cnmdoc-v0 type veth peer name cnmdoc-v1', module: 'veth', optional: false },
+  { feature: 'vxlan', line: 'link add cnmdoc-vx type vxlan id 4242 dstport 4789', module: 'vxlan', optional: true },
+  { feature: 'macvlan', line: 'link add cnmdoc-mv link cnmdoc-v0 type macvlan mode bridge', module: 'macvlan', optional: true },
+  { feature: 'ipvlan', line: 'link add cnmdoc-iv link cnmdoc-v0 type ipvlan mode l2', module: 'ipvlan', optional: true },
+  { feature: '8021q', line: 'link add link cnmdoc-v0 name cnmdoc-vl type vlan id 10', module: '8021q', optional: true },
 ];
+
+/** Who needs an optional feature, for its fix line. */
+const USERS: Record<string, string> = {
+  vxlan: 'overlay networks',
+  macvlan: 'macvlan networks',
+  ipvlan: 'ipvlan networks',
+  '8021q': 'macvlan/ipvlan networks on a VLAN parent (--parent eth0.10)',
+};
 
 const NFT_PROBE = [
   'add table inet cnmdoc',
@@ -52,9 +63,10 @@ export function linkResults(code: number | null, stderr: string): Check[] {
     return {
       name: `kernel: ${p.feature}`,
       ok: why === undefined,
+      ...(p.optional ? { optional: true } : {}),
       detail: why === undefined ? 'can create a test link' : why,
       fix: why === undefined ? '' : /Unknown device type/i.test(why)
-        ? `load the module (modprobe ${p.module}) or use a kernel built with it; cnm's ${p.feature} networks need it`
+        ? `load the module (modprobe ${p.module}) or use a kernel built with it; ${USERS[p.feature] ?? `cnm's ${p.feature} networks`} need it`
         : 'run cnm doctor as root on a host that allows network namespaces',
     };
   });
