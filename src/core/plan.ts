@@ -36,11 +36,13 @@ export interface LinkAddOp extends InNs {
   link: LinkType;
 }
 
-/** `ip link set NAME [master M] [alias A] [addrgenmode none] [up]`. */
+/** `ip link set NAME [master M] [alias A] [addrgenmode none] [up] [type bridge_slave isolated on]`. */
 export interface LinkSetOp extends InNs {
   kind: 'link.set';
   name: string;
   master?: string;
+  /** An isolated bridge port: it forwards only to ports that are not isolated (enable_icc=false). */
+  isolated?: true;
   alias?: string;
   addrgenmode?: 'none';
   group?: number;

@@ -10,6 +10,7 @@ import { linkMark } from '../core/instance.js';
 import { mustCidr } from '../core/ip.js';
 import type { Endpoint, Network, Sandbox } from '../core/model.js';
 import { macFromId } from '../core/names.js';
+import { OPT } from '../core/options.js';
 import { type Op, addrAdd, linkDel, linkSet, nft } from '../core/plan.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
 
@@ -45,9 +46,19 @@ export function sandboxSide(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinCo
   return ops;
 }
 
+/** The --opt keys a bridge network honours (Docker's names). */
+const BRIDGE_OPTIONS: Record<string, string> = {
+  [OPT.bridgeName]: 'the bridge interface\'s name (at most 15 characters)',
+  [OPT.icc]: 'true|false: whether endpoints reach each other (false: isolated bridge ports)',
+  [OPT.masquerade]: 'true|false: whether traffic leaving the network is masqueraded',
+  [OPT.mtu]: 'the MTU, like --mtu',
+};
+const ICC = OPT.icc;
+
 export const bridgeDriver: NetworkDriver = {
   type: 'bridge',
   hasInterfaces: true,
+  knownOptions: BRIDGE_OPTIONS,
   hostGateway: true,
   hostBridge: true,
   describe: (net) => (net.bridge ? `bridge ${net.bridge}` : net.driver),
@@ -87,11 +98,15 @@ export const bridgeDriver: NetworkDriver = {
   },
   join(net, ep, sb, ctx): JoinPlan {
     const mtu = net.mtu;
+    // enable_icc=false: the port is isolated, so endpoints reach the gateway and beyond but not each other.
+    const isolated = net.options[ICC] === 'false';
     return {
       host: [
         // The group marks the port for guard.ts's rules (router adverts, spoof checks).
         { kind: 'link.add', name: ep.hostIfname, mtu, group: PORT_GROUP, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
         linkSet(ep.hostIfname, { master: net.bridge!, up: true, ...linkMark() }),
+        // A port's bridge options apply once it is a port: a line of its own, after master.
+        ...(isolated ? [linkSet(ep.hostIfname, { isolated: true })] : []),
         ...(guarded(net, ep) ? [nft(addEndpointGuard(ep), removeEndpointGuard(ep))] : []),
       ],
       sandbox: sandboxSide(net, ep, sb, ctx),

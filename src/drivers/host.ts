@@ -8,6 +8,7 @@ import type { NetworkDriver } from './types.js';
 export const hostDriver: NetworkDriver = {
   type: 'host',
   hasInterfaces: false,
+  knownOptions: {},
   hostGateway: false,
   joinsHostNamespace: true,
   exclusive: true,

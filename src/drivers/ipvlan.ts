@@ -38,6 +38,7 @@ export const ipvlanDriver: NetworkDriver = {
   endpointLink: 'ipvlan child',
   dockerOptions: parentDockerOptions,
   hasInterfaces: true,
+  knownOptions: {},
   hostGateway: true,
   validate(raw: RawNetworkOptions, host) {
     const { parent, mode } = parentAndMode(raw, 'ipvlan', IPVLAN_MODES);

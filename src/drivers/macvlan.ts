@@ -86,6 +86,7 @@ function shimReturnRoute(net: Network, ep: Endpoint, sb: Sandbox): Op[] {
 export const macvlanDriver: NetworkDriver = {
   type: 'macvlan',
   hasInterfaces: true,
+  knownOptions: { 'host-shim': 'true|false: give the host a macvlan of its own on the parent, so it reaches the network' },
   hostGateway: true,
   describe: describeParent,
   endpointLink: 'macvlan child',

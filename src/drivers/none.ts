@@ -5,6 +5,7 @@ import type { NetworkDriver } from './types.js';
 export const noneDriver: NetworkDriver = {
   type: 'none',
   hasInterfaces: false,
+  knownOptions: {},
   hostGateway: false,
   exclusive: true,
   describe: () => 'loopback only',

@@ -9,6 +9,7 @@
  * own slice of the subnet (see `hostSlice`); the gateway is this host's, the
  * first address of its slice, so sandboxes leave through their own host.
  */
+import { OPT } from '../core/options.js';
 import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { linkMark } from '../core/instance.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
@@ -82,6 +83,7 @@ function peersOf(net: Network): string[] {
 export const overlayDriver: NetworkDriver = {
   type: 'overlay',
   hasInterfaces: true,
+  knownOptions: { [OPT.mtu]: 'the MTU, like --mtu' },
   hostGateway: true,
   hostBridge: true,
   scope: 'global',

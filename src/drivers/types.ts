@@ -59,6 +59,11 @@ export interface NetworkDriver {
   /** Docker's names for this network's driver options (inspect's Options), and its extra fields. */
   dockerOptions?(net: Network): Record<string, string>;
   dockerExtras?(net: Network): Record<string, unknown>;
+  /**
+   * The `--opt KEY=VALUE` keys this driver honours, with what each does: the
+   * one table per driver; any other key is refused (exit 2) naming these.
+   */
+  readonly knownOptions: Readonly<Record<string, string>>;
   /** Checks the options against what the host has (read by core/observe/host.ts, handed in as data). */
   validate(raw: RawNetworkOptions, host: HostFacts): DriverOptions;
   /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */

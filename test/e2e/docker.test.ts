@@ -328,3 +328,61 @@ describe('sandbox exec like docker exec', () => {
     expect(host.cnmOk(['sandbox', 'exec', 'web', '--', 'hostname'])).toBe('webhost\n');
   });
 });
+
+describe('--opt is honoured or refused', () => {
+  let host: Host;
+  const ipOf = (sb: string) => host.cnmOk(['sandbox', 'inspect', sb, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}']).trim();
+  const ping = (from: string, to: string) => host.exec(['ip', 'netns', 'exec', from, 'ping', '-c1', '-W2', to]).code;
+  beforeAll(async () => {
+    host = await Host.create();
+  });
+
+  it('an unknown --opt key is exit 2, listing the known ones; nothing is made', () => {
+    const r = host.cnm(['net', 'create', 'n', '--opt', 'com.docker.network.bridge.enable_frobs=true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('cnm: unknown --opt "com.docker.network.bridge.enable_frobs" for a bridge network (known: com.docker.network.bridge.name, com.docker.network.bridge.enable_icc, com.docker.network.bridge.enable_ip_masquerade, com.docker.network.driver.mtu)\n');
+    expect(host.cnm(['net', 'create', 'n', '--opt', 'com.docker.network.bridge.enable_icc=maybe']).code).toBe(2);
+    expect(host.cnmOk(['net', 'ls', '--filter', 'type=custom', '-q']).trim()).toBe('');
+  });
+
+  it('com.docker.network.bridge.name names the bridge; driver.mtu sets the MTU', () => {
+    host.cnmOk(['net', 'create', 'named', '--subnet', '10.78.0.0/24', '-o', 'com.docker.network.bridge.name=br-named', '-o', 'com.docker.network.driver.mtu=1400']);
+    expect(host.exec(['ip', '-d', 'link', 'show', 'br-named']).stdout).toMatch(/mtu 1400 .*\n(.*\n)*\s+bridge /);
+    expect(host.exec(['ip', '-br', 'addr', 'show', 'br-named']).stdout).toContain('10.78.0.1/24');
+    host.cnmOk(['sandbox', 'add', 'n1', '--network', 'named']);
+    expect(host.exec(['ip', 'link', 'show', 'master', 'br-named']).stdout).toMatch(/veth/);
+    expect(host.exec(['ip', '-n', 'n1', 'link', 'show', 'eth0']).stdout).toContain('mtu 1400');
+    expect(host.cnm(['net', 'create', 'again', '-o', 'com.docker.network.bridge.name=br-named']).code).toBe(4);
+  });
+
+  it('enable_icc=false: sandboxes on the network cannot reach each other, but reach the gateway', () => {
+    host.cnmOk(['net', 'create', 'noicc', '--subnet', '10.79.0.0/24', '-o', 'com.docker.network.bridge.enable_icc=false']);
+    host.cnmOk(['sandbox', 'add', 'i1', '--network', 'noicc']);
+    host.cnmOk(['sandbox', 'add', 'i2', '--network', 'noicc']);
+    expect(ping('i1', '10.79.0.1')).toBe(0);
+    expect(ping('i1', ipOf('i2'))).not.toBe(0);
+    host.cnmOk(['net', 'create', 'icc', '--subnet', '10.80.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'j1', '--network', 'icc']);
+    host.cnmOk(['sandbox', 'add', 'j2', '--network', 'icc']);
+    expect(ping('j1', ipOf('j2'))).toBe(0);
+  });
+
+  it('enable_ip_masquerade=false: what leaves the network keeps its source address', async () => {
+    const { internet } = await withInternet(host);
+    host.cnmOk(['net', 'create', 'nomasq', '--subnet', '10.81.0.0/24', '-o', 'com.docker.network.bridge.enable_ip_masquerade=false']);
+    host.cnmOk(['sandbox', 'add', 'm1', '--network', 'nomasq']);
+    host.cnmOk(['sandbox', 'add', 'm2', '--network', 'icc']);
+    // The internet answers 10.81/10.80 through the host, so a reply comes back either way; what differs is the source it sees.
+    internet.exec(['ip', 'route', 'add', '10.0.0.0/8', 'via', '203.0.113.1']);
+    const seen = async (sb: string) => {
+      internet.exec(['rm', '-f', '/run/cap.txt']);
+      internet.background(['sh', '-c', 'exec timeout 8 tcpdump -l -n -c 1 -i any "icmp and dst host 203.0.113.254" > /run/cap.txt 2>/dev/null']);
+      await new Promise((ok) => setTimeout(ok, 1000));
+      host.exec(['ip', 'netns', 'exec', sb, 'ping', '-c1', '-W2', '203.0.113.254']);
+      await waitFor(() => internet.exec(['cat', '/run/cap.txt']).stdout.includes('>'), 8000, 100);
+      return internet.exec(['cat', '/run/cap.txt']).stdout;
+    };
+    expect(await seen('m1')).toMatch(/IP 10\.81\.0\.\d+ > 203\.0\.113\.254/);
+    expect(await seen('m2')).toMatch(/IP 203\.0\.113\.1 > 203\.0\.113\.254/);
+  });
+});

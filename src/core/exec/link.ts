@@ -49,6 +49,7 @@ export const linkSet: LineKind<LinkSetOp> = {
     ...(op.addrgenmode !== undefined ? ['addrgenmode', op.addrgenmode] : []),
     ...(op.group !== undefined ? ['group', String(op.group)] : []),
     ...(op.up ? ['up'] : []),
+    ...(op.isolated ? ['type', 'bridge_slave', 'isolated', 'on'] : []),
   ],
   gone: NEVER,
 };

@@ -16,6 +16,7 @@
 import { TABLE } from '../instance.js';
 import { mustCidr } from '../ip.js';
 import type { Network } from '../model.js';
+import { OPT } from '../options.js';
 
 /** cnm's table: `inet cnm`, or `inet cnm-<instance>` for a state dir other than the default (src/core/instance.ts). */
 export { TABLE };
@@ -98,7 +99,7 @@ export function networkRules(net: Network): string[] {
       // Published ports arrive DNATed; anything else from outside is not let in.
       `add rule ${TABLE} ${inn} ct status dnat accept ${c}`,
       `add rule ${TABLE} ${inn} drop ${c}`,
-      `add rule ${TABLE} ${nat} oifname != "${br}" masquerade ${c}`,
+      ...(net.options?.[OPT.masquerade] === 'false' ? [] : [`add rule ${TABLE} ${nat} oifname != "${br}" masquerade ${c}`]),
     );
   }
   lines.push(

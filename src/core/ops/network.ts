@@ -11,6 +11,7 @@ import { formatCidr, mustCidr, parseCidr } from '../ip.js';
 import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
+import { OPT } from '../options.js';
 import { endpointsOn, findNetwork } from '../resolve.js';
 import type { Session } from '../session.js';
 import { ensureBuiltins } from './builtins.js';
@@ -53,12 +54,36 @@ function checkMtu(mtu: number, driver: string, ipv6: boolean): void {
   if (mtu < min) throw new UsageError(`invalid --mtu ${mtu}: ${why ?? 'IPv4'} needs ${min} or more`);
 }
 
+/**
+ * `--opt`: only what the driver honours (its table), each value checked; an
+ * unknown key is refused naming the known ones, never stored and ignored.
+ * Returns the MTU the options set (com.docker.network.driver.mtu).
+ */
+function checkOptions(driver: string, known: Readonly<Record<string, string>>, options: Record<string, string>, mtu: number | undefined): { mtu?: number } {
+  for (const [k, v] of Object.entries(options)) {
+    if (!Object.hasOwn(known, k)) {
+      const keys = Object.keys(known);
+      throw new UsageError(`unknown --opt "${k}" for a ${driver} network (${keys.length > 0 ? `known: ${keys.join(', ')}` : 'it takes none'})`);
+    }
+    if ((k === OPT.icc || k === OPT.masquerade) && v !== 'true' && v !== 'false') throw new UsageError(`invalid --opt ${k}=${v}: use true or false`);
+    if (k === OPT.bridgeName && !/^[a-zA-Z0-9_.-]{1,15}$/.test(v)) throw new UsageError(`invalid --opt ${k}=${v}: an interface name of 1-15 characters [a-zA-Z0-9_.-]`);
+  }
+  const fromOpt = options[OPT.mtu];
+  if (fromOpt === undefined) return mtu === undefined ? {} : { mtu };
+  const n = Number(fromOpt);
+  if (!Number.isInteger(n)) throw new UsageError(`invalid --opt ${OPT.mtu}=${fromOpt}: a number`);
+  if (mtu !== undefined && mtu !== n) throw new UsageError(`--mtu ${mtu} and --opt ${OPT.mtu}=${fromOpt} disagree`);
+  return { mtu: n };
+}
+
 /** Checks what can be checked before taking the lock: names, driver options, CIDR syntax. */
 function precheck(input: CreateNetworkInput) {
   checkName('network', input.name);
   const driver = getDriver(input.driver);
   if (!driver.hasInterfaces) throw new UsageError(`the ${driver.type} network is built in; it cannot be created`);
   const driverOpts = driver.validate(input.raw, observeHost());
+  // After the driver's own checks (which name the driver a misplaced option belongs to).
+  input = { ...input, ...checkOptions(driver.type, driver.knownOptions, input.options, input.mtu) };
   if (input.gateways.length > input.subnets.length) throw new UsageError('each --gateway needs a --subnet to belong to');
   checkResolvers(input.dnsServers ?? []);
   if (input.ipRange !== undefined && input.subnets.length === 0) throw new UsageError('--ip-range needs a --subnet');
@@ -133,7 +158,9 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
       driverOpts,
       ...(input.dnsServers?.length ? { dnsServers: input.dnsServers } : {}),
     };
-    if (driver.hostBridge) net.bridge = bridgeName(id);
+    if (driver.hostBridge) net.bridge = input.options[OPT.bridgeName] ?? bridgeName(id);
+    const named = net.bridge && state.networks.find((n) => n.bridge === net.bridge);
+    if (named) throw new ConflictError(`bridge name "${net.bridge}" is taken by network "${named.name}"`);
     // The embedded DNS listens on a gateway the host holds: a bridge's. macvlan/ipvlan gateways are outside routers.
     if (!net.bridge) net.dns = false;
     s.apply([...init, ...driver.createNetwork(net)]);
