@@ -133,11 +133,12 @@ function handedToClipanion(token: string): boolean {
 }
 
 function repeatsSingleValue(argv: readonly string[]): boolean {
-  const single = new Set(HOT_COMMANDS.flatMap((c) => [...c.options, ...GLOBAL_OPTIONS]).filter((o) => o.kind === 'string' || o.kind === 'number').flatMap((o) => o.names));
+  // Each spelling of a single-valued option counts for the option (--mac and --mac-address are one).
+  const single = new Map(HOT_COMMANDS.flatMap((c) => [...c.options, ...GLOBAL_OPTIONS]).filter((o) => o.kind === 'string' || o.kind === 'number').flatMap((o) => o.names.map((n) => [n, o.names[0]!] as const)));
   const seen = new Map<string, number>();
   for (const t of argv) {
-    const name = t.split('=')[0]!;
-    if (single.has(name)) seen.set(name === '--net' ? '--network' : name, (seen.get(name) ?? 0) + 1);
+    const key = single.get(t.split('=')[0]!);
+    if (key) seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   return [...seen.values()].some((n) => n > 1);
 }
