@@ -4,7 +4,7 @@
  * isolation in cnm's nftables table.
  */
 import { UsageError } from '../core/errors.js';
-import { PORT_GROUP, addEndpointGuard, guardBase, guarded, removeEndpointGuard, spoofcheckOption } from '../core/firewall/guard.js';
+import { PORT_GROUP, SPOOFCHECK_OPT, addEndpointGuard, guardBase, guarded, removeEndpointGuard, spoofcheckOption } from '../core/firewall/guard.js';
 import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
 import { linkMark } from '../core/instance.js';
 import { mustCidr } from '../core/ip.js';
@@ -52,6 +52,7 @@ const BRIDGE_OPTIONS: Record<string, string> = {
   [OPT.icc]: 'true|false: whether endpoints reach each other (false: isolated bridge ports)',
   [OPT.masquerade]: 'true|false: whether traffic leaving the network is masqueraded',
   [OPT.mtu]: 'the MTU, like --mtu',
+  [SPOOFCHECK_OPT]: 'true|false: drop frames whose source MAC or IP is not the endpoint\'s (default true)',
 };
 const ICC = OPT.icc;
 

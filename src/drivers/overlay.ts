@@ -15,7 +15,7 @@ import { linkMark } from '../core/instance.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
-import { spoofcheckOption } from '../core/firewall/guard.js';
+import { SPOOFCHECK_OPT, spoofcheckOption } from '../core/firewall/guard.js';
 import { bridgeDriver } from './bridge.js';
 import { linkWithAddress } from '../core/observe/host.js';
 import { refuse } from './parent.js';
@@ -83,7 +83,7 @@ function peersOf(net: Network): string[] {
 export const overlayDriver: NetworkDriver = {
   type: 'overlay',
   hasInterfaces: true,
-  knownOptions: { [OPT.mtu]: 'the MTU, like --mtu' },
+  knownOptions: { [OPT.mtu]: 'the MTU, like --mtu', [SPOOFCHECK_OPT]: 'true|false: drop frames whose source MAC or IP is not the endpoint\'s (default true)' },
   hostGateway: true,
   hostBridge: true,
   scope: 'global',

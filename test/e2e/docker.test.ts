@@ -340,7 +340,7 @@ describe('--opt is honoured or refused', () => {
   it('an unknown --opt key is exit 2, listing the known ones; nothing is made', () => {
     const r = host.cnm(['net', 'create', 'n', '--opt', 'com.docker.network.bridge.enable_frobs=true']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('cnm: unknown --opt "com.docker.network.bridge.enable_frobs" for a bridge network (known: com.docker.network.bridge.name, com.docker.network.bridge.enable_icc, com.docker.network.bridge.enable_ip_masquerade, com.docker.network.driver.mtu)\n');
+    expect(r.stderr).toBe('cnm: unknown --opt "com.docker.network.bridge.enable_frobs" for a bridge network (known: com.docker.network.bridge.name, com.docker.network.bridge.enable_icc, com.docker.network.bridge.enable_ip_masquerade, com.docker.network.driver.mtu, spoofcheck)\n');
     expect(host.cnm(['net', 'create', 'n', '--opt', 'com.docker.network.bridge.enable_icc=maybe']).code).toBe(2);
     expect(host.cnmOk(['net', 'ls', '--filter', 'type=custom', '-q']).trim()).toBe('');
   });
