@@ -116,6 +116,26 @@ describe('discovery without flooding on a cluster overlay', () => {
     expect(new Set(outer)).toEqual(new Set([`${ips[0]}>${ips[1]}`, `${ips[1]}>${ips[0]}`]));
     expect(r.stdout).not.toMatch(/ARP|ff:ff:ff:ff:ff:ff/);
   });
+
+  it('an endpoint made with --mac (sandbox add, endpoint connect) is known by its own MAC on the other hosts', async () => {
+    const [macA, macB] = ['02:aa:bb:cc:dd:01', '02:aa:bb:cc:dd:02'];
+    h2().cnmOk(['sandbox', 'add', 'sm', '--network', 'front', '--mac', macA.toUpperCase()]);
+    h2().cnmOk(['sandbox', 'add', 'sc']);
+    h2().cnmOk(['endpoint', 'connect', 'sc', 'front', '--mac', macB]);
+    const sm = addrOf(h2(), 'sm').front!;
+    const sc = addrOf(h2(), 'sc').front!;
+    expect([sm.MacAddress, sc.MacAddress]).toEqual([macA, macB]);
+    const has = (mac: string) => fdbRows(h1()).some((r) => r.mac === mac && r.dst === ips[1]);
+    expect(await waitFor(() => has(macA) && has(macB), 20_000, 100)).toBe(true);
+    const neigh = h1().exec(['ip', '-4', 'neigh', 'show', 'nud', 'permanent']).stdout;
+    expect(neigh).toContain(`${sm.IPAddress} dev cnmx`);
+    expect(neigh).toMatch(new RegExp(`${sm.IPAddress.replaceAll('.', '\\.')} dev \\S+ lladdr ${macA} PERMANENT`));
+    // Traffic proves it: with the derived MAC in the FDB, frames for sm would go nowhere.
+    expect(await waitFor(() => resolves(h1(), 's1', 'sm') === sm.IPAddress, 20_000, 100)).toBe(true);
+    expect(ping(h1(), 's1', 'sm')).toBe(0);
+    expect(ping(h1(), 's1', sc.IPAddress)).toBe(0);
+    h2().cnmOk(['sandbox', 'rm', '--force', 'sm', 'sc']);
+  });
 });
 
 describe('live changes reach every host by themselves', () => {

@@ -133,7 +133,7 @@ function localRecord(g: GlobalNetwork, m: Membership, gateway: string): Network 
  * Claims addresses on the cluster networks among refs (names this state
  * knows as cluster networks, or does not know at all). Undefined when none is.
  */
-export async function prepareAttach(stateDir: string, m: Membership, state: State, refs: readonly string[], sandbox: string, aliases: string[], ip?: string): Promise<Attachment | undefined> {
+export async function prepareAttach(stateDir: string, m: Membership, state: State, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<Attachment | undefined> {
   const candidates = refs.filter((r) => {
     const local = state.networks.find((n) => n.name === r);
     return local ? local.scope === 'global' : !/^[0-9a-f]{12,64}$/.test(r);
@@ -142,12 +142,14 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
   const client = clientOf(m);
   const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], spare: [], gatewayKeys: new Map() };
   for (const name of candidates) {
-    await claimOn(stateDir, att, state, name, sandbox, aliases, refs[0] === name ? ip : undefined);
+    // --ip and --mac pin the first network's endpoint only (as buildEndpoint does).
+    const first = refs[0] === name;
+    await claimOn(stateDir, att, state, name, sandbox, aliases, first ? ip : undefined, first ? mac : undefined);
   }
   return att.networks.length > 0 ? att : undefined;
 }
 
-async function claimOn(stateDir: string, att: Attachment, state: State, name: string, sandbox: string, aliases: string[], ip?: string): Promise<void> {
+async function claimOn(stateDir: string, att: Attachment, state: State, name: string, sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<void> {
   const { client, m } = att;
   for (let attempt = 0; attempt < 60; attempt++) {
     const read = await client.txn({ compare: [], success: [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true)] });
@@ -180,7 +182,7 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     const a = allocateAddress(sub, taken, ip);
     sub.next = a.next;
     const addr = stripPrefix(a.address);
-    claimsToMake.push([keys.claim(name, addr), { host: m.name, sandbox, mac: macFromIpv4(addr), address: `${addr}/${prefix}`, aliases }]);
+    claimsToMake.push([keys.claim(name, addr), { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases }]);
     const claimKeys = claimsToMake.map(([k]) => k);
     writePending(stateDir, [...att.made, ...claimKeys]);
     step('claim addresses in the cluster store');

@@ -23,13 +23,13 @@ export interface ClusterJoin {
   settle(ok: boolean): Promise<void>;
 }
 
-/** Claims addresses for an endpoint on each cluster network among refs; undefined when none is one. */
-export async function clusterJoin(s: Session, refs: readonly string[], sandbox: string, aliases: string[], ip?: string): Promise<ClusterJoin | undefined> {
+/** Claims addresses for an endpoint on each cluster network among refs (ip and mac: the first ref's endpoint's own); undefined when none is one. */
+export async function clusterJoin(s: Session, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<ClusterJoin | undefined> {
   if (s.dryRun || !joined(s.store.dir)) return undefined;
   const [{ prepareAttach, materialize, settleAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js')]);
   const m = readMembership(s.store.dir);
   if (!m) return undefined;
-  const att = await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip);
+  const att = await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip, mac);
   if (!att) return undefined;
   return {
     materialize: (state) => materialize(state, att),

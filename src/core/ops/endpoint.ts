@@ -110,7 +110,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
   let dns: string[] = [];
   const sbName = s.read().sandboxes.find((x) => x.name === sbRef || x.id.startsWith(sbRef))?.name ?? sbRef;
   // On a joined host, an address on a cluster network is claimed in the store first (before the lock).
-  const cluster = await clusterJoin(s, [netRef], sbName, req.aliases, req.ip);
+  const cluster = await clusterJoin(s, [netRef], sbName, req.aliases, req.ip, req.mac);
   const made = await s.update((state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const sb = findSandbox(state, sbRef);

@@ -118,7 +118,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
   let dns: string[] = [];
   // On a joined host, addresses on cluster networks are claimed in the store first (before the lock).
-  const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip);
+  const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac);
   const made = await s.update((state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const nets = refs.map((r) => findNetwork(state, r));
