@@ -112,6 +112,28 @@ export function parseCidr(text: string): Cidr | undefined {
   return { family: addr.family, base: addr.value & mask(addr.family, prefix), prefix };
 }
 
+/**
+ * A CIDR as the user wrote it: parsed once at the edge and carried typed.
+ * `written` keeps the address as given (host bits and all) so the host-bits
+ * check can still name it; `text` is the user's spelling, for messages.
+ */
+export interface WrittenCidr {
+  text: string;
+  cidr: Cidr;
+  written: Addr;
+}
+
+export function parseWrittenCidr(text: string): WrittenCidr | undefined {
+  const cidr = parseCidr(text);
+  const written = cidr && parseAddr(stripPrefix(text));
+  return cidr && written ? { text, cidr, written } : undefined;
+}
+
+/** A CIDR cnm picked itself, as if written canonically. */
+export function writtenAs(cidr: Cidr): WrittenCidr {
+  return { text: formatCidr(cidr), cidr, written: { family: cidr.family, value: cidr.base } };
+}
+
 /** The host bits of "addr/prefix" must be zero for a subnet to be written that way. */
 export function hostBitsSet(text: string): boolean {
   const c = parseCidr(text);

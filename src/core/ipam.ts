@@ -18,7 +18,9 @@ import {
   overlaps,
   parseAddr,
   parseCidr,
+  parseWrittenCidr,
   stripPrefix,
+  type WrittenCidr,
 } from './ip.js';
 import type { Endpoint, Network, State, SubnetConfig } from './model.js';
 
@@ -93,7 +95,8 @@ export function lastUsable(c: Cidr): bigint {
 }
 
 export interface SubnetRequest {
-  subnet?: string;
+  /** Text (tests, state) or already parsed at the edge. */
+  subnet?: string | WrittenCidr;
   gateway?: string;
   ipRange?: string;
 }
@@ -102,13 +105,13 @@ export interface SubnetRequest {
  * Checks one user-given subnet/gateway/range triple and fills in the gateway.
  * Throws UsageError for malformed or inconsistent input, ConflictError for overlaps.
  */
-export function planSubnet(req: SubnetRequest & { subnet: string }, used: readonly Cidr[], withGateway = true): SubnetConfig {
-  const cidr = parseCidr(req.subnet);
-  if (!cidr) throw new UsageError(`invalid subnet "${req.subnet}": expected CIDR like 172.20.0.0/16`);
+export function planSubnet(req: SubnetRequest & { subnet: string | WrittenCidr }, used: readonly Cidr[], withGateway = true): SubnetConfig {
+  const given = typeof req.subnet === 'string' ? parseWrittenCidr(req.subnet) : req.subnet;
+  if (!given) throw new UsageError(`invalid subnet "${String(req.subnet)}": expected CIDR like 172.20.0.0/16`);
+  const { cidr, written } = given;
   const canonical = formatCidr(cidr);
-  const written = parseAddr(stripPrefix(req.subnet));
-  if (written && written.value !== cidr.base) {
-    throw new UsageError(`invalid subnet "${req.subnet}": host bits set, did you mean ${canonical}?`);
+  if (written.value !== cidr.base) {
+    throw new UsageError(`invalid subnet "${given.text}": host bits set, did you mean ${canonical}?`);
   }
   if (cidr.family === 4 && cidr.prefix > 30 && withGateway) {
     throw new UsageError(`subnet ${canonical} is too small: it needs room for a gateway and endpoints (/30 or larger)`);

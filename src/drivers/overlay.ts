@@ -12,7 +12,7 @@
 import { OPT } from '../core/options.js';
 import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { linkMark } from '../core/instance.js';
-import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, parseCidr } from '../core/ip.js';
+import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, type WrittenCidr } from '../core/ip.js';
 import type { Network } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
 import { SPOOFCHECK_OPT, spoofcheckOption } from '../core/firewall/guard.js';
@@ -37,10 +37,10 @@ export function vxlanName(net: Network): string {
  * A /16 gives /24 slices numbered by the last octet of --local (198.51.100.7
  * takes 10.1.7.0/24 of 10.1.0.0/16); a /24 gives sixteen /28 slices.
  */
-export function hostSlice(subnet: string, local: Addr): string {
-  const c = mustCidr(subnet);
+export function hostSlice(subnet: WrittenCidr, local: Addr): string {
+  const c = subnet.cidr;
   const k = Math.min(8, Math.floor((32 - c.prefix) / 2));
-  if (k < 2) throw new UsageError(`overlay subnet ${subnet} is too small to share between hosts: use /28 or larger, or give each host its own --ip-range`);
+  if (k < 2) throw new UsageError(`overlay subnet ${subnet.text} is too small to share between hosts: use /28 or larger, or give each host its own --ip-range`);
   const index = local.value & ((1n << BigInt(k)) - 1n);
   const prefix = c.prefix + k;
   return formatCidr({ family: 4, base: c.base + (index << BigInt(32 - prefix)), prefix });
@@ -123,7 +123,7 @@ export const overlayDriver: NetworkDriver = {
   },
   addressing(req: AddressingRequest, opts): AddressingRequest {
     if (req.subnets.length === 0) throw new UsageError('an overlay network needs --subnet CIDR, the same on every host');
-    if (req.ipv6 || req.subnets.some((s) => parseCidr(s)?.family === 6)) {
+    if (req.ipv6 || req.subnets.some((s) => s.cidr.family === 6)) {
       throw new UsageError('overlay networks are IPv4 only: drop --ipv6 and the IPv6 --subnet');
     }
     const ipRange = req.ipRange ?? hostSlice(req.subnets[0]!, mustUnderlayAddr(String(opts.local), '--local'));

@@ -3,6 +3,7 @@
  * validate options before anything changes, then return plans. They never
  * touch the kernel themselves.
  */
+import type { WrittenCidr } from '../core/ip.js';
 import type { DriverName, Endpoint, Network, Sandbox } from '../core/model.js';
 import type { HostFacts } from '../core/observe/host.js';
 import type { Op } from '../core/plan.js';
@@ -88,7 +89,8 @@ export interface NetworkDriver {
 
 /** The IPAM part of `net create`, as the user gave it (a driver may fill it in). */
 export interface AddressingRequest {
-  subnets: string[];
+  /** `--subnet`, parsed once at the edge. */
+  subnets: WrittenCidr[];
   gateways: string[];
   ipRange?: string;
   ipv6: boolean;

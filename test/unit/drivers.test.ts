@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CnmError, KernelOpError } from '../../src/core/errors.js';
 import { apply, groupOps } from '../../src/core/exec.js';
 import { renderShell } from '../../src/core/shell.js';
-import { mustAddr } from '../../src/core/ip.js';
+import { mustAddr, parseWrittenCidr } from '../../src/core/ip.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
 import { commandOf, words } from '../../src/core/exec/lines.js';
@@ -302,7 +302,7 @@ describe('overlay', () => {
   });
 
   it('hostSlice: 2^k slices of the subnet, numbered by the low bits of the underlay address', () => {
-    const slice = (subnet: string, local: string) => hostSlice(subnet, mustAddr(local));
+    const slice = (subnet: string, local: string) => hostSlice(parseWrittenCidr(subnet)!, mustAddr(local));
     expect(slice('10.77.0.0/16', '198.51.100.1')).toBe('10.77.1.0/24');
     expect(slice('10.77.0.0/16', '198.51.100.254')).toBe('10.77.254.0/24');
     expect(slice('10.88.0.0/24', '198.51.100.3')).toBe('10.88.0.48/28');
@@ -314,14 +314,15 @@ describe('overlay', () => {
 
   it('addressing: needs one IPv4 subnet; takes the slice, its first address as gateway, endpoints after it', () => {
     const opts = { local: '198.51.100.7' };
-    expect(overlayDriver.addressing!({ subnets: ['10.77.0.0/16'], gateways: [], ipv6: false }, opts)).toEqual({
-      subnets: ['10.77.0.0/16'], gateways: ['10.77.7.1'], ipRange: '10.77.7.0/24', start: '10.77.7.2', ipv6: false,
+    const sub = parseWrittenCidr('10.77.0.0/16')!;
+    expect(overlayDriver.addressing!({ subnets: [sub], gateways: [], ipv6: false }, opts)).toEqual({
+      subnets: [sub], gateways: ['10.77.7.1'], ipRange: '10.77.7.0/24', start: '10.77.7.2', ipv6: false,
     });
-    expect(overlayDriver.addressing!({ subnets: ['10.77.0.0/16'], gateways: ['10.77.0.1'], ipRange: '10.77.128.0/17', ipv6: false }, opts)).toMatchObject({
+    expect(overlayDriver.addressing!({ subnets: [sub], gateways: ['10.77.0.1'], ipRange: '10.77.128.0/17', ipv6: false }, opts)).toMatchObject({
       gateways: ['10.77.0.1'], ipRange: '10.77.128.0/17', start: '10.77.128.2',
     });
     expect(thrown(() => overlayDriver.addressing!({ subnets: [], gateways: [], ipv6: false }, opts)).message).toMatch(/needs --subnet/);
-    expect(thrown(() => overlayDriver.addressing!({ subnets: ['10.77.0.0/16'], gateways: [], ipv6: true }, opts)).message).toMatch(/IPv4 only/);
+    expect(thrown(() => overlayDriver.addressing!({ subnets: [sub], gateways: [], ipv6: true }, opts)).message).toMatch(/IPv4 only/);
   });
 
   it('validate: --local names the underlay (MTU 9000 - 50); without it the route to the first peer does', () => {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { guardBase, removeGuard } from '../firewall/guard.js';
 import { baseRules, removeBase } from '../firewall/ruleset.js';
 import { hostRoutes } from '../hostinfo.js';
-import { formatCidr } from '../ip.js';
+import { writtenAs } from '../ip.js';
 import { defaultPools, pickFreeSubnet, planSubnet, usedSubnets } from '../ipam.js';
 import type { Network, State } from '../model.js';
 import { defaultBridge } from '../instance.js';
@@ -52,7 +52,7 @@ export function ensureBuiltins(state: State, seed: string): Op[] {
   const bridge = builtin(seed, 'bridge', 'bridge', {
     id,
     bridge: name,
-    subnets: [planSubnet({ subnet: formatCidr(subnet) }, used)],
+    subnets: [planSubnet({ subnet: writtenAs(subnet) }, used)],
     options: { 'com.docker.network.bridge.name': name },
   });
   state.networks.unshift(bridge, builtin(seed, 'host', 'host'), builtin(seed, 'none', 'none'));

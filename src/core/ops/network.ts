@@ -7,7 +7,7 @@ import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
-import { formatCidr, mustCidr, parseCidr } from '../ip.js';
+import { mustCidr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
 import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
@@ -87,13 +87,15 @@ function precheck(input: CreateNetworkInput) {
   if (input.gateways.length > input.subnets.length) throw new UsageError('each --gateway needs a --subnet to belong to');
   checkResolvers(input.dnsServers ?? []);
   if (input.ipRange !== undefined && input.subnets.length === 0) throw new UsageError('--ip-range needs a --subnet');
-  for (const s of input.subnets) {
-    const c = parseCidr(s);
-    if (!c) throw new UsageError(`invalid subnet "${s}": expected CIDR like 172.20.0.0/16`);
-    const why = reservedRange(c);
+  // The one place `--subnet` text becomes a value; everything after carries it typed.
+  const subnets = input.subnets.map((s): WrittenCidr => {
+    const given = parseWrittenCidr(s);
+    if (!given) throw new UsageError(`invalid subnet "${s}": expected CIDR like 172.20.0.0/16`);
+    const why = reservedRange(given.cidr);
     if (why) throw new UsageError(`subnet ${s} cannot be a network's: ${why}`);
-  }
-  const fams = input.subnets.map((s) => mustCidr(s).family);
+    return given;
+  });
+  const fams = subnets.map((s) => s.cidr.family);
   if (input.mtu !== undefined) checkMtu(input.mtu, driver.type, input.ipv6 || fams.includes(6));
   if (fams.filter((f) => f === 4).length > 1 || fams.filter((f) => f === 6).length > 1) {
     throw new UsageError('give at most one IPv4 and one IPv6 --subnet');
@@ -102,20 +104,24 @@ function precheck(input: CreateNetworkInput) {
   if (limit !== undefined && input.mtu !== undefined && input.mtu > limit) {
     throw new UsageError(`--mtu ${input.mtu} is too big for this ${driver.type} network: its lower interface allows at most ${limit}`);
   }
-  const req: AddressingRequest = { subnets: input.subnets, gateways: input.gateways, ipv6: input.ipv6 };
+  const req: AddressingRequest = { subnets, gateways: input.gateways, ipv6: input.ipv6 };
   if (input.ipRange !== undefined) req.ipRange = input.ipRange;
-  const shaped = driver.addressing ? { ...input, ...driver.addressing(req, driverOpts) } : input;
+  const addressing = driver.addressing ? driver.addressing(req, driverOpts) : req;
+  const shaped: PlannedInput = { ...input, ...addressing };
   return { driver, driverOpts, input: shaped, mtu: input.mtu ?? limit ?? 1500 };
 }
 
-export function planSubnets(state: State, input: CreateNetworkInput, id: string, withGateway: boolean): SubnetConfig[] {
+/** The input once checked: its subnets parsed, and filled in by the driver's addressing. */
+export type PlannedInput = Omit<CreateNetworkInput, 'subnets'> & AddressingRequest;
+
+export function planSubnets(state: State, input: PlannedInput, id: string, withGateway: boolean): SubnetConfig[] {
   const skip = new Set(state.networks.map((n) => n.bridge).filter((b): b is string => !!b));
   // A macvlan/ipvlan network usually is the parent's own LAN: its route is no clash.
   if (input.raw.parent !== undefined) skip.add(input.raw.parent);
   const used = usedSubnets(state, hostRoutes(skip));
   const subnets: SubnetConfig[] = input.subnets.map((subnet, i) => {
     const gateway = input.gateways[i];
-    const req: { subnet: string; gateway?: string; ipRange?: string } = { subnet };
+    const req: { subnet: WrittenCidr; gateway?: string; ipRange?: string } = { subnet };
     if (gateway !== undefined) req.gateway = gateway;
     if (i === 0 && input.ipRange !== undefined) req.ipRange = input.ipRange;
     const planned = planSubnet(req, used, withGateway);
@@ -124,8 +130,8 @@ export function planSubnets(state: State, input: CreateNetworkInput, id: string,
     return planned;
   });
   const has = (fam: 4 | 6) => subnets.some((s) => mustCidr(s.subnet).family === fam);
-  if (!has(4)) subnets.unshift(planSubnet({ subnet: formatCidr(pickFreeSubnet(used)) }, used, withGateway));
-  if (input.ipv6 && !has(6)) subnets.push(planSubnet({ subnet: formatCidr(ulaFor(id)) }, used, withGateway));
+  if (!has(4)) subnets.unshift(planSubnet({ subnet: writtenAs(pickFreeSubnet(used)) }, used, withGateway));
+  if (input.ipv6 && !has(6)) subnets.push(planSubnet({ subnet: writtenAs(ulaFor(id)) }, used, withGateway));
   return subnets;
 }
 
