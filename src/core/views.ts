@@ -7,7 +7,7 @@ import { mustCidr, stripPrefix } from './ip.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
 import { netnsPath, sandboxEtc } from './paths.js';
 import { asMap } from './template/index.js';
-import { portMap } from './ports/binding.js';
+import { isActive, portMap } from './ports/binding.js';
 import { endpointsOf, endpointsOn, networkOf, sandboxOf } from './resolve.js';
 
 export function networkView(state: State, net: Network) {
@@ -124,7 +124,7 @@ export function sandboxView(state: State, sb: Sandbox) {
     NetworkSettings: {
       SandboxID: sb.id,
       SandboxKey: sb.adopted?.path ?? netnsPath(sb.netns),
-      Ports: asMap(portMap(sb.ports)),
+      Ports: asMap(portMap(sb.ports.filter(isActive))),
       Networks: networks,
     },
     NetNS: sb.netns,

@@ -145,6 +145,37 @@ describe('port publishing without a proxy', () => {
     host.cnmOk(['net', 'rm', 'dual']);
   });
 
+  it('ports belong to the sandbox: kept inactive across a disconnect of its last outside network, back on reconnect', async () => {
+    host.cnmOk(['net', 'create', 'out1']);
+    host.cnmOk(['sandbox', 'add', 'mover', '--network', 'out1', '--dns', '127.0.0.1', '-p', '8095:80']);
+    host.background(['ip', 'netns', 'exec', 'mover', 'sh', '-c', 'cd /run && exec python3 -u -m http.server 80 >/run/mover-http.log 2>&1']);
+    expect(await listening('mover', 80)).toBe(true);
+    expect(curl(internet, 'http://203.0.113.1:8095/')).toBe('200');
+    const off = host.cnm(['endpoint', 'disconnect', 'mover', 'out1']);
+    expect(off.code).toBe(0);
+    expect(off.stderr).toMatch(/^cnm: note: sandbox "mover" keeps its published ports \(0\.0\.0\.0:8095->80\/tcp\), inactive until it connects to a network leading outside\n$/);
+    expect(curl(internet, 'http://203.0.113.1:8095/')).toBe('000');
+    const [sb] = json<{ HostConfig: { PortBindings: Record<string, unknown> }; NetworkSettings: { Ports: Record<string, unknown> } }[]>(host.cnmOk(['sandbox', 'inspect', 'mover']));
+    expect(Object.keys(sb!.HostConfig.PortBindings)).toEqual(['80/tcp']);
+    expect(sb!.NetworkSettings.Ports).toEqual({});
+    // Still the sandbox's: the host port stays reserved for it.
+    const taken = host.cnm(['sandbox', 'publish', 'other', '8095:80']);
+    expect(taken.code).not.toBe(0);
+    expect(taken.stderr).toContain('mover');
+    expect(host.cnmOk(['reconcile', '--dry-run'])).not.toMatch(/ports/);
+    const on = host.cnm(['endpoint', 'connect', 'mover', 'out1']);
+    expect(on.code).toBe(0);
+    expect(on.stderr).toBe('');
+    expect(curl(internet, 'http://203.0.113.1:8095/')).toBe('200');
+    expect(host.cnmOk(['reconcile', '--dry-run'])).not.toMatch(/ports/);
+    // Removed while inactive: nothing of it stays, the other sandbox's ports go on answering.
+    host.cnmOk(['endpoint', 'disconnect', 'mover', 'out1']);
+    host.cnmOk(['sandbox', 'rm', '--force', 'mover']);
+    expect(host.exec(['nft', 'list', 'ruleset']).stdout).not.toContain('8095');
+    expect(curl(internet, 'http://203.0.113.1:8080/')).toBe('200');
+    host.cnmOk(['net', 'rm', 'out1']);
+  });
+
   const snapshot = () => ({
     state: host.exec(['cat', '/var/lib/cnm/state.json']).stdout,
     rules: host.exec(['nft', 'list', 'ruleset']).stdout,

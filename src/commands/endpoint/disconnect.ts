@@ -9,7 +9,7 @@ export class EndpointDisconnectCommand extends CnmCommand {
     category: 'Endpoints',
     description: 'Disconnect a sandbox from a network',
     details: `
-      Removes the sandbox's interface on that network, releases its addresses and DNS names, and leaves nothing behind in the kernel.
+      Removes the sandbox's interface on that network, releases its addresses and DNS names, and leaves nothing behind in the kernel. Published ports belong to the sandbox: they move to its next network that leads outside, or, with none left, stay in its record inactive (a note on stderr says so; their host ports stay reserved) and come back when it connects to one again.
     `,
     examples: [['Disconnect a sandbox', '$0 endpoint disconnect api backend']],
   });

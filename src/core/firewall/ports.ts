@@ -85,6 +85,7 @@ function elements(b: PortBinding, sb: Pick<Sandbox, 'id'>, withValue: boolean): 
 function byMap(bindings: readonly PortBinding[], sb: Pick<Sandbox, 'id'>, withValue: boolean): Map<MapName, string[]> {
   const m = new Map<MapName, string[]>();
   for (const b of bindings) {
+    if (b.sandboxIp === undefined) continue; // inactive: nothing in the kernel
     const { map, els } = elements(b, sb, withValue);
     m.set(map, [...(m.get(map) ?? []), ...els]);
   }

@@ -16,6 +16,8 @@ import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
 import { type EndpointRequest, planDisconnect, planJoin } from '../plans/endpoint.js';
 import { sandboxFiles } from '../plans/sandbox-files.js';
+import { sandboxHooks } from '../plans/hooks.js';
+import { inactivePorts } from '../ports/binding.js';
 
 export type { EndpointRequest } from '../plans/endpoint.js';
 
@@ -124,6 +126,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
     const nets = eps.map((e) => (e === ep ? net : networkOf(state, e)));
     s.apply([...init, ...join.host, ...join.sandbox, ...sandboxFiles(state, sb, eps, nets)]);
     state.endpoints.push(ep);
+    s.apply(sandboxHooks().flatMap((h) => h.onConnect?.(state, sb, ep) ?? []));
     dns = dnsGateways(state, sb.id);
     return ep;
   }).catch(async (e: unknown) => {
@@ -152,7 +155,12 @@ export async function disconnect(s: Session, sbRef: string, netRef: string, opts
     const ep = endpointsOf(state, sb).find((e) => e.networkId === net.id);
     if (!ep && opts.force) return;
     if (!ep) throw new NotFoundError(`sandbox "${sb.name}" is not connected to network "${net.name}"`);
+    const parked = inactivePorts(sb).length;
     disconnectEndpoint(s, state, ep);
+    const now = inactivePorts(sb);
+    if (now.length > parked) {
+      s.notices.push(`sandbox "${sb.name}" keeps its published ports (${now.join(', ')}), inactive until it connects to a network leading outside`);
+    }
   });
   await cluster?.();
 }

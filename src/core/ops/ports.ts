@@ -11,6 +11,7 @@ import { stripPrefix } from '../ip.js';
 import type { Endpoint, Network, PortBinding, Sandbox, State } from '../model.js';
 import { type Op, nft } from '../plan.js';
 import { resolveBindings, matchBindings } from '../ports/allocate.js';
+import { isActive } from '../ports/binding.js';
 import { ephemeralRange, hostListeners } from '../ports/hostports.js';
 import { type PortSpec, familyOf, isWildcard, parsePortSpecs } from '../ports/spec.js';
 import { endpointsOf, findSandbox, networkOf } from '../resolve.js';
@@ -38,8 +39,14 @@ function targetOf(state: State, sb: Sandbox): Target {
   );
 }
 
+/** Every sandbox's bindings, inactive ones too (they keep their host ports reserved for the reconnect). */
 function published(state: State, except?: Sandbox): { sandbox: string; binding: PortBinding }[] {
   return state.sandboxes.filter((s) => s !== except).flatMap((s) => (s.ports ?? []).map((binding) => ({ sandbox: s.name, binding })));
+}
+
+/** Bindings in the kernel: those with a sandbox address to forward to (the others wait for a reconnect). */
+function active(list: { sandbox: string; binding: PortBinding }[]): { sandbox: string; binding: PortBinding }[] {
+  return list.filter((p) => isActive(p.binding));
 }
 
 /** Plans publishing specs on a sandbox already in state, and records the bindings on it. */
@@ -57,9 +64,10 @@ export function planPublish(state: State, sb: Sandbox, specs: readonly PortSpec[
   const ctx = { published: before, listeners: hostListeners(), ephemeral: ephemeralRange() };
   const bindings = resolveBindings(sb.name, specs, { 4: !!t.ipv4, 6: !!t.ipv6 }, ctx);
   for (const b of bindings) b.sandboxIp = familyOf(b.hostIp) === 4 ? t.ipv4! : t.ipv6!;
-  const undo = before.length === 0 ? portsBaseTeardown() : removeBindings(bindings, sb);
+  const first = active(before).length === 0;
+  const undo = first ? portsBaseTeardown() : removeBindings(bindings, sb);
   // The maps and rules exist while any port is published; writing them again costs 4x the elements.
-  const base = before.length === 0 ? portsBase() : [];
+  const base = first ? portsBase() : [];
   const ops: Op[] = [nft([...base, ...addBindings(bindings, sb)], undo)];
   // The host reaches its published ports on 127.0.0.1 too: DNAT sends such packets out the
   // bridge, which the kernel allows only with route_localnet (ports-post masquerades them).
@@ -74,16 +82,18 @@ export function planPublish(state: State, sb: Sandbox, specs: readonly PortSpec[
 export function planUnpublish(state: State, sb: Sandbox, which: readonly PortBinding[] = sb.ports ?? []): Op[] {
   if (which.length === 0) return [];
   const gone = new Set(which);
-  const rest = published(state).filter((p) => !gone.has(p.binding));
+  const rest = active(published(state)).filter((p) => !gone.has(p.binding));
   const script = rest.length === 0 ? portsBaseTeardown() : removeBindings(which, sb);
   sb.ports = (sb.ports ?? []).filter((b) => !gone.has(b));
-  return [nft(script)];
+  return script.length === 0 ? [] : [nft(script)]; // inactive bindings have nothing in the kernel
 }
 
 /**
  * When the endpoint a sandbox's ports forward to goes, the ports follow the
  * sandbox's next endpoint that leads outside (keeping their host ports, as
- * Docker reprograms them), or are dropped when there is none of that family.
+ * Docker reprograms them). With none of that family left they stay in the
+ * sandbox's record, inactive (no sandbox address, nothing in the kernel), and
+ * come back on the next connect (planReactivate): ports belong to the sandbox.
  */
 export function planRetarget(state: State, sb: Sandbox, ep: Endpoint): Op[] {
   const gone = new Set([ep.ipv4, ep.ipv6].filter((a): a is string => !!a).map(stripPrefix));
@@ -96,18 +106,53 @@ export function planRetarget(state: State, sb: Sandbox, ep: Endpoint): Op[] {
     t = undefined;
   }
   const moved: PortBinding[] = [];
+  const parked: PortBinding[] = [];
   for (const b of affected) {
     const ip = familyOf(b.hostIp) === 4 ? t?.ipv4 : t?.ipv6;
     if (ip) moved.push({ ...b, sandboxIp: ip });
+    else parked.push(withoutTarget(b));
   }
-  const others = published(state).filter((p) => !affected.includes(p.binding));
+  const others = active(published(state)).filter((p) => !affected.includes(p.binding));
   const ops: Op[] = [];
   if (moved.length === 0 && others.length === 0) ops.push(nft(portsBaseTeardown()));
   else ops.push(nft([...removeBindings(affected, sb), ...addBindings(moved, sb)]));
   if (t?.net.bridge && moved.some((b) => familyOf(b.hostIp) === 4)) {
     ops.push({ kind: 'sysctl', key: `net.ipv4.conf.${t.net.bridge}.route_localnet`, value: '1' });
   }
-  sb.ports = [...(sb.ports ?? []).filter((b) => !affected.includes(b)), ...moved];
+  sb.ports = [...(sb.ports ?? []).filter((b) => !affected.includes(b)), ...moved, ...parked];
+  return ops;
+}
+
+function withoutTarget(b: PortBinding): PortBinding {
+  const { sandboxIp: _gone, ...rest } = b;
+  return rest;
+}
+
+/** On connect: a sandbox's inactive bindings go back into the kernel, towards the new endpoint when it leads outside. */
+export function planReactivate(state: State, sb: Sandbox): Op[] {
+  const parked = (sb.ports ?? []).filter((b) => !isActive(b));
+  if (parked.length === 0) return [];
+  let t: Target;
+  try {
+    t = targetOf(state, sb);
+  } catch {
+    return [];
+  }
+  const back: PortBinding[] = [];
+  const woken = new Set<PortBinding>();
+  for (const b of parked) {
+    const ip = familyOf(b.hostIp) === 4 ? t.ipv4 : t.ipv6;
+    if (!ip) continue;
+    back.push({ ...b, sandboxIp: ip });
+    woken.add(b);
+  }
+  if (back.length === 0) return [];
+  const first = active(published(state)).length === 0;
+  const ops: Op[] = [nft([...(first ? portsBase() : []), ...addBindings(back, sb)], first ? portsBaseTeardown() : removeBindings(back, sb))];
+  if (t.net.bridge && back.some((b) => familyOf(b.hostIp) === 4)) {
+    ops.push({ kind: 'sysctl', key: `net.ipv4.conf.${t.net.bridge}.route_localnet`, value: '1' });
+  }
+  sb.ports = [...sb.ports.filter((b) => !woken.has(b)), ...back];
   return ops;
 }
 
@@ -116,6 +161,7 @@ export const portsHooks: SandboxHooks = {
   onAdd: (state, sb, input) => planPublish(state, sb, parsePortSpecs(input.publish ?? [])),
   onRemove: (state, sb) => planUnpublish(state, sb),
   onDisconnect: (state, sb, ep) => planRetarget(state, sb, ep),
+  onConnect: (state, sb) => planReactivate(state, sb),
 };
 
 export async function publish(s: Session, ref: string, texts: readonly string[]): Promise<PortBinding[]> {

@@ -16,6 +16,8 @@ export interface SandboxHooks {
   onRemove?(state: State, sb: Sandbox): Op[];
   /** Before one endpoint of a sandbox that stays goes (teardown, best-effort). */
   onDisconnect?(state: State, sb: Sandbox, ep: Endpoint): Op[];
+  /** After a new endpoint of an existing sandbox is in state. */
+  onConnect?(state: State, sb: Sandbox, ep: Endpoint): Op[];
 }
 
 const hooks: SandboxHooks[] = [];

@@ -2,8 +2,18 @@
  * Port bindings as stored in state (one per host address and range) and as
  * users see them: `80/tcp -> 0.0.0.0:8080`, one line per port.
  */
-import type { PortBinding } from '../model.js';
+import type { PortBinding, Sandbox } from '../model.js';
 import type { PortRange } from './spec.js';
+
+/** A binding in the kernel; one without a sandbox address waits, inactive, for the sandbox to reconnect. */
+export function isActive(b: PortBinding): boolean {
+  return b.sandboxIp !== undefined;
+}
+
+/** A sandbox's inactive bindings as "0.0.0.0:8080->80/tcp" texts. */
+export function inactivePorts(sb: Pick<Sandbox, 'ports'>): string[] {
+  return (sb.ports ?? []).filter((b) => !isActive(b)).map((b) => `${hostAddress(b.hostIp, b.hostPort)}->${b.containerPort}/${b.proto}`);
+}
 
 export function hostRange(b: PortBinding): PortRange {
   return { start: b.hostPort, end: b.hostPortEnd ?? b.hostPort };

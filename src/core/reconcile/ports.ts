@@ -7,6 +7,7 @@
  */
 import { addBindings, portsBase, portsBaseTeardown, sandboxTag } from '../firewall/ports.js';
 import { TABLE } from '../instance.js';
+import { isActive } from '../ports/binding.js';
 import { type Op, nft } from '../plan.js';
 import { endpointsOf, networkOf } from '../resolve.js';
 import { expectOf } from './nft.js';
@@ -25,7 +26,7 @@ export const portsReconciler: Reconciler = {
   name: 'ports',
   order: 55,
   check(ctx) {
-    const withPorts = ctx.state.sandboxes.filter((sb) => (sb.ports ?? []).length > 0);
+    const withPorts = ctx.state.sandboxes.filter((sb) => (sb.ports ?? []).some(isActive));
     const view = ctx.kernel.nft();
     const present = MAPS.some((m) => view?.elements.has(m)) || view?.chains.has('ports-dnat');
     if (withPorts.length === 0) {
@@ -55,7 +56,7 @@ export const portsReconciler: Reconciler = {
     const sysctls: Op[] = [];
     for (const sb of withPorts) {
       const net = endpointsOf(ctx.state, sb).map((e) => networkOf(ctx.state, e)).find((n) => n.bridge && !n.internal);
-      if (!net || !sb.ports.some((b) => !b.hostIp.includes(':'))) continue;
+      if (!net || !sb.ports.some((b) => isActive(b) && !b.hostIp.includes(':'))) continue;
       const key = `net.ipv4.conf.${net.bridge}.route_localnet`;
       if (ctx.kernel.sysctl(key) === '1' || sysctls.some((o) => o.kind === 'sysctl' && o.key === key)) continue;
       problems.push(`${key} is not 1`);
