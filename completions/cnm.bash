@@ -208,7 +208,7 @@ _cnm_optarg() {
 _cnm_positionals() {
   case "$1" in
     'net create') echo 'none' ;;
-    'net rm') echo 'network ...' ;;
+    'net rm') echo 'custom-network ...' ;;
     'net update') echo 'network' ;;
     'net inspect') echo 'network ...' ;;
     'net connect') echo 'network sandbox' ;;
@@ -222,7 +222,7 @@ _cnm_positionals() {
     'sandbox unpublish') echo 'sandbox none ...' ;;
     'port') echo 'sandbox none' ;;
     'endpoint connect') echo 'sandbox network' ;;
-    'endpoint disconnect') echo 'sandbox network' ;;
+    'endpoint disconnect') echo 'sandbox joined-network' ;;
     'endpoint ls') echo 'network' ;;
     'inspect') echo 'any ...' ;;
     'cluster join') echo 'none' ;;
@@ -231,7 +231,7 @@ _cnm_positionals() {
   esac
 }
 
-# Live names from state (honours --state-dir typed on the line).
+# Live names from state (honours --state-dir typed on the line); $2: the sandbox of a joined-network.
 _cnm_names() {
   local sd=() i
   for ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do
@@ -242,24 +242,27 @@ _cnm_names() {
   done
   case "$1" in
     network | any) "${COMP_WORDS[0]}" net ls --format '{{.Name}}' "${sd[@]}" 2>/dev/null ;;
+    custom-network) "${COMP_WORDS[0]}" net ls --filter type=custom --format '{{.Name}}' "${sd[@]}" 2>/dev/null ;;
+    joined-network) [[ -n $2 ]] && "${COMP_WORDS[0]}" sandbox inspect "$2" --format '{{range $k, $v := .NetworkSettings.Networks}}{{println $k}}{{end}}' "${sd[@]}" 2>/dev/null ;;
   esac
   case "$1" in
     sandbox | any) "${COMP_WORDS[0]}" sandbox ls --format '{{.Name}}' "${sd[@]}" 2>/dev/null ;;
   esac
 }
 
-# Sets COMPREPLY for a word of kind $1, plus the words in $2.
+# Sets COMPREPLY for a word of kind $1, plus the words in $2 ($prev: the positional typed before it).
 _cnm_reply() {
   case "$1" in
     file) COMPREPLY=($(compgen -f -- "$cur")) ;;
     driver) COMPREPLY=($(compgen -W 'bridge macvlan ipvlan overlay' -- "$cur")) ;;
-    network | sandbox | any) COMPREPLY=($(compgen -W "$2 $(_cnm_names "$1")" -- "$cur")) ;;
+    network | sandbox | any | custom-network) COMPREPLY=($(compgen -W "$2 $(_cnm_names "$1")" -- "$cur")) ;;
+    joined-network) COMPREPLY=($(compgen -W "$2 $(_cnm_names "$1" "$prev")" -- "$cur")) ;;
     *) COMPREPLY=($(compgen -W "$2" -- "$cur")) ;;
   esac
 }
 
 _cnm() {
-  local cur="${COMP_WORDS[COMP_CWORD]}" cpath='' cmd='' want='' w i npos=0 dd=0
+  local cur="${COMP_WORDS[COMP_CWORD]}" cpath='' cmd='' want='' w i npos=0 dd=0 prev=''
   COMPREPLY=()
   for ((i = 1; i < COMP_CWORD; i++)); do
     w="${COMP_WORDS[i]}"
@@ -276,6 +279,7 @@ _cnm() {
       continue
     fi
     npos=$((npos + 1))
+    prev=$w
   done
   if ((dd)); then COMPREPLY=($(compgen -c -- "$cur")); return; fi
   if [[ -n $want ]]; then _cnm_reply "$want" ''; return; fi

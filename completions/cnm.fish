@@ -388,7 +388,7 @@ function __cnm_positionals
         case 'net create'
             echo 'none'
         case 'net rm'
-            echo 'network' '...'
+            echo 'custom-network' '...'
         case 'net update'
             echo 'network'
         case 'net inspect'
@@ -416,7 +416,7 @@ function __cnm_positionals
         case 'endpoint connect'
             echo 'sandbox' 'network'
         case 'endpoint disconnect'
-            echo 'sandbox' 'network'
+            echo 'sandbox' 'joined-network'
         case 'endpoint ls'
             echo 'network'
         case 'inspect'
@@ -442,7 +442,7 @@ function __cnm_names
                 set sd $tokens[$i]
         end
     end
-    if contains -- $argv[1] network any
+    if contains -- $argv[1] network custom-network joined-network any
         $tokens[1] net ls --format '{{.Name}}' $sd 2>/dev/null
     end
     if contains -- $argv[1] sandbox any
@@ -456,7 +456,7 @@ function __cnm_values
             __fish_complete_path (commandline -ct)
         case driver
             printf '%s\n' bridge macvlan ipvlan overlay
-        case network sandbox any
+        case network custom-network joined-network sandbox any
             __cnm_names $argv[1]
     end
 end

@@ -58,7 +58,7 @@ function __cnm_names
                 set sd $tokens[$i]
         end
     end
-    if contains -- $argv[1] network any
+    if contains -- $argv[1] network custom-network joined-network any
         $tokens[1] net ls --format '{{.Name}}' $sd 2>/dev/null
     end
     if contains -- $argv[1] sandbox any
@@ -72,7 +72,7 @@ function __cnm_values
             __fish_complete_path (commandline -ct)
         case driver
             printf '%s\\n' @DRIVERS@
-        case network sandbox any
+        case network custom-network joined-network sandbox any
             __cnm_names $argv[1]
     end
 end

@@ -61,7 +61,7 @@ _cnm_names() {
       --state-dir=*) sd=("\${words[i]}") ;;
     esac
   done
-  if [[ $1 == network || $1 == any ]]; then "\${words[1]}" net ls --format '{{.Name}}' "\${sd[@]}" 2>/dev/null; fi
+  if [[ $1 == *network || $1 == any ]]; then "\${words[1]}" net ls --format '{{.Name}}' "\${sd[@]}" 2>/dev/null; fi
   if [[ $1 == sandbox || $1 == any ]]; then "\${words[1]}" sandbox ls --format '{{.Name}}' "\${sd[@]}" 2>/dev/null; fi
 }
 
@@ -70,7 +70,7 @@ _cnm_values() {
   case $1 in
     file) _files ;;
     driver) compadd -- @DRIVERS@ ;;
-    network|sandbox|any) names=(\${(f)"$(_cnm_names $1)"}); compadd -a names ;;
+    *network|sandbox|any) names=(\${(f)"$(_cnm_names $1)"}); compadd -a names ;;
     value) _message -e values value ;;
   esac
 }

@@ -33,7 +33,12 @@ export function valueName(long: string): string {
 }
 
 /** What a word stands for, for completing live names. */
-export type ObjectKind = 'network' | 'sandbox' | 'any' | 'driver' | 'file' | 'none';
+/**
+ * What a word names. `custom-network`: a network the user made (built-ins are
+ * not offered where they cannot be used, `net rm`); `joined-network`: a
+ * network of the sandbox named by the argument before it (`endpoint disconnect`).
+ */
+export type ObjectKind = 'network' | 'custom-network' | 'joined-network' | 'sandbox' | 'any' | 'driver' | 'file' | 'none';
 
 export interface CommandSpec {
   /** Command words without the binary: ['net', 'create']. */
@@ -125,8 +130,11 @@ export function specsOf(cli: Cli): CommandSpec[] {
 /** What a positional argument names, so completions can offer live names. */
 export function positionalKind(spec: CommandSpec, p: PositionalSpec): ObjectKind {
   const n = p.name.toUpperCase();
+  const command = spec.words.join(' ');
   if (n === 'SANDBOX') return 'sandbox';
+  if ((n === 'NETWORK' || n === 'NET') && command === 'endpoint disconnect' && spec.positionals[0]?.name.toUpperCase() === 'SANDBOX') return 'joined-network';
   if (n === 'NETWORK' || n === 'NET') return 'network';
+  if (command === 'net rm') return 'custom-network';
   if (n !== 'NAME' && n !== 'NAME|ID') return 'none';
   // A NAME that a command makes is new; elsewhere it is an existing object of the command's noun.
   const verb = spec.words[spec.words.length - 1];

@@ -44,6 +44,20 @@ describe('completions', () => {
     expect(bashComplete(host, ['cnm', ''])).toEqual(expect.arrayContaining(['net', 'sandbox', 'endpoint', 'graph', 'doctor', 'completion']));
   });
 
+  it('bash offers what the command can take: a sandbox\'s own networks to disconnect, no built-in to remove', () => {
+    host.cnmOk(['net', 'create', 'backend']);
+    expect(bashComplete(host, ['cnm', 'endpoint', 'disconnect', 'web', ''])).toEqual(['frontend']);
+    host.cnmOk(['endpoint', 'connect', 'web', 'backend']);
+    expect(bashComplete(host, ['cnm', 'endpoint', 'disconnect', 'web', '']).sort()).toEqual(['backend', 'frontend']);
+    expect(bashComplete(host, ['cnm', 'endpoint', 'disconnect', 'nosuch', ''])).toEqual([]);
+    // Every network is still offered where built-ins make sense.
+    expect(bashComplete(host, ['cnm', 'endpoint', 'connect', 'web', '']).sort()).toEqual(['backend', 'bridge', 'frontend', 'host', 'none']);
+    expect(bashComplete(host, ['cnm', 'net', 'rm', '']).sort()).toEqual(['backend', 'frontend']);
+    expect(bashComplete(host, ['cnm', 'network', 'rm', 'frontend', '']).sort()).toEqual(['backend', 'frontend']);
+    host.cnmOk(['endpoint', 'disconnect', 'web', 'backend']);
+    host.cnmOk(['net', 'rm', 'backend']);
+  });
+
   it('zsh and fish scripts parse', () => {
     for (const [sh, file] of [['zsh', '_cnm'], ['fish', 'cnm.fish']]) {
       const r = spawnSync(sh!, ['-n', join(ROOT, 'completions', file!)], { encoding: 'utf8' });

@@ -46,7 +46,9 @@ describe('specs from clipanion definitions', () => {
     };
     expect(kind('net create')).toBe('none');
     expect(kind('sandbox add')).toBe('none');
-    expect(kind('net rm')).toBe('network');
+    expect(kind('net rm')).toBe('custom-network');
+    expect(kind('net inspect')).toBe('network');
+    expect(kind('endpoint disconnect', 1)).toBe('joined-network');
     expect(kind('sandbox rm')).toBe('sandbox');
     expect(kind('endpoint connect', 0)).toBe('sandbox');
     expect(kind('endpoint connect', 1)).toBe('network');
