@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { NotFoundError } from '../core/errors.js';
-import { expandBindings, hostAddress, portMap } from '../core/ports/binding.js';
+import { expandBindings, hostAddress, isActive, portMap } from '../core/ports/binding.js';
 import { parsePortSpec } from '../core/ports/spec.js';
 import { findSandbox } from '../core/resolve.js';
 import { CnmCommand } from './base.js';
@@ -29,7 +29,8 @@ export class PortCommand extends CnmCommand {
   async run() {
     const state = this.store().read();
     const sb = findSandbox(state, this.sandbox);
-    let lines = expandBindings(sb.ports ?? []);
+    // Like docker port: what answers now (a sandbox with no network leading outside keeps its bindings inactive; inspect's HostConfig.PortBindings lists them).
+    let lines = expandBindings((sb.ports ?? []).filter(isActive));
     if (this.port !== undefined) {
       const spec = parsePortSpec(this.port);
       lines = lines.filter((l) => l.proto === spec.proto && l.containerPort >= spec.container.start && l.containerPort <= spec.container.end);

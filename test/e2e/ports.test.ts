@@ -158,6 +158,7 @@ describe('port publishing without a proxy', () => {
     const [sb] = json<{ HostConfig: { PortBindings: Record<string, unknown> }; NetworkSettings: { Ports: Record<string, unknown> } }[]>(host.cnmOk(['sandbox', 'inspect', 'mover']));
     expect(Object.keys(sb!.HostConfig.PortBindings)).toEqual(['80/tcp']);
     expect(sb!.NetworkSettings.Ports).toEqual({});
+    expect(host.cnmOk(['port', 'mover'])).toBe('');
     // Still the sandbox's: the host port stays reserved for it.
     const taken = host.cnm(['sandbox', 'publish', 'other', '8095:80']);
     expect(taken.code).not.toBe(0);
