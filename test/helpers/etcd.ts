@@ -139,6 +139,29 @@ export class EtcdStore {
   }
 
   /** Stops etcd and removes its temp dir (the store host goes with destroyAll). */
+  /**
+   * What the store host and the given hosts see of the underlay and the store, for a failure
+   * message: whether etcd lives and answers from inside, the sockets, links and neighbours of the
+   * switch, and each host's reachability of the store (curl, ping), neighbours, links and sockets.
+   * Bounded: every probe has a timeout of a few seconds.
+   */
+  diagnose(hosts: Host[]): string {
+    const out: string[] = [`etcd pid ${this.pid ?? 'none'}: ${this.pid ? this.host.exec(['kill', '-0', String(this.pid)]).code === 0 ? 'alive' : 'gone' : ''}`];
+    const health = this.etcdctl(['endpoint', 'health']);
+    out.push(`health from the store host: ${(health.stdout + health.stderr).trim()}`);
+    const on = (h: Host, argv: string[]) => h.exec(argv, { timeoutMs: 5000 }).stdout.trim();
+    out.push(`store sockets:\n${on(this.host, ['ss', '-tn', 'state', 'established', '( sport = :2379 )'])}`);
+    out.push(`store links/neigh:\n${on(this.host, ['ip', '-br', 'link'])}\n${on(this.host, ['ip', 'neigh'])}`);
+    for (const h of hosts) {
+      const curl = h.exec(['curl', '-sS', '-m', '3', '-X', 'POST', '-d', '{"key":"Lw=="}', `http://${STORE_IP}:2379/v3/kv/range`], { timeoutMs: 5000 });
+      out.push(`-- ${h.name}: curl ${curl.code} ${(curl.stdout + curl.stderr).trim().slice(0, 200)}`);
+      out.push(`ping: ${h.exec(['ping', '-c1', '-W1', STORE_IP], { timeoutMs: 5000 }).code === 0 ? 'ok' : 'fails'}`);
+      out.push(`neigh/links:\n${on(h, ['ip', 'neigh'])}\n${on(h, ['ip', '-br', 'link'])}`);
+      out.push(`sockets to the store:\n${on(h, ['ss', '-tnp', '( dport = :2379 )'])}`);
+    }
+    return out.join('\n');
+  }
+
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
