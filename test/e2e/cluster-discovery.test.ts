@@ -5,8 +5,12 @@
  * a capture on the underlay sees unicast VXLAN to the right host only and no
  * ARP; sandboxes resolve each other's names and aliases across hosts (dig and
  * getent, NAME.NETWORK, PTR) on shared networks only; a removal or a dead host
- * takes names and entries away without any command on the other hosts.
+ * takes names and entries away without any command on the other hosts; a
+ * host lost whole comes back from its state dir with `reconcile --restore`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Host, destroyAll, json, waitFor } from '../helpers/host.js';
 import { EtcdStore } from '../helpers/etcd.js';
@@ -185,4 +189,37 @@ describe('the store or an agent away', () => {
     expect(await waitFor(() => resolves(h1(), 's1', 's6') === addrOf(h3(), 's6').front!.IPAddress, 20_000, 200)).toBe(true);
     expect(ping(h1(), 's1', 's6')).toBe(0);
   });
+});
+
+describe('a host lost whole', () => {
+  it('h3 killed whole (every process, every namespace): its names vanish on h1 within the TTL; a fresh h3 with the old state and `reconcile --restore` comes back', async () => {
+    const before = addrOf(h3(), 's3b').front!;
+    expect(await waitFor(() => resolves(h1(), 's1', 's3b') === before.IPAddress, 20_000, 200)).toBe(true);
+    // What survives a host's death is its disk: a copy of its state dir (the host's own tmpfs).
+    const disk = mkdtempSync(join(tmpdir(), 'cnm-h3-disk-'));
+    try {
+      expect(h3().exec(['cp', '-a', '/var/lib/cnm/.', disk]).code).toBe(0);
+      await h3().destroy(); // agent, DNS servers, sandboxes, the host's network namespace and its underlay port
+      const gone = () => resolves(h1(), 's1', 's3b') === '' && resolves(h1(), 's1', 's3') === '' && !fdbRows(h1()).some((r) => r.dst === ips[2]);
+      expect(await waitFor(gone, (TTL + 15) * 1000, 200)).toBe(true);
+      expect(ping(h1(), 's1', before.IPAddress)).not.toBe(0);
+
+      // A fresh machine on the same underlay address, its disk restored.
+      const { host } = await store.addHost('h3', ips[2]);
+      hosts[2] = host;
+      expect(host.exec(['cp', '-a', `${disk}/.`, '/var/lib/cnm/']).code).toBe(0);
+      expect(host.exec(['ip', 'netns', 'list']).stdout.trim()).toBe('');
+      host.cnmOk(['reconcile', '--restore']); // sandboxes, the overlay's local part, and the agent
+      const after = addrOf(h3(), 's3b').front!;
+      expect([after.IPAddress, after.MacAddress]).toEqual([before.IPAddress, before.MacAddress]); // same address, same MAC: the claims in the store still hold
+      expect(await waitFor(() => resolves(h1(), 's1', 's3b') === before.IPAddress && fdbRows(h1()).some((r) => r.mac === before.MacAddress && r.dst === ips[2]), 20_000, 200)).toBe(true);
+      expect(ping(h1(), 's1', 's3b')).toBe(0);
+      expect(ping(h1(), 's1', 's3')).toBe(0);
+      // And the fresh h3 knows the others again: its sandboxes resolve and reach h1's by name.
+      expect(await waitFor(() => resolves(h3(), 's3', 's1') === addrOf(h1(), 's1').front!.IPAddress, 20_000, 200)).toBe(true);
+      expect(ping(h3(), 's3', 's1')).toBe(0);
+    } finally {
+      rmSync(disk, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

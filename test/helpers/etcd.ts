@@ -126,11 +126,12 @@ export class EtcdStore {
     return out;
   }
 
-  /** A new host plugged into the underlay; its address (198.51.100.11, .12, ...). */
-  async addHost(name: string): Promise<{ host: Host; ip: string }> {
-    const host = await Host.create(name);
-    const ip = `198.51.100.${this.next++}`;
+  /** A new host plugged into the underlay; its address (198.51.100.11, .12, ...), or ip again for one replacing a destroyed host. */
+  async addHost(name: string, ip = `198.51.100.${this.next++}`): Promise<{ host: Host; ip: string }> {
     const port = `p${ip.split('.')[3]}`;
+    // A destroyed host's port goes with its namespace, which the kernel tears down a moment later.
+    if (!(await waitFor(() => this.host.exec(['ip', 'link', 'show', port]).code !== 0, 10_000, 100))) throw new Error(`plug: ${port} is still there`);
+    const host = await Host.create(name);
     const r = this.host.sh(`ip link add ${port} type veth peer name ul0 netns /proc/${host.pid}/ns/net && ip link set ${port} master br0 up`);
     if (r.code !== 0) throw new Error(`plug: ${r.stderr}`);
     const s = host.sh(`ip addr add ${ip}/24 dev ul0 && ip link set ul0 up`);
