@@ -34,7 +34,7 @@ describe('typed ops: render and undo of every kind', () => {
     ['netns.del', { kind: 'netns.del', name: 'sb' }, 'ip netns del sb', undefined],
     ['nft', nft(['add table inet t'], ['delete table inet t']), "nft -f - <<'EOF'\nadd table inet t\nEOF", "nft -f - <<'EOF'\ndelete table inet t\nEOF"],
     ['sysctl', { kind: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' }, 'sysctl -qw net.ipv4.ip_forward=1', undefined],
-    ['file', { kind: 'file', path: '/tmp/x/y', content: 'a\n' }, "mkdir -p /tmp/x\ncat > /tmp/x/y <<'EOF'\na\nEOF", undefined],
+    ['file', { kind: 'file', path: '/etc/netns/sb/hosts', content: 'a\n' }, "mkdir -p /etc/netns/sb\ncat > /etc/netns/sb/hosts <<'EOF'\na\nEOF", undefined],
     ['mount.bind', { kind: 'mount.bind', source: '/proc/1/ns/net', target: '/run/netns/sb' }, 'mount --bind /proc/1/ns/net /run/netns/sb', 'umount /run/netns/sb'],
     ['umount', { kind: 'umount', target: '/run/netns/sb' }, 'umount /run/netns/sb', undefined],
     ['process.kill', { kind: 'process.kill', pids: [7, 8] }, 'kill -9 7 8', undefined],
