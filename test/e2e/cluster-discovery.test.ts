@@ -22,12 +22,9 @@ const TTL = 3;
 
 beforeAll(async () => {
   store = await EtcdStore.create();
-  for (const n of ['h1', 'h2', 'h3']) {
-    const { host, ip } = await store.addHost(n);
-    hosts.push(host);
-    ips.push(ip);
-    host.cnmOk(['cluster', 'join', store.url, '--name', n, '--ttl', String(TTL)]);
-  }
+  const joined = await store.joinHosts(['h1', 'h2', 'h3'], ['--ttl', String(TTL)]);
+  hosts.push(...joined.hosts);
+  ips.push(...joined.ips);
   hosts[0]!.cnmOk(['net', 'create', 'front', '--driver', 'overlay']);
   hosts[0]!.cnmOk(['net', 'create', 'back', '--driver', 'overlay']);
   hosts[0]!.cnmOk(['sandbox', 'add', 's1', '--network', 'front', '--alias', 'web']);

@@ -27,12 +27,9 @@ const ips: string[] = [];
 
 beforeAll(async () => {
   store = await EtcdStore.create();
-  for (const n of ['h1', 'h2', 'h3']) {
-    const { host, ip } = await store.addHost(n);
-    hosts.push(host);
-    ips.push(ip);
-    host.cnmOk(['cluster', 'join', store.url, '--name', n]);
-  }
+  const joined = await store.joinHosts(['h1', 'h2', 'h3']);
+  hosts.push(...joined.hosts);
+  ips.push(...joined.ips);
 }, 60_000);
 
 // An unexplained fault seen a few times under load: every store request of some hosts times out

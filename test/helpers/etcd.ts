@@ -126,6 +126,19 @@ export class EtcdStore {
     return out;
   }
 
+  /** Plugs the named hosts into the underlay, in order, and joins each to the store. */
+  async joinHosts(names: string[], joinArgs: string[] = []): Promise<{ hosts: Host[]; ips: string[] }> {
+    const hosts: Host[] = [];
+    const ips: string[] = [];
+    for (const n of names) {
+      const { host, ip } = await this.addHost(n);
+      hosts.push(host);
+      ips.push(ip);
+      host.cnmOk(['cluster', 'join', this.url, '--name', n, ...this.tlsArgs, ...joinArgs]);
+    }
+    return { hosts, ips };
+  }
+
   /** A new host plugged into the underlay; its address (198.51.100.11, .12, ...), or ip again for one replacing a destroyed host. */
   async addHost(name: string, ip = `198.51.100.${this.next++}`): Promise<{ host: Host; ip: string }> {
     const port = `p${ip.split('.')[3]}`;
