@@ -210,8 +210,9 @@ describe('a host lost whole', () => {
       const after = addrOf(h3(), 's3b').front!;
       expect([after.IPAddress, after.MacAddress]).toEqual([before.IPAddress, before.MacAddress]); // same address, same MAC: the claims in the store still hold
       expect(await waitFor(() => resolves(h1(), 's1', 's3b') === before.IPAddress && fdbRows(h1()).some((r) => r.mac === before.MacAddress && r.dst === ips[2]), 20_000, 200)).toBe(true);
-      expect(ping(h1(), 's1', 's3b')).toBe(0);
-      expect(ping(h1(), 's1', 's3')).toBe(0);
+      // The reply needs the fresh h3's entries for h1's sandboxes too, which its new agent programs a moment later.
+      expect(await waitFor(() => ping(h1(), 's1', 's3b') === 0, 20_000, 200)).toBe(true);
+      expect(await waitFor(() => ping(h1(), 's1', 's3') === 0, 20_000, 200)).toBe(true);
       // And the fresh h3 knows the others again: its sandboxes resolve and reach h1's by name.
       expect(await waitFor(() => resolves(h3(), 's3', 's1') === addrOf(h1(), 's1').front!.IPAddress, 20_000, 200)).toBe(true);
       expect(ping(h3(), 's3', 's1')).toBe(0);
