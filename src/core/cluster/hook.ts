@@ -38,6 +38,19 @@ export async function clusterJoin(s: Session, refs: readonly string[], sandbox: 
   };
 }
 
+/** Awaits a locked update that builds on claims made before the lock: keeps what it used, or releases everything when it failed. */
+export async function settled<T>(cluster: ClusterJoin | undefined, update: Promise<T>): Promise<T> {
+  let made: T;
+  try {
+    made = await update;
+  } catch (e) {
+    await cluster?.settle(false);
+    throw e;
+  }
+  await cluster?.settle(true);
+  return made;
+}
+
 /**
  * Before a removal on a joined host with cluster networks: checks the store
  * answers (nothing changes when it does not); the returned function, run

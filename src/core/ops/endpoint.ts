@@ -4,7 +4,7 @@
  * work through the network's driver; leaving undoes it.
  */
 import { getDriver } from '../../drivers/index.js';
-import { clusterJoin, clusterLeave } from '../cluster/hook.js';
+import { clusterJoin, clusterLeave, settled } from '../cluster/hook.js';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { mustCidr } from '../ip.js';
 import { allocateAddress, takenAddresses } from '../ipam.js';
@@ -113,7 +113,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
   const sbName = s.read().sandboxes.find((x) => x.name === sbRef || x.id.startsWith(sbRef))?.name ?? sbRef;
   // On a joined host, an address on a cluster network is claimed in the store first (before the lock).
   const cluster = await clusterJoin(s, [netRef], sbName, req.aliases, req.ip, req.mac);
-  const made = await s.update((state) => {
+  const made = await settled(cluster, s.update((state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);
@@ -129,11 +129,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
     s.apply(sandboxHooks().flatMap((h) => h.onConnect?.(state, sb, ep) ?? []));
     dns = dnsGateways(state, sb.id);
     return ep;
-  }).catch(async (e: unknown) => {
-    await cluster?.settle(false);
-    throw e;
-  });
-  await cluster?.settle(true);
+  }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
 }

@@ -21,7 +21,7 @@ import { planJoin } from '../plans/endpoint.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest } from './endpoint.js';
 import { checkResolvers, sandboxFiles } from '../plans/sandbox-files.js';
 import { parseAddr } from '../ip.js';
-import { clusterJoin, clusterLeave } from '../cluster/hook.js';
+import { clusterJoin, clusterLeave, settled } from '../cluster/hook.js';
 
 
 export { addSandboxHooks, type AddSandboxInput, type SandboxHooks } from '../plans/hooks.js';
@@ -119,7 +119,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   let dns: string[] = [];
   // On a joined host, addresses on cluster networks are claimed in the store first (before the lock).
   const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac);
-  const made = await s.update((state) => {
+  const made = await settled(cluster, s.update((state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const nets = refs.map((r) => findNetwork(state, r));
     const { sb, host, inside } = newSandbox(state, input, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
@@ -143,11 +143,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
     dns = dnsGateways(state, sb.id);
     return sb;
-  }).catch(async (e: unknown) => {
-    await cluster?.settle(false);
-    throw e;
-  });
-  await cluster?.settle(true);
+  }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
 }
