@@ -2,10 +2,19 @@
  * Endpoints on cluster networks. Before the state lock, `sandbox add` /
  * `endpoint connect` claim the address in the store: one transaction reads
  * the network, its IPAM cursor and its claims; a second
- * creates the claim (and, on a host's first use, its gateway's claim) if the
- * cursor is unchanged and the addresses are still free (compare-and-swap),
- * retrying on contention. Under the lock the local part of the network is
- * made if missing and the endpoint takes the claimed address.
+ * creates the claim if the cursor is unchanged and the address is still free
+ * (compare-and-swap), retrying on contention. Under the lock the local part
+ * of the network is made if missing and the endpoint takes the claimed address.
+ *
+ * The host's gateway claim belongs to the host, not to one run: parallel runs
+ * on one host can each be the one that makes the local part, with the gateway
+ * claim another of them made. So every run *holds* the gateway claim it
+ * builds on: it writes it again in its compare-and-swap (made on first use,
+ * rewritten when already there, which moves its revision), and lets it go
+ * (the local part turned out to have another gateway, or the run failed and
+ * the saved state does not use it) only with a delete conditioned on the
+ * revision its own write gave it. A run that held it later moved it on, so
+ * the delete fails and the claim stays with the run that builds on it.
  *
  * The store is part of the intent record: the claim keys are written to
  * STATE_DIR/cluster-pending/PID before the store write and removed after
@@ -40,12 +49,17 @@ export interface Attachment {
   networks: Network[];
   /** The claimed address per network ID ("10.210.0.5/24"). */
   ips: Map<string, string>;
-  /** The claim keys this run created. */
+  /** The endpoint claim keys this run created. */
   made: string[];
-  /** Gateway claims made for a local part another run made first (found under the lock): not kept. */
-  spare: string[];
-  /** The gateway claim key per network ID, when this run made one. */
-  gatewayKeys: Map<string, string>;
+  /** The gateway claim this run holds per network ID, with the revision its write gave it. */
+  gateways: Map<string, Held>;
+  /** Held gateway claims the local part found under the lock does not use (another run made it first). */
+  spare: Held[];
+}
+
+interface Held {
+  key: string;
+  revision: number;
 }
 
 const pendingDir = (stateDir: string) => join(stateDir, 'cluster-pending');
@@ -140,7 +154,7 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
   });
   if (candidates.length === 0) return undefined;
   const client = clientOf(m);
-  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], spare: [], gatewayKeys: new Map() };
+  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], gateways: new Map(), spare: [] };
   for (const name of candidates) {
     // --ip and --mac pin the first network's endpoint only (as buildEndpoint does).
     const first = refs[0] === name;
@@ -163,43 +177,49 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     const suspects = claims.filter((kv) => parseRecord<Claim>(kv.value)?.host === m.name && !backed(state, kv.key));
     const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
     const staleKeys = new Set(stale.map((kv) => kv.key));
-    const taken = new Set<bigint>(claims.filter((kv) => !staleKeys.has(kv.key)).map((kv) => mustAddr(leaf(kv.key)).value));
+    // Stale claims stay taken in this round (they are released by this very transaction).
+    const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
     const local = state.networks.find((n) => n.id === g.id);
     const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
     const cursor = cursorKvs?.[0];
     const prefix = mustCidr(g.subnet).prefix;
     const sub: SubnetConfig = { subnet: g.subnet, gateway: g.gateway };
     if (cursor) sub.next = cursor.value;
-    const claimsToMake: [string, Claim][] = [];
     let gateway = local?.subnets[0]?.gateway ?? (mine ? leaf(mine.key) : undefined);
     if (gateway === undefined) {
       const a = allocateAddress(sub, taken);
       gateway = stripPrefix(a.address);
       sub.next = a.next;
-      taken.add(mustAddr(gateway).value);
-      claimsToMake.push([keys.claim(name, gateway), { host: m.name, sandbox: '', mac: '', address: a.address, aliases: [] }]);
     }
+    taken.add(mustAddr(gateway).value);
+    const gwKey = keys.claim(name, gateway);
+    const gwKv = claims.find((kv) => kv.key === gwKey);
+    const gwClaim = gwKv ? parseRecord<Claim>(gwKv.value) : undefined;
+    // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
+    const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
     const a = allocateAddress(sub, taken, ip);
     sub.next = a.next;
     const addr = stripPrefix(a.address);
-    claimsToMake.push([keys.claim(name, addr), { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases }]);
-    const claimKeys = claimsToMake.map(([k]) => k);
-    writePending(stateDir, [...att.made, ...claimKeys]);
+    const claimKey = keys.claim(name, addr);
+    const claim: Claim = { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases };
+    const held = [...att.gateways.values()].map((x) => x.key);
+    writePending(stateDir, [...att.made, ...held, claimKey, ...(hold ? [gwKey] : [])]);
     step('claim addresses in the cluster store');
-    const ops: RequestOp[] = [...claimsToMake.map(([k, c]) => put(k, c)), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))];
+    const gwOps = hold ? [put(gwKey, { host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim)] : [];
     const w = await client.txn({
       compare: [
         unchangedSince(keys.network(name), netKv.modRevision),
         unchangedSince(keys.cursor(name), cursor?.modRevision ?? 0),
-        ...claimKeys.map((k) => absent(k)),
+        absent(claimKey),
+        ...(hold ? [unchangedSince(gwKey, gwKv?.modRevision ?? 0)] : []),
         ...stale.map((kv) => unchangedSince(kv.key, kv.modRevision)),
       ],
-      success: ops,
+      success: [...gwOps, put(claimKey, claim), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))],
     });
     if (w.succeeded) {
       step('claimed in the cluster store');
-      att.made.push(...claimKeys);
-      if (claimKeys.length > 1) att.gatewayKeys.set(g.id, claimKeys[0]!);
+      att.made.push(claimKey);
+      if (hold) att.gateways.set(g.id, { key: gwKey, revision: w.revision });
       att.ips.set(g.id, `${addr}/${prefix}`);
       // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
       att.networks.push(local ?? localRecord(g, m, gateway));
@@ -208,7 +228,7 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     if (ip !== undefined && claims.some((kv) => leaf(kv.key) === stripPrefix(ip))) break;
     await sleep(2 + Math.random() * 20 * Math.min(attempt + 1, 5)); // someone else moved the cursor: read again
   }
-  writePending(stateDir, att.made);
+  writePending(stateDir, [...att.made, ...[...att.gateways.values()].map((x) => x.key)]);
   if (ip !== undefined) {
     throw new ConflictError(`address ${ip} is already in use on cluster network "${name}"`);
   }
@@ -219,9 +239,11 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
 export function materialize(state: State, att: Attachment): Op[] {
   const ops: Op[] = [];
   for (const net of att.networks) {
-    if (state.networks.some((n) => n.id === net.id)) {
-      const gw = att.gatewayKeys.get(net.id);
-      if (gw) att.spare.push(gw); // another run made the local part (with its gateway) first
+    const there = state.networks.find((n) => n.id === net.id);
+    if (there) {
+      // Another run made the local part first: with the gateway this run holds, or (rarely) another one.
+      const gw = att.gateways.get(net.id);
+      if (gw && !there.subnets.some((x) => x.gateway === leaf(gw.key))) att.spare.push(gw);
       continue;
     }
     state.networks.push(net);
@@ -230,15 +252,22 @@ export function materialize(state: State, att: Attachment): Op[] {
   return ops;
 }
 
-/** After the run: releases the claims it did not keep (all of them when it failed). */
+/**
+ * After the run: releases the claims it did not keep. On success, the spare gateway claims; on failure,
+ * its endpoint claims and the gateway claims the saved state does not use. A gateway claim goes only if
+ * no run held it since (its revision is still this run's write).
+ */
 export async function settleAttach(stateDir: string, att: Attachment, ok: boolean): Promise<void> {
-  const unused = ok ? att.spare : att.made;
-  if (unused.length > 0) {
-    try {
-      await att.client.txn({ compare: [], success: unused.map((k) => del(k)) });
-    } catch {
-      return; // the pending file stays: the next run releases them
-    }
+  let gateways = att.spare;
+  if (!ok) {
+    const state = new Store(stateDir).read();
+    gateways = [...att.gateways.values()].filter((gw) => !backed(state, gw.key));
+  }
+  try {
+    if (!ok && att.made.length > 0) await att.client.txn({ compare: [], success: att.made.map((k) => del(k)) });
+    for (const gw of gateways) await att.client.txn({ compare: [unchangedSince(gw.key, gw.revision)], success: [del(gw.key)] });
+  } catch {
+    return; // the pending file stays: the next run releases them
   }
   clearPending(stateDir);
 }

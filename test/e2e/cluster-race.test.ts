@@ -1,0 +1,157 @@
+/**
+ * Parallel first uses of a cluster network on one host, repeated: every run
+ * claims an address before the state lock, and the local part (with the
+ * host's gateway claim) is made by whichever run takes the lock first. After
+ * each round the store, the state and the kernel must agree: one gateway claim
+ * that is the local bridge's address, one claim per sandbox at its address.
+ * After the round's removals, the host holds nothing: no claim, no link.
+ * The interleavings that lost the gateway claim are also forced, with a run
+ * paused right after its store claim while another one goes first.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CNM, type Host, type Result, destroyAll, json } from '../helpers/host.js';
+import { EtcdStore, STORE_IP } from '../helpers/etcd.js';
+
+let store: EtcdStore;
+let h: Host;
+
+beforeAll(async () => {
+  store = await EtcdStore.create();
+  h = (await store.joinHosts(['h1'])).hosts[0]!;
+  for (const n of ['kept', 'failed', 'regrown', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+}, 60_000);
+
+afterAll(async () => {
+  await store?.destroy();
+  await destroyAll();
+});
+
+interface NetView {
+  Id: string;
+  IPAM: { Config: { Gateway?: string }[] };
+  Containers: Record<string, { Name: string; IPv4Address: string }>;
+}
+
+// Everything below runs its commands without blocking the test worker (a loaded machine makes many
+// blocking calls in a row add up to vitest's RPC timeout).
+const ok = async (args: string[]) => {
+  const r = await h.cnmAsync(args);
+  if (r.code !== 0) throw new Error(`cnm ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+};
+const out = async (argv: string[]) => (await h.execAsync(argv)).stdout;
+
+/** This host's claims on the network: address -> sandbox ('' for the host's gateway). */
+async function claims(net: string): Promise<Map<string, string>> {
+  const mine = new Map<string, string>();
+  const lines = (await store.host.execAsync(['etcdctl', `--endpoints=http://${STORE_IP}:2379`, 'get', '--prefix', `/cnm/v1/ipam/${net}/`], { env: { ETCDCTL_API: '3' } })).stdout.split('\n');
+  const kvs = new Map<string, string>();
+  for (let i = 0; i + 1 < lines.length; i += 2) kvs.set(lines[i]!, lines[i + 1]!);
+  for (const [k, v] of kvs) {
+    const c = JSON.parse(v) as { host: string; sandbox: string };
+    if (c.host === 'h1') mine.set(k.split('/').pop()!, c.sandbox);
+  }
+  return mine;
+}
+
+/** The local part as state, store and kernel see it; fails the test where they disagree. */
+async function agreed(net: string, label: string): Promise<{ bridge: string; held: Map<string, string> }> {
+  const view = json<NetView[]>(await ok(['net', 'inspect', net]))[0]!;
+  const gateway = view.IPAM.Config[0]!.Gateway!;
+  const held = new Map<string, string>([[gateway, '']]);
+  for (const c of Object.values(view.Containers)) held.set(c.IPv4Address.split('/')[0]!, c.Name);
+  expect(held.size).toBe(Object.keys(view.Containers).length + 1);
+  // Store == state.
+  expect({ label, claims: Object.fromEntries([...(await claims(net))].sort()) }).toEqual({ label, claims: Object.fromEntries([...held].sort()) });
+  // Kernel == state: the bridge holds the gateway, each sandbox its address.
+  const bridge = `cnm-${view.Id.slice(0, 11)}`;
+  expect(await out(['ip', '-br', '-4', 'addr', 'show', 'dev', bridge])).toContain(`${gateway}/`);
+  for (const [addr, sb] of held) {
+    if (sb !== '') expect(await ok(['sandbox', 'exec', sb, '--', 'ip', '-br', '-4', 'addr', 'show', 'dev', 'eth0'])).toContain(`${addr}/`);
+  }
+  return { bridge, held };
+}
+
+/** Removes the sandboxes; then the host holds no claim and no local part. */
+async function removed(net: string, names: string[], bridge: string): Promise<void> {
+  await ok(['sandbox', 'rm', ...names]);
+  expect((await claims(net)).size).toBe(0);
+  expect(await out(['ip', '-br', 'link'])).not.toContain(bridge);
+}
+
+/** A cnm run that stops right after its claim in the store until go() is called; paused resolves then. */
+function pausedAfterClaim(args: string[]): { paused: Promise<void>; go: () => void; done: Promise<Result> } {
+  const dir = mkdtempSync(join(tmpdir(), 'cnm-race-'));
+  const flag = join(dir, 'go');
+  const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], {
+    env: { ...process.env, NO_COLOR: '1', CNM_PAUSE_AT: 'claimed in the cluster store', CNM_PAUSE_MS: '60000', CNM_PAUSE_UNTIL: flag },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let onPause = () => {};
+  const paused = new Promise<void>((ok) => (onPause = ok));
+  child.stdout!.on('data', (d) => (stdout += String(d)));
+  child.stderr!.on('data', (d) => {
+    stderr += String(d);
+    if (stderr.includes('cnm: pause')) onPause();
+  });
+  const done = new Promise<Result>((ok) =>
+    child.on('close', (code) => {
+      rmSync(dir, { recursive: true, force: true });
+      onPause();
+      ok({ code, stdout, stderr: stderr.replace(/^cnm: pause .*\n/m, '') });
+    }),
+  );
+  return { paused, go: () => writeFileSync(flag, ''), done };
+}
+
+describe('a run that claimed the gateway while another one makes the local part with it', () => {
+  it('keeps it when the other took the lock first', async () => {
+    const a = pausedAfterClaim(['sandbox', 'add', 'a1', '--network', 'kept']);
+    await a.paused;
+    await ok(['sandbox', 'add', 'b1', '--network', 'kept']); // reads a1's gateway claim, pending: makes the local part with it
+    a.go();
+    expect(await a.done).toMatchObject({ code: 0, stderr: '' });
+    await removed('kept', ['a1', 'b1'], (await agreed('kept', 'a1 second under the lock')).bridge);
+  }, 120_000);
+
+  it('does not release it when it fails after the other made the local part with it', async () => {
+    const a = pausedAfterClaim(['sandbox', 'add', 'dup', '--network', 'failed']);
+    await a.paused;
+    await ok(['sandbox', 'add', 'dup', '--network', 'failed']);
+    a.go();
+    expect(await a.done).toMatchObject({ code: 4, stderr: 'cnm: sandbox "dup" already exists\n' });
+    await removed('failed', ['dup'], (await agreed('failed', 'the paused dup failed')).bridge);
+  }, 120_000);
+
+  it('keeps the gateway of a local part it found, when the last endpoint goes meanwhile', async () => {
+    await ok(['sandbox', 'add', 'z', '--network', 'regrown']);
+    const a = pausedAfterClaim(['sandbox', 'add', 'a2', '--network', 'regrown']); // finds the local part made
+    await a.paused;
+    await ok(['sandbox', 'rm', 'z']); // the last endpoint: the local part goes
+    a.go();
+    expect(await a.done).toMatchObject({ code: 0, stderr: '' }); // and comes back, with the gateway it held
+    await removed('regrown', ['a2'], (await agreed('regrown', 'a2 after z went')).bridge);
+  }, 120_000);
+});
+
+const ROUNDS = 4;
+const PARALLEL = 4;
+
+describe('parallel first adds of one cluster network on one host', () => {
+  it(`${ROUNDS} rounds of ${PARALLEL}: one gateway claim, the bridge's; one claim per sandbox; nothing left after the removals`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const names = Array.from({ length: PARALLEL }, (_, i) => `r${round}x${i}`);
+      const runs = await Promise.all(names.map((n) => h.cnmAsync(['sandbox', 'add', n, '--network', 'race'], { timeoutMs: 60_000 })));
+      for (const r of runs) expect(r.stderr).toBe('');
+      const { bridge, held } = await agreed('race', `round ${round}`);
+      expect([...held.values()].sort()).toEqual(['', ...names].sort());
+      await removed('race', names, bridge);
+    }
+  }, 300_000);
+});
