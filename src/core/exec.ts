@@ -6,6 +6,9 @@
  * error (a RollbackError when undoing failed too). Teardown plans run
  * best-effort instead: keep going, tolerate "already gone" (decided per op
  * kind), return every real failure at the end for the caller to report.
+ * In the Bun binary, line ops go over a netlink socket in-process instead of
+ * `ip -batch` (exec/netlink/, same steps and messages; CNM_NETLINK=0 opts
+ * out); under Node (vitest) they always go through `ip -batch`.
  * What each kind of op is lives in exec/ (one module per kind); the same plans
  * as shell, for --dry-run: shell.ts.
  */
@@ -17,6 +20,8 @@ import { applyFiles, writeFileOp } from './exec/file.js';
 import { type LineGroup, applyLines, commandOf, runLine, teardownLines } from './exec/lines.js';
 import { applyNft, teardownNft } from './exec/nft.js';
 import { applySysctls, writeSysctl } from './exec/sysctl.js';
+import { applyNetlink, runLineNetlink, teardownNetlink } from './exec/netlink/run.js';
+import { netlinkLibc } from './exec/netlink/socket.js';
 
 export { failedLines } from './exec/lines.js';
 
@@ -118,8 +123,10 @@ export function apply(plan: readonly Op[], fault: FaultHook | undefined = faultF
 
 function applyGroup(group: Group, undo: Op[], failAt: number | undefined): void {
   switch (group.kind) {
-    case 'ip':
-      return applyLines(group, undo, inverseOf, failAt);
+    case 'ip': {
+      const c = netlinkLibc();
+      return c ? applyNetlink(c, group, undo, inverseOf, failAt) : applyLines(group, undo, inverseOf, failAt);
+    }
     case 'nft':
       return applyNft(group.ops, undo, failAt !== undefined);
     case 'sysctl':
@@ -133,7 +140,10 @@ function applyGroup(group: Group, undo: Op[], failAt: number | undefined): void 
 
 /** Runs one undo step; returns its failure, if any. */
 function undoStep(op: Op): string | undefined {
-  if (isLineOp(op)) return runLine(op);
+  if (isLineOp(op)) {
+    const c = netlinkLibc();
+    return c ? runLineNetlink(c, op) : runLine(op);
+  }
   if (op.kind === 'nft') return teardownNft([op]);
   if (op.kind === 'sysctl') writeSysctl(op);
   else if (op.kind === 'file') writeFileOp(op);
@@ -157,8 +167,10 @@ function rollback(undo: Op[]): string[] {
 
 function teardownGroup(group: Group): string[] {
   switch (group.kind) {
-    case 'ip':
-      return teardownLines(group);
+    case 'ip': {
+      const c = netlinkLibc();
+      return c ? teardownNetlink(c, group) : teardownLines(group);
+    }
     case 'nft':
       return [teardownNft(group.ops)].filter((p): p is string => p !== undefined);
     case 'file':

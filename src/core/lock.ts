@@ -1,6 +1,6 @@
 /**
  * One exclusive lock around each read-modify-write of the state.
- * Under Bun (the shipped binary) it is a real flock(2) through bun:ffi: the
+ * Under Bun (the shipped binary) it is a real flock(2) (core/libc.ts): the
  * kernel drops it when its holder dies, so a crashed cnm never blocks anyone.
  * Under Node (unit tests, `node` runs) it is an O_EXCL pid file whose holder is
  * checked for liveness. Both poll with a short backoff and give up after a
@@ -8,6 +8,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { CnmError } from './errors.js';
+import { libc } from './libc.js';
 
 export interface Lock {
   release(): void;
@@ -22,23 +23,14 @@ const LOCK_UN = 8;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type FlockFn = (fd: number, op: number) => number;
-let flockFn: FlockFn | null | undefined;
 
-async function loadFlock(): Promise<FlockFn | null> {
-  if (flockFn !== undefined) return flockFn;
-  if (!('bun' in process.versions)) return (flockFn = null);
-  try {
-    const { dlopen, FFIType } = await import('bun:ffi');
-    const lib = dlopen('libc.so.6', { flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 } });
-    flockFn = (fd, op) => lib.symbols.flock(fd, op);
-  } catch {
-    flockFn = null;
-  }
-  return flockFn;
+function loadFlock(): FlockFn | undefined {
+  const c = libc();
+  return c ? (fd, op) => c.flock(fd, op) : undefined;
 }
 
 export async function acquire(path: string, timeoutMs = Number(process.env.CNM_LOCK_TIMEOUT_MS ?? 120_000)): Promise<Lock> {
-  const flock = await loadFlock();
+  const flock = loadFlock();
   return flock ? acquireFlock(flock, path, timeoutMs) : acquirePidFile(path, timeoutMs);
 }
 

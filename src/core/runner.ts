@@ -79,6 +79,18 @@ export function run(cmd: string, args: readonly string[], opts?: RunOptions): Ru
   return r;
 }
 
+/** Under --debug, logs kernel work done in-process (netlink) the way run() logs a command, with its input lines. */
+export function logWork(line: string, input: readonly string[]): void {
+  if (!debugSink) return;
+  debugSink(line);
+  for (const l of input) debugSink(`  | ${l}`);
+}
+
+/** Whether --debug is on (to skip timing work nobody will see). */
+export function debugging(): boolean {
+  return debugSink !== undefined;
+}
+
 /** Runs a command attached to the terminal (sandbox exec) through the current runner; returns its exit code. */
 export async function runAttached(cmd: string, args: readonly string[]): Promise<number> {
   spawnCount++;

@@ -281,7 +281,10 @@ describe('graph, --json, -q, --format on the three-tier example', () => {
   it('--debug logs each kernel command with its duration on stderr', () => {
     const r = host.cnm(['net', 'create', 'dbg', '--debug']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^\+ ip .*-batch - +\(\d+\.\d ms, exit 0\)$/m);
+    // Line ops: rtnetlink in-process in the binary (ip -batch with CNM_NETLINK=0), with the same lines under it.
+    expect(r.stderr).toMatch(/^\+ netlink ip +\(\d+\.\d ms, done\)\n {2}\| link add /m);
+    expect(host.cnm(['net', 'create', 'dbg2', '--debug'], { env: { CNM_NETLINK: '0' } }).stderr).toMatch(/^\+ ip .*-batch - +\(\d+\.\d ms, exit 0\)$/m);
+    host.cnmOk(['net', 'rm', 'dbg2']);
     expect(r.stderr).toMatch(/^\+ nft -f - +\(\d+\.\d ms, exit 0\)$/m);
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     host.cnmOk(['net', 'rm', 'dbg']);

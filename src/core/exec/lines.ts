@@ -82,13 +82,18 @@ function messageFor(stderr: string, lineNo: number): string {
   return idx > 0 ? (lines[idx - 1] ?? '').trim() : firstLine(stderr);
 }
 
+/** The line the fault hook puts in place of a group's op: one that fails for real, on a device that is not there. */
+export function faultWords(tool: 'bridge' | undefined): string[] {
+  // It must parse (a usage error ends a batch without saying which line failed).
+  return tool === 'bridge' ? ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'cnm-fault'] : ['link', 'set', 'dev', 'cnm-fault', 'up'];
+}
+
 /**
  * Runs the group as one batch; pushes the inverses of the lines that succeeded.
  * `failAt` replaces that line with one that fails for real (the fault hook).
  */
 export function applyLines(group: LineGroup, undo: Op[], inverse: (op: Op) => Op | undefined, failAt: number | undefined): void {
-  // The injected line must parse (a usage error ends a batch without saying which line failed).
-  const fault = group.tool === 'bridge' ? ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'cnm-fault'] : ['link', 'set', 'dev', 'cnm-fault', 'up'];
+  const fault = faultWords(group.tool);
   const lines = group.ops.map((op, i) => (i === failAt ? fault : words(op)));
   const tool = group.tool ?? 'ip';
   const r = run(tool, batchArgv(group.ns, false), { input: batchText(lines) });
