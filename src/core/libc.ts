@@ -11,7 +11,6 @@ import { createRequire } from 'node:module';
 type Ptr = Uint8Array | null;
 
 export interface Libc {
-  flock(fd: number, op: number): number;
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Ptr, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Ptr, len: number): number;
@@ -28,11 +27,35 @@ export interface Libc {
 }
 
 let loaded: Libc | null | undefined;
+let flockLoaded: ((fd: number, op: number) => number) | null | undefined;
 
-/** libc through bun:ffi, or undefined where there is no Bun (or no libc.so.6). */
+/** libc's calls for the kernel work (netlink, namespaces, mounts), or undefined where there is no Bun (or no libc.so.6). */
 export function libc(): Libc | undefined {
   if (loaded === undefined) loaded = load();
   return loaded ?? undefined;
+}
+
+/**
+ * flock(2) alone, for the state lock that every command takes: bun:ffi compiles a
+ * trampoline per symbol when it opens a library (about 0.07 ms each), so the
+ * lock does not pay for the others.
+ */
+export function flock(): ((fd: number, op: number) => number) | undefined {
+  if (flockLoaded === undefined) {
+    const ffi = bunFfi();
+    try {
+      const s = ffi?.dlopen('libc.so.6', { flock: { args: [ffi.FFIType.i32, ffi.FFIType.i32], returns: ffi.FFIType.i32 } }).symbols;
+      flockLoaded = s ? (fd, op) => s.flock(fd, op) : null;
+    } catch {
+      flockLoaded = null;
+    }
+  }
+  return flockLoaded ?? undefined;
+}
+
+function bunFfi(): typeof import('bun:ffi') | undefined {
+  if (!('bun' in process.versions)) return undefined;
+  return createRequire(import.meta.url)('bun:ffi') as typeof import('bun:ffi');
 }
 
 /** A path (or any string) as a NUL-terminated C string. */
@@ -41,11 +64,11 @@ export function cString(text: string): Uint8Array {
 }
 
 function load(): Libc | null {
-  if (!('bun' in process.versions)) return null;
+  const ffi = bunFfi();
+  if (!ffi) return null;
   try {
-    const { dlopen, FFIType: T, read } = createRequire(import.meta.url)('bun:ffi') as typeof import('bun:ffi');
+    const { dlopen, FFIType: T, read } = ffi;
     const { symbols: s } = dlopen('libc.so.6', {
-      flock: { args: [T.i32, T.i32], returns: T.i32 },
       socket: { args: [T.i32, T.i32, T.i32], returns: T.i32 },
       bind: { args: [T.i32, T.ptr, T.u32], returns: T.i32 },
       setsockopt: { args: [T.i32, T.i32, T.i32, T.ptr, T.u32], returns: T.i32 },
@@ -60,7 +83,6 @@ function load(): Libc | null {
       strerror: { args: [T.i32], returns: T.cstring },
     });
     return {
-      flock: (fd, op) => s.flock(fd, op),
       socket: (d, t, p) => s.socket(d, t, p),
       bind: (fd, addr, len) => s.bind(fd, addr, len),
       setsockopt: (fd, level, name, value, len) => s.setsockopt(fd, level, name, value, len),

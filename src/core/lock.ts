@@ -8,7 +8,7 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { CnmError } from './errors.js';
-import { libc } from './libc.js';
+import { flock } from './libc.js';
 
 export interface Lock {
   release(): void;
@@ -24,14 +24,9 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type FlockFn = (fd: number, op: number) => number;
 
-function loadFlock(): FlockFn | undefined {
-  const c = libc();
-  return c ? (fd, op) => c.flock(fd, op) : undefined;
-}
-
 export async function acquire(path: string, timeoutMs = Number(process.env.CNM_LOCK_TIMEOUT_MS ?? 120_000)): Promise<Lock> {
-  const flock = loadFlock();
-  return flock ? acquireFlock(flock, path, timeoutMs) : acquirePidFile(path, timeoutMs);
+  const lockFn = flock();
+  return lockFn ? acquireFlock(lockFn, path, timeoutMs) : acquirePidFile(path, timeoutMs);
 }
 
 async function acquireFlock(flock: FlockFn, path: string, timeoutMs: number): Promise<Lock> {

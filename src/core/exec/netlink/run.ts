@@ -121,18 +121,23 @@ function nsArgs(ns: string | undefined): string[] {
   return ns !== undefined ? ['-n', ns] : [];
 }
 
-/** Logs the group under --debug as `+ netlink [-n NS]` with its lines, like an `ip -batch` run. */
-function logged<T>(group: LineGroup, teardown: boolean, fn: () => T): T {
-  if (!debugging()) return fn();
+/**
+ * Logs the group under --debug as `+ netlink [-n NS] ip` with its lines, like an `ip -batch` run;
+ * when applying, each line with its own time (`times`, filled by fn).
+ */
+function logged<T>(group: LineGroup, teardown: boolean, fn: (times: number[] | undefined) => T): T {
+  if (!debugging()) return fn(undefined);
   const t0 = performance.now();
+  const times: number[] = [];
   let ok = false;
   try {
-    const r = fn();
+    const r = fn(times);
     ok = true;
     return r;
   } finally {
     const ms = (performance.now() - t0).toFixed(1);
-    logWork(`+ netlink ${[...nsArgs(group.ns), ...(teardown ? ['-force'] : []), group.tool ?? 'ip'].join(' ')}  (${ms} ms, ${ok ? 'done' : 'failed'})`, group.ops.map((op) => words(op).join(' ')));
+    const lines = group.ops.map((op, i) => words(op).join(' ') + (times[i] !== undefined ? `  (${times[i]!.toFixed(2)} ms)` : ''));
+    logWork(`+ netlink ${[...nsArgs(group.ns), ...(teardown ? ['-force'] : []), group.tool ?? 'ip'].join(' ')}  (${ms} ms, ${ok ? 'done' : 'failed'})`, lines);
   }
 }
 
@@ -140,7 +145,7 @@ function logged<T>(group: LineGroup, teardown: boolean, fn: () => T): T {
 export function applyNetlink(c: Libc, group: LineGroup, undo: Op[], inverse: (op: Op) => Op | undefined, failAt: number | undefined): void {
   const tool = group.tool ?? 'ip';
   const s = new Session(c, group.ns);
-  logged(group, false, () => {
+  logged(group, false, (times) => {
     try {
       if (group.ns !== undefined) {
         try {
@@ -153,7 +158,9 @@ export function applyNetlink(c: Libc, group: LineGroup, undo: Op[], inverse: (op
       group.ops.forEach((op, i) => {
         const fault = i === failAt;
         const done: LineOp = fault ? faultOp(group) : op;
+        const t0 = times ? performance.now() : 0;
         const message = s.one(done);
+        times?.push(performance.now() - t0);
         if (message !== undefined) {
           throw new KernelOpError([tool, ...nsArgs(group.ns), ...(fault ? faultWords(group.tool) : words(op))], 1, message, i + 1);
         }
