@@ -19,10 +19,10 @@ export interface SubnetConfig {
   aux?: Record<string, string>;
 }
 
-export interface Network {
+/** What every network has, whatever its driver. */
+export interface NetworkBase {
   id: string;
   name: string;
-  driver: DriverName;
   created: string;
   builtin: boolean;
   internal: boolean;
@@ -30,8 +30,6 @@ export interface Network {
   dns: boolean;
   ipv6: boolean;
   mtu: number;
-  /** The kernel interface that is this network's switch (bridge name), if any. */
-  bridge?: string;
   subnets: SubnetConfig[];
   options: Record<string, string>;
   labels: Record<string, string>;
@@ -39,9 +37,118 @@ export interface Network {
   scope?: 'global';
   /** Upstream resolvers of this network's sandboxes (`net create --dns`), behind the embedded DNS. */
   dnsServers?: string[];
-  /** Driver-specific settings (parent, mode, vni, peers...), validated by the driver. */
-  driverOpts: Record<string, string | number | boolean | string[]>;
 }
+
+/** The modes the kernel names for macvlan and ipvlan children (the first is the default). */
+export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
+export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
+export type MacvlanMode = (typeof MACVLAN_MODES)[number];
+export type IpvlanMode = (typeof IPVLAN_MODES)[number];
+
+/** Options of a network whose endpoints cnm's nftables guard watches (`--opt spoofcheck=false` is stored as false). */
+export interface GuardOptions {
+  spoofcheck?: boolean;
+}
+
+export type BridgeOptions = GuardOptions;
+
+/** This host's part of an overlay network: the VXLAN device's settings and the peers it floods to. */
+export interface OverlayOptions extends GuardOptions {
+  vni: number;
+  /** This host's underlay address, and the interface that has it. */
+  local: string;
+  underlay: string;
+  /** The underlay's MTU less the VXLAN overhead. */
+  lowerMtu: number;
+  peers: string[];
+  /** A cluster network's: proxy ARP and entries the agent programs, no flooding. */
+  discovery?: boolean;
+}
+
+/** The lower interface of a macvlan or ipvlan network. */
+export interface ParentOptions {
+  parent: string;
+  /** The parent's MTU (of the link under it when cnm makes it). */
+  lowerMtu?: number;
+  /** Set when the parent is a cnm-made 802.1q sub-interface of vlanLink. */
+  vlanLink?: string;
+  vlanId?: number;
+  /** This network made the parent (and removes it with the last network on it). */
+  makeParent?: boolean;
+}
+
+export interface MacvlanOptions extends ParentOptions {
+  mode: MacvlanMode;
+  /** `--opt host-shim=true`: the host's own macvlan on the parent. */
+  hostShim?: boolean;
+  /** Networks made before the shim had its own address: the parent's address it used as source. */
+  shimSource?: string;
+}
+
+export interface IpvlanOptions extends ParentOptions {
+  mode: IpvlanMode;
+}
+
+/** host and none: nothing to set. */
+export type NoOptions = Record<string, never>;
+
+/**
+ * A network, by driver: each driver's options are its own type (what its
+ * validate() returns), and a network with a host-side bridge (bridge,
+ * overlay) has its name.
+ */
+export type Network = BridgeNetwork | OverlayNetwork | MacvlanNetwork | IpvlanNetwork | HostNetwork | NoneNetwork | ClusterOverlay;
+
+/** Driver-specific fields of a network that has no host-side bridge. */
+interface NoBridge {
+  bridge?: undefined;
+}
+
+export interface BridgeNetwork extends NetworkBase {
+  driver: 'bridge';
+  /** The bridge interface: this network's switch, with the gateway on it. */
+  bridge: string;
+  driverOpts: BridgeOptions;
+}
+
+export interface OverlayNetwork extends NetworkBase {
+  driver: 'overlay';
+  bridge: string;
+  driverOpts: OverlayOptions;
+}
+
+/** A cluster network this host has no part of yet, as listings show it: its VNI, nothing local. */
+export interface ClusterOverlay extends NetworkBase, NoBridge {
+  driver: 'overlay';
+  scope: 'global';
+  driverOpts: { vni: number };
+}
+
+export interface MacvlanNetwork extends NetworkBase, NoBridge {
+  driver: 'macvlan';
+  driverOpts: MacvlanOptions;
+}
+
+export interface IpvlanNetwork extends NetworkBase, NoBridge {
+  driver: 'ipvlan';
+  driverOpts: IpvlanOptions;
+}
+
+export interface HostNetwork extends NetworkBase, NoBridge {
+  driver: 'host';
+  driverOpts: NoOptions;
+}
+
+export interface NoneNetwork extends NetworkBase, NoBridge {
+  driver: 'none';
+  driverOpts: NoOptions;
+}
+
+/** A network with a bridge on the host, the gateway on it (bridge, overlay). */
+export type BridgedNetwork = BridgeNetwork | OverlayNetwork;
+
+/** What a driver's validate() gives, by driver: the typed half of a network. */
+export type DriverOptions = Network['driverOpts'];
 
 export interface PortBinding {
   hostIp: string;

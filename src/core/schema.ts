@@ -2,18 +2,50 @@
  * Shape checks for a loaded state document, so a hand-edited file is refused
  * with the field named instead of crashing later. Returns the first problem.
  */
-import { SCHEMA_VERSION } from './model.js';
+import { type DriverName, IPVLAN_MODES, MACVLAN_MODES, SCHEMA_VERSION } from './model.js';
 
 /** A record's path in the document, built only when something there is wrong. */
 type Where = () => string;
 
-type Check = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string?' | 'number?' | 'object?' | 'array?';
+type Check = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string?' | 'number?' | 'boolean?' | 'object?' | 'array?';
 
 const NETWORK: Record<string, Check> = {
   id: 'string', name: 'string', driver: 'string', created: 'string', builtin: 'boolean', internal: 'boolean',
   dns: 'boolean', ipv6: 'boolean', mtu: 'number', bridge: 'string?', subnets: 'array', options: 'object',
   labels: 'object', driverOpts: 'object', scope: 'string?', dnsServers: 'array?',
 };
+/**
+ * Each driver's options (driverOpts) as the model types them, so a loaded
+ * network is what its type says. Other keys are left as they are (none is
+ * written today); networks with a host-side bridge must name it.
+ */
+const PARENT: Record<string, Check> = {
+  parent: 'string', mode: 'string', lowerMtu: 'number?', vlanLink: 'string?', vlanId: 'number?', makeParent: 'boolean?',
+};
+const DRIVERS: Record<DriverName, { opts: Record<string, Check>; bridge?: true; modes?: readonly string[] }> = {
+  bridge: { opts: { spoofcheck: 'boolean?' }, bridge: true },
+  overlay: {
+    opts: { vni: 'number', local: 'string', underlay: 'string', lowerMtu: 'number', peers: 'array', discovery: 'boolean?', spoofcheck: 'boolean?' },
+    bridge: true,
+  },
+  macvlan: { opts: { ...PARENT, hostShim: 'boolean?', shimSource: 'string?' }, modes: MACVLAN_MODES },
+  ipvlan: { opts: PARENT, modes: IPVLAN_MODES },
+  host: { opts: {} },
+  none: { opts: {} },
+};
+
+/** The driver's own fields of a network: a known driver, its options' types, its bridge. */
+function checkDriver(n: Record<string, unknown>, w: Where): string | undefined {
+  const d = Object.hasOwn(DRIVERS, n.driver as string) ? DRIVERS[n.driver as DriverName] : undefined;
+  if (!d) return `${w()}.driver ${JSON.stringify(n.driver)} is none of ${Object.keys(DRIVERS).join(', ')}`;
+  if (d.bridge && typeof n.bridge !== 'string') return `${w()}.bridge must be a string for a ${String(n.driver)} network, found ${kindOf(n.bridge)}`;
+  const o = n.driverOpts as Record<string, unknown>;
+  const p = checkRecord(o, () => `${w()}.driverOpts`, d.opts);
+  if (p) return p;
+  if (d.modes && !d.modes.includes(o.mode as string)) return `${w()}.driverOpts.mode ${JSON.stringify(o.mode)} is none of ${d.modes.join(', ')}`;
+  return undefined;
+}
+
 const SANDBOX: Record<string, Check> = {
   id: 'string', name: 'string', created: 'string', hostname: 'string', netns: 'string', adopted: 'object?',
   dns: 'array', ports: 'array', cni: 'object?', labels: 'object?', dnsSearch: 'array?', dnsOptions: 'array?', extraHosts: 'array?',
@@ -139,7 +171,8 @@ function checkNested(d: Lists): string | undefined {
       stringValues(n.labels, () => `${w()}.labels`) ??
       Object.entries(n.driverOpts as Record<string, unknown>)
         .map(([k, v]) => (['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && !strings(v, () => '')) ? undefined : `${w()}.driverOpts.${k} must be a string, number, boolean or array of strings`))
-        .find(Boolean);
+        .find(Boolean) ??
+      checkDriver(n, w);
     if (p) return p;
     for (const [j, sub] of (n.subnets as Record<string, unknown>[]).entries()) {
       if (!/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(sub.subnet as string)) return `${w()}.subnets[${j}].subnet ${JSON.stringify(sub.subnet)} is not a CIDR`;

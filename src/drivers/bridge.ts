@@ -8,7 +8,7 @@ import { PORT_GROUP, SPOOFCHECK_OPT, addEndpointGuard, guardBase, guarded, remov
 import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
 import { linkMark } from '../core/instance.js';
 import { mustCidr } from '../core/ip.js';
-import type { Endpoint, Network, Sandbox } from '../core/model.js';
+import type { BridgeNetwork, BridgedNetwork, Endpoint, Network, Sandbox } from '../core/model.js';
 import { macFromId } from '../core/names.js';
 import { OPT } from '../core/options.js';
 import { type Op, addrAdd, linkDel, linkSet, nft } from '../core/plan.js';
@@ -56,13 +56,66 @@ const BRIDGE_OPTIONS: Record<string, string> = {
 };
 const ICC = OPT.icc;
 
-export const bridgeDriver: NetworkDriver = {
+/** The bridge, its gateway addresses and its rules: a bridge network, and the local half of an overlay. */
+export function createBridge(net: BridgedNetwork): Op[] {
+  const br = net.bridge;
+  const ops: Op[] = [
+    { kind: 'link.add', name: br, mtu: net.mtu, mac: macFromId(net.id), link: { type: 'bridge' } },
+  ];
+  // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
+  // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for
+  // forwarded packets only from a link-local source, so without one routed IPv6 stops at the bridge.
+  ops.push(linkSet(br, { addrgenmode: 'none' }));
+  if (net.ipv6) ops.push(addrAdd('fe80::1/64', br, undefined, true));
+  for (const g of gatewayAddrs(net)) {
+    ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
+  }
+  ops.push(linkSet(br, { up: true, ...linkMark() }));
+  // The host learns no route or address from what arrives on a bridge (guard.ts drops
+  // sandboxes' router adverts too; this covers anything else on the wire).
+  ops.push({ kind: 'sysctl', key: `net.ipv6.conf.${br}.accept_ra`, value: '0' });
+  ops.push(...forwardingSysctls(net));
+  ops.push(nft([...guardBase(), ...networkRules(net)], networkTeardown(net)));
+  return ops;
+}
+
+export function deleteBridge(net: BridgedNetwork): Op[] {
+  return [linkDel(net.bridge), nft(networkTeardown(net))];
+}
+
+/** A veth pair with its host end a port of the bridge. */
+export function joinBridge(net: BridgedNetwork, ep: Endpoint, sb: Sandbox, ctx: JoinContext): JoinPlan {
+  const mtu = net.mtu;
+  // enable_icc=false: the port is isolated, so endpoints reach the gateway and beyond but not each other.
+  const isolated = net.options[ICC] === 'false';
+  return {
+    host: [
+      // The group marks the port for guard.ts's rules (router adverts, spoof checks).
+      { kind: 'link.add', name: ep.hostIfname, mtu, group: PORT_GROUP, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
+      linkSet(ep.hostIfname, { master: net.bridge, up: true, ...linkMark() }),
+      // A port's bridge options apply once it is a port: a line of its own, after master.
+      ...(isolated ? [linkSet(ep.hostIfname, { isolated: true })] : []),
+      ...(guarded(net, ep) ? [nft(addEndpointGuard(ep), removeEndpointGuard(ep))] : []),
+    ],
+    sandbox: sandboxSide(net, ep, sb, ctx),
+  };
+}
+
+export function leaveBridge(net: BridgedNetwork, ep: Endpoint): Op[] {
+  return [linkDel(ep.hostIfname), ...forgetBridge(net, ep)];
+}
+
+export function forgetBridge(net: BridgedNetwork, ep: Endpoint): Op[] {
+  return guarded(net, ep) ? [nft(removeEndpointGuard(ep))] : [];
+}
+
+export const bridgeDriver: NetworkDriver<BridgeNetwork> = {
   type: 'bridge',
   hasInterfaces: true,
   knownOptions: BRIDGE_OPTIONS,
   hostGateway: true,
   hostBridge: true,
-  describe: (net) => (net.bridge ? `bridge ${net.bridge}` : net.driver),
+  describe: (net) => `bridge ${net.bridge}`,
   endpointLink: 'bridge child',
   dockerOptions: (net) => ({ 'com.docker.network.driver.mtu': String(net.mtu) }),
   validate(raw: RawNetworkOptions) {
@@ -73,51 +126,10 @@ export const bridgeDriver: NetworkDriver = {
     if (raw.mode) throw new UsageError('--mode is for macvlan and ipvlan networks, not bridge');
     return spoofcheckOption(raw.opts);
   },
-  createNetwork(net) {
-    const br = net.bridge!;
-    const ops: Op[] = [
-      { kind: 'link.add', name: br, mtu: net.mtu, mac: macFromId(net.id), link: { type: 'bridge' } },
-    ];
-    // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
-    // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for
-    // forwarded packets only from a link-local source, so without one routed IPv6 stops at the bridge.
-    ops.push(linkSet(br, { addrgenmode: 'none' }));
-    if (net.ipv6) ops.push(addrAdd('fe80::1/64', br, undefined, true));
-    for (const g of gatewayAddrs(net)) {
-      ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
-    }
-    ops.push(linkSet(br, { up: true, ...linkMark() }));
-    // The host learns no route or address from what arrives on a bridge (guard.ts drops
-    // sandboxes' router adverts too; this covers anything else on the wire).
-    ops.push({ kind: 'sysctl', key: `net.ipv6.conf.${br}.accept_ra`, value: '0' });
-    ops.push(...forwardingSysctls(net));
-    ops.push(nft([...guardBase(), ...networkRules(net)], networkTeardown(net)));
-    return ops;
-  },
-  deleteNetwork(net) {
-    return [linkDel(net.bridge!), nft(networkTeardown(net))];
-  },
-  join(net, ep, sb, ctx): JoinPlan {
-    const mtu = net.mtu;
-    // enable_icc=false: the port is isolated, so endpoints reach the gateway and beyond but not each other.
-    const isolated = net.options[ICC] === 'false';
-    return {
-      host: [
-        // The group marks the port for guard.ts's rules (router adverts, spoof checks).
-        { kind: 'link.add', name: ep.hostIfname, mtu, group: PORT_GROUP, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
-        linkSet(ep.hostIfname, { master: net.bridge!, up: true, ...linkMark() }),
-        // A port's bridge options apply once it is a port: a line of its own, after master.
-        ...(isolated ? [linkSet(ep.hostIfname, { isolated: true })] : []),
-        ...(guarded(net, ep) ? [nft(addEndpointGuard(ep), removeEndpointGuard(ep))] : []),
-      ],
-      sandbox: sandboxSide(net, ep, sb, ctx),
-    };
-  },
-  leave(net, ep, sb) {
-    return [linkDel(ep.hostIfname), ...bridgeDriver.forget!(net, ep, sb)];
-  },
-  forget(net, ep) {
-    return guarded(net, ep) ? [nft(removeEndpointGuard(ep))] : [];
-  },
+  network: (base, driverOpts, bridge) => ({ ...base, driver: 'bridge', driverOpts, bridge }),
+  createNetwork: createBridge,
+  deleteNetwork: (net) => deleteBridge(net),
+  join: joinBridge,
+  leave: (net, ep) => leaveBridge(net, ep),
+  forget: (net, ep) => forgetBridge(net, ep),
 };
-

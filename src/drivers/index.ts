@@ -26,8 +26,17 @@ export function driverNames(): DriverName[] {
   return [...drivers.keys()];
 }
 
+/** The driver users call `name`, if there is one. */
+export function findDriver(name: string): NetworkDriver | undefined {
+  return drivers.get(name as DriverName);
+}
+
+/**
+ * The driver of that name: the registry keys each driver by its type, so a
+ * network's `driver` field picks the driver that takes that network.
+ */
 export function getDriver(name: string): NetworkDriver {
-  const d = drivers.get(name as DriverName);
+  const d = findDriver(name);
   if (!d) throw new UsageError(`unknown driver "${name}": use one of ${[...drivers.keys()].join(', ')}`);
   return d;
 }

@@ -8,14 +8,12 @@
  */
 import { UsageError } from '../core/errors.js';
 import { mustCidr } from '../core/ip.js';
-import type { Endpoint, Network, Sandbox } from '../core/model.js';
+import { IPVLAN_MODES, type Endpoint, type IpvlanNetwork, type Network, type Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
 import { probe } from './macvlan.js';
 import { describeParent, parentDockerOptions, chooseParent, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
-
-export const IPVLAN_MODES = ['l2', 'l3', 'l3s'] as const;
 
 /** Addresses, link up, and in l3/l3s a default route through the interface itself. */
 function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[] {
@@ -31,7 +29,7 @@ function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[]
   return ops;
 }
 
-export const ipvlanDriver: NetworkDriver = {
+export const ipvlanDriver: NetworkDriver<IpvlanNetwork> = {
   type: 'ipvlan',
   sharesParentMac: true,
   describe: describeParent,
@@ -45,9 +43,10 @@ export const ipvlanDriver: NetworkDriver = {
     if (raw.opts['host-shim'] !== undefined) throw new UsageError('--opt host-shim is for macvlan networks');
     return { ...parentOpts(chooseParent(parent, host.links())), mode };
   },
-  mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
+  mtuLimit: (opts) => opts.lowerMtu ?? 1500,
+  network: (base, driverOpts) => ({ ...base, driver: 'ipvlan', driverOpts }),
   createNetwork(net) {
-    return [...parentSetup(net), ...probe(net, 'ipvlan')];
+    return [...parentSetup(net), ...probe(net)];
   },
   deleteNetwork(net, others) {
     return parentTeardown(net, others);
@@ -56,7 +55,7 @@ export const ipvlanDriver: NetworkDriver = {
     const o = net.driverOpts;
     return {
       host: [
-        { kind: 'link.add', parent: String(o.parent), name: ep.ifname, netns: sb.netns, mtu: net.mtu, link: { type: 'ipvlan', mode: String(o.mode) } },
+        { kind: 'link.add', parent: o.parent, name: ep.ifname, netns: sb.netns, mtu: net.mtu, link: { type: 'ipvlan', mode: o.mode } },
       ],
       sandbox: o.mode === 'l2' ? sandboxSide(net, ep, sb, ctx) : l3Side(net, ep, sb, ctx),
     };

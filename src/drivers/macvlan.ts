@@ -14,13 +14,11 @@
 import { UsageError } from '../core/errors.js';
 import { linkMark } from '../core/instance.js';
 import { contains, mustAddr, mustCidr } from '../core/ip.js';
-import type { Endpoint, Network, Sandbox } from '../core/model.js';
+import { MACVLAN_MODES, type Endpoint, type MacvlanNetwork, type Network, type Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
-import { boolOpt, describeParent, parentDockerOptions, chooseParent, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
+import { boolOpt, describeParent, parentDockerOptions, chooseParent, parentAndMode, parentOpts, parentSetup, parentTeardown, type ParentNetwork } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
-
-export const MACVLAN_MODES = ['bridge', 'private', 'vepa', 'passthru'] as const;
 
 /** The name of the shim's reserved address in IPAM (`IPAM.Config[].AuxiliaryAddresses`). */
 export const SHIM_ADDRESS = 'host-shim';
@@ -36,10 +34,10 @@ export function probeName(net: Network): string {
 }
 
 /** Proves the kernel can make a child of this type on the parent, and leaves nothing. */
-export function probe(net: Network, type: 'macvlan' | 'ipvlan'): Op[] {
+export function probe(net: ParentNetwork): Op[] {
   const name = probeName(net);
   return [
-    { kind: 'link.add', parent: String(net.driverOpts.parent), name, link: { type, mode: String(net.driverOpts.mode) } },
+    { kind: 'link.add', parent: net.driverOpts.parent, name, link: { type: net.driver, mode: net.driverOpts.mode } },
     linkDel(name),
   ];
 }
@@ -51,19 +49,19 @@ function shimRoute(net: Network): string | undefined {
 }
 
 /** The shim's own address, reserved in the subnet; networks made before that used the parent's (shimSource). */
-function shimAddress(net: Network): { ip: string; own: boolean } | undefined {
+function shimAddress(net: MacvlanNetwork): { ip: string; own: boolean } | undefined {
   for (const s of net.subnets) if (s.aux?.[SHIM_ADDRESS]) return { ip: s.aux[SHIM_ADDRESS], own: true };
   const src = net.driverOpts.shimSource;
-  return typeof src === 'string' ? { ip: src, own: false } : undefined;
+  return src === undefined ? undefined : { ip: src, own: false };
 }
 
-function shimSetup(net: Network): Op[] {
+function shimSetup(net: MacvlanNetwork): Op[] {
   if (net.driverOpts.hostShim !== true) return [];
   const name = shimName(net);
   const route = shimRoute(net);
   const src = shimAddress(net);
   const ops: Op[] = [
-    { kind: 'link.add', parent: String(net.driverOpts.parent), name, mtu: net.mtu, link: { type: 'macvlan', mode: 'bridge' } },
+    { kind: 'link.add', parent: net.driverOpts.parent, name, mtu: net.mtu, link: { type: 'macvlan', mode: 'bridge' } },
   ];
   if (src?.own) ops.push(addrAdd(`${src.ip}/32`, name));
   ops.push(linkSet(name, { up: true, ...linkMark() }));
@@ -75,7 +73,7 @@ function shimSetup(net: Network): Op[] {
  * In the sandbox: a host route to the shim's source address when it is not
  * inside the network's subnet, so replies to the host stay on the LAN.
  */
-function shimReturnRoute(net: Network, ep: Endpoint, sb: Sandbox): Op[] {
+function shimReturnRoute(net: MacvlanNetwork, ep: Endpoint, sb: Sandbox): Op[] {
   const src = shimAddress(net)?.ip;
   if (net.driverOpts.hostShim !== true || src === undefined) return [];
   const a = mustAddr(src);
@@ -83,7 +81,7 @@ function shimReturnRoute(net: Network, ep: Endpoint, sb: Sandbox): Op[] {
   return inside ? [] : [{ kind: 'route.replace', ns: sb.netns, dst: `${src}/32`, dev: ep.ifname }];
 }
 
-export const macvlanDriver: NetworkDriver = {
+export const macvlanDriver: NetworkDriver<MacvlanNetwork> = {
   type: 'macvlan',
   hasInterfaces: true,
   knownOptions: { 'host-shim': 'true|false: give the host a macvlan of its own on the parent, so it reaches the network' },
@@ -100,9 +98,10 @@ export const macvlanDriver: NetworkDriver = {
     return shim ? { ...opts, hostShim: true } : opts;
   },
   hostAddress: (opts) => (opts.hostShim === true ? SHIM_ADDRESS : undefined),
-  mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1500),
+  mtuLimit: (opts) => opts.lowerMtu ?? 1500,
+  network: (base, driverOpts) => ({ ...base, driver: 'macvlan', driverOpts }),
   createNetwork(net) {
-    return [...parentSetup(net), ...probe(net, 'macvlan'), ...shimSetup(net)];
+    return [...parentSetup(net), ...probe(net), ...shimSetup(net)];
   },
   deleteNetwork(net, others) {
     const shim = net.driverOpts.hostShim === true ? [linkDel(shimName(net))] : [];
@@ -113,7 +112,7 @@ export const macvlanDriver: NetworkDriver = {
     return {
       // Made inside the sandbox from the start: no temporary name in the host, nothing to rename.
       host: [
-        { kind: 'link.add', parent: String(o.parent), name: ep.ifname, netns: sb.netns, mtu: net.mtu, mac: ep.mac, link: { type: 'macvlan', mode: String(o.mode) } },
+        { kind: 'link.add', parent: o.parent, name: ep.ifname, netns: sb.netns, mtu: net.mtu, mac: ep.mac, link: { type: 'macvlan', mode: o.mode } },
       ],
       sandbox: [...sandboxSide(net, ep, sb, ctx), ...shimReturnRoute(net, ep, sb)],
     };

@@ -1,8 +1,9 @@
 /** The none driver: the sandbox keeps only its loopback. */
 import { UsageError } from '../core/errors.js';
+import type { NoneNetwork } from '../core/model.js';
 import type { NetworkDriver } from './types.js';
 
-export const noneDriver: NetworkDriver = {
+export const noneDriver: NetworkDriver<NoneNetwork> = {
   type: 'none',
   hasInterfaces: false,
   knownOptions: {},
@@ -13,6 +14,7 @@ export const noneDriver: NetworkDriver = {
   validate() {
     throw new UsageError('only one none network exists (the built-in "none"); it cannot be created');
   },
+  network: (base, driverOpts) => ({ ...base, driver: 'none', driverOpts }),
   createNetwork: () => [],
   deleteNetwork: () => [],
   join: () => ({ host: [], sandbox: [] }),

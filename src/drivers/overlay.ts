@@ -13,10 +13,10 @@ import { OPT } from '../core/options.js';
 import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { linkMark } from '../core/instance.js';
 import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, type WrittenCidr } from '../core/ip.js';
-import type { Network } from '../core/model.js';
+import type { ClusterOverlay, OverlayNetwork } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
 import { SPOOFCHECK_OPT, spoofcheckOption } from '../core/firewall/guard.js';
-import { bridgeDriver } from './bridge.js';
+import { createBridge, deleteBridge, forgetBridge, joinBridge, leaveBridge } from './bridge.js';
 import { linkWithAddress } from '../core/observe/host.js';
 import { refuse } from './parent.js';
 import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from './types.js';
@@ -26,7 +26,7 @@ const ALL_ZEROS = '00:00:00:00:00:00';
 const MAX_VNI = 16_777_215;
 
 /** The VXLAN device on the network's bridge: "cnmx" + 11 hex of the network ID. */
-export function vxlanName(net: Network): string {
+export function vxlanName(net: { id: string }): string {
   return `cnmx${net.id.slice(0, 11)}`;
 }
 
@@ -72,26 +72,27 @@ function checkPeers(peers: readonly string[], local: Addr): string[] {
   return out;
 }
 
-function fdb(verb: 'append' | 'del', net: Network, peer: string): FdbOp {
+function fdb(verb: 'append' | 'del', net: OverlayNetwork, peer: string): FdbOp {
   return { kind: verb === 'append' ? 'fdb.append' : 'fdb.del', mac: ALL_ZEROS, dev: vxlanName(net), dst: peer };
 }
 
-function peersOf(net: Network): string[] {
-  return Array.isArray(net.driverOpts.peers) ? net.driverOpts.peers : [];
+/** The peers a network floods to: none for a cluster network this host has no part of. */
+function peersOf(net: OverlayNetwork | ClusterOverlay): string[] {
+  return 'peers' in net.driverOpts ? net.driverOpts.peers : [];
 }
 
-export const overlayDriver: NetworkDriver = {
+export const overlayDriver: NetworkDriver<OverlayNetwork, OverlayNetwork | ClusterOverlay> = {
   type: 'overlay',
   hasInterfaces: true,
   knownOptions: { [OPT.mtu]: 'the MTU, like --mtu', [SPOOFCHECK_OPT]: 'true|false: drop frames whose source MAC or IP is not the endpoint\'s (default true)' },
   hostGateway: true,
   hostBridge: true,
   scope: 'global',
-  describe: (net) => `${net.bridge ? `bridge ${net.bridge} + ` : ''}vxlan vni ${String(net.driverOpts.vni ?? '?')}`,
+  describe: (net) => `${net.bridge !== undefined ? `bridge ${net.bridge} + ` : ''}vxlan vni ${net.driverOpts.vni}`,
   endpointLink: 'overlay child',
   dockerOptions: (net) => ({
     'com.docker.network.driver.mtu': String(net.mtu),
-    'com.docker.network.driver.overlay.vxlanid_list': String(net.driverOpts.vni),
+    'com.docker.network.driver.overlay.vxlanid_list': `${net.driverOpts.vni}`,
   }),
   dockerExtras: (net) => ({ Peers: peersOf(net).map((ip) => ({ Name: ip, IP: ip })) }),
   validate(raw: RawNetworkOptions, host) {
@@ -126,36 +127,37 @@ export const overlayDriver: NetworkDriver = {
     if (req.ipv6 || req.subnets.some((s) => s.cidr.family === 6)) {
       throw new UsageError('overlay networks are IPv4 only: drop --ipv6 and the IPv6 --subnet');
     }
-    const ipRange = req.ipRange ?? hostSlice(req.subnets[0]!, mustUnderlayAddr(String(opts.local), '--local'));
+    const ipRange = req.ipRange ?? hostSlice(req.subnets[0]!, mustUnderlayAddr(opts.local, '--local'));
     const gateway = sliceGateway(ipRange);
     const gateways = req.gateways.length > 0 ? req.gateways : [gateway];
     // Endpoints start after this host's gateway (.2 of a /24 slice), as on a bridge network.
     const start = formatAddr({ family: 4, value: mustAddr(gateway).value + 1n });
     return { ...req, ipRange, gateways, start };
   },
-  mtuLimit: (opts) => (typeof opts.lowerMtu === 'number' ? opts.lowerMtu : 1450),
+  mtuLimit: (opts) => opts.lowerMtu,
+  network: (base, driverOpts, bridge) => ({ ...base, driver: 'overlay', driverOpts, bridge }),
   createNetwork(net) {
     const vx = vxlanName(net);
     const o = net.driverOpts;
-    const bridge = bridgeDriver.createNetwork(net);
+    const bridge = createBridge(net);
     return [
       // One `ip -batch`: the bridge's lines, then the VXLAN device on it.
       ...bridge.filter(isLineOp),
-      { kind: 'link.add', name: vx, mtu: net.mtu, link: { type: 'vxlan', id: Number(o.vni), port: VXLAN_PORT, local: String(o.local), dev: String(o.underlay), ...(o.discovery === true ? { proxy: true } : {}) } },
-      linkSet(vx, { master: net.bridge!, up: true, ...linkMark() }),
+      { kind: 'link.add', name: vx, mtu: net.mtu, link: { type: 'vxlan', id: o.vni, port: VXLAN_PORT, local: o.local, dev: o.underlay, ...(o.discovery === true ? { proxy: true } : {}) } },
+      linkSet(vx, { master: net.bridge, up: true, ...linkMark() }),
       // One `bridge -batch`: the flooding entries (they go with the device on undo).
       ...peersOf(net).map((p): Op => ({ ...fdb('append', net, p), covered: true })),
       ...bridge.filter((op) => !isLineOp(op)),
     ];
   },
   deleteNetwork(net) {
-    return [linkDel(vxlanName(net)), ...bridgeDriver.deleteNetwork(net)];
+    return [linkDel(vxlanName(net)), ...deleteBridge(net)];
   },
-  join: (net, ep, sb, ctx) => bridgeDriver.join(net, ep, sb, ctx),
-  leave: (net, ep, sb) => bridgeDriver.leave(net, ep, sb),
-  forget: (net, ep, sb) => bridgeDriver.forget!(net, ep, sb),
+  join: joinBridge,
+  leave: (net, ep) => leaveBridge(net, ep),
+  forget: (net, ep) => forgetBridge(net, ep),
   updatePeers(net, add, remove) {
-    const local = mustUnderlayAddr(String(net.driverOpts.local), '--local');
+    const local = mustUnderlayAddr(net.driverOpts.local, '--local');
     const current = peersOf(net);
     const adding = checkPeers(add, local);
     const removing = remove.map((p) => formatAddr(mustUnderlayAddr(p, '--remove-peer')));
@@ -170,6 +172,7 @@ export const overlayDriver: NetworkDriver = {
       ...removing.map((p) => fdb('del', net, p)),
       ...adding.map((p) => fdb('append', net, p)),
     ];
-    return { ops, peers: [...current.filter((p) => !removing.includes(p)), ...adding] };
+    const peers = [...current.filter((p) => !removing.includes(p)), ...adding];
+    return { ops, updated: { ...net, driverOpts: { ...net.driverOpts, peers } } };
   },
 };

@@ -5,7 +5,7 @@
  * not exist yet (removed with the last network on it).
  */
 import { UsageError } from '../core/errors.js';
-import type { Network } from '../core/model.js';
+import type { IpvlanNetwork, MacvlanNetwork, Network, ParentOptions } from '../core/model.js';
 import { type Op, linkDel, linkSet } from '../core/plan.js';
 import type { HostLink } from '../core/observe/host.js';
 import type { RawNetworkOptions } from './types.js';
@@ -54,9 +54,12 @@ export function chooseParent(parent: string, links: readonly HostLink[]): Parent
   return { parent, mtu: link.mtu, vlan: { link: link.name, id }, make: true };
 }
 
+/** A network on a parent interface. */
+export type ParentNetwork = MacvlanNetwork | IpvlanNetwork;
+
 /** driverOpts fields that record the parent (see parentOpts / parentSetup / parentTeardown). */
-export function parentOpts(c: ParentChoice): Network['driverOpts'] {
-  const o: Network['driverOpts'] = { parent: c.parent, lowerMtu: c.mtu };
+export function parentOpts(c: ParentChoice): ParentOptions {
+  const o: ParentOptions = { parent: c.parent, lowerMtu: c.mtu };
   if (c.vlan) {
     o.vlanLink = c.vlan.link;
     o.vlanId = c.vlan.id;
@@ -66,10 +69,10 @@ export function parentOpts(c: ParentChoice): Network['driverOpts'] {
 }
 
 /** Makes the 802.1q parent when this network is the one to make it. */
-export function parentSetup(net: Network): Op[] {
+export function parentSetup(net: ParentNetwork): Op[] {
   const o = net.driverOpts;
-  if (o.makeParent !== true || typeof o.vlanLink !== 'string' || typeof o.vlanId !== 'number') return [];
-  const name = String(o.parent);
+  if (o.makeParent !== true || o.vlanLink === undefined || o.vlanId === undefined) return [];
+  const name = o.parent;
   return [
     { kind: 'link.add', parent: o.vlanLink, name, link: { type: 'vlan', id: o.vlanId } },
     linkSet(name, { alias: VLAN_ALIAS, up: true }),
@@ -77,22 +80,22 @@ export function parentSetup(net: Network): Op[] {
 }
 
 /** Removes a cnm-made 802.1q parent when no other network stays on it. */
-export function parentTeardown(net: Network, others: readonly Network[] = []): Op[] {
+export function parentTeardown(net: ParentNetwork, others: readonly Network[] = []): Op[] {
   const o = net.driverOpts;
-  if (typeof o.vlanLink !== 'string') return [];
-  if (others.some((n) => n.driverOpts.parent === o.parent)) return [];
-  return [linkDel(String(o.parent))];
+  if (o.vlanLink === undefined) return [];
+  if (others.some((n) => 'parent' in n.driverOpts && n.driverOpts.parent === o.parent)) return [];
+  return [linkDel(o.parent)];
 }
 
 /** What carries a macvlan or ipvlan network, for people: "macvlan on eth0 (bridge)". */
-export function describeParent(net: Network): string {
+export function describeParent(net: ParentNetwork): string {
   const o = net.driverOpts;
-  return `${net.driver} on ${String(o.parent ?? '?')}${o.mode ? ` (${String(o.mode)})` : ''}`;
+  return `${net.driver} on ${o.parent}${o.mode ? ` (${o.mode})` : ''}`;
 }
 
 /** Docker's names for a macvlan or ipvlan network's options. */
-export function parentDockerOptions(net: Network): Record<string, string> {
-  return { parent: String(net.driverOpts.parent), [`${net.driver}_mode`]: String(net.driverOpts.mode) };
+export function parentDockerOptions(net: ParentNetwork): Record<string, string> {
+  return { parent: net.driverOpts.parent, [`${net.driver}_mode`]: net.driverOpts.mode };
 }
 
 /** Checks the --opt keys a driver knows; others are labels for whoever reads them (as Docker does). */
@@ -117,11 +120,12 @@ export function refuse(raw: { vni?: number; peers: string[]; local?: string; par
  * What macvlan and ipvlan check alike: only --parent and --mode among the
  * driver options, a parent given, and a mode the kernel names (or the default).
  */
-export function parentAndMode(raw: RawNetworkOptions, driver: 'macvlan' | 'ipvlan', modes: readonly string[]): { parent: string; mode: string } {
+export function parentAndMode<M extends string>(raw: RawNetworkOptions, driver: 'macvlan' | 'ipvlan', modes: readonly [M, ...M[]]): { parent: string; mode: M } {
   refuse(raw, driver, ['parent', 'mode']);
   const article = driver === 'ipvlan' ? 'an' : 'a';
   if (raw.parent === undefined) throw new UsageError(`${article} ${driver} network needs --parent IFACE (the host interface its endpoints hang off)`);
-  const mode = raw.mode ?? modes[0]!;
-  if (!modes.includes(mode)) throw new UsageError(`invalid ${driver} --mode "${mode}": use ${modes.join(', ')}`);
+  const given = raw.mode ?? modes[0];
+  const mode = modes.find((m) => m === given);
+  if (mode === undefined) throw new UsageError(`invalid ${driver} --mode "${given}": use ${modes.join(', ')}`);
   return { parent: raw.parent, mode };
 }

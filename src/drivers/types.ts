@@ -4,7 +4,7 @@
  * touch the kernel themselves.
  */
 import type { WrittenCidr } from '../core/ip.js';
-import type { DriverName, Endpoint, Network, Sandbox } from '../core/model.js';
+import type { DriverName, Endpoint, Network, NetworkBase, Sandbox } from '../core/model.js';
 import type { HostFacts } from '../core/observe/host.js';
 import type { Op } from '../core/plan.js';
 
@@ -18,8 +18,6 @@ export interface RawNetworkOptions {
   opts: Record<string, string>;
 }
 
-export type DriverOptions = Network['driverOpts'];
-
 /** An endpoint's join is work in two namespaces: cnm's own (host) and the sandbox's. */
 export interface JoinPlan {
   host: Op[];
@@ -31,8 +29,14 @@ export interface JoinContext {
   defaultRoute: boolean;
 }
 
-export interface NetworkDriver {
-  readonly type: DriverName;
+/**
+ * A driver, typed by the networks it builds (`N`) and those it describes
+ * (`Shown`: the overlay also describes cluster networks this host has no part of).
+ * Its validate() returns N's options; the registry hands each network to the
+ * driver its `driver` field names.
+ */
+export interface NetworkDriver<N extends Network = Network, Shown extends Network = N> {
+  readonly type: DriverName & N['driver'];
   /** Whether endpoints get an interface and addresses (false for host and none). */
   readonly hasInterfaces: boolean;
   /**
@@ -48,43 +52,50 @@ export interface NetworkDriver {
   readonly exclusive?: boolean;
   /**
    * The network has a bridge on the host with the gateway on it (bridge,
-   * overlay): its MTU is the bridge's, its subnets are cnm's own.
+   * overlay): its links carry IPv6 settings (so its MTU is 1280 or more), and
+   * its network() is given the bridge's name.
    */
   readonly hostBridge?: boolean;
   /** Docker's Scope for the network (overlay: global). */
   readonly scope?: 'local' | 'global';
   /** What carries the network, for people (graph): "bridge cnm-...", "macvlan on eth0 (bridge)". */
-  describe(net: Network): string;
+  describe(net: Shown): string;
   /** What links an endpoint without a host-side interface to its network, for people (graph). */
   readonly endpointLink: string;
   /** Docker's names for this network's driver options (inspect's Options), and its extra fields. */
-  dockerOptions?(net: Network): Record<string, string>;
-  dockerExtras?(net: Network): Record<string, unknown>;
+  dockerOptions?(net: Shown): Record<string, string>;
+  dockerExtras?(net: Shown): Record<string, unknown>;
   /**
    * The `--opt KEY=VALUE` keys this driver honours, with what each does: the
    * one table per driver; any other key is refused (exit 2) naming these.
    */
   readonly knownOptions: Readonly<Record<string, string>>;
   /** Checks the options against what the host has (read by core/observe/host.ts, handed in as data). */
-  validate(raw: RawNetworkOptions, host: HostFacts): DriverOptions;
+  validate(raw: RawNetworkOptions, host: HostFacts): N['driverOpts'];
+  /**
+   * The network made of what all networks have and this driver's validated
+   * options. `bridge` is the name its host-side bridge gets, if it has one
+   * (bridge, overlay: the gateway is on it; the others ignore it).
+   */
+  network(base: NetworkBase & { driver: DriverName }, opts: N['driverOpts'], bridge: string): N;
   /** Fills in or checks IPAM input before allocation (overlay: this host's slice of the subnet). */
-  addressing?(req: AddressingRequest, opts: DriverOptions): AddressingRequest;
+  addressing?(req: AddressingRequest, opts: N['driverOpts']): AddressingRequest;
   /** The name of an address of the IPv4 subnet the host itself needs (the macvlan host shim's), reserved by IPAM. */
-  hostAddress?(opts: DriverOptions): string | undefined;
+  hostAddress?(opts: N['driverOpts']): string | undefined;
   /** The largest MTU the network's lower interface allows, also its default (macvlan: the parent's). */
-  mtuLimit?(opts: DriverOptions): number;
-  createNetwork(net: Network): Op[];
+  mtuLimit?(opts: N['driverOpts']): number;
+  createNetwork(net: N): Op[];
   /** `others`: every other network that stays (to know whether a shared parent is still used). */
-  deleteNetwork(net: Network, others?: readonly Network[]): Op[];
-  join(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): JoinPlan;
-  leave(net: Network, ep: Endpoint, sb: Sandbox): Op[];
+  deleteNetwork(net: N, others?: readonly Network[]): Op[];
+  join(net: N, ep: Endpoint, sb: Sandbox, ctx: JoinContext): JoinPlan;
+  leave(net: N, ep: Endpoint, sb: Sandbox): Op[];
   /**
    * What of an endpoint outlives its interfaces (nft elements keyed by its port): the part
    * of leave() still to do when the sandbox's namespace goes and takes the interfaces along.
    */
-  forget?(net: Network, ep: Endpoint, sb: Sandbox): Op[];
-  /** Changes the peers of a live network (overlay); throws for bad input, returns the plan and the new set. */
-  updatePeers?(net: Network, add: readonly string[], remove: readonly string[]): { ops: Op[]; peers: string[] };
+  forget?(net: N, ep: Endpoint, sb: Sandbox): Op[];
+  /** Changes the peers of a live network (overlay); throws for bad input, returns the plan and the network with the new set. */
+  updatePeers?(net: N, add: readonly string[], remove: readonly string[]): { ops: Op[]; updated: N };
 }
 
 /** The IPAM part of `net create`, as the user gave it (a driver may fill it in). */

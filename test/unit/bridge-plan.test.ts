@@ -100,7 +100,7 @@ describe('bridge driver plans (golden)', () => {
   });
 
   it('join with --opt spoofcheck=false: a port in the group (router adverts) but no elements', () => {
-    const loose = { ...net, driverOpts: { spoofcheck: false } };
+    const loose = { ...net, driverOpts: { spoofcheck: false as const } };
     const join = bridgeDriver.join(loose, ep, sb, { defaultRoute: true });
     const shell = renderShell(join.host);
     expect(shell).toContain('group 1668181249 type veth');

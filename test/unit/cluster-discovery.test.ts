@@ -51,7 +51,8 @@ describe('cluster discovery: names for the embedded DNS', () => {
   const id = 'f'.repeat(64);
   const front: Network = {
     id, name: 'front', driver: 'overlay', scope: 'global', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1450,
-    bridge: 'cnm-f', subnets: [{ subnet: '10.210.0.0/24', gateway: '10.210.0.1' }], options: {}, labels: {}, driverOpts: {},
+    bridge: 'cnm-f', subnets: [{ subnet: '10.210.0.0/24', gateway: '10.210.0.1' }], options: {}, labels: {},
+    driverOpts: { vni: 210, local: '198.51.100.11', underlay: 'ul0', lowerMtu: 1450, peers: [], discovery: true },
   };
   const state: State = {
     schema: 1,

@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { type Codec, respond } from '../../src/core/dns/answer.js';
 import { buildZone, clientKey, resolversFor } from '../../src/core/dns/records.js';
 import { cacheKey, fitUdp, ptrAddress, questionEnd, replyFor, udpLimit } from '../../src/core/dns/wire.js';
-import type { Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
+import type { BridgeNetwork, Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
 
 const codec = dnsPacket as unknown as Codec;
 const hex = (c: string) => c.repeat(64);
 
-function net(name: string, id: string, subnet: string, gw: string, extra: Partial<Network> = {}): Network {
+function net(name: string, id: string, subnet: string, gw: string, extra: Partial<BridgeNetwork> = {}): BridgeNetwork {
   return {
     id: hex(id), name, driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
     bridge: `cnm-${id}`, subnets: [{ subnet, gateway: gw }], options: {}, labels: {}, driverOpts: {}, ...extra,
@@ -150,7 +150,7 @@ describe('embedded DNS: name rules', () => {
   // s0 is a sandbox; mimic holds the alias "s0" and "solo"; "web.front" is a sandbox named like NAME.NETWORK.
   const n1 = net('front', 'e', '10.1.0.0/24', '10.1.0.1');
   const n2 = net('side', 'f', '10.2.0.0/24', '10.2.0.1');
-  const mv = net('lan', '7', '192.168.1.0/24', '192.168.1.1', { driver: 'macvlan', bridge: undefined });
+  const mv: Network = { ...net('lan', '7', '192.168.1.0/24', '192.168.1.1'), driver: 'macvlan', bridge: undefined, driverOpts: { parent: 'eth0', mode: 'bridge' } };
   const s0 = sb('s0', '7'), mimic = sb('mimic', '8'), webq = sb('web.front', '9'), webf = sb('web', 'a'), both = sb('both', 'b');
   const z = buildZone({
     schema: 1,

@@ -10,7 +10,7 @@ import { apply, groupOps } from '../../src/core/exec.js';
 import { renderShell } from '../../src/core/shell.js';
 import { mustAddr, parseWrittenCidr } from '../../src/core/ip.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
-import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
+import type { Endpoint, IpvlanNetwork, IpvlanOptions, MacvlanNetwork, MacvlanOptions, NetworkBase, OverlayNetwork, OverlayOptions, Sandbox } from '../../src/core/model.js';
 import { commandOf, words } from '../../src/core/exec/lines.js';
 import { type Op, inverseOf, isLineOp } from '../../src/core/plan.js';
 import { setRunner, systemRunner } from '../../src/core/runner.js';
@@ -66,16 +66,25 @@ const ep: Endpoint = {
   ipv4: '198.51.100.128/24', aliases: [], created: '',
 };
 
-function network(driver: Network['driver'], driverOpts: Network['driverOpts'], extra: Partial<Network> = {}): Network {
+function base(extra: Partial<NetworkBase>): NetworkBase {
   return {
-    id: ID, name: 'n', driver, created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
+    id: ID, name: 'n', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
     subnets: [{ subnet: '198.51.100.0/24', gateway: '198.51.100.254', ipRange: '198.51.100.128/25' }],
-    options: {}, labels: {}, driverOpts, ...extra,
+    options: {}, labels: {}, ...extra,
   };
+}
+function macvlan(driverOpts: MacvlanOptions, extra: Partial<NetworkBase> = {}): MacvlanNetwork {
+  return { ...base(extra), driver: 'macvlan', driverOpts };
+}
+function ipvlan(driverOpts: IpvlanOptions, extra: Partial<NetworkBase> = {}): IpvlanNetwork {
+  return { ...base(extra), driver: 'ipvlan', driverOpts };
+}
+function overlay(driverOpts: OverlayOptions, bridge: string, extra: Partial<NetworkBase> = {}): OverlayNetwork {
+  return { ...base(extra), driver: 'overlay', driverOpts, bridge };
 }
 
 describe('macvlan plans (golden)', () => {
-  const vlanShim = network('macvlan', {
+  const vlanShim = macvlan({
     parent: 'par0.10', lowerMtu: 1500, vlanLink: 'par0', vlanId: 10, makeParent: true, mode: 'bridge', hostShim: true, shimSource: '198.51.100.1',
   });
 
@@ -95,7 +104,7 @@ describe('macvlan plans (golden)', () => {
   });
 
   it('createNetwork: a shim with its own reserved address holds it and routes from it', () => {
-    const own = network('macvlan', { parent: 'par2', lowerMtu: 1500, mode: 'bridge', hostShim: true }, {
+    const own = macvlan({ parent: 'par2', lowerMtu: 1500, mode: 'bridge', hostShim: true }, {
       subnets: [{ subnet: '10.88.30.0/24', gateway: '10.88.30.254', aux: { 'host-shim': '10.88.30.253' } }],
     });
     expect(renderShell(macvlanDriver.createNetwork(own))).toBe(
@@ -124,7 +133,7 @@ describe('macvlan plans (golden)', () => {
   });
 
   it('a plain existing parent: only the probe', () => {
-    const net = network('macvlan', { parent: 'par0', lowerMtu: 1500, mode: 'private' });
+    const net = macvlan({ parent: 'par0', lowerMtu: 1500, mode: 'private' });
     expect(renderShell(macvlanDriver.createNetwork(net))).toBe(
       'ip link add link par0 name cnmpabcdef01234 type macvlan mode private\nip link del cnmpabcdef01234\n',
     );
@@ -132,9 +141,9 @@ describe('macvlan plans (golden)', () => {
 
   it('deleteNetwork removes the shim, and the cnm-made parent only with the last network on it', () => {
     expect(renderShell(macvlanDriver.deleteNetwork(vlanShim, []))).toBe('ip link del cnmsabcdef01234\nip link del par0.10\n');
-    const other = network('ipvlan', { parent: 'par0.10', vlanLink: 'par0', vlanId: 10, mode: 'l2' }, { id: 'f'.repeat(64) });
+    const other = ipvlan({ parent: 'par0.10', vlanLink: 'par0', vlanId: 10, mode: 'l2' }, { id: 'f'.repeat(64) });
     expect(renderShell(macvlanDriver.deleteNetwork(vlanShim, [other]))).toBe('ip link del cnmsabcdef01234\n');
-    const plain = network('macvlan', { parent: 'eth0', mode: 'bridge' });
+    const plain = macvlan({ parent: 'eth0', mode: 'bridge' });
     expect(macvlanDriver.deleteNetwork(plain, [])).toEqual([]);
   });
 
@@ -164,7 +173,7 @@ describe('macvlan plans (golden)', () => {
 });
 
 describe('ipvlan plans (golden)', () => {
-  const l2 = network('ipvlan', { parent: 'eth0.30', lowerMtu: 1500, vlanLink: 'eth0', vlanId: 30, makeParent: true, mode: 'l2' });
+  const l2 = ipvlan({ parent: 'eth0.30', lowerMtu: 1500, vlanLink: 'eth0', vlanId: 30, makeParent: true, mode: 'l2' });
 
   it('createNetwork: the 802.1q parent, then a probe child that proves the module', () => {
     expect(renderShell(ipvlanDriver.createNetwork(l2))).toBe(
@@ -186,7 +195,7 @@ describe('ipvlan plans (golden)', () => {
   });
 
   it('join in l3: the default route is the interface itself', () => {
-    const l3 = network('ipvlan', { parent: 'eth0', lowerMtu: 1500, mode: 'l3' });
+    const l3 = ipvlan({ parent: 'eth0', lowerMtu: 1500, mode: 'l3' });
     const plan = ipvlanDriver.join(l3, { ...ep, ipv6: 'fd00::5/64' }, sb, { defaultRoute: true });
     expect(renderShell(plan.host)).toBe('ip link add link eth0 name eth1 netns web mtu 1500 type ipvlan mode l3\n');
     expect(renderShell(plan.sandbox)).toBe(
@@ -246,9 +255,8 @@ describe('macvlan and ipvlan options against a fake host', () => {
 });
 
 describe('overlay', () => {
-  const ov = network('overlay', { vni: 4242, local: '198.51.100.1', underlay: 'ul0', lowerMtu: 1450, peers: ['198.51.100.2', '198.51.100.3'] }, {
+  const ov = overlay({ vni: 4242, local: '198.51.100.1', underlay: 'ul0', lowerMtu: 1450, peers: ['198.51.100.2', '198.51.100.3'] }, 'cnm-abcdef01234', {
     mtu: 1450,
-    bridge: 'cnm-abcdef01234',
     subnets: [{ subnet: '10.77.0.0/16', gateway: '10.77.1.1', ipRange: '10.77.1.0/24' }],
   });
 
@@ -279,7 +287,8 @@ describe('overlay', () => {
   });
 
   it('updatePeers: one bridge batch whose lines undo each other; the new peer set', () => {
-    const { ops, peers } = overlayDriver.updatePeers!(ov, ['198.51.100.4'], ['198.51.100.2']);
+    const { ops, updated } = overlayDriver.updatePeers!(ov, ['198.51.100.4'], ['198.51.100.2']);
+    const peers = updated.driverOpts.peers;
     expect(renderShell(ops)).toBe(
       [
         'bridge fdb del 00:00:00:00:00:00 dev cnmxabcdef01234 dst 198.51.100.2',
@@ -313,7 +322,7 @@ describe('overlay', () => {
   });
 
   it('addressing: needs one IPv4 subnet; takes the slice, its first address as gateway, endpoints after it', () => {
-    const opts = { local: '198.51.100.7' };
+    const opts: OverlayOptions = { vni: 7, local: '198.51.100.7', underlay: 'ul0', lowerMtu: 1450, peers: [] };
     const sub = parseWrittenCidr('10.77.0.0/16')!;
     expect(overlayDriver.addressing!({ subnets: [sub], gateways: [], ipv6: false }, opts)).toEqual({
       subnets: [sub], gateways: ['10.77.7.1'], ipRange: '10.77.7.0/24', start: '10.77.7.2', ipv6: false,

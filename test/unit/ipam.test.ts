@@ -10,7 +10,7 @@ const cidr = (t: string) => parseCidr(t)!;
 function net(subnets: Network['subnets'], id = 'a'.repeat(64)): Network {
   return {
     id, name: 'n', driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
-    subnets, options: {}, labels: {}, driverOpts: {},
+    bridge: 'cnm-aaaaaaaaaaa', subnets, options: {}, labels: {}, driverOpts: {},
   };
 }
 

@@ -34,6 +34,12 @@ const cases: [string, (d: Doc) => void, RegExp][] = [
   ['an endpoint of a missing sandbox', (d) => (d.endpoints[0]!.sandboxId = id('e')), /endpoints\[0\]\.sandboxId eeeeeeeeeeee refers to no sandbox/],
   ['an alias that is not a string', (d) => ((d.endpoints[0]!.aliases as unknown[]).push(null)), /endpoints\[0\]\.aliases\[0\] must be a string, found null/],
   ['two networks of one name', (d) => d.networks.push({ ...d.networks[0]!, id: id('d') }), /networks\[1\]\.name "front" is used twice/],
+  ['an unknown driver', (d) => (d.networks[0]!.driver = 'weave'), /networks\[0\]\.driver "weave" is none of bridge, overlay, macvlan, ipvlan, host, none/],
+  ['a bridge network without its bridge', (d) => delete (d.networks[0] as Record<string, unknown>).bridge, /networks\[0\]\.bridge must be a string for a bridge network, found undefined/],
+  ['a spoofcheck that is a string', (d) => ((d.networks[0]!.driverOpts as Record<string, unknown>).spoofcheck = 'no'), /networks\[0\]\.driverOpts\.spoofcheck must be a boolean, found string/],
+  ['a macvlan network without its parent', (d) => Object.assign(d.networks[0]!, { driver: 'macvlan', driverOpts: { mode: 'bridge' } }), /networks\[0\]\.driverOpts\.parent must be a string, found undefined/],
+  ['an ipvlan mode the kernel does not name', (d) => Object.assign(d.networks[0]!, { driver: 'ipvlan', driverOpts: { parent: 'eth0', mode: 'vepa' } }), /networks\[0\]\.driverOpts\.mode "vepa" is none of l2, l3, l3s/],
+  ['an overlay network without its VNI', (d) => Object.assign(d.networks[0]!, { driver: 'overlay', driverOpts: { local: '192.0.2.1', underlay: 'eth0', lowerMtu: 1450, peers: [] } }), /networks\[0\]\.driverOpts\.vni must be a number, found undefined/],
   ['a missing top-level list', (d) => delete (d as Partial<Doc>).endpoints, /"endpoints" must be an array/],
 ];
 
@@ -49,4 +55,38 @@ describe('state shape checks name the path and field', () => {
       expect(() => parseState(JSON.stringify(d), '/var/lib/cnm/state.json')).toThrow(/state file \/var\/lib\/cnm\/state\.json is invalid: .*repair it or move it away/);
     });
   }
+});
+
+describe('state files of earlier cnm versions load typed', () => {
+  // As written before driver options were typed: a macvlan shim that used the parent's address
+  // (shimSource, no lowerMtu), a cnm-made VLAN parent, an overlay and the built-ins.
+  const net = (c: string, name: string, driver: string, extra: Record<string, unknown>) => ({
+    id: id(c), name, driver, created: 'x', builtin: false, internal: false, dns: false, ipv6: false, mtu: 1500,
+    subnets: [{ subnet: `10.${c.charCodeAt(0) - 90}.0.0/24`, gateway: `10.${c.charCodeAt(0) - 90}.0.1` }], options: {}, labels: {}, ...extra,
+  });
+  const old = {
+    schema: 1,
+    networks: [
+      net('a', 'bridge', 'bridge', { builtin: true, bridge: 'cnm0', options: { 'com.docker.network.bridge.name': 'cnm0' }, driverOpts: {} }),
+      { ...net('b', 'host', 'host', { builtin: true, driverOpts: {} }), subnets: [] },
+      { ...net('c', 'none', 'none', { builtin: true, driverOpts: {} }), subnets: [] },
+      net('d', 'lan', 'macvlan', { driverOpts: { parent: 'eth0.10', vlanLink: 'eth0', vlanId: 10, makeParent: true, mode: 'bridge', hostShim: true, shimSource: '10.10.0.9' } }),
+      net('e', 'l3', 'ipvlan', { driverOpts: { parent: 'eth0', lowerMtu: 9000, mode: 'l3' } }),
+      net('f', 'ov', 'overlay', { bridge: 'cnm-fffffffffff', driverOpts: { vni: 42, local: '192.0.2.1', underlay: 'eth1', lowerMtu: 1450, peers: ['192.0.2.2'], spoofcheck: false } }),
+    ],
+    sandboxes: [],
+    endpoints: [],
+  };
+
+  it('loads, and each network reads as its driver\'s type', () => {
+    const state = parseState(JSON.stringify(old), '/var/lib/cnm/state.json');
+    expect(state.networks.map((n) => n.driver)).toEqual(['bridge', 'host', 'none', 'macvlan', 'ipvlan', 'overlay']);
+    const [bridge, , , lan, l3, ov] = state.networks;
+    expect(bridge!.driver === 'bridge' && bridge!.bridge).toBe('cnm0');
+    expect(lan!.driver === 'macvlan' && [lan!.driverOpts.parent, lan!.driverOpts.mode, lan!.driverOpts.shimSource, lan!.driverOpts.lowerMtu]).toEqual(['eth0.10', 'bridge', '10.10.0.9', undefined]);
+    expect(l3!.driver === 'ipvlan' && l3!.driverOpts.mode).toBe('l3');
+    expect(ov!.driver === 'overlay' && ov!.bridge !== undefined && [ov!.bridge, ov!.driverOpts.vni, ov!.driverOpts.peers]).toEqual(['cnm-fffffffffff', 42, ['192.0.2.2']]);
+    // Nothing is rewritten on the way in: the same document goes out.
+    expect(JSON.stringify(state)).toBe(JSON.stringify(old));
+  });
 });

@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { createNetwork } from '../../core/ops/network.js';
+import { findDriver } from '../../drivers/index.js';
 import { CnmCommand, keyValues, dryRunOption } from '../base.js';
 import { joined } from '../../core/cluster/hook.js';
 import { UsageError } from '../../core/errors.js';
@@ -54,7 +55,7 @@ export class NetCreateCommand extends CnmCommand {
   dryRun = dryRunOption();
 
   async run() {
-    if (this.driver === 'overlay' && this.peer.length === 0 && this.local === undefined && joined(this.stateDir)) return this.createInCluster();
+    if (findDriver(this.driver)?.scope === 'global' && this.peer.length === 0 && this.local === undefined && joined(this.stateDir)) return this.createInCluster();
     const s = this.session(this.dryRun);
     const raw = { peers: this.peer, opts: keyValues(this.opt, '--opt') } as Parameters<typeof createNetwork>[1]['raw'];
     if (this.parent !== undefined) raw.parent = this.parent;

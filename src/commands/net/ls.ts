@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { matches, parseFilters } from '../../core/filter.js';
 import { networkView } from '../../core/views.js';
+import { getDriver } from '../../drivers/index.js';
 import { CnmCommand, formatOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 import { withBuiltins, withCluster } from '../readonly.js';
@@ -33,7 +34,7 @@ export class NetLsCommand extends CnmCommand {
     if (joined(this.stateDir)) all = await withCluster(this.stateDir, all, (l) => this.context.stderr.write(`${l}\n`));
     const f = parseFilters(this.filter, ['driver', 'id', 'label', 'name', 'scope', 'type']);
     const networks = all.networks.filter((n) =>
-      matches({ name: n.name, id: n.id, labels: n.labels, driver: n.driver, scope: n.driver === 'overlay' ? 'global' : 'local', type: n.builtin ? 'builtin' : 'custom' }, f),
+      matches({ name: n.name, id: n.id, labels: n.labels, driver: n.driver, scope: getDriver(n.driver).scope ?? 'local', type: n.builtin ? 'builtin' : 'custom' }, f),
     );
     const state = { ...all, networks };
     const id = (full: string) => (this.noTrunc ? full : full.slice(0, 12));

@@ -29,7 +29,7 @@ import { hostLinks, linkWithAddress } from '../observe/host.js';
 import { CnmError, ConflictError } from '../errors.js';
 import { mustAddr, mustCidr, stripPrefix } from '../ip.js';
 import { allocateAddress } from '../ipam.js';
-import type { Network, State, SubnetConfig } from '../model.js';
+import type { Network, OverlayNetwork, State, SubnetConfig } from '../model.js';
 import { bridgeName, macFromIpv4 } from '../names.js';
 import { step } from '../faults.js';
 import type { Op } from '../plan.js';
@@ -130,7 +130,7 @@ export function staleClaims(stateDir: string, readState: () => State, m: Members
 }
 
 /** The local record of a cluster network on this host: its gateway, the VXLAN (proxy ARP, no flooding) over this host's underlay. */
-function localRecord(g: GlobalNetwork, m: Membership, gateway: string): Network {
+function localRecord(g: GlobalNetwork, m: Membership, gateway: string): OverlayNetwork {
   const underlay = linkWithAddress(hostLinks(), mustAddr(m.address));
   if (!underlay) throw new CnmError(`this host's cluster address ${m.address} is on none of its interfaces; join again with --advertise`);
   const lowerMtu = underlay.mtu - 50;

@@ -9,7 +9,7 @@
 import { type CnmError, ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { type Cidr, formatAddr, formatCidr, mustCidr, overlaps, parseCidr } from '../ip.js';
 import { firstUsable } from '../ipam.js';
-import type { Network } from '../model.js';
+import type { ClusterOverlay } from '../model.js';
 import { checkName, newId } from '../names.js';
 import type { EtcdClient, KeyValue } from './etcd.js';
 import { type Claim, type ClusterConfig, DEFAULT_POOL, type GlobalNetwork, type HostRecord, keys, parseRecord } from './keys.js';
@@ -108,7 +108,7 @@ export async function listGlobal(client: EtcdClient): Promise<GlobalNetwork[]> {
 }
 
 /** A cluster network as a local Network record with no local part yet (for ls/inspect). */
-export function asLocal(g: GlobalNetwork): Network {
+export function asLocal(g: GlobalNetwork): ClusterOverlay {
   return {
     id: g.id,
     name: g.name,

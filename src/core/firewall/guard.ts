@@ -59,7 +59,10 @@ export function spoofcheckOption(opts: Readonly<Record<string, string>>): { spoo
   throw new UsageError(`invalid --opt ${SPOOFCHECK_OPT}=${v}: use true or false`);
 }
 
-export const spoofcheckOn = (net: Network): boolean => net.driverOpts.spoofcheck !== false;
+export function spoofcheckOn(net: Network): boolean {
+  const o = net.driverOpts;
+  return !('spoofcheck' in o) || o.spoofcheck !== false;
+}
 
 function declare(): string[] {
   const T = guardTable();

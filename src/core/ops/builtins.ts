@@ -9,7 +9,7 @@ import { baseRules, removeBase } from '../firewall/ruleset.js';
 import { hostRoutes } from '../hostinfo.js';
 import { writtenAs } from '../ip.js';
 import { defaultPools, pickFreeSubnet, planSubnet, usedSubnets } from '../ipam.js';
-import type { Network, State } from '../model.js';
+import type { BridgeNetwork, HostNetwork, NoneNetwork, State } from '../model.js';
 import { defaultBridge } from '../instance.js';
 import { bridgeName, stableId } from '../names.js';
 import { type Op, nft } from '../plan.js';
@@ -17,11 +17,12 @@ import { getDriver } from '../../drivers/index.js';
 
 export const BUILTIN_NAMES = ['bridge', 'host', 'none'] as const;
 
-function builtin(seed: string, name: Network['name'], driver: Network['driver'], extra: Partial<Network> = {}): Network {
+/** What the three built-in networks share; each is made by its driver's name. */
+function builtin<D extends 'bridge' | 'host' | 'none'>(seed: string, name: D) {
   return {
     id: stableId('cnm built-in network', resolve(seed), name),
     name,
-    driver,
+    driver: name,
     created: new Date().toISOString(),
     builtin: true,
     internal: false,
@@ -32,7 +33,6 @@ function builtin(seed: string, name: Network['name'], driver: Network['driver'],
     options: {},
     labels: {},
     driverOpts: {},
-    ...extra,
   };
 }
 
@@ -49,13 +49,16 @@ export function ensureBuiltins(state: State, seed: string): Op[] {
   const id = stableId('cnm built-in network', resolve(seed), 'bridge');
   // cnm0 for the default state dir; another state dir's default bridge is named like its other networks'.
   const name = defaultBridge(bridgeName(id));
-  const bridge = builtin(seed, 'bridge', 'bridge', {
+  const bridge: BridgeNetwork = {
+    ...builtin(seed, 'bridge'),
     id,
-    bridge: name,
     subnets: [planSubnet({ subnet: writtenAs(subnet) }, used)],
     options: { 'com.docker.network.bridge.name': name },
-  });
-  state.networks.unshift(bridge, builtin(seed, 'host', 'host'), builtin(seed, 'none', 'none'));
+    bridge: name,
+  };
+  const host: HostNetwork = builtin(seed, 'host');
+  const none: NoneNetwork = builtin(seed, 'none');
+  state.networks.unshift(bridge, host, none);
   // The first run makes cnm's tables; a rollback of it takes them back whole.
   return [nft([...baseRules(), ...guardBase()], [...removeBase(), ...removeGuard()]), ...getDriver('bridge').createNetwork(bridge)];
 }

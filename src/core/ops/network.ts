@@ -4,7 +4,7 @@
  */
 import { observeHost } from '../observe/host.js';
 import { getDriver } from '../../drivers/index.js';
-import type { AddressingRequest, RawNetworkOptions } from '../../drivers/types.js';
+import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
 import { mustCidr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
@@ -47,9 +47,9 @@ export interface CreateNetworkInput {
  * configure IPv6 on their links (addrgenmode, router-advert settings), so
  * they need 1280 even when they carry only IPv4.
  */
-function checkMtu(mtu: number, driver: string, ipv6: boolean): void {
+function checkMtu(mtu: number, driver: NetworkDriver, ipv6: boolean): void {
   if (!Number.isInteger(mtu) || mtu > 65535) throw new UsageError(`invalid --mtu ${mtu}: use a whole number up to 65535`);
-  const why = ipv6 ? 'an IPv6 network' : driver === 'bridge' || driver === 'overlay' ? `a ${driver} network (its links carry IPv6 settings)` : undefined;
+  const why = ipv6 ? 'an IPv6 network' : driver.hostBridge ? `a ${driver.type} network (its links carry IPv6 settings)` : undefined;
   const min = why ? 1280 : 68;
   if (mtu < min) throw new UsageError(`invalid --mtu ${mtu}: ${why ?? 'IPv4'} needs ${min} or more`);
 }
@@ -96,7 +96,7 @@ function precheck(input: CreateNetworkInput) {
     return given;
   });
   const fams = subnets.map((s) => s.cidr.family);
-  if (input.mtu !== undefined) checkMtu(input.mtu, driver.type, input.ipv6 || fams.includes(6));
+  if (input.mtu !== undefined) checkMtu(input.mtu, driver, input.ipv6 || fams.includes(6));
   if (fams.filter((f) => f === 4).length > 1 || fams.filter((f) => f === 6).length > 1) {
     throw new UsageError('give at most one IPv4 and one IPv6 --subnet');
   }
@@ -148,7 +148,7 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
     reserveAux(subnets, input.aux ?? {});
     const hostAddress = driver.hostAddress?.(driverOpts);
     if (hostAddress !== undefined) reserveHostAddress(subnets, hostAddress);
-    const net: Network = {
+    const base = {
       id,
       name: input.name,
       driver: driver.type,
@@ -161,14 +161,13 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
       subnets,
       options: input.options,
       labels: input.labels,
-      driverOpts,
       ...(input.dnsServers?.length ? { dnsServers: input.dnsServers } : {}),
     };
-    if (driver.hostBridge) net.bridge = input.options[OPT.bridgeName] ?? bridgeName(id);
-    const named = net.bridge && state.networks.find((n) => n.bridge === net.bridge);
+    const net = driver.network(base, driverOpts, input.options[OPT.bridgeName] ?? bridgeName(id));
+    const named = net.bridge !== undefined && state.networks.find((n) => n.bridge === net.bridge);
     if (named) throw new ConflictError(`bridge name "${net.bridge}" is taken by network "${named.name}"`);
     // The embedded DNS listens on a gateway the host holds: a bridge's. macvlan/ipvlan gateways are outside routers.
-    if (!net.bridge) net.dns = false;
+    if (net.bridge === undefined) net.dns = false;
     s.apply([...init, ...driver.createNetwork(net)]);
     state.networks.push(net);
     return net;
@@ -229,9 +228,9 @@ export async function updateNetworkPeers(s: Session, ref: string, add: readonly 
     const net = findNetwork(state, ref);
     const driver = getDriver(net.driver);
     if (!driver.updatePeers) throw new UsageError(`network "${net.name}" is a ${net.driver} network; only overlay networks have peers`);
-    const { ops, peers } = driver.updatePeers(net, add, remove);
+    const { ops, updated } = driver.updatePeers(net, add, remove);
     s.apply(ops);
-    net.driverOpts = { ...net.driverOpts, peers };
-    return net;
+    state.networks[state.networks.indexOf(net)] = updated;
+    return updated;
   });
 }
