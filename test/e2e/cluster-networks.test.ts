@@ -163,6 +163,34 @@ describe('an overlay defined once for the cluster', () => {
     expect(h3claims.find(([, v]) => v.sandbox === '')![0]).toBe(inspect(h3, 'front').IPAM.Config[0]!.Gateway);
     h3.cnmOk(['sandbox', 'rm', 's3b']);
   });
+
+  it('a CNI ADD on a cluster network not local yet makes its local part and claims the address; DEL releases both', async () => {
+    const [h1, h2] = [hosts[0]!, hosts[1]!];
+    const id = h1.cnmOk(['net', 'create', 'pods', '--driver', 'overlay']).trim();
+    h1.cnmOk(['sandbox', 'add', 'q1', '--network', 'pods']);
+    const q1 = ipOn(h1, 'q1', 'pods');
+    // A container's namespace as runtimes make one, and the plugin driven as libcni drives it.
+    expect(h2.sh('mkdir -p /run/ctr && touch /run/ctr/ctr1 && unshare --net=/run/ctr/ctr1 true').code).toBe(0);
+    const cni = (command: string) =>
+      h2.exec([CNM], {
+        input: JSON.stringify({ cniVersion: '1.0.0', name: 'pods', type: 'cnm' }),
+        env: { CNI_COMMAND: command, CNI_CONTAINERID: 'ctr1', CNI_NETNS: '/run/ctr/ctr1', CNI_IFNAME: 'eth0', CNI_PATH: '/usr/lib/cni' },
+      });
+    const add = cni('ADD');
+    expect(add.code, add.stdout + add.stderr).toBe(0);
+    const addr = json<{ ips: { address: string }[] }>(add.stdout).ips[0]!.address.split('/')[0]!;
+    expect(addr).toMatch(/^10\.210\.\d+\.\d+$/);
+    expect(claims('pods').get(addr)).toMatchObject({ host: 'h2', sandbox: 'ctr1' });
+    expect(h2.exec(['ip', '-br', 'link']).stdout).toContain(`cnmx${id.slice(0, 11)}`);
+    // Across hosts, both ways: the container and h1's sandbox reach each other over the overlay.
+    expect(await waitFor(() => h2.sh(`nsenter --net=/run/ctr/ctr1 ping -c1 -W1 ${q1}`).code === 0, 30_000, 200)).toBe(true);
+    expect(await reaches(h1, 'q1', addr)).toBe(true);
+    expect(cni('DEL').code).toBe(0);
+    expect([...claims('pods').values()].filter((v) => v.host === 'h2')).toEqual([]);
+    expect(h2.exec(['ip', '-br', 'link']).stdout).not.toContain(`cnmx${id.slice(0, 11)}`);
+    h1.cnmOk(['sandbox', 'rm', 'q1']);
+    h1.cnmOk(['net', 'rm', 'pods']);
+  });
 });
 
 describe('the store down', () => {

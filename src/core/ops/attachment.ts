@@ -7,6 +7,7 @@
  * cnm only ever unmounts its own name for it.
  */
 import { statSync } from 'node:fs';
+import { clusterJoin, clusterLeave, settled } from '../cluster/hook.js';
 import { ConflictError } from '../errors.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { NAME_RE } from '../names.js';
@@ -106,8 +107,11 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
   checkEndpointRequest(req);
   const specs = parsePortSpecs(input.publish);
   let dns: string[] = [];
-  const made = await s.update((state) => {
-    const init = ensureBuiltins(state, s.store.dir);
+  // On a joined host, an address on a cluster network is claimed in the store first (before the lock),
+  // and the network's local part is made on first use, as for `sandbox add`.
+  const cluster = await clusterJoin(s, [input.network], name, input.aliases, input.ip, input.mac);
+  const made = await settled(cluster, s.update((state) => {
+    const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const net = findNetwork(state, input.network);
     const host: Op[] = [];
     const inside: Op[] = [];
@@ -128,7 +132,8 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
     }
     checkCompatible(state, sb, net);
     const existing = endpointsOf(state, sb);
-    const ep = buildEndpoint(state, net, sb, req);
+    const pinned = cluster?.pin(net.id);
+    const ep = buildEndpoint(state, net, sb, pinned ? { ...req, ip: pinned } : req);
     ep.cni = { name: input.name };
     const join = planJoin(state, net, ep, sb, existing);
     const defaultRoute = takesDefaultRoute(state, net, existing);
@@ -141,7 +146,7 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
     s.apply([...init, ...host, ...join.host, ...inside, ...join.sandbox, ...sandboxFiles(state, sb, eps, eps.map((e) => networkOf(state, e))), ...ports]);
     dns = dnsGateways(state, sb.id);
     return { sandbox: sb, endpoint: ep, network: net, defaultRoute };
-  });
+  }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
 }
@@ -152,7 +157,8 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
  * runtime may repeat a DEL, or send one for an ADD that never happened).
  */
 export async function detach(s: Session, key: AttachmentKey): Promise<boolean> {
-  return s.update((state) => {
+  const cluster = await clusterLeave(s);
+  const removed = await s.update((state) => {
     const found = attachmentOf(state, key);
     if (!found) return false;
     const { sandbox, endpoint } = found;
@@ -160,6 +166,8 @@ export async function detach(s: Session, key: AttachmentKey): Promise<boolean> {
     s.teardown(planRelease(state, sandbox, endpoint ? [endpoint] : []));
     return true;
   });
+  if (removed) await cluster?.();
+  return removed;
 }
 
 /**
@@ -168,7 +176,8 @@ export async function detach(s: Session, key: AttachmentKey): Promise<boolean> {
  */
 export async function collect(s: Session, name: string, valid: readonly { containerId: string; ifname: string }[]): Promise<string[]> {
   const keep = new Set(valid.map((v) => `${v.containerId}\u0000${v.ifname}`));
-  return s.update((state) => {
+  const cluster = await clusterLeave(s);
+  const gone = await s.update((state) => {
     const removed: string[] = [];
     const plan: Op[] = [];
     for (const sb of state.sandboxes.filter((x) => x.cni)) {
@@ -180,6 +189,8 @@ export async function collect(s: Session, name: string, valid: readonly { contai
     if (plan.length > 0) s.teardown(byNamespace(plan));
     return removed;
   });
+  if (gone.length > 0) await cluster?.();
+  return gone;
 }
 
 /** Finds the cnm network a configuration names, for STATUS (throws NotFoundError). */
