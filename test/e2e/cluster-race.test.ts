@@ -22,7 +22,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -137,6 +137,27 @@ describe('a run that claimed the gateway while another one makes the local part 
     a.go();
     expect(await a.done).toMatchObject({ code: 0, stderr: '' }); // and comes back, with the gateway it held
     await removed('regrown', ['a2'], (await agreed('regrown', 'a2 after z went')).bridge);
+  }, 120_000);
+});
+
+describe("an add builds on this host's last view of the network, and the store checks the guess", () => {
+  const trips = async (args: string[]) => (await h.cnmAsync([...args, '--debug'])).stderr.split('\n').filter((l) => l.includes('· store /v3/')).length;
+  const etcdctl = (args: string[]) => store.host.execAsync(['etcdctl', `--endpoints=http://${STORE_IP}:2379`, ...args], { env: { ETCDCTL_API: '3' } });
+
+  it('one round trip while nothing moved; a claim made meanwhile elsewhere costs the read again, and is not taken twice', async () => {
+    await ok(['sandbox', 'add', 'g1', '--network', 'guess']);
+    expect(await trips(['sandbox', 'add', 'g2', '--network', 'guess'])).toBe(1);
+    // Another host claims the very address this host would pick next, without moving the cursor.
+    const next = (await etcdctl(['get', '--print-value-only', '/cnm/v1/cursor/guess'])).stdout.trim();
+    expect(next).toMatch(/^10\.210\.\d+\.\d+$/);
+    const planted = JSON.stringify({ host: 'hx', sandbox: 'x', mac: '02:42:00:00:00:01', address: `${next}/24`, aliases: [] });
+    expect((await etcdctl(['put', `/cnm/v1/ipam/guess/${next}`, planted])).code).toBe(0);
+    expect(await trips(['sandbox', 'add', 'g3', '--network', 'guess'])).toBe(2);
+    const { bridge, held } = await agreed('guess', 'after the planted claim');
+    expect(held.get(next)).toBeUndefined();
+    expect([...held.values()].sort()).toEqual(['', 'g1', 'g2', 'g3']);
+    expect((await etcdctl(['del', `/cnm/v1/ipam/guess/${next}`])).code).toBe(0);
+    await removed('guess', ['g1', 'g2', 'g3'], bridge);
   }, 120_000);
 });
 

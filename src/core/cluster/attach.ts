@@ -22,7 +22,7 @@
  * gateway) holds and no live run has pending is released by the next
  * command that reads the network's claims, or by `cnm reconcile`.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getDriver } from '../../drivers/index.js';
 import { hostLinks, linkWithAddress } from '../observe/host.js';
@@ -34,7 +34,7 @@ import { bridgeName, macFromIpv4 } from '../names.js';
 import { step } from '../faults.js';
 import type { Op } from '../plan.js';
 import { Store } from '../store.js';
-import type { EtcdClient, KeyValue, RequestOp } from './etcd.js';
+import type { EtcdClient, KeyValue, RequestOp, TxnResponse } from './etcd.js';
 import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord } from './keys.js';
 import { type Membership, clientOf } from './membership.js';
 import { asLocal } from './networks.js';
@@ -163,15 +163,59 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
   return att.networks.length > 0 ? att : undefined;
 }
 
+/** One read of a cluster network: its record, its IPAM cursor, its claims. */
+interface NetworkView {
+  net: KeyValue | undefined;
+  cursor: KeyValue | undefined;
+  claims: KeyValue[];
+}
+
+const readOps = (name: string): RequestOp[] => [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true)];
+const viewOf = (responses: readonly TxnResponse[]): NetworkView => ({ net: responses[0]?.kvs[0], cursor: responses[1]?.kvs[0], claims: responses[2]?.kvs ?? [] });
+
+/**
+ * This host's last view of a cluster network, as its last successful claim left it
+ * (STATE_DIR/cluster-cache/NAME.json, for this membership only). Only a guess: the
+ * claim's compare-and-swap checks every revision it builds on, and when one moved, the
+ * transaction's failure branch reads the network afresh, so a stale guess costs nothing
+ * but what a read costs anyway. A fresh one saves the add its first round trip.
+ */
+const cacheFile = (stateDir: string, name: string) => join(stateDir, 'cluster-cache', `${name}.json`);
+
+function cachedView(stateDir: string, m: Membership, name: string): NetworkView | undefined {
+  try {
+    const doc = JSON.parse(readFileSync(cacheFile(stateDir, name), 'utf8')) as { uid?: string; view?: NetworkView };
+    return doc.uid === m.uid && doc.view?.net && Array.isArray(doc.view.claims) ? doc.view : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cacheView(stateDir: string, m: Membership, name: string, view: NetworkView): void {
+  try {
+    mkdirSync(join(stateDir, 'cluster-cache'), { recursive: true, mode: 0o700 });
+    const tmp = `${cacheFile(stateDir, name)}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ uid: m.uid, view }), { mode: 0o600 });
+    renameSync(tmp, cacheFile(stateDir, name));
+  } catch {
+    /* a cache that cannot be written is a cache that is not used */
+  }
+}
+
+/** Forgets every cached view (the host left its cluster). */
+export function dropCache(stateDir: string): void {
+  rmSync(join(stateDir, 'cluster-cache'), { recursive: true, force: true });
+}
+
 async function claimOn(stateDir: string, att: Attachment, state: State, name: string, sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<void> {
   const { client, m } = att;
+  let view = cachedView(stateDir, m, name);
+  let guessed = view !== undefined; // the view is the cache's, not the store's
   for (let attempt = 0; attempt < 60; attempt++) {
-    const read = await client.txn({ compare: [], success: [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true)] });
-    const [netKvs, cursorKvs, claimKvs] = read.responses.map((r) => r.kvs);
-    const netKv = netKvs?.[0];
+    view ??= viewOf((await client.txn({ compare: [], success: readOps(name) })).responses);
+    const { net: netKv, cursor, claims } = view;
     const g = netKv ? parseRecord<GlobalNetwork>(netKv.value) : undefined;
     if (!netKv || !g) return; // not a cluster network: the local lookup says "not found"
-    const claims = claimKvs ?? [];
     // The common case costs nothing: only when the state read before finds claims it does not hold is
     // the careful pass (pending files, then a fresh state) run.
     const suspects = claims.filter((kv) => parseRecord<Claim>(kv.value)?.host === m.name && !backed(state, kv.key));
@@ -181,31 +225,38 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
     const local = state.networks.find((n) => n.id === g.id);
     const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
-    const cursor = cursorKvs?.[0];
     const prefix = mustCidr(g.subnet).prefix;
     const sub: SubnetConfig = { subnet: g.subnet, gateway: g.gateway };
     if (cursor) sub.next = cursor.value;
     let gateway = local?.subnets[0]?.gateway ?? (mine ? leaf(mine.key) : undefined);
-    if (gateway === undefined) {
-      const a = allocateAddress(sub, taken);
-      gateway = stripPrefix(a.address);
-      sub.next = a.next;
+    let a;
+    try {
+      if (gateway === undefined) {
+        const gw = allocateAddress(sub, taken);
+        gateway = stripPrefix(gw.address);
+        sub.next = gw.next;
+      }
+      taken.add(mustAddr(gateway).value);
+      a = allocateAddress(sub, taken, ip);
+    } catch (e) {
+      if (!guessed) throw e;
+      view = undefined; // "in use" or "none left" from a guess: ask the store
+      guessed = false;
+      continue;
     }
-    taken.add(mustAddr(gateway).value);
+    sub.next = a.next;
     const gwKey = keys.claim(name, gateway);
     const gwKv = claims.find((kv) => kv.key === gwKey);
     const gwClaim = gwKv ? parseRecord<Claim>(gwKv.value) : undefined;
     // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
     const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
-    const a = allocateAddress(sub, taken, ip);
-    sub.next = a.next;
     const addr = stripPrefix(a.address);
     const claimKey = keys.claim(name, addr);
     const claim: Claim = { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases };
+    const gwValue = JSON.stringify({ host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim);
     const held = [...att.gateways.values()].map((x) => x.key);
     writePending(stateDir, [...att.made, ...held, claimKey, ...(hold ? [gwKey] : [])]);
     step('claim addresses in the cluster store');
-    const gwOps = hold ? [put(gwKey, { host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim)] : [];
     const w = await client.txn({
       compare: [
         unchangedSince(keys.network(name), netKv.modRevision),
@@ -214,7 +265,8 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
         ...(hold ? [unchangedSince(gwKey, gwKv?.modRevision ?? 0)] : []),
         ...stale.map((kv) => unchangedSince(kv.key, kv.modRevision)),
       ],
-      success: [...gwOps, put(claimKey, claim), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))],
+      success: [...(hold ? [put(gwKey, gwValue)] : []), put(claimKey, claim), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))],
+      failure: readOps(name), // what moved, read in the same round trip
     });
     if (w.succeeded) {
       step('claimed in the cluster store');
@@ -223,10 +275,19 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
       att.ips.set(g.id, `${addr}/${prefix}`);
       // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
       att.networks.push(local ?? localRecord(g, m, gateway));
+      const kv = (key: string, value: string): KeyValue => ({ key, value, createRevision: w.revision, modRevision: w.revision, version: 1 });
+      const kept = claims.filter((x) => !staleKeys.has(x.key) && x.key !== gwKey);
+      cacheView(stateDir, m, name, {
+        net: netKv,
+        cursor: kv(keys.cursor(name), sub.next!),
+        claims: [...kept, ...(hold ? [kv(gwKey, gwValue)] : gwKv ? [gwKv] : []), kv(claimKey, JSON.stringify(claim))],
+      });
       return;
     }
-    if (ip !== undefined && claims.some((kv) => leaf(kv.key) === stripPrefix(ip))) break;
-    await sleep(2 + Math.random() * 20 * Math.min(attempt + 1, 5)); // someone else moved the cursor: read again
+    view = viewOf(w.responses);
+    if (ip !== undefined && view.claims.some((kv) => leaf(kv.key) === stripPrefix(ip))) break;
+    if (!guessed) await sleep(2 + Math.random() * 20 * Math.min(attempt + 1, 5)); // someone else moved the cursor: try again
+    guessed = false;
   }
   writePending(stateDir, [...att.made, ...[...att.gateways.values()].map((x) => x.key)]);
   if (ip !== undefined) {

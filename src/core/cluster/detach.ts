@@ -8,7 +8,7 @@
 import { getDriver } from '../../drivers/index.js';
 import { byNamespace } from '../plan.js';
 import type { Session } from '../session.js';
-import { clearPending, staleClaims } from './attach.js';
+import { clearPending, dropCache, staleClaims } from './attach.js';
 import type { EtcdClient, KeyValue } from './etcd.js';
 import { globalNetworks } from './flood.js';
 import { keys } from './keys.js';
@@ -44,4 +44,5 @@ export async function finishDetach(s: Session, d: Detachment): Promise<void> {
   // Each only if unchanged since read: a claim re-made meanwhile is someone's.
   await d.client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });
   clearPending(s.store.dir);
+  dropCache(s.store.dir); // the next add would find released claims in it and read again anyway
 }

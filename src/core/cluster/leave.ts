@@ -8,6 +8,7 @@ import { ConflictError } from '../errors.js';
 import { disconnect } from '../ops/endpoint.js';
 import type { Session } from '../session.js';
 import { stopAgent } from './agent.js';
+import { dropCache } from './attach.js';
 import { globalNetworks } from './flood.js';
 import { deregister } from './members.js';
 import { type Membership, clientOf, removeMembership, requireMembership } from './membership.js';
@@ -27,5 +28,6 @@ export async function leave(s: Session, force: boolean): Promise<Membership> {
   await stopAgent(s.store.dir);
   await deregister(client, m);
   removeMembership(s.store.dir);
+  dropCache(s.store.dir);
   return m;
 }

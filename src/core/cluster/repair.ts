@@ -12,7 +12,7 @@ import { byNamespace } from '../plan.js';
 import type { Outcome } from '../reconcile/index.js';
 import type { Session } from '../session.js';
 import { agentPid, startAgent } from './agent.js';
-import { staleClaims } from './attach.js';
+import { dropCache, staleClaims } from './attach.js';
 import { globalNetworks } from './flood.js';
 import { type Claim, keys } from './keys.js';
 import { clientOf, readMembership } from './membership.js';
@@ -62,6 +62,7 @@ export async function reconcileCluster(s: Session, dryRun: boolean): Promise<Out
     }
   }
   for (const [k] of missing) out.push(outcome(`claim ${k}`, 'an endpoint of this host holds an address the store does not know', 'claim it again', dryRun));
+  if (!dryRun && stale.length + missing.length > 0) dropCache(s.store.dir);
   if (!dryRun && stale.length > 0) {
     await client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });
   }
