@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
-import { renderShell } from './shell.js';
+import { DryRunShell } from './shell.js';
 import { type IntentRecord, intentFile, newIntent, removeIntent, restoreOf, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';
@@ -34,6 +34,14 @@ export class Session {
     private readonly print: (text: string) => void = () => {},
   ) {}
 
+  /** A dry run's plans, printed as one script (each base block once). */
+  private readonly shell = new DryRunShell();
+
+  /** On a dry run, prints shell for work done outside plans (a server started); nothing otherwise. */
+  show(lines: readonly string[]): void {
+    if (this.dryRun && lines.length > 0) this.print(lines.join('\n') + '\n');
+  }
+
   /** The intent of the locked update in progress (undefined outside one). */
   private intent: IntentRecord | undefined;
   private intentWritten = false;
@@ -42,7 +50,7 @@ export class Session {
 
   /** Applies a plan all-or-nothing (or prints it on a dry run). */
   apply(plan: readonly Op[]): void {
-    if (this.dryRun) return this.print(renderShell(plan));
+    if (this.dryRun) return this.print(this.shell.render(plan));
     phase(`plan of ${plan.length} ops`);
     // Computed once, before the plan runs: a file op's undo is the file's content now.
     const undo = undoOf(plan);
@@ -62,7 +70,7 @@ export class Session {
 
   /** Applies a teardown plan best-effort (or prints it on a dry run); problems become warnings. */
   teardown(plan: readonly Op[]): void {
-    if (this.dryRun) return this.print(renderShell(plan));
+    if (this.dryRun) return this.print(this.shell.render(plan));
     // A teardown cannot be undone: make sure its state can be saved before it starts.
     this.store.reserveWrite();
     this.record([], restoreOf(plan));

@@ -1,7 +1,6 @@
 /**
  * The shell-native side: completions (bash for real, zsh and fish parse, fish
- * for real), the man page, --dry-run output replayed with sh against the real
- * thing, cnm graph (text and DOT), --json / -q / --format, colour only on a
+ * for real), the man page, cnm graph (text and DOT), --json / -q / --format, colour only on a
  * TTY without NO_COLOR, --debug, errors that say what to do, cnm doctor.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CNM, Host, destroyAll, json, threeTier, waitFor } from '../helpers/host.js';
+import { snapshot } from '../helpers/shape.js';
 
 const ROOT = join(__dirname, '../..');
 const PATHS = `PATH=${dirname(CNM)}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -105,105 +105,6 @@ describe('man page', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const s of ['cnm net create', 'cnm sandbox add', 'cnm endpoint connect', 'cnm graph', 'cnm doctor', 'EXIT STATUS', 'FILES', 'CONCEPTS', 'EXAMPLES']) expect(r.stdout).toContain(s);
-  });
-});
-
-/** What a host's kernel holds, with what varies by random IDs replaced by placeholders. */
-function kernelShape(host: Host, netns?: string): string {
-  const ns = netns ? ['-n', netns] : [];
-  const ids = new Map<string, string>();
-  const pin = (s: string) =>
-    s.replace(/(cnm-|veth|n-|cnm:net:|cnm:ep:|cnm:sb:)([0-9a-f]{11,64})/g, (_, p: string, hex: string) => {
-      const key = p + hex;
-      if (!ids.has(key)) ids.set(key, `${p}<${ids.size}>`);
-      return ids.get(key)!;
-    });
-  const links = json<{ ifname: string; mtu: number; flags: string[]; master?: string; link_type: string; linkinfo?: { info_kind?: string }; address?: string }[]>(
-    host.exec(['ip', ...ns, '-j', '-d', 'link', 'show']).stdout,
-  )
-    .map((l) => ({
-      ifname: pin(l.ifname),
-      kind: l.linkinfo?.info_kind ?? l.link_type,
-      mtu: l.mtu,
-      up: l.flags.includes('UP'),
-      master: l.master ? pin(l.master) : undefined,
-      // Bridge MACs derive from the network ID; sandbox MACs from the address (those must match).
-      mac: /^(cnm|veth)/.test(l.ifname) || l.linkinfo?.info_kind === 'bridge' ? 'id-derived' : l.address,
-    }))
-    .sort((a, b) => a.ifname.localeCompare(b.ifname));
-  const addrs = json<{ ifname: string; addr_info: { local: string; prefixlen: number; scope: string }[] }[]>(host.exec(['ip', ...ns, '-j', 'addr', 'show']).stdout)
-    .map((a) => ({ ifname: pin(a.ifname), addrs: a.addr_info.filter((i) => i.scope !== 'link').map((i) => `${i.local}/${i.prefixlen}`).sort() }))
-    .sort((a, b) => a.ifname.localeCompare(b.ifname));
-  // "linkdown" follows the bridge's carrier, which the kernel updates with a lag after its last port goes.
-  const routes = host.exec(['ip', ...ns, 'route', 'show']).stdout.replace(/ linkdown/g, '');
-  const nft = netns ? '' : host.exec(['nft', 'list', 'ruleset']).stdout;
-  return pin(JSON.stringify({ links, addrs, routes, nft }, null, 1));
-}
-
-/** Everything a dry run must leave alone: kernel, state, namespaces, files. */
-function snapshot(host: Host): string {
-  return [
-    kernelShape(host),
-    host.exec(['ip', 'netns', 'list']).stdout,
-    host.sh('find /var/lib/cnm /etc/netns /run/netns /run/cnm -exec ls -ld --time-style=full-iso {} + 2>/dev/null; cat /var/lib/cnm/state.json 2>/dev/null').stdout,
-    host.exec(['sysctl', '-n', 'net.ipv4.ip_forward']).stdout,
-  ].join('\n');
-}
-
-describe('--dry-run', () => {
-  it('net create on a fresh host: changes nothing, and its output replayed with sh builds what the real command builds', async () => {
-    const a = await Host.create('dry');
-    const b = await Host.create('real');
-    const before = snapshot(a);
-    const script = a.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24', '--dry-run']);
-    expect(snapshot(a)).toBe(before);
-    expect(script).toContain('ip link add cnm0'); // the built-in bridge network comes first on a fresh host
-    expect(script).toMatch(/^nft -f - <<'EOF'$/m);
-    expect(script).toMatch(/^sysctl -qw net.ipv4.ip_forward=1$/m);
-    const replay = a.exec(['sh', '-e'], { input: script });
-    expect(replay.stderr).toBe('');
-    expect(replay.code).toBe(0);
-    b.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
-    expect(kernelShape(a)).toBe(kernelShape(b));
-    expect(a.exec(['sysctl', '-n', 'net.ipv4.ip_forward']).stdout.trim()).toBe('1');
-  });
-
-  it('sandbox add and sandbox rm: the replayed plan builds and removes the same namespace, links, addresses, routes and files', async () => {
-    const a = await Host.create('dry');
-    const b = await Host.create('real');
-    for (const h of [a, b]) h.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
-    const before = snapshot(a);
-    const script = a.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend', '--dry-run']);
-    expect(snapshot(a)).toBe(before);
-    expect(a.exec(['sh', '-e'], { input: script }).code).toBe(0);
-    b.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
-    expect(kernelShape(a)).toBe(kernelShape(b));
-    expect(kernelShape(a, 'web')).toBe(kernelShape(b, 'web'));
-    const files = (h: Host) => h.sh('cd /etc/netns/web && for f in *; do echo "== $f"; cat "$f"; done').stdout;
-    expect(files(a)).toBe(files(b));
-    expect(files(a)).toContain('== resolv.conf');
-
-    // Teardown: b's real state knows web; its dry run changes nothing, its replay removes what a real rm removes.
-    const c = await Host.create('real-rm');
-    c.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
-    c.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
-    const beforeRm = snapshot(b);
-    const rm = b.cnmOk(['sandbox', 'rm', 'web', '--dry-run']);
-    expect(snapshot(b)).toBe(beforeRm);
-    expect(b.exec(['sh'], { input: rm }).code).toBe(0);
-    c.cnmOk(['sandbox', 'rm', 'web']);
-    // `ip netns del` returns at once; the kernel frees the namespace's veth in the background.
-    const vethGone = (h: Host) => !/veth/.test(h.exec(['ip', '-br', 'link']).stdout);
-    expect(await waitFor(() => vethGone(b) && vethGone(c), 10_000)).toBe(true);
-    expect(b.exec(['ip', 'netns', 'list']).stdout).toBe('');
-    expect(b.sh('ls -A /etc/netns').stdout).toBe('');
-    expect(kernelShape(b)).toBe(kernelShape(c));
-  });
-
-  it('every command that changes something has --dry-run', async () => {
-    const host = await Host.create();
-    const mutating = ['net create', 'net rm', 'net prune', 'net update', 'sandbox add', 'sandbox rm', 'sandbox publish', 'sandbox unpublish', 'sandbox restore', 'endpoint connect', 'endpoint disconnect', 'reconcile'];
-    for (const cmd of mutating) expect(host.cnmOk([...cmd.split(' '), '--help']), cmd).toContain('--dry-run');
   });
 });
 

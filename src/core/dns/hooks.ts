@@ -7,7 +7,7 @@
 import type { State } from '../model.js';
 import type { DnsResolverFor } from '../plans/sandbox-files.js';
 import type { Session } from '../session.js';
-import { ensureServer } from './lifecycle.js';
+import { ensureServer, ensureServerShell } from './lifecycle.js';
 import { resolversFor } from './records.js';
 
 /** The resolvers of a sandbox with these endpoints: the gateways of its DNS-enabled networks. */
@@ -18,9 +18,13 @@ export function dnsGateways(state: State, sandboxId: string): string[] {
   return resolversFor(state, state.endpoints.filter((e) => e.sandboxId === sandboxId)) ?? [];
 }
 
-/** Starts the server (detached) if these gateways need it; a failure is a warning of the session, the join stands. */
+/**
+ * Starts the server (detached) if these gateways need it; a failure is a
+ * warning of the session, the join stands. A dry run shows the start instead.
+ */
 export async function startDnsFor(s: Session, gateways: readonly string[]): Promise<void> {
-  if (s.dryRun || gateways.length === 0) return;
+  if (s.dryRun) return s.show(ensureServerShell(s.store.dir, gateways));
+  if (gateways.length === 0) return;
   const warning = await ensureServer(s.store.dir, gateways);
   if (warning) s.warnings.push(warning);
 }

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { shellWord } from '../exec/sh.js';
 import { acquire } from '../lock.js';
 import { RUN_DIR, dnsRunFile } from '../paths.js';
 
@@ -86,6 +87,28 @@ function canSpawnSelf(): boolean {
   return 'bun' in process.versions && !/\/(bun|node)$/.test(process.execPath);
 }
 
+/** The server as ensureServer starts it (detached, its reports to dns.log). */
+const serverArgv = (stateDir: string) => [process.execPath, 'dns', 'serve', '--idle-exit', '--state-dir', stateDir];
+
+/** Whether the running server (pid) listens on all these gateways. */
+function covers(gateways: readonly string[]): boolean {
+  const have = new Set(servedAddrs());
+  return gateways.every((g) => have.has(g));
+}
+
+/**
+ * What ensureServer would do, as shell (for --dry-run): start the server when
+ * none runs, wake the running one when it does not listen on these gateways
+ * yet, nothing when it does.
+ */
+export function ensureServerShell(stateDir: string, gateways: readonly string[]): string[] {
+  if (gateways.length === 0 || !canSpawnSelf()) return [];
+  const pid = serverPid();
+  if (pid !== undefined) return covers(gateways) ? [] : [`kill -HUP ${pid}`];
+  const argv = serverArgv(stateDir).map(shellWord).join(' ');
+  return [`mkdir -p ${shellWord(RUN_DIR)}`, `(cd / && setsid -f ${argv} </dev/null >/dev/null 2>${shellWord(dnsRunFile('log'))})`];
+}
+
 /**
  * After a sandbox joined DNS networks: makes sure a server runs and listens
  * on their gateways, starting one detached when none runs. Returns a warning
@@ -93,10 +116,7 @@ function canSpawnSelf(): boolean {
  */
 export async function ensureServer(stateDir: string, gateways: readonly string[]): Promise<string | undefined> {
   if (gateways.length === 0 || !canSpawnSelf()) return undefined;
-  const covered = () => {
-    const have = new Set(servedAddrs());
-    return gateways.every((g) => have.has(g));
-  };
+  const covered = () => covers(gateways);
   let pid = serverPid();
   if (pid !== undefined && covered()) return undefined; // the common case: nothing to do
   if (pid === undefined) {
@@ -104,7 +124,8 @@ export async function ensureServer(stateDir: string, gateways: readonly string[]
     mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
     const log = openSync(dnsRunFile('log'), 'w', 0o644);
     try {
-      const child = spawn(process.execPath, ['dns', 'serve', '--idle-exit', '--state-dir', stateDir], { detached: true, stdio: ['ignore', 'ignore', log], cwd: '/' });
+      const [exe, ...args] = serverArgv(stateDir);
+      const child = spawn(exe!, args, { detached: true, stdio: ['ignore', 'ignore', log], cwd: '/' });
       child.on('error', () => {});
       child.unref();
     } finally {

@@ -17,6 +17,15 @@ export function applySysctls(ops: readonly SysctlOp[], undo: Op[], failAt: numbe
   });
 }
 
+/** The value now, or undefined when the key does not exist (yet: a link a plan makes). */
+export function readSysctl(key: string): string | undefined {
+  try {
+    return readFileSync(procPath(key), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 export function writeSysctl(op: SysctlOp): void {
   writeFileSync(procPath(op.key), op.value);
 }

@@ -138,27 +138,24 @@ function hostRules(net: Network): string[] {
 }
 
 /**
- * Removes everything a network owns. It first makes sure each piece exists
- * (nft `add` is idempotent) so the transaction also succeeds when someone has
- * flushed the rule set: teardown must accept "already gone".
+ * Removes everything a network owns: its out and in chains, and its nat chain
+ * (or, internal, its host chain), with their map elements. It first makes sure
+ * each piece exists (nft `add` is idempotent) so the transaction also succeeds
+ * when someone has flushed the rule set: teardown must accept "already gone".
  */
 export function networkTeardown(net: Network): string[] {
   const br = net.bridge;
   if (!br) return [];
-  const chains = (['out', 'in', 'nat', 'host'] as const).map((r) => chainName(net, r));
+  const roles: ChainRole[] = ['out', 'in', net.internal ? 'host' : 'nat'];
+  const maps = roles.map((r) => `net_${r}`);
+  const chains = roles.map((r) => chainName(net, r));
   return [
     ...declareBase(),
     ...chains.map((ch) => `add chain ${TABLE} ${ch}`),
     `add element ${TABLE} bridges { "${br}" }`,
-    `add element ${TABLE} net_out { "${br}" : jump ${chains[0]} }`,
-    `add element ${TABLE} net_in { "${br}" : jump ${chains[1]} }`,
-    `add element ${TABLE} net_nat { "${br}" : jump ${chains[2]} }`,
-    `add element ${TABLE} net_host { "${br}" : jump ${chains[3]} }`,
+    ...maps.map((m, i) => `add element ${TABLE} ${m} { "${br}" : jump ${chains[i]} }`),
     `delete element ${TABLE} bridges { "${br}" }`,
-    `delete element ${TABLE} net_out { "${br}" }`,
-    `delete element ${TABLE} net_in { "${br}" }`,
-    `delete element ${TABLE} net_nat { "${br}" }`,
-    `delete element ${TABLE} net_host { "${br}" }`,
+    ...maps.map((m) => `delete element ${TABLE} ${m} { "${br}" }`),
     ...chains.flatMap((ch) => [`flush chain ${TABLE} ${ch}`, `delete chain ${TABLE} ${ch}`]),
   ];
 }

@@ -1,0 +1,187 @@
+/**
+ * --dry-run prints the minimum (issue 17 item 9): each base block once, no add
+ * of what the same script deletes, no sysctl or file write that changes
+ * nothing, the DNS server's start as a command line. And the output stays the
+ * command's work: run with `bash -e` in one throwaway host, it builds the same
+ * links, addresses, routes, nft rule set and sysctls as the real command in
+ * another host that went through the same steps before.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Host, destroyAll, waitFor } from '../helpers/host.js';
+import { kernelShape, snapshot } from '../helpers/shape.js';
+
+afterAll(destroyAll);
+
+/** Lines that do work (not heredoc bodies of files, not delimiters), for counting repeats. */
+function workLines(script: string): string[] {
+  return script.split('\n').filter((l) => /^(add|flush|delete|insert|sysctl|ip|kill|mkdir|\(cd)/.test(l));
+}
+
+/** The adds of an element, chain, set or map that the same output deletes. */
+function addThenDelete(script: string): string[] {
+  const lines = script.split('\n');
+  const found: string[] = [];
+  for (const del of lines) {
+    let m = /^delete element (\S+ \S+ \S+) \{ (.*) \}$/.exec(del);
+    if (m) {
+      const [, set, keys] = m;
+      for (const k of keys!.split(', ')) {
+        for (const add of lines) if (add.startsWith(`add element ${set} {`) && add.includes(`${k} `)) found.push(`${add} ... ${del}`);
+      }
+    }
+    m = /^delete (chain|map|set|table) (.*)$/.exec(del);
+    if (m) for (const add of lines) if (add === `add ${m[1]} ${m[2]}` || add.startsWith(`add ${m[1]} ${m[2]} {`)) found.push(`${add} ... ${del}`);
+  }
+  return found;
+}
+
+/**
+ * Two fresh hosts through the same real steps; then the command's dry run,
+ * replayed with bash -e, in the first, and the command itself in the second.
+ */
+async function compare(steps: string[][], command: string[]): Promise<{ script: string; dry: Host; real: Host }> {
+  const dry = await Host.create('dry');
+  const real = await Host.create('real');
+  for (const h of [dry, real]) for (const step of steps) h.cnmOk(step);
+  const before = snapshot(dry);
+  const script = dry.cnmOk([...command, '--dry-run']);
+  expect(snapshot(dry), 'the dry run changed something').toBe(before);
+  expect(workLines(script).filter((l, i, all) => all.indexOf(l) !== i && !l.startsWith('mkdir -p')), 'lines printed twice').toEqual([]);
+  expect(addThenDelete(script), 'an add of what is deleted').toEqual([]);
+  const replay = dry.exec(['bash', '-e'], { input: script });
+  expect(replay.stderr).toBe('');
+  expect(replay.code).toBe(0);
+  real.cnmOk(command);
+  // `ip netns del` returns at once; the kernel frees the namespace's veths in the background.
+  const settled = (h: Host) => h.exec(['ip', 'netns', 'list']).stdout !== '' || !/veth/.test(h.exec(['ip', '-br', 'link']).stdout);
+  expect(await waitFor(() => settled(dry) && settled(real), 10_000)).toBe(true);
+  expect(kernelShape(dry)).toBe(kernelShape(real));
+  return { script, dry, real };
+}
+
+const netN = ['net', 'create', 'n'];
+const netM = ['net', 'create', 'm'];
+const web = ['sandbox', 'add', 'web', '--network', 'n', '-p', '8080:80'];
+
+describe('--dry-run prints the minimum, and bash -e of it builds what the command builds', () => {
+  it('net create on a fresh host: the inet and bridge base blocks once each (they were printed three times)', async () => {
+    const { script } = await compare([], netN);
+    expect(script.match(/^add table inet cnm$/gm)).toHaveLength(1);
+    expect(script.match(/^add table bridge cnm$/gm)).toHaveLength(1);
+    expect(script.match(/^flush chain bridge cnm spoof$/gm)).toHaveLength(1);
+    expect(script.match(/^sysctl -qw net.ipv4.ip_forward=1$/gm)).toHaveLength(1);
+    expect(script).toContain('ip link add cnm0'); // the built-in network comes with the first one
+  });
+
+  it('net create on a host with networks: the base declared once, ip_forward not written again', async () => {
+    const { script } = await compare([netN], netM);
+    expect(script.match(/^add table inet cnm$/gm)).toHaveLength(1);
+    expect(script).not.toMatch(/^sysctl -qw net.ipv4.ip_forward=1$/m); // already 1: the executor writes nothing either
+  });
+
+  it('sandbox add with -p: one ports block, the sandbox files, and the DNS server started as a command line that runs', async () => {
+    const { script, dry, real } = await compare([netN], web);
+    expect(kernelShape(dry, 'web')).toBe(kernelShape(real, 'web'));
+    const files = (h: Host) => h.sh('cd /etc/netns/web && for f in *; do echo "== $f"; cat "$f"; done').stdout;
+    expect(files(dry)).toBe(files(real));
+    expect(script.match(/^flush chain inet cnm ports-dnat$/gm)).toHaveLength(1);
+    expect(script).toMatch(/^add element inet cnm dnat4_port \{ 0\.0\.0\.0\/0 \. tcp \. 8080 comment "cnm:sb:[0-9a-f]{12}" : 172\.18\.0\.2 \. 80 \}$/m);
+    expect(script).toMatch(/^\(cd \/ && setsid -f \S+\/cnm dns serve --idle-exit --state-dir \/var\/lib\/cnm <\/dev\/null >\/dev\/null 2>\/run\/cnm\/dns.log\)$/m);
+    // What the replayed line started is the DNS server (its pid file names a `cnm dns serve`).
+    const serving = (h: Host) => h.sh('pid=$(cat /run/cnm/dns.pid) && tr "\\0" " " < /proc/$pid/cmdline').stdout;
+    expect(await waitFor(() => serving(dry).includes('dns serve'), 10_000)).toBe(true);
+  });
+
+  it('sandbox add when the DNS server already listens on the gateway: no start line', async () => {
+    const { script } = await compare([netN, ['sandbox', 'add', 'first', '--network', 'n']], ['sandbox', 'add', 'web', '--network', 'n']);
+    expect(script).not.toContain('dns serve');
+    expect(script).not.toContain('kill');
+  });
+
+  it('endpoint connect: the endpoint work only, no base block, the files that change, a wake-up for the running DNS server', async () => {
+    const { script, dry, real } = await compare([netN, netM, web], ['endpoint', 'connect', 'web', 'm']);
+    expect(kernelShape(dry, 'web')).toBe(kernelShape(real, 'web'));
+    expect(script).not.toMatch(/^add (table|chain|set|map) /m);
+    expect(script).toContain('/etc/netns/web/resolv.conf');
+    expect(script).not.toContain('/etc/netns/web/hostname'); // unchanged
+    expect(script).toMatch(/^kill -HUP [0-9]+$/m);
+  });
+
+  it('sandbox rm: deletes only (no declaration, no add before a delete)', async () => {
+    const { script } = await compare([netN, netM, web, ['endpoint', 'connect', 'web', 'm']], ['sandbox', 'rm', 'web']);
+    expect(script).toContain('ip netns del web');
+    expect(script).not.toMatch(/^add /m);
+    expect(script).toMatch(/^delete element bridge cnm guarded \{ "veth[0-9a-f]{11}" \}$/m);
+    expect(script).toMatch(/^delete map inet cnm dnat4$/m); // the last port goes: its chains and maps with it
+  });
+
+  it('net rm: deletes only what the network has (no add before a delete, no element it never had)', async () => {
+    const { script } = await compare([netN, netM, web], ['net', 'rm', 'm']);
+    expect(script).not.toMatch(/^add /m);
+    expect(script).not.toContain('net_host'); // a network that is not internal has no host chain
+    expect(script).toMatch(/^delete chain inet cnm n-[0-9a-f]{12}-nat$/m);
+  });
+
+  it('net rm of an internal network: its host chain goes, it never had a nat chain', async () => {
+    const { script } = await compare([netN, ['net', 'create', 'm', '--internal']], ['net', 'rm', 'm']);
+    expect(script).toMatch(/^delete chain inet cnm n-[0-9a-f]{12}-host$/m);
+    expect(script).not.toContain('net_nat');
+  });
+});
+
+describe('--dry-run changes nothing', () => {
+  it('net create on a fresh host: changes nothing, and its output replayed with sh builds what the real command builds', async () => {
+    const a = await Host.create('dry');
+    const b = await Host.create('real');
+    const before = snapshot(a);
+    const script = a.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24', '--dry-run']);
+    expect(snapshot(a)).toBe(before);
+    expect(script).toContain('ip link add cnm0'); // the built-in bridge network comes first on a fresh host
+    expect(script).toMatch(/^nft -f - <<'EOF'$/m);
+    expect(script).toMatch(/^sysctl -qw net.ipv4.ip_forward=1$/m);
+    const replay = a.exec(['sh', '-e'], { input: script });
+    expect(replay.stderr).toBe('');
+    expect(replay.code).toBe(0);
+    b.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
+    expect(kernelShape(a)).toBe(kernelShape(b));
+    expect(a.exec(['sysctl', '-n', 'net.ipv4.ip_forward']).stdout.trim()).toBe('1');
+  });
+
+  it('sandbox add and sandbox rm: the replayed plan builds and removes the same namespace, links, addresses, routes and files', async () => {
+    const a = await Host.create('dry');
+    const b = await Host.create('real');
+    for (const h of [a, b]) h.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
+    const before = snapshot(a);
+    const script = a.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend', '--dry-run']);
+    expect(snapshot(a)).toBe(before);
+    expect(a.exec(['sh', '-e'], { input: script }).code).toBe(0);
+    b.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+    expect(kernelShape(a)).toBe(kernelShape(b));
+    expect(kernelShape(a, 'web')).toBe(kernelShape(b, 'web'));
+    const files = (h: Host) => h.sh('cd /etc/netns/web && for f in *; do echo "== $f"; cat "$f"; done').stdout;
+    expect(files(a)).toBe(files(b));
+    expect(files(a)).toContain('== resolv.conf');
+
+    // Teardown: b's real state knows web; its dry run changes nothing, its replay removes what a real rm removes.
+    const c = await Host.create('real-rm');
+    c.cnmOk(['net', 'create', 'frontend', '--subnet', '172.30.0.0/24']);
+    c.cnmOk(['sandbox', 'add', 'web', '--network', 'frontend']);
+    const beforeRm = snapshot(b);
+    const rm = b.cnmOk(['sandbox', 'rm', 'web', '--dry-run']);
+    expect(snapshot(b)).toBe(beforeRm);
+    expect(b.exec(['sh'], { input: rm }).code).toBe(0);
+    c.cnmOk(['sandbox', 'rm', 'web']);
+    // `ip netns del` returns at once; the kernel frees the namespace's veth in the background.
+    const vethGone = (h: Host) => !/veth/.test(h.exec(['ip', '-br', 'link']).stdout);
+    expect(await waitFor(() => vethGone(b) && vethGone(c), 10_000)).toBe(true);
+    expect(b.exec(['ip', 'netns', 'list']).stdout).toBe('');
+    expect(b.sh('ls -A /etc/netns').stdout).toBe('');
+    expect(kernelShape(b)).toBe(kernelShape(c));
+  });
+
+  it('every command that changes something has --dry-run', async () => {
+    const host = await Host.create();
+    const mutating = ['net create', 'net rm', 'net prune', 'net update', 'sandbox add', 'sandbox rm', 'sandbox publish', 'sandbox unpublish', 'sandbox restore', 'endpoint connect', 'endpoint disconnect', 'reconcile'];
+    for (const cmd of mutating) expect(host.cnmOk([...cmd.split(' '), '--help']), cmd).toContain('--dry-run');
+  });
+});
