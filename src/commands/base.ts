@@ -57,6 +57,11 @@ export abstract class CnmCommand extends Command {
     this.runner.out(text);
   }
 
+  /** One line per item, and nothing at all for none (`ls -q` that matches nothing, as Docker). */
+  lines(items: readonly string[]): void {
+    if (items.length > 0) this.out(items.join('\n'));
+  }
+
   json(value: unknown): void {
     this.out(JSON.stringify(value, null, 2));
   }

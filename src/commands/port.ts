@@ -43,6 +43,6 @@ export class PortCommand extends CnmCommand {
       this.port !== undefined
         ? lines.map((l) => hostAddress(l.hostIp, l.hostPort))
         : lines.map((l) => `${l.containerPort}/${l.proto} -> ${hostAddress(l.hostIp, l.hostPort)}`);
-    if (text.length > 0) this.out(text.join('\n'));
+    this.lines(text);
   }
 }

@@ -230,6 +230,21 @@ describe('spellings Docker users type', () => {
   });
 });
 
+describe('-q and --format print nothing when nothing matches (as Docker)', () => {
+  it('net ls, sandbox ls, endpoint ls: -q and a plain --format print nothing at all, not an empty line; a table keeps its header', async () => {
+    const host = await Host.create();
+    for (const noun of ['net', 'sandbox', 'endpoint']) {
+      const none = noun === 'net' ? ['--filter', 'name=nothing-has-this'] : [];
+      expect(host.cnmOk([noun, 'ls', '-q', ...none]), `${noun} ls -q`).toBe('');
+      expect(host.cnmOk([noun, 'ls', '--format', '{{json .}}', ...none]), `${noun} ls --format`).toBe('');
+    }
+    expect(host.cnmOk(['net', 'ls', '--filter', 'name=nothing-has-this', '--format', 'table {{.Name}}'])).toBe('NAME\n');
+    host.cnmOk(['sandbox', 'add', 'lonely', '--network', 'none']);
+    expect(host.cnmOk(['port', 'lonely'])).toBe('');
+    expect(host.cnmOk(['sandbox', 'ls', '-q'])).toMatch(/^[0-9a-f]{64}\n$/);
+  });
+});
+
 describe('--dns keeps the embedded DNS; --dns-search, --dns-option, --add-host, host.cnm.internal, net create --dns', () => {
   let host: Host;
   // The host's own resolv.conf names no resolver: only the upstreams given with --dns can answer.

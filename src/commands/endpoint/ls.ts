@@ -28,7 +28,7 @@ export class EndpointLsCommand extends CnmCommand {
     const eps = state.endpoints.filter((e) => !net || e.networkId === net.id).map((e) => endpointView(state, e));
     if (this.asJson) return this.json(eps);
     if (this.format !== undefined) return this.formatted(this.format, eps.map((e) => ({ ID: e.Id.slice(0, 12), ...e })), { ID: 'ENDPOINT ID' });
-    if (this.quiet) return this.out(eps.map((e) => e.Id).join('\n'));
+    if (this.quiet) return this.lines(eps.map((e) => e.Id));
     const rows = eps.map((e) => [e.Id.slice(0, 12), e.Sandbox, e.Network, e.Interface || '-', e.MacAddress || '-', e.IPv4Address || '-', e.IPv6Address || '-']);
     this.out(renderTable(['ENDPOINT ID', 'SANDBOX', 'NETWORK', 'IFACE', 'MAC', 'IPV4', 'IPV6'], rows, useColor(this.context.stdout)));
   }

@@ -44,7 +44,7 @@ export class NetLsCommand extends CnmCommand {
       const items = state.networks.map((n) => ({ ID: id(n.id), ...networkView(state, n), IPv6: n.ipv6, CreatedAt: n.created }));
       return this.formatted(this.format, items, { ID: 'NETWORK ID' });
     }
-    if (this.quiet) return this.out(state.networks.map((n) => n.id).join('\n'));
+    if (this.quiet) return this.lines(state.networks.map((n) => n.id));
     const rows = state.networks.map((n) => [
       id(n.id),
       n.name,

@@ -53,7 +53,7 @@ export class SandboxLsCommand extends CnmCommand {
     if (this.format !== undefined) {
       return this.formatted(this.format, sandboxes.map((sb) => ({ ID: id(sb.id), ...sandboxView(state, sb), Status: status(sb) })), { ID: 'SANDBOX ID' });
     }
-    if (this.quiet) return this.out(sandboxes.map((sb) => sb.id).join('\n'));
+    if (this.quiet) return this.lines(sandboxes.map((sb) => sb.id));
     const rows = sandboxes.map((sb) => {
       const eps = endpointsOf(state, sb);
       return [

@@ -29,6 +29,6 @@ export class SandboxPublishCommand extends CnmCommand {
     const added = await publish(this.session(this.dryRun), this.sandbox, this.specs);
     if (this.dryRun) return;
     const text = expandBindings(added).map((l) => `${l.containerPort}/${l.proto} -> ${hostAddress(l.hostIp, l.hostPort)}`);
-    this.out(text.join('\n'));
+    this.lines(text);
   }
 }
