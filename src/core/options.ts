@@ -10,6 +10,8 @@ export const OPT = {
   icc: 'com.docker.network.bridge.enable_icc',
   /** false: no masquerade for traffic leaving the network. */
   masquerade: 'com.docker.network.bridge.enable_ip_masquerade',
+  /** The host address `-p` publishes on when the spec names none (Docker's DefaultBindingIP). */
+  hostBindingIpv4: 'com.docker.network.bridge.host_binding_ipv4',
   /** The MTU, like --mtu. */
   mtu: 'com.docker.network.driver.mtu',
 } as const;

@@ -51,6 +51,7 @@ const BRIDGE_OPTIONS: Record<string, string> = {
   [OPT.bridgeName]: 'the bridge interface\'s name (at most 15 characters)',
   [OPT.icc]: 'true|false: whether endpoints reach each other (false: isolated bridge ports)',
   [OPT.masquerade]: 'true|false: whether traffic leaving the network is masqueraded',
+  [OPT.hostBindingIpv4]: 'the host IPv4 address -p publishes on when it names none (default: every address)',
   [OPT.mtu]: 'the MTU, like --mtu',
   [SPOOFCHECK_OPT]: 'true|false: drop frames whose source MAC or IP is not the endpoint\'s (default true)',
 };

@@ -355,9 +355,33 @@ describe('--opt is honoured or refused', () => {
   it('an unknown --opt key is exit 2, listing the known ones; nothing is made', () => {
     const r = host.cnm(['net', 'create', 'n', '--opt', 'com.docker.network.bridge.enable_frobs=true']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('cnm: unknown --opt "com.docker.network.bridge.enable_frobs" for a bridge network (known: com.docker.network.bridge.name, com.docker.network.bridge.enable_icc, com.docker.network.bridge.enable_ip_masquerade, com.docker.network.driver.mtu, spoofcheck)\n');
+    expect(r.stderr).toBe('cnm: unknown --opt "com.docker.network.bridge.enable_frobs" for a bridge network (known: com.docker.network.bridge.name, com.docker.network.bridge.enable_icc, com.docker.network.bridge.enable_ip_masquerade, com.docker.network.bridge.host_binding_ipv4, com.docker.network.driver.mtu, spoofcheck)\n');
     expect(host.cnm(['net', 'create', 'n', '--opt', 'com.docker.network.bridge.enable_icc=maybe']).code).toBe(2);
     expect(host.cnmOk(['net', 'ls', '--filter', 'type=custom', '-q']).trim()).toBe('');
+  });
+
+  it('host_binding_ipv4: -p without an address publishes on that host address only (curl to it answers, to another host address not); an address given in -p wins', async () => {
+    const host = await Host.create(); // its own: another test here wires the shared host to an internet
+    const { internet } = await withInternet(host);
+    host.exec(['ip', 'addr', 'add', '203.0.113.2/24', 'dev', 'eth0']); // a second address of this host
+    const opt = 'com.docker.network.bridge.host_binding_ipv4';
+    expect(host.cnm(['net', 'create', 'bad', '-o', `${opt}=nope`]).stderr).toBe(`cnm: invalid --opt ${opt}=nope: an IPv4 address (of this host, or 0.0.0.0 for every address)\n`);
+    host.cnmOk(['net', 'create', 'bound', '--subnet', '10.82.0.0/24', '-o', `${opt}=203.0.113.2`]);
+    expect(host.cnmOk(['net', 'inspect', 'bound', '--format', `{{index .Options "${opt}"}}`])).toBe('203.0.113.2\n');
+    host.cnmOk(['sandbox', 'add', 'b1', '--network', 'bound', '--dns', '127.0.0.1', '-p', '8090:80', '-p', '203.0.113.1:8091:80']);
+    host.background(['ip', 'netns', 'exec', 'b1', 'sh', '-c', 'cd /run && exec python3 -u -m http.server 80 >/run/b1-http.log 2>&1']);
+    expect(await waitFor(() => / 0\.0\.0\.0:80 /.test(host.exec(['ip', 'netns', 'exec', 'b1', 'ss', '-lnt']).stdout), 15_000, 100)).toBe(true);
+    expect(host.cnmOk(['port', 'b1'])).toBe('80/tcp -> 203.0.113.1:8091\n80/tcp -> 203.0.113.2:8090\n');
+    const curl = (url: string) => internet.exec(['curl', '-s', '-m', '5', '-o', '/dev/null', '-w', '%{http_code}', url]).stdout;
+    expect(curl('http://203.0.113.2:8090/')).toBe('200');
+    expect(curl('http://203.0.113.1:8090/')).toBe('000'); // not on every address
+    expect(curl('http://203.0.113.1:8091/')).toBe('200'); // the address -p names
+    expect(curl('http://203.0.113.2:8091/')).toBe('000');
+    // A default that is not an address of this host is refused when a port would use it, saying whose it is.
+    host.cnmOk(['net', 'create', 'elsewhere', '--subnet', '10.83.0.0/24', '-o', `${opt}=192.0.2.9`]);
+    const r = host.cnm(['sandbox', 'add', 'b2', '--network', 'elsewhere', '-p', '8092:80']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`cnm: cannot publish "8092:80" on 192.0.2.9 (network "elsewhere"'s ${opt}): not an address of this host (see 'ip addr')\n`);
   });
 
   it('com.docker.network.bridge.name names the bridge; driver.mtu sets the MTU', () => {

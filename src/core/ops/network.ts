@@ -7,7 +7,7 @@ import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
-import { mustCidr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
+import { formatAddr, mustCidr, parseAddr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
 import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
@@ -66,6 +66,7 @@ function checkOptions(driver: string, known: Readonly<Record<string, string>>, o
       throw new UsageError(`unknown --opt "${k}" for a ${driver} network (${keys.length > 0 ? `known: ${keys.join(', ')}` : 'it takes none'})`);
     }
     if ((k === OPT.icc || k === OPT.masquerade) && v !== 'true' && v !== 'false') throw new UsageError(`invalid --opt ${k}=${v}: use true or false`);
+    if (k === OPT.hostBindingIpv4) options[k] = hostBindingIp(k, v);
     if (k === OPT.bridgeName && !/^[a-zA-Z0-9_.-]{1,15}$/.test(v)) throw new UsageError(`invalid --opt ${k}=${v}: an interface name of 1-15 characters [a-zA-Z0-9_.-]`);
   }
   const fromOpt = options[OPT.mtu];
@@ -74,6 +75,13 @@ function checkOptions(driver: string, known: Readonly<Record<string, string>>, o
   if (!Number.isInteger(n)) throw new UsageError(`invalid --opt ${OPT.mtu}=${fromOpt}: a number`);
   if (mtu !== undefined && mtu !== n) throw new UsageError(`--mtu ${mtu} and --opt ${OPT.mtu}=${fromOpt} disagree`);
   return { mtu: n };
+}
+
+/** host_binding_ipv4's value: an IPv4 address, normalised (whether the host has it is checked at publish time). */
+function hostBindingIp(k: string, v: string): string {
+  const a = parseAddr(v);
+  if (!a || a.family !== 4) throw new UsageError(`invalid --opt ${k}=${v}: an IPv4 address (of this host, or 0.0.0.0 for every address)`);
+  return formatAddr(a);
 }
 
 /** Checks what can be checked before taking the lock: names, driver options, CIDR syntax. */

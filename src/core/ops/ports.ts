@@ -8,6 +8,7 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { portsBase, portsBaseTeardown, addBindings, removeBindings } from '../firewall/ports.js';
 import { hostAddresses } from '../hostinfo.js';
 import { stripPrefix } from '../ip.js';
+import { OPT } from '../options.js';
 import type { Endpoint, Network, PortBinding, Sandbox, State } from '../model.js';
 import { type Op, nft } from '../plan.js';
 import { resolveBindings, matchBindings } from '../ports/allocate.js';
@@ -50,16 +51,21 @@ function active(list: { sandbox: string; binding: PortBinding }[]): { sandbox: s
 }
 
 /** Plans publishing specs on a sandbox already in state, and records the bindings on it. */
-export function planPublish(state: State, sb: Sandbox, specs: readonly PortSpec[]): Op[] {
-  if (specs.length === 0) return [];
+export function planPublish(state: State, sb: Sandbox, given: readonly PortSpec[]): Op[] {
+  if (given.length === 0) return [];
   const t = targetOf(state, sb);
+  // A spec that names no host address takes the network's default (Docker's host_binding_ipv4).
+  const dflt = t.net.options?.[OPT.hostBindingIpv4];
+  const specs = given.map((s) => (s.hostIp === undefined && dflt !== undefined ? { ...s, hostIp: dflt } : s));
   const local = hostAddresses();
-  for (const spec of specs) {
+  specs.forEach((spec, i) => {
     const ip = spec.hostIp;
-    if (ip !== undefined && !isWildcard(ip) && !local.has(ip)) {
-      throw new UsageError(`cannot publish "${spec.text}": ${ip} is not an address of this host (see 'ip addr'); leave it out to publish on every address`);
+    if (ip === undefined || isWildcard(ip) || local.has(ip)) return;
+    if (given[i]!.hostIp === undefined) {
+      throw new UsageError(`cannot publish "${spec.text}" on ${ip} (network "${t.net.name}"'s ${OPT.hostBindingIpv4}): not an address of this host (see 'ip addr')`);
     }
-  }
+    throw new UsageError(`cannot publish "${spec.text}": ${ip} is not an address of this host (see 'ip addr'); leave it out to publish on every address`);
+  });
   const before = published(state);
   const ctx = { published: before, listeners: hostListeners(), ephemeral: ephemeralRange() };
   const bindings = resolveBindings(sb.name, specs, { 4: !!t.ipv4, 6: !!t.ipv6 }, ctx);
