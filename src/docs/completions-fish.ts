@@ -46,7 +46,7 @@ export function renderFish(specs: readonly CommandSpec[]): string {
   ].join('\n');
 }
 
-const FISH_WALKER = `# Live names from state (honours --state-dir typed on the line).
+const FISH_WALKER = `# Live names from state (honours --state-dir typed on the line); $argv[2]: the sandbox of a joined-network.
 function __cnm_names
     set -l tokens (commandline -opc)
     set -l sd
@@ -58,14 +58,20 @@ function __cnm_names
                 set sd $tokens[$i]
         end
     end
-    if contains -- $argv[1] network custom-network joined-network any
-        $tokens[1] net ls --format '{{.Name}}' $sd 2>/dev/null
+    switch $argv[1]
+        case network any
+            $tokens[1] net ls --format '{{.Name}}' $sd 2>/dev/null
+        case custom-network
+            $tokens[1] net ls --filter type=custom --format '{{.Name}}' $sd 2>/dev/null
+        case joined-network
+            test -n "$argv[2]"; and $tokens[1] sandbox inspect $argv[2] --format '{{range $k, $v := .NetworkSettings.Networks}}{{println $k}}{{end}}' $sd 2>/dev/null | string match -v ''
     end
     if contains -- $argv[1] sandbox any
         $tokens[1] sandbox ls --format '{{.Name}}' $sd 2>/dev/null
     end
 end
 
+# Offers the words of kind $argv[1] ($argv[2]: the positional typed before it).
 function __cnm_values
     switch $argv[1]
         case file
@@ -73,7 +79,7 @@ function __cnm_values
         case driver
             printf '%s\\n' @DRIVERS@
         case network custom-network joined-network sandbox any
-            __cnm_names $argv[1]
+            __cnm_names $argv[1] $argv[2]
     end
 end
 
@@ -85,6 +91,7 @@ function __cnm_complete
     set -l want ''
     set -l npos 0
     set -l dd 0
+    set -l prev ''
     for i in (seq 2 (count $tokens))
         set -l w $tokens[$i]
         if test -n "$want"
@@ -108,6 +115,7 @@ function __cnm_complete
             continue
         end
         set npos (math $npos + 1)
+        set prev $w
     end
     if test $dd -gt 0
         complete -C (string join ' ' -- $tokens[(math $dd + 1)..-1] $cur)
@@ -129,9 +137,9 @@ function __cnm_complete
         set -l n (count $kinds)
         set -l k (math $npos + 1)
         if test $k -le $n; and test "$kinds[$k]" != ...
-            __cnm_values $kinds[$k]
+            __cnm_values $kinds[$k] $prev
         else if test $n -gt 1; and test "$kinds[$n]" = ...
-            __cnm_values $kinds[(math $n - 1)]
+            __cnm_values $kinds[(math $n - 1)] $prev
         end
     end
 end

@@ -51,7 +51,7 @@ export function renderZsh(specs: readonly CommandSpec[]): string {
   ].join('\n');
 }
 
-const ZSH_WALKER = `# Live names from state (honours --state-dir typed on the line).
+const ZSH_WALKER = `# Live names from state (honours --state-dir typed on the line); $2: the sandbox of a joined-network.
 _cnm_names() {
   local -a sd
   local -i i
@@ -61,22 +61,27 @@ _cnm_names() {
       --state-dir=*) sd=("\${words[i]}") ;;
     esac
   done
-  if [[ $1 == *network || $1 == any ]]; then "\${words[1]}" net ls --format '{{.Name}}' "\${sd[@]}" 2>/dev/null; fi
+  case $1 in
+    network|any) "\${words[1]}" net ls --format '{{.Name}}' "\${sd[@]}" 2>/dev/null ;;
+    custom-network) "\${words[1]}" net ls --filter type=custom --format '{{.Name}}' "\${sd[@]}" 2>/dev/null ;;
+    joined-network) [[ -n $2 ]] && "\${words[1]}" sandbox inspect "$2" --format '{{range $k, $v := .NetworkSettings.Networks}}{{println $k}}{{end}}' "\${sd[@]}" 2>/dev/null ;;
+  esac
   if [[ $1 == sandbox || $1 == any ]]; then "\${words[1]}" sandbox ls --format '{{.Name}}' "\${sd[@]}" 2>/dev/null; fi
 }
 
+# Offers the words of kind $1 ($2: the positional typed before it).
 _cnm_values() {
   local -a names
   case $1 in
     file) _files ;;
     driver) compadd -- @DRIVERS@ ;;
-    *network|sandbox|any) names=(\${(f)"$(_cnm_names $1)"}); compadd -a names ;;
+    *network|sandbox|any) names=(\${(f)"$(_cnm_names $1 $2)"}); compadd -a names ;;
     value) _message -e values value ;;
   esac
 }
 
 _cnm() {
-  local cur=\${words[CURRENT]} cpath='' cmd='' want='' w kind
+  local cur=\${words[CURRENT]} cpath='' cmd='' want='' w kind prev=''
   local -i i npos=0 dd=0 n
   local -a kids kidwords opts kinds
   for (( i = 2; i < CURRENT; i++ )); do
@@ -96,6 +101,7 @@ _cnm() {
       continue
     fi
     (( npos++ ))
+    prev=$w
   done
   if (( dd )); then
     words=("\${(@)words[dd+1,-1]}")
@@ -122,7 +128,7 @@ _cnm() {
     elif (( n > 1 )) && [[ \${kinds[n]} == ... ]]; then
       kind=\${kinds[n-1]}
     fi
-    [[ -n $kind && $kind != none ]] && _cnm_values $kind
+    [[ -n $kind && $kind != none ]] && _cnm_values $kind "$prev"
   fi
   return 0
 }

@@ -24,6 +24,30 @@ function bashComplete(host: Host, words: string[]): string[] {
   return r.stdout.split('\n').filter(Boolean);
 }
 
+/**
+ * Runs zsh's completion function for each line (its words; the last is completed) inside the host,
+ * with _describe and compadd stubbed to print what they are handed: one "describe: ..." or
+ * "compadd: ..." line each.
+ */
+function zshComplete(host: Host, lines: string[]): string[] {
+  const r = host.exec(['zsh', '-f', '-c', [
+    `export ${PATHS}`,
+    'compdef() { :; }',
+    '_describe() { print -r -- "describe: ${(P)${@[-1]}}"; }',
+    'compadd() { print -r -- "compadd: ${(P)${@[-1]}}"; }',
+    `source ${ROOT}/completions/_cnm`,
+    't() { words=("$@"); CURRENT=$#; _cnm; }',
+    ...lines.map((l) => `t ${l}`),
+  ].join('\n')]);
+  expect(r.stderr).toBe('');
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+/** What fish's `complete -C LINE` offers inside the host, sorted. */
+function fishComplete(host: Host, line: string): string[] {
+  return host.exec(['fish', '-c', `set -x PATH ${dirname(CNM)} $PATH; source ${ROOT}/completions/cnm.fish; complete -C '${line}'`]).stdout.split('\n').filter(Boolean).sort();
+}
+
 describe('completions', () => {
   let host: Host;
   beforeAll(async () => {
@@ -58,6 +82,22 @@ describe('completions', () => {
     host.cnmOk(['net', 'rm', 'backend']);
   });
 
+  it('zsh and fish offer what the command can take too: a sandbox\'s own networks to disconnect, no built-in to remove', () => {
+    host.cnmOk(['net', 'create', 'backend']);
+    host.cnmOk(['net', 'create', 'spare']);
+    host.cnmOk(['endpoint', 'connect', 'web', 'backend']);
+    // One compadd per line (a sandbox that does not exist gets an empty one), its words sorted.
+    const offered = zshComplete(host, ["cnm endpoint disconnect web ''", "cnm endpoint disconnect nosuch ''", "cnm net rm ''", "cnm endpoint connect web ''"]);
+    expect(offered.map((l) => l.replace(/^compadd: ?/, '').split(' ').sort().join(' '))).toEqual(['backend frontend', '', 'backend frontend spare', 'backend bridge frontend host none spare']);
+    expect(fishComplete(host, 'cnm endpoint disconnect web ')).toEqual(['backend', 'frontend']);
+    expect(fishComplete(host, 'cnm endpoint disconnect nosuch ')).toEqual([]);
+    expect(fishComplete(host, 'cnm net rm ')).toEqual(['backend', 'frontend', 'spare']);
+    expect(fishComplete(host, 'cnm network rm frontend ')).toEqual(['backend', 'frontend', 'spare']);
+    expect(fishComplete(host, 'cnm endpoint connect web ')).toEqual(['backend', 'bridge', 'frontend', 'host', 'none', 'spare']);
+    host.cnmOk(['endpoint', 'disconnect', 'web', 'backend']);
+    host.cnmOk(['net', 'rm', 'backend', 'spare']);
+  });
+
   it('zsh and fish scripts parse', () => {
     for (const [sh, file] of [['zsh', '_cnm'], ['fish', 'cnm.fish']]) {
       const r = spawnSync(sh!, ['-n', join(ROOT, 'completions', file!)], { encoding: 'utf8' });
@@ -67,17 +107,7 @@ describe('completions', () => {
   });
 
   it('zsh completes through its completion functions (stubbed) with live names', () => {
-    const r = host.exec(['zsh', '-f', '-c', [
-      `export ${PATHS}`,
-      'compdef() { :; }',
-      '_describe() { print -r -- "describe: ${(P)${@[-1]}}"; }',
-      'compadd() { print -r -- "compadd: ${(P)${@[-1]}}"; }',
-      `source ${ROOT}/completions/_cnm`,
-      't() { words=("$@"); CURRENT=$#; _cnm; }',
-      "t cnm net cr; t cnm net rm ''; t cnm endpoint connect ''",
-    ].join('\n')]);
-    expect(r.stderr).toBe('');
-    const lines = r.stdout.split('\n');
+    const lines = zshComplete(host, ['cnm net cr', "cnm net rm ''", "cnm endpoint connect ''"]);
     expect(lines[0]).toMatch(/^describe: create:Create a network /);
     expect(lines[1]).toMatch(/^compadd: .*\bfrontend\b/);
     expect(lines[2]).toBe('compadd: web');
