@@ -5,6 +5,8 @@
  * through one `DryRunShell`, which leaves out what the run already printed or
  * what changes nothing on this host (see exec/nft-script.ts).
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Group, groupOps } from './exec.js';
 import { commandShell } from './exec/commands.js';
 import { fileShell, readOrNull } from './exec/file.js';
@@ -38,7 +40,8 @@ function groupShell(group: Group): string[] {
  * The plans of one dry run as the least shell that does their work here: each
  * base block and sysctl once, no add of what is deleted in the same
  * transaction, no sysctl or file write that would leave the value it finds
- * (the executor skips such a sysctl; the file would be rewritten as it is).
+ * (the executor skips such a sysctl; the file would be rewritten as it is),
+ * no mkdir of a directory that exists.
  */
 export class DryRunShell {
   private readonly nft = new NftScripts();
@@ -59,7 +62,8 @@ export class DryRunShell {
     }
     if (group.kind === 'file') {
       const ops = group.ops.filter((op) => this.rewrites(op));
-      return ops.length === 0 ? [] : fileShell(ops);
+      const dirs = new Set(ops.map((op) => dirname(op.path)).filter((d) => existsSync(d)));
+      return ops.length === 0 ? [] : fileShell(ops, dirs);
     }
     return groupShell(group);
   }

@@ -1,12 +1,13 @@
 /**
  * --dry-run prints the minimum (issue 17 item 9): each base block once, no add
- * of what the same script deletes, no sysctl or file write that changes
+ * of what the same script deletes, no sysctl, file write or mkdir that changes
  * nothing, the DNS server's start as a command line. And the output stays the
  * command's work: run with `bash -e` in one throwaway host, it builds the same
  * links, addresses, routes, nft rule set and sysctls as the real command in
  * another host that went through the same steps before.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { digIn } from '../helpers/dig.js';
 import { Host, destroyAll, waitFor } from '../helpers/host.js';
 import { kernelShape, snapshot } from '../helpers/shape.js';
 
@@ -17,21 +18,22 @@ function workLines(script: string): string[] {
   return script.split('\n').filter((l) => /^(add|flush|delete|insert|sysctl|ip|kill|mkdir|\(cd)/.test(l));
 }
 
-/** The adds of an element, chain, set or map that the same output deletes. */
+/** The adds of an element, chain, set or map that the same output deletes later (an add after a delete is a move). */
 function addThenDelete(script: string): string[] {
   const lines = script.split('\n');
   const found: string[] = [];
-  for (const del of lines) {
+  lines.forEach((del, at) => {
+    const before = lines.slice(0, at);
     let m = /^delete element (\S+ \S+ \S+) \{ (.*) \}$/.exec(del);
     if (m) {
       const [, set, keys] = m;
-      for (const k of keys!.split(', ')) {
-        for (const add of lines) if (add.startsWith(`add element ${set} {`) && add.includes(`${k} `)) found.push(`${add} ... ${del}`);
+      for (const k of keys!.split(', ').map((e) => e.replace(/ comment "[^"]*"$/, ''))) {
+        for (const add of before) if (add.startsWith(`add element ${set} {`) && add.includes(`${k} `)) found.push(`${add} ... ${del}`);
       }
     }
     m = /^delete (chain|map|set|table) (.*)$/.exec(del);
-    if (m) for (const add of lines) if (add === `add ${m[1]} ${m[2]}` || add.startsWith(`add ${m[1]} ${m[2]} {`)) found.push(`${add} ... ${del}`);
-  }
+    if (m) for (const add of before) if (add === `add ${m[1]} ${m[2]}` || add.startsWith(`add ${m[1]} ${m[2]} {`)) found.push(`${add} ... ${del}`);
+  });
   return found;
 }
 
@@ -87,9 +89,13 @@ describe('--dry-run prints the minimum, and bash -e of it builds what the comman
     expect(script.match(/^flush chain inet cnm ports-dnat$/gm)).toHaveLength(1);
     expect(script).toMatch(/^add element inet cnm dnat4_port \{ 0\.0\.0\.0\/0 \. tcp \. 8080 comment "cnm:sb:[0-9a-f]{12}" : 172\.18\.0\.2 \. 80 \}$/m);
     expect(script).toMatch(/^\(cd \/ && setsid -f \S+\/cnm dns serve --idle-exit --state-dir \/var\/lib\/cnm <\/dev\/null >\/dev\/null 2>\/run\/cnm\/dns.log\)$/m);
-    // What the replayed line started is the DNS server (its pid file names a `cnm dns serve`).
-    const serving = (h: Host) => h.sh('pid=$(cat /run/cnm/dns.pid) && tr "\\0" " " < /proc/$pid/cmdline').stdout;
-    expect(await waitFor(() => serving(dry).includes('dns serve'), 10_000)).toBe(true);
+    // The printed start runs the server: where the state has web (the real host, its own server
+    // stopped), the lines bring up one that answers web's name on the gateway.
+    real.cnmOk(['dns', 'stop']);
+    expect(digIn(real, 'web', '@172.18.0.1 web').status).not.toBe('NOERROR');
+    const start = script.split('\n').filter((l) => /^mkdir -p \/run\/cnm$|dns serve/.test(l)).join('\n');
+    expect(real.exec(['bash', '-e'], { input: start }).code).toBe(0);
+    expect(await waitFor(() => digIn(real, 'web', '@172.18.0.1 web').answers.includes('172.18.0.2'), 20_000, 200)).toBe(true);
   });
 
   it('sandbox add when the DNS server already listens on the gateway: no start line', async () => {
@@ -105,6 +111,14 @@ describe('--dry-run prints the minimum, and bash -e of it builds what the comman
     expect(script).toContain('/etc/netns/web/resolv.conf');
     expect(script).not.toContain('/etc/netns/web/hostname'); // unchanged
     expect(script).toMatch(/^kill -HUP [0-9]+$/m);
+  });
+
+  it('endpoint disconnect of the network its port forwards through: the port moves, the endpoint goes, no declaration', async () => {
+    const { script, dry, real } = await compare([netN, netM, web, ['endpoint', 'connect', 'web', 'm']], ['endpoint', 'disconnect', 'web', 'n']);
+    expect(kernelShape(dry, 'web')).toBe(kernelShape(real, 'web'));
+    expect(script).not.toMatch(/^add (table|chain|set|map) /m);
+    expect(script).toMatch(/^add element inet cnm dnat4_port \{ .* : 172\.19\.0\.2 \. 80 \}$/m);
+    expect(script).not.toContain('mkdir'); // /etc/netns/web is there
   });
 
   it('sandbox rm: deletes only (no declaration, no add before a delete)', async () => {

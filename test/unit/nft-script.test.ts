@@ -56,4 +56,29 @@ describe('NftScripts: the least nft script of a dry run', () => {
     expect(s.minimal(['delete map inet cnm dnat4'])).toEqual(['delete map inet cnm dnat4']);
     expect(s.minimal(['add map inet cnm dnat4 { type ipv4_addr : ipv4_addr; }', 'add element inet cnm dnat4 { 1.1.1.1 : 2.2.2.2 }'])).toHaveLength(2);
   });
+
+  it('drops the declarations that guard an endpoint\'s deletes when the same transaction moves a port elsewhere', () => {
+    const s = new NftScripts();
+    expect(
+      s.minimal([
+        'add element inet cnm dnat4_port { 0.0.0.0/0 . tcp . 8080 comment "cnm:sb:1" : 10.0.0.2 . 80 }',
+        'delete element inet cnm dnat4_port { 0.0.0.0/0 . tcp . 8080 comment "cnm:sb:1" }',
+        'add element inet cnm dnat4_port { 0.0.0.0/0 . tcp . 8080 comment "cnm:sb:1" : 10.0.1.2 . 80 }',
+        'add table bridge cnm',
+        'add set bridge cnm guarded { type ifname; }',
+        'add element bridge cnm guarded { "v" comment "cnm:ep:1" }',
+        'delete element bridge cnm guarded { "v" }',
+      ]),
+    ).toEqual([
+      'delete element inet cnm dnat4_port { 0.0.0.0/0 . tcp . 8080 comment "cnm:sb:1" }',
+      'add element inet cnm dnat4_port { 0.0.0.0/0 . tcp . 8080 comment "cnm:sb:1" : 10.0.1.2 . 80 }',
+      'delete element bridge cnm guarded { "v" }',
+    ]);
+  });
+
+  it('keeps a declaration that something in the transaction only refers to (a verdict map no element goes into yet)', () => {
+    const s = new NftScripts();
+    const base = ['add table inet cnm', 'add map inet cnm net_host { type ifname : verdict; }', 'add chain inet cnm input { type filter hook input priority filter; policy accept; }', 'flush chain inet cnm input', 'add rule inet cnm input iifname vmap @net_host'];
+    expect(s.minimal(base)).toEqual(base);
+  });
 });

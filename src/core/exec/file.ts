@@ -37,10 +37,12 @@ export function applyFiles(ops: readonly FileOp[], undo: Op[], failAt: number | 
   });
 }
 
-/** File ops as shell that does what writeFileOp does: exact content, empty directories removed. */
-export function fileShell(ops: readonly FileOp[]): string[] {
+/**
+ * File ops as shell that does what writeFileOp does: exact content, empty
+ * directories removed. `made`: directories known to exist (no mkdir for them).
+ */
+export function fileShell(ops: readonly FileOp[], made = new Set<string>()): string[] {
   const out: string[] = [];
-  const made = new Set<string>();
   const emptied: string[] = [];
   for (const op of ops) {
     const path = shellWord(op.path);

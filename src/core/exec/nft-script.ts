@@ -10,7 +10,8 @@
  * each delete. `NftScripts` keeps what one dry run already printed and drops:
  *   - an `add` of an object (element, chain, set, map, table) that the same
  *     transaction deletes later: the delete alone is the work;
- *   - declarations in a transaction that adds nothing (they only guarded deletes);
+ *   - declarations that only guard deletes: in a transaction that adds nothing,
+ *     or of an object it deletes in and adds nothing to;
  *   - a declaration already printed, and a `flush chain` block (the flush and
  *     the rules that follow it) identical to one already printed for that chain.
  */
@@ -43,7 +44,8 @@ const keyOf = (element: string) => element.replace(/ : .*$/, '').replace(/ comme
 
 /** Whether a statement is about the object (or, for a table, anything in it). */
 function within(s: Stmt, obj: string): boolean {
-  const own = s.kind === 'declare' ? s.obj : s.kind === 'element' ? object('set', s.set) : s.kind === 'rule' || s.kind === 'flush' ? object('chain', s.chain) : undefined;
+  const own =
+    s.kind === 'declare' || s.kind === 'delete' ? s.obj : s.kind === 'element' ? object('set', s.set) : s.kind === 'rule' || s.kind === 'flush' ? object('chain', s.chain) : undefined;
   if (own === undefined) return false;
   if (own === obj) return true;
   return obj.startsWith('table ') && own.replace(/^\S+ /, '').startsWith(`${obj.slice('table '.length)} `);
@@ -69,9 +71,14 @@ function withoutGuards(stmts: Stmt[]): Stmt[] {
     out.push(s);
   }
   const kept = out.filter((s): s is Stmt => s !== undefined);
-  // A transaction that adds nothing declared only to guard its deletes.
-  const adds = kept.some((s) => s.kind === 'rule' || (s.kind === 'element' && s.verb === 'add'));
-  return adds ? kept : kept.filter((s) => s.kind !== 'declare');
+  // A declaration guards deletes when the transaction adds nothing at all, or nothing into
+  // what it declares while deleting in it (an endpoint's elements going beside a port moving).
+  const isAdd = (s: Stmt) => s.kind === 'rule' || (s.kind === 'element' && s.verb === 'add');
+  const isDelete = (s: Stmt) => s.kind === 'delete' || (s.kind === 'element' && s.verb === 'delete');
+  const adds = kept.filter(isAdd);
+  const deletes = kept.filter(isDelete);
+  const guard = (d: Stmt & { kind: 'declare' }) => adds.length === 0 || (deletes.some((x) => within(x, d.obj)) && !adds.some((x) => within(x, d.obj)));
+  return kept.filter((s) => s.kind !== 'declare' || !guard(s));
 }
 
 /** For each `flush chain`, the rules that follow it for that chain (until its next flush or delete). */
