@@ -44,7 +44,15 @@ function addThenDelete(script: string): string[] {
 async function compare(steps: string[][], command: string[]): Promise<{ script: string; dry: Host; real: Host }> {
   const dry = await Host.create('dry');
   const real = await Host.create('real');
-  for (const h of [dry, real]) for (const step of steps) h.cnmOk(step);
+  // Both hosts step through at once, each in order (cnmAsync: the worker keeps answering its runner).
+  await Promise.all(
+    [dry, real].map(async (h) => {
+      for (const step of steps) {
+        const r = await h.cnmAsync(step);
+        if (r.code !== 0) throw new Error(`cnm ${step.join(' ')} exited ${r.code}: ${r.stderr}`);
+      }
+    }),
+  );
   const before = snapshot(dry);
   const script = dry.cnmOk([...command, '--dry-run']);
   expect(snapshot(dry), 'the dry run changed something').toBe(before);
@@ -65,7 +73,8 @@ const netN = ['net', 'create', 'n'];
 const netM = ['net', 'create', 'm'];
 const web = ['sandbox', 'add', 'web', '--network', 'n', '-p', '8080:80'];
 
-describe('--dry-run prints the minimum, and bash -e of it builds what the command builds', () => {
+// Two hosts and up to five real steps each: slow when the machine is loaded.
+describe('--dry-run prints the minimum, and bash -e of it builds what the command builds', { timeout: 180_000 }, () => {
   it('net create on a fresh host: the inet and bridge base blocks once each (they were printed three times)', async () => {
     const { script } = await compare([], netN);
     expect(script.match(/^add table inet cnm$/gm)).toHaveLength(1);
