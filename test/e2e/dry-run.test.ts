@@ -130,6 +130,20 @@ describe('--dry-run prints the minimum, and bash -e of it builds what the comman
     expect(script).not.toContain('mkdir'); // /etc/netns/web is there
   });
 
+  it('sandbox publish and unpublish: one element in, and the last port out with its chains and maps', async () => {
+    const { script } = await compare([netN, web], ['sandbox', 'publish', 'web', '9090:90']);
+    expect(script).toMatch(/^nft -f - <<'EOF'\nadd element inet cnm dnat4_port \{ 0\.0\.0\.0\/0 \. tcp \. 9090 comment "cnm:sb:[0-9a-f]{12}" : 172\.18\.0\.2 \. 90 \}\nEOF\n$/);
+    const last = await compare([netN, web], ['sandbox', 'unpublish', 'web', '8080:80']);
+    expect(last.script).not.toMatch(/^add /m);
+    expect(last.script).toMatch(/^delete chain inet cnm ports-dnat$/m);
+  });
+
+  it('net prune: the unused network goes, deletes only', async () => {
+    const { script } = await compare([netN, netM, web], ['net', 'prune', '-f']);
+    expect(script).not.toMatch(/^add /m);
+    expect(script.match(/^ip link del cnm-[0-9a-f]{11}$/gm)).toHaveLength(1);
+  });
+
   it('sandbox rm: deletes only (no declaration, no add before a delete)', async () => {
     const { script } = await compare([netN, netM, web, ['endpoint', 'connect', 'web', 'm']], ['sandbox', 'rm', 'web']);
     expect(script).toContain('ip netns del web');
