@@ -154,6 +154,35 @@ describe('rtnetlink in-process and ip -batch make the same kernel objects', () =
     for (const h of [viaIp, viaNetlink]) expect(h.exec(['ip', 'netns', 'list']).stdout).not.toMatch(/s9/);
   });
 
+  it('adopting a namespace file: a bind mount from cnm itself (no mount process), the same sandbox; rm leaves the namespace to its owner', async () => {
+    const seen: string[] = [];
+    for (const [h, env] of [[viaIp, IP], [viaNetlink, NETLINK]] as const) {
+      expect(h.exec(['ip', 'netns', 'add', 'foreign']).code).toBe(0);
+      // A failure after the mount (the fault hook at the first line op) is rolled back by an umount.
+      const failed = h.cnm(['sandbox', 'add', 'adopted', '--netns', '/run/netns/foreign', '--network', 'n2'], { env: { ...env, CNM_FAULT_AT: '3' } });
+      expect(failed.stderr).toBe('cnm: ip link set dev cnm-fault up failed (exit 1): Cannot find device "cnm-fault"\n');
+      expect(h.exec(['ls', '/run/netns']).stdout.split('\n')).not.toContain('adopted');
+      expect(h.exec(['findmnt', '-n', '/run/netns/adopted']).stdout).toBe('');
+      const r = h.cnm(['sandbox', 'add', 'adopted', '--netns', '/run/netns/foreign', '--network', 'n2', '--debug'], { env });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(env === IP ? /^\+ mount --bind \/run\/netns\/foreign \/run\/netns\/adopted /m : /^\+ in-process mount --bind \/run\/netns\/foreign \/run\/netns\/adopted +\(\d+\.\d ms, exit 0\)$/m);
+      // The same namespace under both names, with the endpoint in it.
+      const ino = h.sh('stat -L -c %i /run/netns/foreign /run/netns/adopted').stdout.trim().split('\n');
+      expect(ino[0]).toBe(ino[1]);
+      seen.push(await kernel(h, ['adopted']));
+      const rm = h.cnm(['sandbox', 'rm', 'adopted', '--debug'], { env });
+      expect(rm.code).toBe(0);
+      // A namespace cnm made or adopted goes the same way: `netns del` (umount + unlink), in a line group.
+      expect(rm.stderr).toMatch(/^ {2}\| netns del adopted$/m);
+      if (env === NETLINK) expect(rm.stderr).not.toMatch(/^\+ (ip|mount|umount) /m);
+      expect(h.exec(['ls', '/run/netns']).stdout.split('\n')).not.toContain('adopted');
+      expect(h.exec(['ip', '-n', 'foreign', '-br', 'link']).stdout.trim().split('\n').map((l) => l.split(/[\s@]/)[0])).toEqual(['lo']);
+      expect(h.exec(['ip', 'netns', 'del', 'foreign']).code).toBe(0);
+    }
+    expect(seen[0]).toContain('"local":"10.89.0.');
+    expect(seen[1]).toBe(seen[0]);
+  });
+
   it('sandbox rm tolerates the same "already gone": a host-side veth and a whole namespace removed behind cnm', async () => {
     for (const [h, env] of [[viaIp, IP], [viaNetlink, NETLINK]] as const) {
       const veth = h.exec(['ip', '-br', 'link']).stdout.split('\n').map((l) => l.split(/[\s@]/)[0]!).filter((n) => n.startsWith('veth'));

@@ -1,7 +1,9 @@
-/** Ops that run as a process each (mount, umount, kill): argv, apply, teardown. */
+/** Ops that run as a process each (kill; mount and umount where there is no libc): argv, apply, teardown. */
 import { CnmError, KernelOpError, firstLine } from '../errors.js';
 import type { KillOp, MountOp, Op, UmountOp } from '../plan.js';
-import { run } from '../runner.js';
+import { type RunResult, logWork, run } from '../runner.js';
+import { mountInProcess } from './netlink/mount.js';
+import { netlinkLibc } from './netlink/socket.js';
 import type { CommandKind } from './kind.js';
 import { processKill } from './kill.js';
 import { mountBind, umount } from './mount.js';
@@ -25,10 +27,21 @@ export function argvOf(op: CommandOp): string[] {
   return kindOf(op).argv(op);
 }
 
+/** Runs the op's command; in the binary, mount and umount are system calls from cnm itself (same codes and words). */
+function execute(op: CommandOp): RunResult {
+  const argv = argvOf(op);
+  const c = netlinkLibc();
+  if (!c || op.kind === 'process.kill') return run(argv[0]!, argv.slice(1));
+  const t0 = performance.now();
+  const r = mountInProcess(c, op);
+  logWork(`+ in-process ${argv.join(' ')}  (${(performance.now() - t0).toFixed(1)} ms, exit ${r.code})`, []);
+  return r;
+}
+
 export function applyCommand(op: CommandOp, undo: Op[], inverse: (op: Op) => Op | undefined, fail: boolean): void {
   const argv = argvOf(op);
   if (fail) throw new CnmError(`injected fault at ${argv.join(' ')}`);
-  const r = run(argv[0]!, argv.slice(1));
+  const r = execute(op);
   if (r.code !== 0) throw new KernelOpError(argv, r.code, firstLine(r.stderr));
   const inv = inverse(op);
   if (inv) undo.push(inv);
@@ -37,14 +50,14 @@ export function applyCommand(op: CommandOp, undo: Op[], inverse: (op: Op) => Op 
 /** Runs it; a failure that means "already gone" is fine. Returns the real failure, if any. */
 export function teardownCommand(op: CommandOp): string | undefined {
   const argv = argvOf(op);
-  const r = run(argv[0]!, argv.slice(1));
+  const r = execute(op);
   return r.code !== 0 && !kindOf(op).gone.test(r.stderr) ? `${argv.join(' ')}: ${firstLine(r.stderr)}` : undefined;
 }
 
 /** Runs it as a rollback step; returns the failure, if any. */
 export function runCommand(op: CommandOp): string | undefined {
   const argv = argvOf(op);
-  const r = run(argv[0]!, argv.slice(1));
+  const r = execute(op);
   return r.code === 0 ? undefined : `${argv.join(' ')}: ${firstLine(r.stderr)}`;
 }
 
