@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { entryChanges, remoteNames, remotes } from '../../src/core/cluster/discovery.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Held, entryChanges, programEntries, remoteNames, remotes } from '../../src/core/cluster/discovery.js';
 import type { Claim } from '../../src/core/cluster/keys.js';
 import { buildZone, clientKey } from '../../src/core/dns/records.js';
 import type { Network, State } from '../../src/core/model.js';
+import { type RunOptions, setRunner, systemRunner } from '../../src/core/runner.js';
 
 const claim = (host: string, sandbox: string, address: string, aliases: string[] = []): Claim => ({
   host, sandbox, address, aliases, mac: sandbox === '' ? '' : `02:42:${address.split('/')[0]!.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`,
@@ -73,5 +74,58 @@ describe('cluster discovery: names for the embedded DNS', () => {
     expect(zone.clients.has(clientKey(id, '10.210.0.4'))).toBe(false);
     // A record for a network not made here is ignored.
     expect(buildZone(state, [{ networkId: 'e'.repeat(64), name: 'x', aliases: [], address: '10.9.9.9' }]).nets.get(id)!.names.has('x')).toBe(false);
+  });
+});
+
+describe('cluster discovery: programming a device', () => {
+  const net = { id: 'c'.repeat(64), name: 'front' } as Network;
+  const dev = `cnmx${'c'.repeat(11)}`;
+  const ran: string[] = [];
+  const kernel = { fdb: '[{"mac":"02:42:0a:d2:00:09","dst":"198.51.100.13"}]', neigh: '[]' };
+  const record = () => ran.splice(0);
+  beforeAll(() =>
+    setRunner({
+      run(cmd: string, args: readonly string[], opts?: RunOptions) {
+        ran.push([cmd, ...args].join(' ') + (opts?.input ? `\n${opts.input.trimEnd()}` : ''));
+        if (args.includes('show')) return { code: 0, stdout: cmd === 'bridge' ? kernel.fdb : kernel.neigh, stderr: '' };
+        return { code: 0, stdout: '', stderr: '' };
+      },
+    }),
+  );
+  afterAll(() => setRunner(systemRunner));
+
+  it('reads a device once, then programs each change from what it holds: no reads, nothing for no change', () => {
+    const held: Held = new Map();
+    const two = remotes(claims, live, 'h1').filter((r) => r.network === 'front');
+    expect(programEntries([net], two, held)).toEqual([]);
+    expect(record()).toEqual([
+      `bridge -j fdb show dev ${dev}`,
+      `ip -j -4 neigh show dev ${dev}`,
+      `bridge -force -batch -\nfdb del 02:42:0a:d2:00:09 dev ${dev} dst 198.51.100.13 self\nfdb replace 02:42:0a:d2:00:04 dev ${dev} dst 198.51.100.12 self permanent`,
+      `ip -force -batch -\nneigh replace 10.210.0.4 lladdr 02:42:0a:d2:00:04 dev ${dev} nud permanent`,
+    ]);
+    // h3 comes alive: only its sandbox's two entries, without reading the device.
+    const three = remotes(claims, new Map([...live, ['h3', '198.51.100.13']]), 'h1').filter((r) => r.network === 'front');
+    programEntries([net], three, held);
+    expect(record()).toEqual([
+      `bridge -force -batch -\nfdb replace 02:42:0a:d2:00:05 dev ${dev} dst 198.51.100.13 self permanent`,
+      `ip -force -batch -\nneigh replace 10.210.0.5 lladdr 02:42:0a:d2:00:05 dev ${dev} nud permanent`,
+    ]);
+    programEntries([net], three, held);
+    expect(record()).toEqual([]);
+    // h3 dead again: its entries go; then a pass without what is held reads the device again.
+    programEntries([net], two, held);
+    expect(record()).toEqual([`bridge -force -batch -\nfdb del 02:42:0a:d2:00:05 dev ${dev} dst 198.51.100.13 self`, `ip -force -batch -\nneigh del 10.210.0.5 dev ${dev}`]);
+    held.clear();
+    programEntries([net], two, held);
+    expect(record().slice(0, 2)).toEqual([`bridge -j fdb show dev ${dev}`, `ip -j -4 neigh show dev ${dev}`]);
+  });
+
+  it('a failed batch forgets what the device holds: the next change reads it', () => {
+    const held: Held = new Map([[dev, { fdb: [], neigh: [] }]]);
+    setRunner({ run: (cmd, args) => (ran.push(`${cmd} ${args.join(' ')}`), { code: args.includes('show') ? 0 : 1, stdout: '[]', stderr: 'RTNETLINK answers: No such device' }) });
+    expect(programEntries([net], remotes(claims, live, 'h1').filter((r) => r.network === 'front'), held)[0]).toMatch(/^bridge -batch: RTNETLINK/);
+    expect(held.has(dev)).toBe(false);
+    record();
   });
 });

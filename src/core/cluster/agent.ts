@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { acquire } from '../lock.js';
 import type { EtcdClient } from './etcd.js';
 import { stateFile } from '../paths.js';
+import type { Network } from '../model.js';
 import { Store } from '../store.js';
-import { programEntries, remoteNames, remotes, writeRemoteNames } from './discovery.js';
+import { type Held, programEntries, remoteNames, remotes, writeRemoteNames } from './discovery.js';
 import { globalNetworks } from './flood.js';
 import { type Claim, type HostRecord, ROOT, keys, leaf, parseRecord } from './keys.js';
 import { get } from './txn.js';
@@ -163,25 +164,35 @@ async function followCluster(stateDir: string, client: EtcdClient, m: Membership
         const c = parseRecord<Claim>(kv.value);
         if (c) claims.set(kv.key, c);
       }
+      // What the devices hold (see Held) and the local cluster networks, both as of the state
+      // file's fingerprint `seen`: a changed state file (a local part made or removed) is read
+      // again and the devices with it; a change in the store alone costs only its own entries.
+      const held: Held = new Map();
       let seen = '';
-      const sync = () => {
-        let nets;
+      let nets: Network[] = [];
+      const sync = (full: boolean) => {
         try {
-          seen = fingerprint(stateDir);
-          nets = globalNetworks(store.read().networks);
+          const now = fingerprint(stateDir);
+          if (full || now !== seen) {
+            nets = globalNetworks(store.read().networks);
+            seen = now;
+            held.clear();
+          }
         } catch (e) {
           log(`cnm: ${e instanceof Error ? e.message : String(e)}`);
           return;
         }
         const all = remotes(claims, live, m.name);
-        for (const p of programEntries(nets, all)) log(`cnm: ${p}`);
+        for (const p of programEntries(nets, all, held)) log(`cnm: ${p}`);
         writeRemoteNames(stateDir, remoteNames(nets, all));
       };
-      sync();
+      sync(true);
       let ticks = 0;
       const timer = setInterval(() => {
-        // Every 5 s a full pass repairs drift; in between only a changed state file costs a pass.
-        if (++ticks % 20 === 0 || fingerprint(stateDir) !== seen) sync();
+        // Every 5 s a full pass reads the devices again and repairs drift; in between only a
+        // changed state file costs a pass.
+        if (++ticks % 20 === 0) sync(true);
+        else if (fingerprint(stateDir) !== seen) sync(false);
       }, 250);
       try {
         await client.watch(ROOT, true, r.revision + 1, (events) => {
@@ -199,7 +210,7 @@ async function followCluster(stateDir: string, client: EtcdClient, m: Membership
               relevant = true;
             }
           }
-          if (relevant) sync();
+          if (relevant) sync(false);
         }, stop.signal);
       } finally {
         clearInterval(timer);

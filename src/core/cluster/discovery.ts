@@ -96,22 +96,45 @@ function batch(cmd: string, lines: string[][]): string[] {
 }
 
 /**
+ * What the agent last made each VXLAN device hold, by device name: a change is
+ * diffed against these rows instead of reading the kernel again, so a record
+ * added anywhere in the cluster costs each host only the two batches that
+ * program it (and nothing when it is not for a local network). A device not in
+ * the map is read; a failed batch drops its rows, so the next pass reads it.
+ */
+export type Held = Map<string, { fdb: FdbRow[]; neigh: NeighRow[] }>;
+
+function readRows(dev: string): { fdb: FdbRow[]; neigh: NeighRow[] } | undefined {
+  const fdb = rows<{ mac?: string; dst?: string }>('bridge', ['-j', 'fdb', 'show', 'dev', dev]);
+  const neigh = rows<{ dst?: string; lladdr?: string }>('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev]);
+  if (fdb === undefined || neigh === undefined) return undefined;
+  return {
+    fdb: fdb.filter((x) => x.mac && x.dst).map((x) => ({ mac: x.mac!, dst: x.dst! })),
+    neigh: neigh.filter((x) => x.dst && x.lladdr).map((x) => ({ ip: x.dst!, mac: x.lladdr! })),
+  };
+}
+
+/**
  * Makes each local cluster overlay's VXLAN device hold exactly the entries of
  * the remote endpoints on its network (and no flooding entry); the problems.
+ * Devices in `held` are taken to hold those rows (see Held); an empty map
+ * (the default) reads every device from the kernel.
  */
-export function programEntries(nets: readonly Network[], all: readonly Remote[]): string[] {
+export function programEntries(nets: readonly Network[], all: readonly Remote[], held: Held = new Map()): string[] {
   const problems: string[] = [];
+  const devs = new Set(nets.map((n) => vxlanName(n)));
+  for (const dev of held.keys()) if (!devs.has(dev)) held.delete(dev);
   for (const net of nets) {
     const dev = vxlanName(net);
-    const fdb = rows<{ mac?: string; dst?: string }>('bridge', ['-j', 'fdb', 'show', 'dev', dev]);
-    const neigh = rows<{ dst?: string; lladdr?: string }>('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev]);
-    if (fdb === undefined || neigh === undefined) continue;
-    const fdbRows = fdb.filter((x) => x.mac && x.dst).map((x) => ({ mac: x.mac!, dst: x.dst! }));
-    const neighRows = neigh.filter((x) => x.dst && x.lladdr).map((x) => ({ ip: x.dst!, mac: x.lladdr! }));
+    const have = held.get(dev) ?? readRows(dev);
+    if (have === undefined) continue; // the device is not there (yet, or any more)
     const wanted = all.filter((r) => r.network === net.name);
-    const { bridge, ip } = entryChanges(dev, fdbRows, neighRows, wanted);
+    const { bridge, ip } = entryChanges(dev, have.fdb, have.neigh, wanted);
     // All-zeros rows (flooding entries of a part-1 device) are wanted by no endpoint: they go too.
-    problems.push(...batch('bridge', bridge), ...batch('ip', ip));
+    const failed = [...batch('bridge', bridge), ...batch('ip', ip)];
+    if (failed.length === 0) held.set(dev, { fdb: wanted.map((r) => ({ mac: r.mac, dst: r.vtep })), neigh: wanted.map((r) => ({ ip: r.address, mac: r.mac })) });
+    else held.delete(dev);
+    problems.push(...failed);
   }
   return problems;
 }
