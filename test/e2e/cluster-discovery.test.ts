@@ -144,7 +144,7 @@ describe('live changes reach every host by themselves', () => {
     const s2 = addrOf(h2(), 's2').front!;
     h2().cnmOk(['sandbox', 'rm', '--force', 's2']); // its http.server goes with it
     const gone = () => resolves(h1(), 's1', 's2') === '' && !fdbRows(h1()).some((r) => r.mac === s2.MacAddress);
-    // Bounded loosely for loaded machines; the time it takes is measured in bench/cluster-converge.sh.
+    // Bounded loosely for loaded machines; the time it takes is measured by bench/cluster.sh --scale.
     expect(await waitFor(gone, 10_000, 50)).toBe(true);
     expect(ping(h1(), 's1', s2.IPAddress)).not.toBe(0);
     // The alias web now answers h1's s1 only.
