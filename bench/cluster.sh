@@ -12,7 +12,9 @@
 #     Grows one cluster to each size in turn (ascending, in one run, one etcd): hosts h1..hN
 #     join one after another (default TTL) and each gets one resident sandbox on the one
 #     cluster overlay (h1's is the observer). At each size, after 5 s idle (CPU measured),
-#     M cycles on h2..hN in turn, each after a 0.3 s pause:
+#     M cycles on h2..hN in turn; before each timed add the agents and DNS servers settle
+#     (back to 1.5x their idle CPU rate over 0.2 s, bounded 5 s: the last change's reactions
+#     are over):
 #       - a "solo" `sandbox add`, timed while every other host's agent and DNS server is
 #         stopped (SIGSTOP, then SIGCONT): the add as one host sees it when the others'
 #         reactions run on their own CPUs, as on real machines; then its rm, untimed;
@@ -29,7 +31,7 @@
 #     Every wait is bounded (10 s); every process started is stopped by its PID on exit.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CNM="$ROOT/dist/cnm"
+CNM=${CNM:-$ROOT/dist/cnm} # another build to compare: CNM=/path/to/cnm bench/cluster.sh ...
 source "$ROOT/bench/lib/throwaway-host.sh" "$0" "$@"
 source "$ROOT/bench/lib/cluster-lab.sh"
 
@@ -62,12 +64,24 @@ find_pids() {
 }
 # Stops (STOP) or continues (CONT) the agents and DNS servers of every host but h$2.
 others() { local sig=$1 i=$2; kill "-$sig" "${pids[@]:0:i-1}" "${pids[@]:i}" "${dpids[@]:0:i-1}" "${dpids[@]:i}"; }
-# CPU clock ticks (user + system) the given pids used so far.
-cpu_ticks() { (cd /proc && cat "${@/%//stat}" 2>/dev/null) | awk '{t += $14 + $15} END {print t + 0}'; }
+# CPU clock ticks (user + system, with the children waited for: an agent's ip and bridge) the given pids used so far.
+cpu_ticks() { (cd /proc && cat "${@/%//stat}" 2>/dev/null) | awk '{t += $14 + $15 + $16 + $17} END {print t + 0}'; }
 # The CPU clock ticks so far of the agents, the DNS servers and etcd: "A D E".
 cpu_now() { echo "$(cpu_ticks "${pids[@]}") $(cpu_ticks "${dpids[@]}") $(cpu_ticks "${LAB_PID[etcd]}")"; }
 # Milliseconds of CPU per unit between two cpu_now readings: "A/D/E".
 cpu_per() { echo "$1 $2" | awk -v u="$3" '{printf "%d/%d/%d", ($4-$1)*10/u, ($5-$2)*10/u, ($6-$3)*10/u}'; }
+# Waits (bounded: 5 s) until the agents and DNS servers are back to their idle CPU rate ($1 clock
+# ticks per 0.2 s, measured at this size): the reactions to the last change are over.
+settle() {
+  local a b
+  a=$(cpu_ticks "${pids[@]}" "${dpids[@]}")
+  for _ in $(seq 25); do
+    sleep 0.2
+    b=$(cpu_ticks "${pids[@]}" "${dpids[@]}")
+    [ $((b - a)) -le "$1" ] && return
+    a=$b
+  done
+}
 etcd_metric() { curl -s "http://$STORE_IP:2379/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 
 pids=(); dpids=()
@@ -75,7 +89,7 @@ pids=(); dpids=()
 trap 'kill -CONT "${pids[@]}" "${dpids[@]}" 2>/dev/null || true; lab_cleanup' EXIT
 ROW='%-5s %-7s %-6s %-7s %-6s %-10s %-10s %-5s %-8s %-7s %-8s %-15s %-15s %-6s %s\n'
 scale_mode() {
-  local start=$SECONDS sizes=$1 m=$2 have=0 first_add='' last_add='' first_solo='' last_solo='' n i k h t0 t1 c0 c1 idle rss
+  local start=$SECONDS sizes=$1 m=$2 have=0 first_add='' last_add='' first_solo='' last_solo='' n i k h t0 t1 c0 c1 idle quiet rss
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs); M = $m"
   printf "$ROW" hosts join_ms add_ms solo_ms rm_ms add_conv rm_conv keys watchers streams rss_MiB cpu_ms/cycle idle_cpu_ms/s load1 wall_s
   printf "$ROW" '' median median median median p50/p99 p50/p99 '' '' '' med/max agents/dns/etcd agents/dns/etcd '' ''
@@ -98,16 +112,17 @@ scale_mode() {
     sleep 2
     : >"$LAB_DIR/add"; : >"$LAB_DIR/solo"; : >"$LAB_DIR/rm"; : >"$LAB_DIR/addc"; : >"$LAB_DIR/rmc"
     find_pids "$n"
-    c0=$(cpu_now); sleep 5; idle=$(cpu_per "$c0" "$(cpu_now)" 5)
+    c0=$(cpu_now); sleep 5; c1=$(cpu_now); idle=$(cpu_per "$c0" "$c1" 5)
+    quiet=$(echo "$c0 $c1" | awk '{print int(($4 + $5 - $1 - $2) / 25 * 1.5) + 1}')
     c0=$(cpu_now)
     for k in $(seq "$m"); do
       i=$((2 + (k - 1) % (n - 1))); h="h$i"
-      sleep 0.3
+      settle "$quiet"
       others STOP "$i"
       ms_of on "$h" "$CNM" sandbox add "s$n-$k" --network sc >>"$LAB_DIR/solo"
       others CONT "$i"
       on "$h" "$CNM" sandbox rm "s$n-$k" >/dev/null
-      sleep 0.3
+      settle "$quiet"
       ms_of on "$h" "$CNM" sandbox add "c$n-$k" --network sc >>"$LAB_DIR/add"
       wait_for "c$n-$k" 0 >>"$LAB_DIR/addc"
       ms_of on "$h" "$CNM" sandbox rm "c$n-$k" >>"$LAB_DIR/rm"
