@@ -24,8 +24,9 @@
 #         the same for its `sandbox rm`.
 #     One row per size: join time (median of the joins made to reach it), add / solo add /
 #     rm time (medians), convergence p50/p99, keys / watchers / watch streams in etcd (its
-#     /metrics), each agent's resident memory (VmRSS, median and max), the CPU the agents,
-#     DNS servers and etcd used per cycle and per idle second (/proc/PID/stat), the load
+#     /metrics), each agent's resident memory (VmRSS, median and max), CPU (/proc/PID/stat,
+#     with waited-for children) per change in the store above the idle rate (each cycle makes
+#     4: agent and DNS server per host, etcd in all) and per idle second (all of them), the load
 #     average, and the size's wall time; then the add at the largest size over the add at
 #     the smallest (the issue's target: <= 1.3x at 100 vs 3), shared and solo.
 #     Every wait is bounded (10 s); every process started is stopped by its PID on exit.
@@ -70,6 +71,13 @@ cpu_ticks() { (cd /proc && cat "${@/%//stat}" 2>/dev/null) | awk '{t += $14 + $1
 cpu_now() { echo "$(cpu_ticks "${pids[@]}") $(cpu_ticks "${dpids[@]}") $(cpu_ticks "${LAB_PID[etcd]}")"; }
 # Milliseconds of CPU per unit between two cpu_now readings: "A/D/E".
 cpu_per() { echo "$1 $2" | awk -v u="$3" '{printf "%d/%d/%d", ($4-$1)*10/u, ($5-$2)*10/u, ($6-$3)*10/u}'; }
+# CPU per change in the store, above the idle rate: "agent/dns/etcd" ms, the first two per host.
+# Args: idle readings (5 s apart), loop readings, the loop's seconds, changes, hosts.
+cpu_change() {
+  echo "$1 $2 $3 $4" | awk -v s="$5" -v c="$6" -v n="$7" '{
+    for (j = 1; j <= 3; j++) { idle = ($(j+3) - $j) * 10 / 5; x[j] = (($(j+9) - $(j+6)) * 10 - idle * s) / c; if (x[j] < 0) x[j] = 0 }
+    printf "%.1f/%.1f/%.1f", x[1] / n, x[2] / n, x[3] }'
+}
 # Waits (bounded: 5 s) until the agents and DNS servers are back to their idle CPU rate ($1 clock
 # ticks per 0.2 s, measured at this size): the reactions to the last change are over.
 settle() {
@@ -89,10 +97,10 @@ pids=(); dpids=()
 trap 'kill -CONT "${pids[@]}" "${dpids[@]}" 2>/dev/null || true; lab_cleanup' EXIT
 ROW='%-5s %-7s %-6s %-7s %-6s %-10s %-10s %-5s %-8s %-7s %-8s %-15s %-15s %-6s %s\n'
 scale_mode() {
-  local start=$SECONDS sizes=$1 m=$2 have=0 first_add='' last_add='' first_solo='' last_solo='' n i k h t0 t1 c0 c1 idle quiet rss
+  local start=$SECONDS sizes=$1 m=$2 have=0 first_add='' last_add='' first_solo='' last_solo='' n i k h t0 t1 i0 i1 c0 c1 l0 l1 idle quiet rss
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs); M = $m"
-  printf "$ROW" hosts join_ms add_ms solo_ms rm_ms add_conv rm_conv keys watchers streams rss_MiB cpu_ms/cycle idle_cpu_ms/s load1 wall_s
-  printf "$ROW" '' median median median median p50/p99 p50/p99 '' '' '' med/max agents/dns/etcd agents/dns/etcd '' ''
+  printf "$ROW" hosts join_ms add_ms solo_ms rm_ms add_conv rm_conv keys watchers streams rss_MiB cpu_ms/change idle_cpu_ms/s load1 wall_s
+  printf "$ROW" '' median median median median p50/p99 p50/p99 '' '' '' med/max agent/dns/etcd agents/dns/etcd '' ''
   for n in ${sizes//,/ }; do
     [ "$n" -ge 3 ] || { echo "cluster.sh: sizes start at 3 (an observer and two others)" >&2; return 2; }
     t0=$(date +%s%N)
@@ -112,9 +120,9 @@ scale_mode() {
     sleep 2
     : >"$LAB_DIR/add"; : >"$LAB_DIR/solo"; : >"$LAB_DIR/rm"; : >"$LAB_DIR/addc"; : >"$LAB_DIR/rmc"
     find_pids "$n"
-    c0=$(cpu_now); sleep 5; c1=$(cpu_now); idle=$(cpu_per "$c0" "$c1" 5)
-    quiet=$(echo "$c0 $c1" | awk '{print int(($4 + $5 - $1 - $2) / 25 * 1.5) + 1}')
-    c0=$(cpu_now)
+    i0=$(cpu_now); sleep 5; i1=$(cpu_now); idle=$(cpu_per "$i0" "$i1" 5)
+    quiet=$(echo "$i0 $i1" | awk '{print int(($4 + $5 - $1 - $2) / 25 * 1.5) + 1}')
+    c0=$(cpu_now); l0=$(date +%s%N)
     for k in $(seq "$m"); do
       i=$((2 + (k - 1) % (n - 1))); h="h$i"
       settle "$quiet"
@@ -128,7 +136,7 @@ scale_mode() {
       ms_of on "$h" "$CNM" sandbox rm "c$n-$k" >>"$LAB_DIR/rm"
       wait_for "c$n-$k" 1 >>"$LAB_DIR/rmc"
     done
-    c1=$(cpu_now)
+    c1=$(cpu_now); l1=$(date +%s%N)
     rss=$(for p in "${pids[@]}"; do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done)
     t1=$(date +%s%N)
     last_add=$(median <"$LAB_DIR/add"); [ -n "$first_add" ] || first_add=$last_add
@@ -139,7 +147,7 @@ scale_mode() {
       "$(ETCDCTL_API=3 etcdctl --endpoints "http://$STORE_IP:2379" get --prefix /cnm/ --keys-only | grep -c . || true)" \
       "$(etcd_metric etcd_debugging_mvcc_watcher_total)" "$(etcd_metric etcd_debugging_mvcc_watch_stream_total)" \
       "$(echo "$rss" | median | awk '{print int($1 / 1024)}')/$(echo "$rss" | sort -n | tail -1 | awk '{print int($1 / 1024)}')" \
-      "$(cpu_per "$c0" "$c1" "$m")" "$idle" "$(cut -d' ' -f1 /proc/loadavg)" "$(((t1 - t0) / 1000000000))"
+      "$(cpu_change "$i0" "$i1" "$c0" "$c1" "$(((l1 - l0) / 1000000000))" $((4 * m)) "$n")" "$idle" "$(cut -d' ' -f1 /proc/loadavg)" "$(((t1 - t0) / 1000000000))"
   done
   awk -v a="$last_add" -v b="$first_add" -v sa="$last_solo" -v sb="$first_solo" \
     'BEGIN {printf "sandbox add, largest size over smallest: %.2fx (solo: %.2fx)\n", a / b, sa / sb}'
