@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Host, waitFor } from './host.js';
+import { CNM, Host, waitFor } from './host.js';
 
 export const STORE_IP = '198.51.100.1';
 
@@ -152,30 +152,47 @@ export class EtcdStore {
     return { host, ip };
   }
 
-  /** Stops etcd and removes its temp dir (the store host goes with destroyAll). */
   /**
    * What the store host and the given hosts see of the underlay and the store, for a failure
-   * message: whether etcd lives and answers from inside, the sockets, links and neighbours of the
-   * switch, and each host's reachability of the store (curl, ping), neighbours, links and sockets.
-   * Bounded: every probe has a timeout of a few seconds.
+   * message (an unexplained stall seen under load: every store request of the hosts joined after
+   * the first timed out for the rest of a file). Per host it tells the candidate causes apart:
+   * gRPC straight to etcd (etcdctl) against etcd's JSON gateway (curl) against cnm's own client;
+   * cnm's client again with the host's agent stopped (SIGSTOP, then SIGCONT); and the host's
+   * sockets, neighbours, routes and firewall. Bounded: every probe has a timeout of a few seconds.
    */
   diagnose(hosts: Host[]): string {
     const out: string[] = [`etcd pid ${this.pid ?? 'none'}: ${this.pid ? this.host.exec(['kill', '-0', String(this.pid)]).code === 0 ? 'alive' : 'gone' : ''}`];
     const health = this.etcdctl(['endpoint', 'health']);
     out.push(`health from the store host: ${(health.stdout + health.stderr).trim()}`);
     const on = (h: Host, argv: string[]) => h.exec(argv, { timeoutMs: 5000 }).stdout.trim();
-    out.push(`store sockets:\n${on(this.host, ['ss', '-tn', 'state', 'established', '( sport = :2379 )'])}`);
-    out.push(`store links/neigh:\n${on(this.host, ['ip', '-br', 'link'])}\n${on(this.host, ['ip', 'neigh'])}`);
+    out.push(`store sockets:\n${on(this.host, ['ss', '-tnp', '( sport = :2379 )'])}`);
+    out.push(`store links/neigh/fdb:\n${on(this.host, ['ip', '-br', 'link'])}\n${on(this.host, ['ip', 'neigh'])}\n${on(this.host, ['bridge', 'fdb', 'show', 'br', 'br0'])}`);
+    const cnmTimed = (h: Host) => {
+      const t0 = Date.now();
+      const r = h.exec([CNM, 'net', 'ls', '-q'], { timeoutMs: 12_000 });
+      return `exit ${r.code} in ${Date.now() - t0} ms ${r.stderr.trim().slice(0, 160)}`;
+    };
     for (const h of hosts) {
       const curl = h.exec(['curl', '-sS', '-m', '3', '-X', 'POST', '-d', '{"key":"Lw=="}', `http://${STORE_IP}:2379/v3/kv/range`], { timeoutMs: 5000 });
-      out.push(`-- ${h.name}: curl ${curl.code} ${(curl.stdout + curl.stderr).trim().slice(0, 200)}`);
+      out.push(`-- ${h.name}: gateway (curl) ${curl.code} ${(curl.stdout + curl.stderr).trim().slice(0, 160)}`);
+      const grpc = h.exec(['etcdctl', `--endpoints=http://${STORE_IP}:2379`, '--dial-timeout=2s', '--command-timeout=3s', 'get', '/cnm/v1/config'], { timeoutMs: 6000, env: { ETCDCTL_API: '3' } });
+      out.push(`gRPC (etcdctl) ${grpc.code} ${(grpc.stdout + grpc.stderr).trim().slice(0, 160)}`);
+      out.push(`cnm net ls: ${cnmTimed(h)}`);
+      const agent = on(h, ['cat', '/var/lib/cnm/cluster-agent.pid']);
+      if (/^\d+$/.test(agent)) {
+        h.exec(['kill', '-STOP', agent]);
+        out.push(`cnm net ls with the agent (${agent}) stopped: ${cnmTimed(h)}`);
+        h.exec(['kill', '-CONT', agent]);
+      } else out.push('no agent');
       out.push(`ping: ${h.exec(['ping', '-c1', '-W1', STORE_IP], { timeoutMs: 5000 }).code === 0 ? 'ok' : 'fails'}`);
-      out.push(`neigh/links:\n${on(h, ['ip', 'neigh'])}\n${on(h, ['ip', '-br', 'link'])}`);
+      out.push(`neigh/links/routes:\n${on(h, ['ip', 'neigh'])}\n${on(h, ['ip', '-br', 'link'])}\n${on(h, ['ip', 'route'])}`);
       out.push(`sockets to the store:\n${on(h, ['ss', '-tnp', '( dport = :2379 )'])}`);
+      out.push(`nft:\n${on(h, ['nft', 'list', 'ruleset']).slice(0, 4000)}`);
     }
     return out.join('\n');
   }
 
+  /** Stops etcd and removes its temp dir (the store host goes with destroyAll). */
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
