@@ -134,6 +134,32 @@ export function writtenAs(cidr: Cidr): WrittenCidr {
   return { text: formatCidr(cidr), cidr, written: { family: cidr.family, value: cidr.base } };
 }
 
+/**
+ * A value given on the command line, parsed once at the edge: its text (for
+ * messages) and what it parses to. `value` is absent when the text does not
+ * parse: the check whose turn it is refuses it then, so the error that wins
+ * among several bad inputs stays the same.
+ */
+export interface Given<T> {
+  text: string;
+  value?: T;
+}
+
+export function givenAddr(text: string): Given<Addr> {
+  const value = parseAddr(text);
+  return value ? { text, value } : { text };
+}
+
+export function givenCidr(text: string): Given<Cidr> {
+  const value = parseCidr(text);
+  return value ? { text, value } : { text };
+}
+
+/** An address cnm worked out itself, as if given canonically. */
+export function givenAs(a: Addr): Given<Addr> {
+  return { text: formatAddr(a), value: a };
+}
+
 /** The host bits of "addr/prefix" must be zero for a subnet to be written that way. */
 export function hostBitsSet(text: string): boolean {
   const c = parseCidr(text);

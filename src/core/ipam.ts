@@ -13,6 +13,9 @@ import {
   contains,
   formatAddr,
   formatCidr,
+  type Given,
+  givenAddr,
+  givenCidr,
   last,
   mustCidr,
   overlaps,
@@ -97,8 +100,8 @@ export function lastUsable(c: Cidr): bigint {
 export interface SubnetRequest {
   /** Text (tests, state) or already parsed at the edge. */
   subnet?: string | WrittenCidr;
-  gateway?: string;
-  ipRange?: string;
+  gateway?: string | Given<Addr>;
+  ipRange?: string | Given<Cidr>;
 }
 
 /**
@@ -123,16 +126,18 @@ export function planSubnet(req: SubnetRequest & { subnet: string | WrittenCidr }
   if (clash) throw new ConflictError(`subnet ${canonical} overlaps ${formatCidr(clash)}, which is already in use; pick another --subnet`);
   const out: SubnetConfig = { subnet: canonical };
   if (req.ipRange !== undefined) {
-    const range = parseCidr(req.ipRange);
+    const given = typeof req.ipRange === 'string' ? givenCidr(req.ipRange) : req.ipRange;
+    const range = given.value;
     if (!range || range.family !== cidr.family || !cidrContains(cidr, range)) {
-      throw new UsageError(`invalid --ip-range "${req.ipRange}": it must be a CIDR inside ${canonical}`);
+      throw new UsageError(`invalid --ip-range "${given.text}": it must be a CIDR inside ${canonical}`);
     }
     out.ipRange = formatCidr(range);
   }
   if (req.gateway !== undefined) {
-    const gw = parseAddr(req.gateway);
+    const given = typeof req.gateway === 'string' ? givenAddr(req.gateway) : req.gateway;
+    const gw = given.value;
     if (!gw || gw.family !== cidr.family || !contains(cidr, gw) || gw.value < firstUsable(cidr) || gw.value > lastUsable(cidr)) {
-      throw new UsageError(`invalid --gateway "${req.gateway}": it must be a usable address of ${canonical}`);
+      throw new UsageError(`invalid --gateway "${given.text}": it must be a usable address of ${canonical}`);
     }
     out.gateway = formatAddr(gw);
   } else if (withGateway) {
@@ -146,9 +151,8 @@ export function planSubnet(req: SubnetRequest & { subnet: string | WrittenCidr }
  * subnet of their family that holds them. Each must be a usable address that
  * is not a gateway nor reserved twice.
  */
-export function reserveAux(subnets: SubnetConfig[], aux: Readonly<Record<string, string>>): void {
-  for (const [name, ip] of Object.entries(aux)) {
-    const a = parseAddr(ip);
+export function reserveAux(subnets: SubnetConfig[], aux: Readonly<Record<string, Given<Addr>>>): void {
+  for (const [name, { text: ip, value: a }] of Object.entries(aux)) {
     const sub = a && subnets.find((s) => {
       const c = mustCidr(s.subnet);
       return c.family === a.family && contains(c, a) && a.value >= firstUsable(c) && a.value <= lastUsable(c);

@@ -12,7 +12,7 @@
 import { OPT } from '../core/options.js';
 import { CnmError, ConflictError, NotFoundError, UsageError } from '../core/errors.js';
 import { linkMark } from '../core/instance.js';
-import { type Addr, formatAddr, formatCidr, mustAddr, mustCidr, parseAddr, type WrittenCidr } from '../core/ip.js';
+import { type Addr, type Cidr, formatAddr, formatCidr, type Given, givenAs, parseAddr, type WrittenCidr } from '../core/ip.js';
 import type { ClusterOverlay, OverlayNetwork } from '../core/model.js';
 import { type FdbOp, type Op, isLineOp, linkDel, linkSet } from '../core/plan.js';
 import { SPOOFCHECK_OPT, spoofcheckOption } from '../core/firewall/guard.js';
@@ -37,19 +37,22 @@ export function vxlanName(net: { id: string }): string {
  * A /16 gives /24 slices numbered by the last octet of --local (198.51.100.7
  * takes 10.1.7.0/24 of 10.1.0.0/16); a /24 gives sixteen /28 slices.
  */
-export function hostSlice(subnet: WrittenCidr, local: Addr): string {
+export function hostSlice(subnet: WrittenCidr, local: Addr): Cidr {
   const c = subnet.cidr;
   const k = Math.min(8, Math.floor((32 - c.prefix) / 2));
   if (k < 2) throw new UsageError(`overlay subnet ${subnet.text} is too small to share between hosts: use /28 or larger, or give each host its own --ip-range`);
   const index = local.value & ((1n << BigInt(k)) - 1n);
   const prefix = c.prefix + k;
-  return formatCidr({ family: 4, base: c.base + (index << BigInt(32 - prefix)), prefix });
+  return { family: 4, base: c.base + (index << BigInt(32 - prefix)), prefix };
+}
+
+function givenSlice(slice: Cidr): Given<Cidr> {
+  return { text: formatCidr(slice), value: slice };
 }
 
 /** The first address of a slice that is not its network address: this host's gateway. */
-function sliceGateway(range: string): string {
-  const r = mustCidr(range);
-  return formatAddr({ family: r.family, value: r.prefix >= 31 ? r.base : r.base + 1n });
+function sliceGateway(r: Cidr): Addr {
+  return { family: r.family, value: r.prefix >= 31 ? r.base : r.base + 1n };
 }
 
 function mustUnderlayAddr(text: string, flag: string): Addr {
@@ -127,11 +130,13 @@ export const overlayDriver: NetworkDriver<OverlayNetwork, OverlayNetwork | Clust
     if (req.ipv6 || req.subnets.some((s) => s.cidr.family === 6)) {
       throw new UsageError('overlay networks are IPv4 only: drop --ipv6 and the IPv6 --subnet');
     }
-    const ipRange = req.ipRange ?? hostSlice(req.subnets[0]!, mustUnderlayAddr(opts.local, '--local'));
-    const gateway = sliceGateway(ipRange);
-    const gateways = req.gateways.length > 0 ? req.gateways : [gateway];
+    const ipRange = req.ipRange ?? givenSlice(hostSlice(req.subnets[0]!, mustUnderlayAddr(opts.local, '--local')));
+    // An --ip-range that does not parse is refused by IPAM, as on a bridge network.
+    if (ipRange.value === undefined) return { ...req, ipRange };
+    const gateway = sliceGateway(ipRange.value);
+    const gateways = req.gateways.length > 0 ? req.gateways : [givenAs(gateway)];
     // Endpoints start after this host's gateway (.2 of a /24 slice), as on a bridge network.
-    const start = formatAddr({ family: 4, value: mustAddr(gateway).value + 1n });
+    const start = formatAddr({ family: 4, value: gateway.value + 1n });
     return { ...req, ipRange, gateways, start };
   },
   mtuLimit: (opts) => opts.lowerMtu,

@@ -3,7 +3,7 @@
  * validate options before anything changes, then return plans. They never
  * touch the kernel themselves.
  */
-import type { WrittenCidr } from '../core/ip.js';
+import type { Addr, Cidr, Given, WrittenCidr } from '../core/ip.js';
 import type { DriverName, Endpoint, Network, NetworkBase, Sandbox } from '../core/model.js';
 import type { HostFacts } from '../core/observe/host.js';
 import type { Op } from '../core/plan.js';
@@ -102,8 +102,9 @@ export interface NetworkDriver<N extends Network = Network, Shown extends Networ
 export interface AddressingRequest {
   /** `--subnet`, parsed once at the edge. */
   subnets: WrittenCidr[];
-  gateways: string[];
-  ipRange?: string;
+  /** `--gateway` and `--ip-range`, parsed there too (a text that does not parse is refused by IPAM, in its turn). */
+  gateways: Given<Addr>[];
+  ipRange?: Given<Cidr>;
   ipv6: boolean;
   /** The first address endpoints get (IPAM's cursor starts there; it wraps to the range's start). */
   start?: string;

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CnmError, KernelOpError } from '../../src/core/errors.js';
 import { apply, groupOps } from '../../src/core/exec.js';
 import { renderShell } from '../../src/core/shell.js';
-import { mustAddr, parseWrittenCidr } from '../../src/core/ip.js';
+import { formatCidr, givenAddr, givenCidr, mustAddr, parseWrittenCidr } from '../../src/core/ip.js';
+import { planSubnet } from '../../src/core/ipam.js';
+import type { AddressingRequest } from '../../src/drivers/types.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
 import type { Endpoint, IpvlanNetwork, IpvlanOptions, MacvlanNetwork, MacvlanOptions, NetworkBase, OverlayNetwork, OverlayOptions, Sandbox } from '../../src/core/model.js';
 import { commandOf, words } from '../../src/core/exec/lines.js';
@@ -311,7 +313,7 @@ describe('overlay', () => {
   });
 
   it('hostSlice: 2^k slices of the subnet, numbered by the low bits of the underlay address', () => {
-    const slice = (subnet: string, local: string) => hostSlice(parseWrittenCidr(subnet)!, mustAddr(local));
+    const slice = (subnet: string, local: string) => formatCidr(hostSlice(parseWrittenCidr(subnet)!, mustAddr(local)));
     expect(slice('10.77.0.0/16', '198.51.100.1')).toBe('10.77.1.0/24');
     expect(slice('10.77.0.0/16', '198.51.100.254')).toBe('10.77.254.0/24');
     expect(slice('10.88.0.0/24', '198.51.100.3')).toBe('10.88.0.48/28');
@@ -324,14 +326,28 @@ describe('overlay', () => {
   it('addressing: needs one IPv4 subnet; takes the slice, its first address as gateway, endpoints after it', () => {
     const opts: OverlayOptions = { vni: 7, local: '198.51.100.7', underlay: 'ul0', lowerMtu: 1450, peers: [] };
     const sub = parseWrittenCidr('10.77.0.0/16')!;
-    expect(overlayDriver.addressing!({ subnets: [sub], gateways: [], ipv6: false }, opts)).toEqual({
+    // The request carries parsed values; compared here as the text they stand for.
+    const addressing = (req: AddressingRequest) => {
+      const out = overlayDriver.addressing!(req, opts);
+      return { ...out, gateways: out.gateways.map((g) => g.text), ...(out.ipRange ? { ipRange: out.ipRange.text } : {}) };
+    };
+    expect(addressing({ subnets: [sub], gateways: [], ipv6: false })).toEqual({
       subnets: [sub], gateways: ['10.77.7.1'], ipRange: '10.77.7.0/24', start: '10.77.7.2', ipv6: false,
     });
-    expect(overlayDriver.addressing!({ subnets: [sub], gateways: ['10.77.0.1'], ipRange: '10.77.128.0/17', ipv6: false }, opts)).toMatchObject({
+    expect(addressing({ subnets: [sub], gateways: [givenAddr('10.77.0.1')], ipRange: givenCidr('10.77.128.0/17'), ipv6: false })).toMatchObject({
       gateways: ['10.77.0.1'], ipRange: '10.77.128.0/17', start: '10.77.128.2',
     });
     expect(thrown(() => overlayDriver.addressing!({ subnets: [], gateways: [], ipv6: false }, opts)).message).toMatch(/needs --subnet/);
     expect(thrown(() => overlayDriver.addressing!({ subnets: [sub], gateways: [], ipv6: true }, opts)).message).toMatch(/IPv4 only/);
+  });
+
+  it('addressing: an --ip-range that does not parse is left to IPAM, which refuses it as on a bridge network (it was a stack trace)', () => {
+    const opts: OverlayOptions = { vni: 7, local: '198.51.100.7', underlay: 'ul0', lowerMtu: 1450, peers: [] };
+    const sub = parseWrittenCidr('10.77.0.0/16')!;
+    const out = overlayDriver.addressing!({ subnets: [sub], gateways: [], ipRange: givenCidr('banana'), ipv6: false }, opts);
+    const e = thrown(() => planSubnet({ subnet: sub, ...(out.ipRange ? { ipRange: out.ipRange } : {}) }, []));
+    expect(e.message).toBe('invalid --ip-range "banana": it must be a CIDR inside 10.77.0.0/16');
+    expect(e.exitCode).toBe(2);
   });
 
   it('validate: --local names the underlay (MTU 9000 - 50); without it the route to the first peer does', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, UsageError } from '../../src/core/errors.js';
-import { formatCidr, parseCidr } from '../../src/core/ip.js';
+import { formatCidr, givenAddr, parseCidr } from '../../src/core/ip.js';
 import { allocateAddress, defaultPools, pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, takenAddresses, ulaFor, usedSubnets } from '../../src/core/ipam.js';
 import type { SubnetConfig } from '../../src/core/model.js';
 import { type Network, type State, emptyState } from '../../src/core/model.js';
@@ -136,14 +136,16 @@ describe('reserved addresses (--aux-address, the host shim)', () => {
   ];
 
   it('places each in the subnet of its family that holds it; bad ones are usage errors', () => {
+    // As precheck gives them: parsed once (an address that does not parse is refused here, in its turn).
+    const reserve = (subs: SubnetConfig[], aux: Record<string, string>) => reserveAux(subs, Object.fromEntries(Object.entries(aux).map(([k, v]) => [k, givenAddr(v)])));
     const s = subnets();
-    reserveAux(s, { printer: '10.88.30.1', six: 'fd00:1::9' });
+    reserve(s, { printer: '10.88.30.1', six: 'fd00:1::9' });
     expect(s[0]!.aux).toEqual({ printer: '10.88.30.1' });
     expect(s[1]!.aux).toEqual({ six: 'fd00:1::9' });
     for (const bad of [{ a: '10.88.31.1' }, { a: '10.88.30.255' }, { a: '10.88.30.0' }, { a: 'nope' }, { a: '10.88.30.254' }]) {
-      expect(() => reserveAux(subnets(), bad)).toThrow(UsageError);
+      expect(() => reserve(subnets(), bad)).toThrow(UsageError);
     }
-    expect(() => reserveAux(subnets(), { a: '10.88.30.7', b: '10.88.30.7' })).toThrow(/already the gateway or reserved/);
+    expect(() => reserve(subnets(), { a: '10.88.30.7', b: '10.88.30.7' })).toThrow(/already the gateway or reserved/);
   });
 
   it('the host address: the one already reserved under its name, else the last free of the range', () => {
@@ -151,7 +153,7 @@ describe('reserved addresses (--aux-address, the host shim)', () => {
     expect(reserveHostAddress(s, 'host-shim')).toBe('10.88.30.127'); // the range's last: usable in the /24
     expect(s[0]!.aux).toEqual({ 'host-shim': '10.88.30.127' });
     const t = subnets();
-    reserveAux(t, { 'host-shim': '10.88.30.200' });
+    reserveAux(t, { 'host-shim': givenAddr('10.88.30.200') });
     expect(reserveHostAddress(t, 'host-shim')).toBe('10.88.30.200');
     const u: SubnetConfig[] = [{ subnet: '10.88.30.0/24', gateway: '10.88.30.254', aux: { x: '10.88.30.253' } }];
     expect(reserveHostAddress(u, 'host-shim')).toBe('10.88.30.252'); // .255 broadcast, .254 gateway, .253 reserved

@@ -7,8 +7,8 @@ import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
-import { formatAddr, mustCidr, parseAddr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
-import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, ulaFor, usedSubnets } from '../ipam.js';
+import { type Addr, formatAddr, type Given, givenAddr, givenCidr, mustCidr, parseAddr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
+import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, type SubnetRequest, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
 import { OPT } from '../options.js';
@@ -112,15 +112,18 @@ function precheck(input: CreateNetworkInput) {
   if (limit !== undefined && input.mtu !== undefined && input.mtu > limit) {
     throw new UsageError(`--mtu ${input.mtu} is too big for this ${driver.type} network: its lower interface allows at most ${limit}`);
   }
-  const req: AddressingRequest = { subnets, gateways: input.gateways, ipv6: input.ipv6 };
-  if (input.ipRange !== undefined) req.ipRange = input.ipRange;
+  // --gateway, --ip-range and --aux-address are parsed here too; IPAM refuses a text that does not parse, in its turn.
+  const req: AddressingRequest = { subnets, gateways: input.gateways.map(givenAddr), ipv6: input.ipv6 };
+  if (input.ipRange !== undefined) req.ipRange = givenCidr(input.ipRange);
+  const aux = Object.fromEntries(Object.entries(input.aux ?? {}).map(([name, ip]) => [name, givenAddr(ip)]));
   const addressing = driver.addressing ? driver.addressing(req, driverOpts) : req;
-  const shaped: PlannedInput = { ...input, ...addressing };
+  const { subnets: _subnets, gateways: _gateways, ipRange: _ipRange, aux: _aux, ...rest } = input;
+  const shaped: PlannedInput = { ...rest, ...addressing, aux };
   return { driver, driverOpts, input: shaped, mtu: input.mtu ?? limit ?? 1500 };
 }
 
-/** The input once checked: its subnets parsed, and filled in by the driver's addressing. */
-export type PlannedInput = Omit<CreateNetworkInput, 'subnets'> & AddressingRequest;
+/** The input once checked: its addresses parsed, and filled in by the driver's addressing. */
+export type PlannedInput = Omit<CreateNetworkInput, 'subnets' | 'gateways' | 'ipRange' | 'aux'> & AddressingRequest & { aux: Record<string, Given<Addr>> };
 
 export function planSubnets(state: State, input: PlannedInput, id: string, withGateway: boolean): SubnetConfig[] {
   const skip = new Set(state.networks.map((n) => n.bridge).filter((b): b is string => !!b));
@@ -129,7 +132,7 @@ export function planSubnets(state: State, input: PlannedInput, id: string, withG
   const used = usedSubnets(state, hostRoutes(skip));
   const subnets: SubnetConfig[] = input.subnets.map((subnet, i) => {
     const gateway = input.gateways[i];
-    const req: { subnet: WrittenCidr; gateway?: string; ipRange?: string } = { subnet };
+    const req: SubnetRequest & { subnet: WrittenCidr } = { subnet };
     if (gateway !== undefined) req.gateway = gateway;
     if (i === 0 && input.ipRange !== undefined) req.ipRange = input.ipRange;
     const planned = planSubnet(req, used, withGateway);
@@ -153,7 +156,7 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
     let id = newId();
     while (state.networks.some((n) => n.bridge === bridgeName(id))) id = newId();
     const subnets = planSubnets(state, input, id, driver.hostGateway || input.gateways.length > 0);
-    reserveAux(subnets, input.aux ?? {});
+    reserveAux(subnets, input.aux);
     const hostAddress = driver.hostAddress?.(driverOpts);
     if (hostAddress !== undefined) reserveHostAddress(subnets, hostAddress);
     const base = {
