@@ -74,6 +74,12 @@ export abstract class CnmCommand extends Command {
   formatted(template: string, items: readonly unknown[], headers: Record<string, string> = {}): void {
     this.context.stdout.write(renderEach(template, items, { headers }));
   }
+
+  /** What an inspect command prints: each view through `--format`, else the JSON array. */
+  inspected(format: string | undefined, views: readonly unknown[]): void {
+    if (format !== undefined) return this.formatted(format, views);
+    this.json(views);
+  }
 }
 
 /** The `--dry-run` option of every command that changes the kernel. */
@@ -88,6 +94,26 @@ export function formatOption() {
 
   });
 }
+
+/** The keys a `--filter` takes, each with the values it matches as the help shows them ('' for any). */
+export type FilterKeys = Readonly<Record<string, string>>;
+
+/**
+ * The options of the ls and inspect commands, defined once and worded for
+ * what each lists (`quiet = listOption.quiet('network')`).
+ */
+export const listOption = {
+  /** ls: a JSON array instead of the table. */
+  json: () => Option.Boolean('--json', false, { description: 'Print a JSON array' }),
+  /** inspect: JSON is already the default; the flag is there for docker's users. */
+  inspectJson: () => Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' }),
+  quiet: (noun: string) => Option.Boolean('--quiet,-q', false, { description: `Print ${noun} IDs only` }),
+  format: formatOption,
+  /** Parse what it gives with `parseFilters(given, Object.keys(keys))`. */
+  filter: (what: string, keys: FilterKeys) =>
+    Option.Array('--filter', [], { description: `Only ${what} that match: ${Object.entries(keys).map(([k, v]) => `${k}=${v}`).join(', ')} (repeatable)` }),
+  noTrunc: () => Option.Boolean('--no-trunc', false, { description: 'Show whole IDs' }),
+};
 
 /** Repeated KEY=VALUE options into a record. */
 export function keyValues(items: readonly string[], flag: string): Record<string, string> {

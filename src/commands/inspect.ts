@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findAny } from '../core/resolve.js';
 import { endpointView, networkView, sandboxView } from '../core/views.js';
-import { CnmCommand, formatOption } from './base.js';
+import { CnmCommand, listOption } from './base.js';
 import { withBuiltins } from './readonly.js';
 
 export class InspectCommand extends CnmCommand {
@@ -15,8 +15,8 @@ export class InspectCommand extends CnmCommand {
     ],
   });
 
-  asJson = Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' });
-  format = formatOption();
+  asJson = listOption.inspectJson();
+  format = listOption.format();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
@@ -27,7 +27,6 @@ export class InspectCommand extends CnmCommand {
       if (o.kind === 'sandbox') return { Type: 'sandbox', ...sandboxView(state, o.value) };
       return { Type: 'endpoint', ...endpointView(state, o.value) };
     });
-    if (this.format !== undefined) return this.formatted(this.format, views);
-    this.json(views);
+    this.inspected(this.format, views);
   }
 }

@@ -1,5 +1,5 @@
-import { Command, Option } from 'clipanion';
-import { CnmCommand } from '../base.js';
+import { Command } from 'clipanion';
+import { CnmCommand, listOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 
 export class ClusterLsCommand extends CnmCommand {
@@ -17,7 +17,7 @@ export class ClusterLsCommand extends CnmCommand {
     ],
   });
 
-  asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
+  asJson = listOption.json();
 
   async run() {
     const { requireMembership } = await import('../../core/cluster/membership.js');

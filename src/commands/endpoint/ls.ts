@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findNetwork } from '../../core/resolve.js';
 import { endpointView } from '../../core/views.js';
-import { CnmCommand, formatOption } from '../base.js';
+import { CnmCommand, listOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 
 export class EndpointLsCommand extends CnmCommand {
@@ -18,9 +18,9 @@ export class EndpointLsCommand extends CnmCommand {
   });
 
   network = Option.String({ name: 'NETWORK', required: false });
-  asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
-  quiet = Option.Boolean('--quiet,-q', false, { description: 'Print endpoint IDs only' });
-  format = formatOption();
+  asJson = listOption.json();
+  quiet = listOption.quiet('endpoint');
+  format = listOption.format();
 
   async run() {
     const state = this.store().read();

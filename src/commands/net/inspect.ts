@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findNetwork } from '../../core/resolve.js';
 import { networkView } from '../../core/views.js';
-import { CnmCommand, formatOption } from '../base.js';
+import { CnmCommand, listOption } from '../base.js';
 import { withBuiltins, withCluster } from '../readonly.js';
 import { joined } from '../../core/cluster/hook.js';
 
@@ -17,15 +17,14 @@ export class NetInspectCommand extends CnmCommand {
     ],
   });
 
-  asJson = Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' });
-  format = formatOption();
+  asJson = listOption.inspectJson();
+  format = listOption.format();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
     let state = withBuiltins(this.store().read(), this.stateDir);
     if (joined(this.stateDir)) state = await withCluster(this.stateDir, state, (l) => this.context.stderr.write(`${l}\n`));
     const views = this.refs.map((r) => networkView(state, findNetwork(state, r)));
-    if (this.format !== undefined) return this.formatted(this.format, views);
-    this.json(views);
+    this.inspected(this.format, views);
   }
 }

@@ -1,11 +1,14 @@
-import { Command, Option } from 'clipanion';
+import { Command } from 'clipanion';
 import { matches, parseFilters } from '../../core/filter.js';
 import { networkView } from '../../core/views.js';
 import { getDriver } from '../../drivers/index.js';
-import { CnmCommand, formatOption } from '../base.js';
+import { CnmCommand, type FilterKeys, listOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 import { withBuiltins, withCluster } from '../readonly.js';
 import { joined } from '../../core/cluster/hook.js';
+
+/** What `--filter` matches on, with the values each key takes. */
+const FILTERS: FilterKeys = { driver: '', id: '', label: 'K[=V]', name: '', scope: 'local|global', type: 'custom|builtin' };
 
 export class NetLsCommand extends CnmCommand {
   static override paths = [['net', 'ls'], ['network', 'ls']];
@@ -23,16 +26,16 @@ export class NetLsCommand extends CnmCommand {
     ],
   });
 
-  asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
-  quiet = Option.Boolean('--quiet,-q', false, { description: 'Print network IDs only' });
-  format = formatOption();
-  filter = Option.Array('--filter', [], { description: 'Only networks that match: driver=, id=, label=K[=V], name=, scope=local|global, type=custom|builtin (repeatable)' });
-  noTrunc = Option.Boolean('--no-trunc', false, { description: 'Show whole IDs' });
+  asJson = listOption.json();
+  quiet = listOption.quiet('network');
+  format = listOption.format();
+  filter = listOption.filter('networks', FILTERS);
+  noTrunc = listOption.noTrunc();
 
   async run() {
     let all = withBuiltins(this.store().read(), this.stateDir);
     if (joined(this.stateDir)) all = await withCluster(this.stateDir, all, (l) => this.context.stderr.write(`${l}\n`));
-    const f = parseFilters(this.filter, ['driver', 'id', 'label', 'name', 'scope', 'type']);
+    const f = parseFilters(this.filter, Object.keys(FILTERS));
     const networks = all.networks.filter((n) =>
       matches({ name: n.name, id: n.id, labels: n.labels, driver: n.driver, scope: getDriver(n.driver).scope ?? 'local', type: n.builtin ? 'builtin' : 'custom' }, f),
     );

@@ -1,7 +1,10 @@
 import { Command, Option } from 'clipanion';
 import { matches, parseFilters } from '../../core/filter.js';
 import { pruneNetworks } from '../../core/ops/network.js';
-import { CnmCommand, dryRunOption } from '../base.js';
+import { CnmCommand, dryRunOption, type FilterKeys, listOption } from '../base.js';
+
+/** What `--filter` matches on: a label that is there, or one that is not. */
+const FILTERS: FilterKeys = { label: 'K[=V]', 'label!': 'K[=V]' };
 
 export class NetPruneCommand extends CnmCommand {
   static override paths = [['net', 'prune'], ['network', 'prune']];
@@ -19,13 +22,13 @@ export class NetPruneCommand extends CnmCommand {
   });
 
   force = Option.Boolean('--force,-f', false, { description: 'Do not ask (cnm never asks; accepted as Docker has it)' });
-  filter = Option.Array('--filter', [], { description: 'Only networks that match: label=K[=V], label!=K[=V] (repeatable)' });
+  filter = listOption.filter('networks', FILTERS);
   dryRun = dryRunOption();
 
   async run() {
     const s = this.session(this.dryRun);
     try {
-      const f = parseFilters(this.filter, ['label', 'label!']);
+      const f = parseFilters(this.filter, Object.keys(FILTERS));
       const names = await pruneNetworks(s, (n) => matches({ name: n.name, id: n.id, labels: n.labels }, f));
       if (!this.dryRun) for (const n of names) this.out(n);
     } finally {

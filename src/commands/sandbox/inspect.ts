@@ -1,7 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { findSandbox } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
-import { CnmCommand, formatOption } from '../base.js';
+import { CnmCommand, listOption } from '../base.js';
 
 export class SandboxInspectCommand extends CnmCommand {
   static override paths = [['sandbox', 'inspect']];
@@ -16,14 +16,13 @@ export class SandboxInspectCommand extends CnmCommand {
     ],
   });
 
-  asJson = Option.Boolean('--json', true, { description: 'Print a JSON array (the default)' });
-  format = formatOption();
+  asJson = listOption.inspectJson();
+  format = listOption.format();
   refs = Option.Rest({ required: 1, name: 'NAME|ID' });
 
   async run() {
     const state = this.store().read();
     const views = this.refs.map((r) => sandboxView(state, findSandbox(state, r)));
-    if (this.format !== undefined) return this.formatted(this.format, views);
-    this.json(views);
+    this.inspected(this.format, views);
   }
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Command, Option } from 'clipanion';
+import { Command } from 'clipanion';
 import { matches, parseFilters } from '../../core/filter.js';
 import { stripPrefix } from '../../core/ip.js';
 import type { Sandbox, State } from '../../core/model.js';
@@ -7,13 +7,16 @@ import { netnsPath } from '../../core/paths.js';
 import { bindingSummary } from '../../core/ports/binding.js';
 import { endpointsOf, networkOf } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
-import { CnmCommand, formatOption } from '../base.js';
+import { CnmCommand, type FilterKeys, listOption } from '../base.js';
 import { renderTable, useColor } from '../table.js';
 
 /** "up", or "netns missing" when the namespace is gone (after a reboot, an `ip netns del`): `sandbox restore` brings it back. */
 function status(sb: Sandbox): string {
   return existsSync(netnsPath(sb.netns)) ? 'up' : 'netns missing';
 }
+
+/** What `--filter` matches on, with the values each key takes. */
+const FILTERS: FilterKeys = { id: '', label: 'K[=V]', name: '', network: '', status: 'up|netns missing' };
 
 export class SandboxLsCommand extends CnmCommand {
   static override paths = [['sandbox', 'ls']];
@@ -32,15 +35,15 @@ export class SandboxLsCommand extends CnmCommand {
     ],
   });
 
-  asJson = Option.Boolean('--json', false, { description: 'Print a JSON array' });
-  quiet = Option.Boolean('--quiet,-q', false, { description: 'Print sandbox IDs only' });
-  format = formatOption();
-  filter = Option.Array('--filter', [], { description: 'Only sandboxes that match: id=, label=K[=V], name=, network=, status=up|netns missing (repeatable)' });
-  noTrunc = Option.Boolean('--no-trunc', false, { description: 'Show whole IDs' });
+  asJson = listOption.json();
+  quiet = listOption.quiet('sandbox');
+  format = listOption.format();
+  filter = listOption.filter('sandboxes', FILTERS);
+  noTrunc = listOption.noTrunc();
 
   async run() {
     const all = this.store().read();
-    const f = parseFilters(this.filter, ['id', 'label', 'name', 'network', 'status']);
+    const f = parseFilters(this.filter, Object.keys(FILTERS));
     const nets = (state: State, sb: Sandbox) => endpointsOf(state, sb).map((e) => networkOf(state, e).name);
     const sandboxes = all.sandboxes.filter((sb) => {
       const onNet = f.terms.has('network') ? f.terms.get('network')!.some((n) => nets(all, sb).includes(n)) : true;
