@@ -107,7 +107,9 @@ echo " (bash's own fork for the pair not counted)"
 # Start-up: a bun hello world compiled as dist/cnm is (same flags), against cnm --version and
 # cnm's time from exec to the state lock (the first phase of an add).
 echo 'console.log(performance.now().toFixed(2))' >"$TMP/hello.ts"
-(cd "$ROOT" && node_modules/.bin/bun build "$TMP/hello.ts" --compile --minify --bytecode --outfile "$TMP/hello" >/dev/null 2>&1)
+# The flags of `npm run build`, read from package.json.
+FLAGS=$(cd "$ROOT" && node -p "require('./package.json').scripts.build.replace(/^bun build \\S+ /, '').replace(/ --outfile .*/, '')")
+(cd "$ROOT" && node_modules/.bin/bun build "$TMP/hello.ts" $FLAGS --outfile "$TMP/hello" >/dev/null 2>&1)
 wall() { local t0 t1 i; t0=$(now); for i in $(seq 1 20); do "$@" >/dev/null; done; t1=$(now); echo "$(((t1 - t0) / 20000))"; }
 hw=()
 for i in $(seq 1 20); do hw+=($("$TMP/hello" | awk '{print int($1 * 1000)}')); done

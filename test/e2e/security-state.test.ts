@@ -348,3 +348,24 @@ describe('several state dirs on one host', () => {
     expect(host.cnmOk(['reconcile'])).toMatch(/nothing to do/);
   });
 });
+
+describe('the working directory cnm runs in', () => {
+  it('a bunfig.toml or .env there changes nothing: no preloaded code runs, no variable is read from it', async () => {
+    const host = await Host.create('cwd');
+    // The Bun runtime inside the binary would read both from the working directory (its defaults for
+    // --compile): a preload runs code as root, a .env would move the state dir.
+    host.sh(
+      [
+        'mkdir -p /run/cwd && cd /run/cwd',
+        `echo 'require("fs").writeFileSync("/run/preloaded", "x")' > evil.js`,
+        `echo 'preload = ["./evil.js"]' > bunfig.toml`,
+        'echo CNM_STATE_DIR=/run/elsewhere > .env',
+      ].join('\n'),
+    );
+    const r = host.sh(`cd /run/cwd && ${CNM} net create n1 && ${CNM} sandbox add s1 --network n1 && ${CNM} --version`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(host.sh('ls /run').stdout.split('\n')).not.toContain('preloaded');
+    expect(host.sh('ls /run').stdout.split('\n')).not.toContain('elsewhere');
+    expect(json<{ sandboxes: { name: string }[] }>(host.exec(['cat', '/var/lib/cnm/state.json']).stdout).sandboxes.map((s) => s.name)).toEqual(['s1']);
+  });
+});
