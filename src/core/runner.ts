@@ -2,10 +2,13 @@
  * The one door to the kernel: every subprocess cnm starts goes through here,
  * arguments as arrays, never a shell string. Synchronous spawnSync because a
  * CLI run is a straight line and it is the cheapest spawn on both runtimes
- * (FACTS: 2.3 ms vs 4.6 ms for an awaited execa). `--debug` logs each command
- * with its duration; unit tests swap in a recorder with setRunner().
+ * (FACTS: 2.3 ms vs 4.6 ms for an awaited execa). In the binary that is
+ * Bun.spawnSync: loading node:child_process costs Bun ~1 ms of start-up and its
+ * spawnSync more per process; under Node (vitest) node:child_process, loaded on
+ * first use. `--debug` logs each command with its duration; unit tests swap in
+ * a recorder with setRunner().
  */
-import { spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 
 export interface RunResult {
   code: number | null;
@@ -23,19 +26,39 @@ export interface Runner {
   attached?(cmd: string, args: readonly string[]): Promise<number>;
 }
 
+/** The slice of Bun's own spawnSync the runner uses (the binary runs on Bun; vitest on Node). */
+interface BunSpawn {
+  spawnSync(
+    argv: string[],
+    opts: { stdin: Uint8Array | 'ignore'; stdout: 'pipe'; stderr: 'pipe' },
+  ): { exitCode: number | null; stdout: Uint8Array; stderr: Uint8Array };
+}
+const bun = (globalThis as { Bun?: BunSpawn }).Bun;
+
+function notRun(cmd: string, err: NodeJS.ErrnoException): RunResult {
+  const why = err.code === 'ENOENT' ? `${cmd}: command not found (install it: ${packageFor(cmd)})` : err.message;
+  return { code: 127, stdout: '', stderr: why };
+}
+
 export const systemRunner: Runner = {
   run(cmd, args, opts = {}) {
-    const r = spawnSync(cmd, args, {
+    if (bun) {
+      let r: ReturnType<BunSpawn['spawnSync']>;
+      try {
+        r = bun.spawnSync([cmd, ...args], { stdin: opts.input === undefined ? 'ignore' : Buffer.from(opts.input), stdout: 'pipe', stderr: 'pipe' });
+      } catch (e) {
+        return notRun(cmd, e as NodeJS.ErrnoException);
+      }
+      return { code: r.exitCode, stdout: Buffer.from(r.stdout).toString('utf8'), stderr: Buffer.from(r.stderr).toString('utf8') };
+    }
+    const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+    const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
       input: opts.input,
       encoding: 'utf8',
       stdio: ['pipe', 'pipe', 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (r.error) {
-      const err = r.error as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? `${cmd}: command not found (install it: ${packageFor(cmd)})` : err.message;
-      return { code: 127, stdout: '', stderr: why };
-    }
+    if (r.error) return notRun(cmd, r.error as NodeJS.ErrnoException);
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   },
   async attached(cmd, args) {

@@ -253,3 +253,17 @@ describe('cnm doctor', () => {
     expect(bad.code).toBe(1);
   });
 });
+
+describe('a tool missing from PATH', () => {
+  it('is named with the package that has it; nothing is left half-made', async () => {
+    const host = await Host.create();
+    const r = host.exec(['env', 'PATH=/nonexistent', CNM, 'net', 'create', 'n1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('cnm: nft -f - failed (exit 127): nft: command not found (install it: apt-get install nftables)\n');
+    expect(host.exec(['ip', '-o', 'link']).stdout.trim().split('\n')).toHaveLength(1); // lo only
+    host.cnmOk(['net', 'create', 'n1']);
+    const s = host.exec(['env', 'PATH=/nonexistent', CNM, 'sandbox', 'add', 's1', '--network', 'n1']);
+    expect(s.stderr).toMatch(/^cnm: .*(ip|nft): command not found \(install it: apt-get install (iproute2|nftables)\)\n$/);
+    expect(host.exec(['ip', 'netns', 'list']).stdout).toBe('');
+  });
+});

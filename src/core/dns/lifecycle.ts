@@ -6,7 +6,6 @@
  * `sandbox add` loads this module, and when the server already runs it costs
  * two small file reads and a kill(pid, 0).
  */
-import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { shellWord } from '../exec/sh.js';
 import { acquire } from '../lock.js';
@@ -124,6 +123,8 @@ export async function ensureServer(stateDir: string, gateways: readonly string[]
     mkdirSync(RUN_DIR, { recursive: true, mode: 0o755 });
     const log = openSync(dnsRunFile('log'), 'w', 0o644);
     try {
+      // Loaded here, not at the top: node:child_process costs every `sandbox add` ~1 ms of Bun's start-up.
+      const { spawn } = await import('node:child_process');
       const [exe, ...args] = serverArgv(stateDir);
       const child = spawn(exe!, args, { detached: true, stdio: ['ignore', 'ignore', log], cwd: '/' });
       child.on('error', () => {});
