@@ -27,17 +27,27 @@ export function parseAddr(text: string): Addr | undefined {
   return text.includes(':') ? parse6(text) : parse4(text);
 }
 
+/**
+ * Four decimal octets without leading zeros. A loop over the characters, not
+ * split and a regex per octet: IPAM parses every address of a network on each
+ * `sandbox add`, in a fresh process (1,000 endpoints cost ~3 ms the other way).
+ */
 function parse4(text: string): Addr | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const n = Number(part);
-    if (n > 255) return undefined;
-    value = (value << 8n) | BigInt(n);
+  let value = 0;
+  let octets = 0;
+  let i = 0;
+  while (i <= text.length) {
+    const start = i;
+    let n = 0;
+    for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) n = n * 10 + (c - 48);
+    const len = i - start;
+    if (len === 0 || len > 3 || (len > 1 && text.charCodeAt(start) === 48) || n > 255) return undefined;
+    value = value * 256 + n;
+    if (++octets === 4) return i === text.length ? { family: 4, value: BigInt(value) } : undefined;
+    if (text.charCodeAt(i) !== 46) return undefined;
+    i++;
   }
-  return { family: 4, value };
+  return undefined;
 }
 
 function parse6(text: string): Addr | undefined {

@@ -61,16 +61,49 @@ function kindOf(v: unknown): string {
   return typeof v;
 }
 
-/** A record's fields as checked: [name, kind, optional], worked out once per shape, not per record. */
-type Spec = readonly (readonly [string, string, boolean])[];
+/**
+ * A record's fields as checked, worked out once per shape, not per record. The
+ * checks run over every sandbox and endpoint of the file in a fresh process (no
+ * JIT yet): plain loops, no closures or iterators per record, and a message (with
+ * its path) built only for the record that fails.
+ */
+interface Spec {
+  readonly fields: readonly string[];
+  readonly kinds: readonly string[];
+  readonly optional: readonly boolean[];
+}
 const specs = new WeakMap<Record<string, Check>, Spec>();
 function specOf(fields: Record<string, Check>): Spec {
   let spec = specs.get(fields);
   if (!spec) {
-    spec = Object.entries(fields).map(([f, w]) => [f, w.replace('?', ''), w.endsWith('?')] as const);
+    const names = Object.keys(fields);
+    spec = { fields: names, kinds: names.map((f) => fields[f]!.replace('?', '')), optional: names.map((f) => fields[f]!.endsWith('?')) };
     specs.set(fields, spec);
   }
   return spec;
+}
+
+function isKind(v: unknown, kind: string): boolean {
+  switch (kind) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return typeof v === kind;
+    case 'array':
+      return Array.isArray(v);
+    default:
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
+  }
+}
+
+/** The index of the first field of `rec` that is not of its kind, or -1. */
+function badField(rec: Record<string, unknown>, spec: Spec): number {
+  const { fields, kinds, optional } = spec;
+  for (let k = 0; k < fields.length; k++) {
+    const v = rec[fields[k]!];
+    if (v === undefined ? !optional[k] : !isKind(v, kinds[k]!)) return k;
+  }
+  return -1;
 }
 
 /**
@@ -79,15 +112,13 @@ function specOf(fields: Record<string, Check>): Spec {
  * more than parsing the file.
  */
 function checkRecord(value: unknown, where: string | (() => string), fields: Record<string, Check>): string | undefined {
-  const at = () => (typeof where === 'string' ? where : where());
-  if (kindOf(value) !== 'object') return `${at()} must be an object`;
+  if (!isKind(value, 'object')) return `${typeof where === 'string' ? where : where()} must be an object`;
   const rec = value as Record<string, unknown>;
-  for (const [field, kind, optional] of specOf(fields)) {
-    const v = rec[field];
-    if (v === undefined && optional) continue;
-    if (kindOf(v) !== kind) return `${at()}.${field} must be ${kind === 'array' ? 'an array' : `a ${kind}`}, found ${kindOf(v)}`;
-  }
-  return undefined;
+  const spec = specOf(fields);
+  const k = badField(rec, spec);
+  if (k < 0) return undefined;
+  const [field, kind] = [spec.fields[k]!, spec.kinds[k]!];
+  return `${typeof where === 'string' ? where : where()}.${field} must be ${kind === 'array' ? 'an array' : `a ${kind}`}, found ${kindOf(rec[field])}`;
 }
 
 export function validateState(doc: unknown): string | undefined {
@@ -102,9 +133,11 @@ export function validateState(doc: unknown): string | undefined {
   for (const [key, fields] of lists) {
     const list = d[key];
     if (!Array.isArray(list)) return `"${key}" must be an array`;
+    const spec = specOf(fields);
     for (let i = 0; i < list.length; i++) {
-      const p = checkRecord(list[i], () => `${key}[${i}]`, fields);
-      if (p) return p;
+      const rec: unknown = list[i];
+      if (isKind(rec, 'object') && badField(rec as Record<string, unknown>, spec) < 0) continue;
+      return checkRecord(rec, `${key}[${i}]`, fields);
     }
   }
   return checkNested(d as unknown as Lists);
@@ -129,21 +162,30 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
 function eachOf(list: unknown, where: Where, fields: Record<string, Check>): string | undefined {
   const items = list as unknown[];
+  if (items.length === 0) return undefined;
+  const spec = specOf(fields);
   for (let j = 0; j < items.length; j++) {
-    const p = checkRecord(items[j], () => `${where()}[${j}]`, fields);
-    if (p) return p;
+    const rec = items[j];
+    if (isKind(rec, 'object') && badField(rec as Record<string, unknown>, spec) < 0) continue;
+    return checkRecord(rec, `${where()}[${j}]`, fields);
   }
   return undefined;
 }
 
 function strings(list: unknown, where: Where): string | undefined {
-  const i = (list as unknown[]).findIndex((v) => typeof v !== 'string');
-  return i < 0 ? undefined : `${where()}[${i}] must be a string, found ${kindOf((list as unknown[])[i])}`;
+  const items = list as unknown[];
+  for (let i = 0; i < items.length; i++) {
+    if (typeof items[i] !== 'string') return `${where()}[${i}] must be a string, found ${kindOf(items[i])}`;
+  }
+  return undefined;
 }
 
 function stringValues(rec: unknown, where: Where): string | undefined {
-  const bad = Object.entries(rec as Record<string, unknown>).find(([, v]) => typeof v !== 'string');
-  return bad ? `${where()}.${bad[0]} must be a string, found ${kindOf(bad[1])}` : undefined;
+  for (const k in rec as Record<string, unknown>) {
+    const v = (rec as Record<string, unknown>)[k];
+    if (typeof v !== 'string' && Object.hasOwn(rec as object, k)) return `${where()}.${k} must be a string, found ${kindOf(v)}`;
+  }
+  return undefined;
 }
 
 function identity(rec: Record<string, unknown>, where: Where, seen: { ids: Set<string>; names: Set<string> }, named = true): string | undefined {
@@ -179,7 +221,8 @@ function checkNested(d: Lists): string | undefined {
     }
   }
   const sbs = { ids: new Set<string>(), names: new Set<string>() };
-  for (const [i, sb] of d.sandboxes.entries()) {
+  for (let i = 0; i < d.sandboxes.length; i++) {
+    const sb = d.sandboxes[i]!;
     const w: Where = () => `sandboxes[${i}]`;
     const p =
       identity(sb, w, sbs) ??
@@ -188,15 +231,20 @@ function checkNested(d: Lists): string | undefined {
       (sb.cni === undefined ? undefined : checkRecord(sb.cni, () => `${w()}.cni`, CNI_SANDBOX)) ??
       strings(sb.dns, () => `${w()}.dns`) ??
       (sb.labels === undefined ? undefined : stringValues(sb.labels, () => `${w()}.labels`)) ??
-      (['dnsSearch', 'dnsOptions', 'extraHosts'] as const).map((k) => (sb[k] === undefined ? undefined : strings(sb[k], () => `${w()}.${k}`))).find(Boolean) ??
+      (sb.dnsSearch === undefined ? undefined : strings(sb.dnsSearch, () => `${w()}.dnsSearch`)) ??
+      (sb.dnsOptions === undefined ? undefined : strings(sb.dnsOptions, () => `${w()}.dnsOptions`)) ??
+      (sb.extraHosts === undefined ? undefined : strings(sb.extraHosts, () => `${w()}.extraHosts`)) ??
       eachOf(sb.ports, () => `${w()}.ports`, PORT);
     if (p) return p;
-    for (const [j, b] of (sb.ports as Record<string, unknown>[]).entries()) {
-      if (!['tcp', 'udp', 'sctp'].includes(b.proto as string)) return `${w()}.ports[${j}].proto must be tcp, udp or sctp, found ${JSON.stringify(b.proto)}`;
+    const ports = sb.ports as Record<string, unknown>[];
+    for (let j = 0; j < ports.length; j++) {
+      const proto = ports[j]!.proto;
+      if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') return `${w()}.ports[${j}].proto must be tcp, udp or sctp, found ${JSON.stringify(proto)}`;
     }
   }
   const eps = { ids: new Set<string>(), names: new Set<string>() };
-  for (const [i, ep] of d.endpoints.entries()) {
+  for (let i = 0; i < d.endpoints.length; i++) {
+    const ep = d.endpoints[i]!;
     const w: Where = () => `endpoints[${i}]`;
     const p =
       identity(ep, w, eps, false) ??
