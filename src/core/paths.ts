@@ -16,6 +16,11 @@ export function stateFile(dir: string): string {
   return join(dir, 'state.json');
 }
 
+/** The stamp of the last state.json this cnm wrote (see Store): its shape checks need not run again on that text. */
+export function stateStampFile(dir: string): string {
+  return join(dir, 'state.stamp');
+}
+
 /** Names of endpoints on other cluster hosts, written by the cluster agent, answered by the DNS server. */
 export function clusterRecordsFile(dir: string): string {
   return join(dir, 'cluster-records.json');

@@ -86,7 +86,7 @@ export const OVERVIEW: Section[] = [
   {
     title: 'FILES',
     blocks: [
-      item('/var/lib/cnm/state.json', 'All networks, sandboxes and endpoints, with a schema version; written atomically under an exclusive lock (state.lock beside it), so parallel runs serialize.'),
+      item('/var/lib/cnm/state.json', 'All networks, sandboxes and endpoints, with a schema version; written atomically under an exclusive lock (state.lock beside it), so parallel runs serialize. state.stamp beside it marks the text cnm wrote last, whose shape checks need not run again.'),
       item('/run/netns/NAME', 'The network namespace of sandbox NAME, as `ip netns` knows it.'),
       item('/etc/netns/NAME/', 'resolv.conf, hosts and hostname of sandbox NAME, seen by `ip netns exec` and `cnm sandbox exec`.'),
       item('/run/cnm/', 'Runtime files: the DNS server\'s pid and socket.'),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CnmError } from '../../src/core/errors.js';
-import { Store } from '../../src/core/store.js';
+import { Store, stampOf } from '../../src/core/store.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cnm-store-'));
 
@@ -117,5 +117,24 @@ describe('files that are not what they should be', () => {
     });
     expect(readdirSync(d).filter((f) => f.includes('tmp')).sort()).toEqual(['unrelated.tmp-1']);
     expect(readdirSync(d)).toContain('state.json');
+  });
+
+  it('skips the shape checks only for the very text it wrote last (its stamp); any edit is checked again', async () => {
+    const d = dir();
+    const s = new Store(d);
+    await s.update((st) => void st.sandboxes.push({ id: 'a'.repeat(64), name: 'a', created: '', hostname: 'a', netns: 'a', dns: [], ports: [] }));
+    const written = readFileSync(join(d, 'state.json'), 'utf8');
+    expect(readFileSync(join(d, 'state.stamp'), 'utf8')).toBe(stampOf(written));
+    // A hand edit into an invalid shape (the name) is refused: the stamp is for the text cnm wrote.
+    const edited = written.replace('"name":"a"', '"name":"-a"');
+    writeFileSync(join(d, 'state.json'), edited);
+    expect(() => s.read()).toThrow(/sandboxes\[0\]\.name "-a" is not a valid name/);
+    await expect(s.update(() => undefined)).rejects.toThrow(/is not a valid name/);
+    // The same text stamped (as if cnm had written it) is read without the checks: the stamp is what decides.
+    writeFileSync(join(d, 'state.stamp'), stampOf(edited));
+    expect(s.read().sandboxes[0]!.name).toBe('-a');
+    // A stamp of another version of cnm does not count.
+    writeFileSync(join(d, 'state.stamp'), stampOf(edited).replace(/^cnm \S+/, 'cnm 0.0.0-other'));
+    expect(() => s.read()).toThrow(/is not a valid name/);
   });
 });
