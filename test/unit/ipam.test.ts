@@ -3,7 +3,7 @@ import { ConflictError, UsageError } from '../../src/core/errors.js';
 import { formatCidr, givenAddr, parseCidr } from '../../src/core/ip.js';
 import { allocateAddress, defaultPools, pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, takenAddresses, ulaFor, usedSubnets } from '../../src/core/ipam.js';
 import type { SubnetConfig } from '../../src/core/model.js';
-import { type Network, type State, emptyState } from '../../src/core/model.js';
+import { type Endpoint, type Network, type State, emptyState } from '../../src/core/model.js';
 
 const cidr = (t: string) => parseCidr(t)!;
 
@@ -68,6 +68,27 @@ describe('planSubnet', () => {
 });
 
 describe('allocateAddress', () => {
+  it('skips the addresses of the endpoints on the network, both families, and only those', () => {
+    const v4 = { subnet: '10.1.0.0/29', gateway: '10.1.0.1', next: '10.1.0.2' };
+    const v6 = { subnet: 'fd00::/125', gateway: 'fd00::1', next: 'fd00::2' };
+    const n = net([v4, v6]);
+    const ep = (id: string, networkId: string, ipv4?: string, ipv6?: string): Endpoint => ({
+      id: id.repeat(64), networkId, sandboxId: 's'.repeat(64), ifname: 'eth0', hostIfname: '', mac: '', aliases: [], created: '',
+      ...(ipv4 ? { ipv4 } : {}), ...(ipv6 ? { ipv6 } : {}),
+    });
+    const taken = takenAddresses(n, [ep('1', n.id, '10.1.0.2/29', 'fd00::2/125'), ep('2', n.id, '10.1.0.3/29'), ep('3', 'b'.repeat(64), '10.1.0.4/29', 'fd00::3/125')]);
+    expect(allocateAddress(v4, taken).address).toBe('10.1.0.4/29');
+    expect(allocateAddress(v6, taken).address).toBe('fd00::3/125');
+    expect(() => allocateAddress(v4, taken, '10.1.0.3')).toThrow(ConflictError);
+    expect(allocateAddress(v4, taken, '10.1.0.5').address).toBe('10.1.0.5/29');
+    // Full: the one left is the last usable; then none.
+    taken.add(parseCidr('10.1.0.4/32')!.base);
+    taken.add(parseCidr('10.1.0.5/32')!.base);
+    expect(allocateAddress(v4, taken).address).toBe('10.1.0.6/29');
+    taken.add(parseCidr('10.1.0.6/32')!.base);
+    expect(() => allocateAddress(v4, taken)).toThrow(/no free address left in 10.1.0.0\/29/);
+  });
+
   it('hands out addresses in order, skipping network, gateway and taken ones', () => {
     const sub = { subnet: '10.1.0.0/29', gateway: '10.1.0.1' };
     const n = net([sub]);

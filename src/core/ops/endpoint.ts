@@ -58,7 +58,7 @@ export function checkCompatible(state: State, sb: Sandbox, net: Network): void {
 export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: EndpointRequest): Endpoint {
   const driver = getDriver(net.driver);
   let id = newId();
-  while (state.endpoints.some((e) => e.hostIfname === vethName(id))) id = newId();
+  for (let veth = vethName(id); state.endpoints.some((e) => e.hostIfname === veth); veth = vethName(id)) id = newId();
   const ep: Endpoint = {
     id,
     networkId: net.id,
