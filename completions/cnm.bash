@@ -79,7 +79,7 @@ _cnm_options() {
     'port') echo '--state-dir --debug --json --help -h' ;;
     'endpoint connect') echo '--state-dir --debug --ip --ip6 --alias --mac --mac-address --dry-run --help -h' ;;
     'endpoint disconnect') echo '--state-dir --debug --dry-run --help -h' ;;
-    'endpoint ls') echo '--state-dir --debug --json --quiet -q --format --help -h' ;;
+    'endpoint ls') echo '--state-dir --debug --json --quiet -q --format --no-trunc --help -h' ;;
     'inspect') echo '--state-dir --debug --json --format --help -h' ;;
     'dns serve') echo '--state-dir --debug --idle-exit --help -h' ;;
     'dns status') echo '--state-dir --debug --json --help -h' ;;

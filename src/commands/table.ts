@@ -20,3 +20,8 @@ export function renderTable(headers: string[], rows: string[][], color = false):
   const head = line(headers);
   return [color ? `\u001b[1m${head}\u001b[22m` : head, ...rows.map(line)].join('\n') + '\n';
 }
+
+/** An ID as ls shows it: Docker's 12-character short form, or whole with `--no-trunc`. */
+export function shownId(full: string, noTrunc: boolean): string {
+  return noTrunc ? full : full.slice(0, 12);
+}

@@ -66,7 +66,7 @@ export const OVERVIEW: Section[] = [
     blocks: [
       p('Human output is an aligned table, coloured only on a terminal and never when NO_COLOR is set. For scripts:'),
       item('--json', 'One JSON document and nothing else on stdout (ls, inspect, port, dns status). The shapes follow docker network inspect and docker container inspect.'),
-      item('-q, --quiet', 'IDs only, one per line (ls).'),
+      item('-q, --quiet', 'IDs only, one per line (ls): the 12-character short ID, as Docker prints it; the whole 64 with --no-trunc, which also widens the table\'s ID column.'),
       item(
         '--format TEMPLATE',
         'Each object\'s JSON view through Go\'s text/template as Docker documents it, one line per object (ls, inspect): fields (`{{.Name}}`, `{{.NetworkSettings.Ports}}`), `range`/`if`/`with`/`else`/`end`, variables, parentheses and pipelines, and the functions `json`, `join`, `split`, `lower`, `upper`, `title`, `pad`, `truncate`, `len`, `index`, `slice`, `print`, `printf`, `println`, `eq`, `ne`, `lt`, `le`, `gt`, `ge`, `and`, `or`, `not`. `table {{.Name}}\\t{{.Driver}}` prints a header row and aligned columns; `json` prints each object as one line of JSON. A field that does not exist is an error (exit 2) naming it and the fields that do; a missing map key prints <no value>.',

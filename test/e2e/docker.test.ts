@@ -209,6 +209,25 @@ describe('spellings Docker users type', () => {
     expect(host.cnmOk(['sandbox', 'ls', '--filter', 'network=back', '--format', '{{.Name}}'])).toBe('b\n');
   });
 
+  it('ls -q and the ID column show the 12-character short ID, whole with --no-trunc; the short one resolves', () => {
+    for (const noun of ['net', 'sandbox', 'endpoint']) {
+      const short = host.cnmOk([noun, 'ls', '-q']).trim().split('\n');
+      const whole = host.cnmOk([noun, 'ls', '-q', '--no-trunc']).trim().split('\n');
+      expect(short.length, noun).toBeGreaterThan(0);
+      for (const l of short) expect(l, `${noun} ls -q`).toMatch(/^[0-9a-f]{12}$/);
+      for (const l of whole) expect(l, `${noun} ls -q --no-trunc`).toMatch(/^[0-9a-f]{64}$/);
+      expect(whole.map((l) => l.slice(0, 12))).toEqual(short);
+      const rows = host.cnmOk([noun, 'ls']).trim().split('\n').slice(1);
+      expect(rows.map((r) => r.split(' ')[0])).toEqual(short);
+      const wideRows = host.cnmOk([noun, 'ls', '--no-trunc']).trim().split('\n').slice(1);
+      expect(wideRows.map((r) => r.split(' ')[0])).toEqual(whole);
+    }
+    const frontId = host.cnmOk(['net', 'ls', '-q', '--filter', 'name=front']).trim();
+    expect(host.cnmOk(['net', 'inspect', frontId, '--format', '{{.Name}}'])).toBe('front\n');
+    const aId = host.cnmOk(['sandbox', 'ls', '-q', '--filter', 'name=a']).trim();
+    expect(host.cnmOk(['sandbox', 'inspect', aId, '--format', '{{.Name}}'])).toBe('a\n');
+  });
+
   it('net prune -f --filter label=K prunes only what matches', () => {
     host.cnmOk(['net', 'create', 'idle-ci', '--label', 'ci=1']);
     host.cnmOk(['net', 'create', 'idle-keep']);
@@ -241,7 +260,7 @@ describe('-q and --format print nothing when nothing matches (as Docker)', () =>
     expect(host.cnmOk(['net', 'ls', '--filter', 'name=nothing-has-this', '--format', 'table {{.Name}}'])).toBe('NAME\n');
     host.cnmOk(['sandbox', 'add', 'lonely', '--network', 'none']);
     expect(host.cnmOk(['port', 'lonely'])).toBe('');
-    expect(host.cnmOk(['sandbox', 'ls', '-q'])).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(host.cnmOk(['sandbox', 'ls', '-q'])).toMatch(/^[0-9a-f]{12}\n$/);
   });
 });
 

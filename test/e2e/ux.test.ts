@@ -179,7 +179,7 @@ describe('graph, --json, -q, --format on the three-tier example', () => {
   it('ls --json is one JSON document; -q prints IDs only; --format picks fields', () => {
     for (const noun of ['net', 'sandbox', 'endpoint']) {
       expect(Array.isArray(json(host.cnmOk([noun, 'ls', '--json'])))).toBe(true);
-      for (const l of host.cnmOk([noun, 'ls', '-q']).trim().split('\n')) expect(l).toMatch(/^[0-9a-f]{64}$/);
+      for (const l of host.cnmOk([noun, 'ls', '-q']).trim().split('\n')) expect(l).toMatch(/^[0-9a-f]{12}$/);
     }
     expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}'])).toBe('web\napi\ndb\n');
     expect(host.cnmOk(['endpoint', 'ls', 'backend', '--format', '{{.Sandbox}} {{.IPv4Address}}'])).toMatch(/^api 172\.\d+\.0\.\d+\/16\ndb 172\.\d+\.0\.\d+\/16\n$/);

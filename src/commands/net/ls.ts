@@ -3,7 +3,7 @@ import { matches, parseFilters } from '../../core/filter.js';
 import { networkView } from '../../core/views.js';
 import { getDriver } from '../../drivers/index.js';
 import { CnmCommand, type FilterKeys, listOption } from '../base.js';
-import { renderTable, useColor } from '../table.js';
+import { renderTable, shownId, useColor } from '../table.js';
 import { withBuiltins, withCluster } from '../readonly.js';
 import { joined } from '../../core/cluster/hook.js';
 
@@ -40,14 +40,14 @@ export class NetLsCommand extends CnmCommand {
       matches({ name: n.name, id: n.id, labels: n.labels, driver: n.driver, scope: getDriver(n.driver).scope ?? 'local', type: n.builtin ? 'builtin' : 'custom' }, f),
     );
     const state = { ...all, networks };
-    const id = (full: string) => (this.noTrunc ? full : full.slice(0, 12));
+    const id = (full: string) => shownId(full, this.noTrunc);
     if (this.asJson) return this.json(state.networks.map((n) => networkView(state, n)));
     if (this.format !== undefined) {
       // docker network ls's template fields (ID, IPv6, CreatedAt) beside the inspect view's.
       const items = state.networks.map((n) => ({ ID: id(n.id), ...networkView(state, n), IPv6: n.ipv6, CreatedAt: n.created }));
       return this.formatted(this.format, items, { ID: 'NETWORK ID' });
     }
-    if (this.quiet) return this.lines(state.networks.map((n) => n.id));
+    if (this.quiet) return this.lines(state.networks.map((n) => id(n.id)));
     const rows = state.networks.map((n) => [
       id(n.id),
       n.name,

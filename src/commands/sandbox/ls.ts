@@ -8,7 +8,7 @@ import { bindingSummary } from '../../core/ports/binding.js';
 import { endpointsOf, networkOf } from '../../core/resolve.js';
 import { sandboxView } from '../../core/views.js';
 import { CnmCommand, type FilterKeys, listOption } from '../base.js';
-import { renderTable, useColor } from '../table.js';
+import { renderTable, shownId, useColor } from '../table.js';
 
 /** "up", or "netns missing" when the namespace is gone (after a reboot, an `ip netns del`): `sandbox restore` brings it back. */
 function status(sb: Sandbox): string {
@@ -51,12 +51,12 @@ export class SandboxLsCommand extends CnmCommand {
       return onNet && matches({ name: sb.name, id: sb.id, labels: sb.labels ?? {}, status: f.terms.has('status') ? status(sb) : '' }, rest);
     });
     const state = { ...all, sandboxes };
-    const id = (full: string) => (this.noTrunc ? full : full.slice(0, 12));
+    const id = (full: string) => shownId(full, this.noTrunc);
     if (this.asJson) return this.json(sandboxes.map((sb) => sandboxView(state, sb)));
     if (this.format !== undefined) {
       return this.formatted(this.format, sandboxes.map((sb) => ({ ID: id(sb.id), ...sandboxView(state, sb), Status: status(sb) })), { ID: 'SANDBOX ID' });
     }
-    if (this.quiet) return this.lines(sandboxes.map((sb) => sb.id));
+    if (this.quiet) return this.lines(sandboxes.map((sb) => id(sb.id)));
     const rows = sandboxes.map((sb) => {
       const eps = endpointsOf(state, sb);
       return [
