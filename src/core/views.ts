@@ -47,6 +47,8 @@ export function networkView(state: State, net: Network) {
     Internal: net.internal,
     Attachable: true,
     EnableDNS: net.dns,
+    // cnm's own, beside EnableDNS: the upstreams of `net create --dns`, as a sandbox's HostConfig.Dns.
+    Dns: [...(net.dnsServers ?? [])],
     Containers: containers,
     Options: options,
     Labels: asMap({ ...net.labels }),

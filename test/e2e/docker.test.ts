@@ -299,6 +299,10 @@ describe('--dns keeps the embedded DNS; --dns-search, --dns-option, --add-host, 
     cnm(['sandbox', 'add', 'c', '--network', 'resolved']);
     expect(digIn(host, 'c', 'api.example.test').answers).toEqual(['203.0.113.77']);
     expect(host.cnm(['net', 'create', 'bad', '--dns', 'nine.nine']).code).toBe(2);
+    // net inspect shows them (cnm's own Dns, beside EnableDNS); a network without them has none.
+    expect(host.cnmOk(['net', 'inspect', 'resolved', '--format', '{{.EnableDNS}} {{json .Dns}}'])).toBe('true ["203.0.113.254"]\n');
+    expect(host.cnmOk(['net', 'inspect', 'front', '--format', '{{json .Dns}}'])).toBe('[]\n');
+    expect(host.cnmOk(['net', 'ls', '--filter', 'name=resolved', '--format', '{{join .Dns ","}}'])).toBe('203.0.113.254\n');
   });
 
   it('--dns-search and --dns-option (ndots honoured instead of ndots:0): a short name is tried in the search domain', () => {
