@@ -128,7 +128,7 @@ function __cnm_options
         case 'sandbox exec'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox restore'
-            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Print the kernel work as shell and change nothing' '--json	Print the findings as one JSON document' '--help	Show the help of this command' '-h	Show the help of this command'
+            printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Report what would be recreated and repaired, and change nothing' '--json	Print the findings as one JSON document' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'reconcile'
             printf '%s\n' '--state-dir	Where state.json lives (env CNM_STATE_DIR; default /var/lib/cnm)' '--debug	Log every kernel command with its duration on stderr (env CNM_DEBUG=1)' '--dry-run	Report what is wrong and change nothing' '--restore	Recreate sandboxes whose namespace is gone, with their addresses' '--json	Print the findings as one JSON document' '--help	Show the help of this command' '-h	Show the help of this command'
         case 'sandbox publish'

@@ -14,6 +14,8 @@ export class ReconcileCommand extends CnmCommand {
       Derives from state every kernel object cnm should own (bridges, veths, addresses, routes, namespaces, nftables chains, rules and map elements, /etc/netns files, and the embedded DNS server where DNS networks have endpoints) and compares it with the kernel, one \`ip -j\` per namespace and one \`nft -j\`. Then it repairs: recreates what is missing, removes what carries this state dir's marks (\`cnm-\`, \`veth\` links with its alias, chains \`n-<id>-*\` in its table, files "written by cnm") but belongs to nothing in state (never another state dir's objects, nor a namespace with processes in it), and drops from state what can never come back (a sandbox whose adopted process died), releasing its addresses.
 
       A sandbox whose namespace is gone (after a reboot, or \`ip netns del\`) is reported, its addresses kept; \`--restore\` recreates it (or \`cnm sandbox restore NAME\`). Safe to run at any time; a second run finds nothing. Exit 1 when a repair failed.
+
+      \`--dry-run\` prints the report without repairing (one \`would repair: OBJECT: PROBLEM -> ACTION\` line per finding, then \`N problem(s) found; nothing changed (dry run)\`), not shell as the commands that change something print; \`--json\` gives the findings as one document.
     `,
     examples: [
       ['Repair after a reboot or a flushed firewall', '$0 reconcile'],

@@ -27,7 +27,7 @@ export const OVERVIEW: Section[] = [
         'cnm builds container networks on Linux the way Docker\'s Container Network Model (CNM) describes them, without a daemon. Each run loads its state, does the kernel work (links and addresses through iproute2, firewall and NAT through nftables), saves the state and exits. The only long-lived process is the embedded DNS server, which starts by itself when the first DNS-enabled endpoint appears.',
       ),
       p(
-        'Every command that changes something accepts `--dry-run`: it prints, as shell you can run (`bash -e`), the exact `ip`, `nft` and `sysctl` work, file writes and DNS server start it would do, in order, each only once, and changes nothing. It is the shortest way to see what a container engine does behind the curtain.',
+        'Every command that changes something accepts `--dry-run`: it prints, as shell you can run (`bash -e`), the exact `ip`, `nft` and `sysctl` work, file writes and DNS server start it would do, in order, each only once, and changes nothing. It is the shortest way to see what a container engine does behind the curtain. Two commands print a report instead, because what they do depends on what they find: `cnm reconcile --dry-run` and `cnm sandbox restore --dry-run` print one line per finding, `would repair: OBJECT: PROBLEM -> ACTION` (or `needs restore: ...`), then `N problem(s) found; nothing changed (dry run)`, or `nothing to do: the kernel matches state`; with `--json`, the findings as one JSON document.',
       ),
     ],
   },

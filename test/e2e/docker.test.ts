@@ -244,6 +244,12 @@ describe('spellings Docker users type', () => {
     expect(table).toMatch(/ gone +netns missing /);
     expect(table).toMatch(/ a +up /);
     expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}} {{.Status}}', '--filter', 'name=gone'])).toBe('gone netns missing\n');
+    // --dry-run is a report of what it would do (as the docs say), not shell; nothing changes.
+    expect(host.cnmOk(['sandbox', 'restore', 'gone', '--dry-run'])).toBe(
+      'would repair: sandbox gone: namespace gone is gone -> recreate it (same addresses)\n1 problem(s) found; nothing changed (dry run)\n',
+    );
+    expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Status}}', '--filter', 'name=gone'])).toBe('netns missing\n');
+    expect(host.cnmOk(['sandbox', 'restore', '--help'])).toContain('Report what would be recreated and repaired');
     host.cnmOk(['sandbox', 'restore', 'gone']);
     expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Status}}', '--filter', 'name=gone'])).toBe('up\n');
   });
