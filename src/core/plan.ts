@@ -103,6 +103,24 @@ export interface NftOp {
   /** Lines of an `nft -f` script; all nft ops of a plan run as one transaction. */
   script: string[];
   undo?: string[];
+  /** The same work as the script, when it is only set elements (the binary sends them over netlink). */
+  elements?: SetElements[];
+  undoElements?: SetElements[];
+}
+
+/** One part of a concatenated set key, as nft names its type (`raw128`: a 128-bit field written `0x...`, given as an IPv6 address). */
+export interface KeyPart {
+  type: 'ifname' | 'ether_addr' | 'ipv4_addr' | 'ipv6_addr' | 'raw128';
+  value: string;
+}
+
+/** `add|delete element FAMILY TABLE SET { KEY [comment "..."], ... }`. */
+export interface SetElements {
+  verb: 'add' | 'delete';
+  family: 'bridge' | 'inet';
+  table: string;
+  set: string;
+  elements: { key: KeyPart[]; comment?: string }[];
 }
 
 export interface SysctlOp {
@@ -183,7 +201,7 @@ export function inverseOf(op: Op): Op | undefined {
     case 'netns.attach':
       return { kind: 'netns.del', name: op.name };
     case 'nft':
-      return op.undo ? { kind: 'nft', script: op.undo } : undefined;
+      return op.undo ? { kind: 'nft', script: op.undo, ...(op.undoElements ? { elements: op.undoElements } : {}) } : undefined;
     case 'mount.bind':
       return { kind: 'umount', target: op.target };
     default:

@@ -4,7 +4,7 @@
  * isolation in cnm's nftables table.
  */
 import { UsageError } from '../core/errors.js';
-import { PORT_GROUP, SPOOFCHECK_OPT, addEndpointGuard, guardBase, guarded, removeEndpointGuard, spoofcheckOption } from '../core/firewall/guard.js';
+import { PORT_GROUP, SPOOFCHECK_OPT, addEndpointGuardOp, guardBase, guarded, removeEndpointGuardOp, spoofcheckOption } from '../core/firewall/guard.js';
 import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
 import { linkMark } from '../core/instance.js';
 import { mustCidr } from '../core/ip.js';
@@ -96,7 +96,7 @@ export function joinBridge(net: BridgedNetwork, ep: Endpoint, sb: Sandbox, ctx: 
       linkSet(ep.hostIfname, { master: net.bridge, up: true, ...linkMark() }),
       // A port's bridge options apply once it is a port: a line of its own, after master.
       ...(isolated ? [linkSet(ep.hostIfname, { isolated: true })] : []),
-      ...(guarded(net, ep) ? [nft(addEndpointGuard(ep), removeEndpointGuard(ep))] : []),
+      ...(guarded(net, ep) ? [addEndpointGuardOp(ep)] : []),
     ],
     sandbox: sandboxSide(net, ep, sb, ctx),
   };
@@ -107,7 +107,7 @@ export function leaveBridge(net: BridgedNetwork, ep: Endpoint): Op[] {
 }
 
 export function forgetBridge(net: BridgedNetwork, ep: Endpoint): Op[] {
-  return guarded(net, ep) ? [nft(removeEndpointGuard(ep))] : [];
+  return guarded(net, ep) ? [removeEndpointGuardOp(ep)] : [];
 }
 
 export const bridgeDriver: NetworkDriver<BridgeNetwork> = {

@@ -1,8 +1,18 @@
-/** nft ops: all of a plan's run as one `nft -f -` transaction. */
+/**
+ * nft ops: all of a plan's run as one `nft -f -` transaction. In the binary,
+ * a transaction that is only set elements (an endpoint's spoof-check keys) is
+ * sent as one nf_tables netlink batch instead (exec/netlink/nftables.ts): the
+ * same work, as atomic, with nft's error line; CNM_NETLINK=0 keeps `nft -f`.
+ */
 import { KernelOpError, firstLine } from '../errors.js';
-import type { NftOp, Op } from '../plan.js';
-import { run } from '../runner.js';
+import type { Libc } from '../libc.js';
+import type { NftOp, Op, SetElements } from '../plan.js';
+import { debugging, logWork, run } from '../runner.js';
+import { elementBatch } from './netlink/nftables.js';
+import { NETLINK_NETFILTER, NetlinkFailure, RouteSocket, netlinkLibc } from './netlink/socket.js';
 import { delimiter } from './sh.js';
+
+const ENOENT = 2;
 
 function nftMessage(stderr: string): string {
   const err = stderr.split('\n').find((l) => /Error:/.test(l));
@@ -14,19 +24,63 @@ function runScript(script: readonly string[]): string | undefined {
   return r.code === 0 ? undefined : nftMessage(r.stderr);
 }
 
-export function applyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): void {
-  const script = ops.flatMap((op) => op.script);
-  if (fail) script.push('delete table inet cnm-fault-injected');
-  const r = run('nft', ['-f', '-'], { input: script.join('\n') + '\n' });
-  if (r.code !== 0) throw new KernelOpError(['nft', '-f', '-'], r.code, nftMessage(r.stderr));
-  // One transaction: undo is all of the inverse scripts, latest first.
-  const inverse = [...ops].reverse().flatMap((op) => op.undo ?? []);
-  if (inverse.length > 0) undo.push({ kind: 'nft', script: inverse });
+/** The set-element changes of the ops, when that is all they do and the binary can send them itself. */
+function elementsOnly(ops: readonly NftOp[]): { c: Libc; changes: SetElements[] } | undefined {
+  if (ops.some((op) => op.elements === undefined)) return undefined;
+  const c = netlinkLibc();
+  return c ? { c, changes: ops.flatMap((op) => op.elements!) } : undefined;
 }
 
-/** Runs the scripts (teardown or rollback); returns the failure, if any. */
+/** Sends the changes as one batch; undefined when done, else the failure (errno and nft's words for it). */
+function sendElements(c: Libc, changes: readonly SetElements[], script: readonly string[]): { errno: number; message: string } | undefined {
+  const t0 = debugging() ? performance.now() : 0;
+  let failed: { errno: number; message: string } | undefined;
+  try {
+    const sock = RouteSocket.open(c, undefined, NETLINK_NETFILTER);
+    try {
+      const [first] = sock.failures(elementBatch(changes)).values();
+      if (first) failed = { errno: first.errno, message: `Error: ${c.strerror(first.errno)}` };
+    } finally {
+      sock.close();
+    }
+  } catch (e) {
+    if (!(e instanceof NetlinkFailure)) throw e;
+    failed = { errno: 0, message: `Error: ${e.message}` };
+  }
+  if (debugging()) logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${failed ? 'failed' : 'done'})`, script);
+  return failed;
+}
+
+export function applyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): void {
+  const script = ops.flatMap((op) => op.script);
+  const inverse = [...ops].reverse();
+  const nl = fail ? undefined : elementsOnly(ops);
+  if (nl) {
+    const failed = sendElements(nl.c, nl.changes, script);
+    if (failed) throw new KernelOpError(['nft', '-f', '-'], 1, failed.message);
+  } else {
+    if (fail) script.push('delete table inet cnm-fault-injected');
+    const r = run('nft', ['-f', '-'], { input: script.join('\n') + '\n' });
+    if (r.code !== 0) throw new KernelOpError(['nft', '-f', '-'], r.code, nftMessage(r.stderr));
+  }
+  // One transaction: undo is all of the inverse scripts, latest first.
+  const undoScript = inverse.flatMap((op) => op.undo ?? []);
+  if (undoScript.length === 0) return;
+  const undoElements = inverse.every((op) => op.undo === undefined || op.undoElements !== undefined) ? inverse.flatMap((op) => op.undoElements ?? []) : undefined;
+  undo.push({ kind: 'nft', script: undoScript, ...(undoElements ? { elements: undoElements } : {}) });
+}
+
+/**
+ * Runs the scripts (teardown or rollback); returns the failure, if any. Over
+ * netlink, a missing table or set fails the whole batch (ENOENT) where the
+ * script would have declared it: then the script runs after all.
+ */
 export function teardownNft(ops: readonly NftOp[]): string | undefined {
-  const msg = runScript(ops.flatMap((o) => o.script));
+  const script = ops.flatMap((o) => o.script);
+  const nl = elementsOnly(ops);
+  const failed = nl ? sendElements(nl.c, nl.changes, script) : { errno: ENOENT, message: '' };
+  if (failed === undefined) return undefined;
+  const msg = failed.errno === ENOENT ? runScript(script) : failed.message;
   return msg === undefined ? undefined : `nft: ${msg}`;
 }
 

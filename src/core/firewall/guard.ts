@@ -24,6 +24,7 @@
 import { UsageError } from '../errors.js';
 import { mustAddr } from '../ip.js';
 import type { Endpoint, Network } from '../model.js';
+import type { KeyPart, NftOp, SetElements } from '../plan.js';
 import { TABLE } from './ruleset.js';
 
 /** The bridge-family table beside cnm's inet table (read when used: the inet table's name may vary). */
@@ -116,28 +117,43 @@ export function linkLocalOf(mac: string): string {
 
 const hex128 = (addr: string) => `0x${mustAddr(addr).value.toString(16).padStart(32, '0')}`;
 
-/** The endpoint's keys per set, as nft element texts (with the owner comment). */
-function elements(ep: Endpoint): [GuardSet, string[]][] {
-  const port = `"${ep.hostIfname}"`;
-  const c = `comment "${endpointTag(ep)}"`;
-  const v6 = [linkLocalOf(ep.mac), ...(ep.ipv6 ? [ep.ipv6.split('/')[0]!] : [])];
-  const out: [GuardSet, string[]][] = [
-    ['guarded', [`${port} ${c}`]],
-    ['ep_mac', [`${port} . ${ep.mac} ${c}`]],
-  ];
-  if (ep.ipv4) out.push(['ep_ip4', [`${port} . ${ep.ipv4.split('/')[0]} ${c}`]]);
-  out.push(['ep_ip6', v6.map((a) => `${port} . ${a} ${c}`)]);
-  out.push(['ep_nd', v6.map((a) => `${port} . ${hex128(a)} ${c}`)]);
-  return out;
+/** A key part as nft writes it. */
+function partText(p: KeyPart): string {
+  if (p.type === 'ifname') return `"${p.value}"`;
+  return p.type === 'raw128' ? hex128(p.value) : p.value;
 }
+
+/** An element change as an nft command. */
+export function elementsText(c: SetElements): string {
+  const els = c.elements.map((e) => e.key.map(partText).join(' . ') + (e.comment !== undefined ? ` comment "${e.comment}"` : ''));
+  return `${c.verb} element ${c.family} ${c.table} ${c.set} { ${els.join(', ')} }`;
+}
+
+/** The endpoint's keys per set, with the owner comment. */
+function elements(ep: Endpoint): SetElements[] {
+  const table = guardTable().split(' ')[1]!;
+  const port: KeyPart = { type: 'ifname', value: ep.hostIfname };
+  const comment = endpointTag(ep);
+  const v6 = [linkLocalOf(ep.mac), ...(ep.ipv6 ? [ep.ipv6.split('/')[0]!] : [])];
+  const set = (name: GuardSet, keys: KeyPart[][]): SetElements => ({ verb: 'add', family: 'bridge', table, set: name, elements: keys.map((key) => ({ key, comment })) });
+  return [
+    set('guarded', [[port]]),
+    set('ep_mac', [[port, { type: 'ether_addr', value: ep.mac }]]),
+    ...(ep.ipv4 ? [set('ep_ip4', [[port, { type: 'ipv4_addr', value: ep.ipv4.split('/')[0]! }]])] : []),
+    set('ep_ip6', v6.map((a) => [port, { type: 'ipv6_addr', value: a }])),
+    set('ep_nd', v6.map((a) => [port, { type: 'raw128', value: a }])),
+  ];
+}
+
+/** The undo of elements(): the same keys deleted, without comments. */
+const deleted = (adds: SetElements[]): SetElements[] => adds.map((c) => ({ ...c, verb: 'delete', elements: c.elements.map((e) => ({ key: e.key })) }));
 
 /** Whether an endpoint of this network gets spoof-check elements. */
 export const guarded = (net: Network, ep: Endpoint): boolean => spoofcheckOn(net) && ep.hostIfname !== '' && ep.mac !== '';
 
 /** Adds an endpoint's elements (the table exists: every bridge network writes it). */
 export function addEndpointGuard(ep: Endpoint): string[] {
-  const T = guardTable();
-  return elements(ep).map(([set, els]) => `add element ${T} ${set} { ${els.join(', ')} }`);
+  return elements(ep).map(elementsText);
 }
 
 /**
@@ -146,6 +162,21 @@ export function addEndpointGuard(ep: Endpoint): string[] {
  */
 export function removeEndpointGuard(ep: Endpoint): string[] {
   const T = guardTable();
-  const keys = elements(ep).map(([set, els]) => `delete element ${T} ${set} { ${els.map((e) => e.replace(/ comment "[^"]*"$/, '')).join(', ')} }`);
-  return [`add table ${T}`, ...SETS.map((s) => `add set ${T} ${s} { ${TYPES[s]} }`), ...addEndpointGuard(ep), ...keys];
+  return [`add table ${T}`, ...SETS.map((s) => `add set ${T} ${s} { ${TYPES[s]} }`), ...removeEndpointElements(ep).map(elementsText)];
+}
+
+/** removeEndpointGuard's element work alone: re-add, then delete (one netlink batch in the binary). */
+function removeEndpointElements(ep: Endpoint): SetElements[] {
+  const adds = elements(ep);
+  return [...adds, ...deleted(adds)];
+}
+
+/** The nft op that adds an endpoint's elements, with its undo. */
+export function addEndpointGuardOp(ep: Endpoint): NftOp {
+  return { kind: 'nft', script: addEndpointGuard(ep), undo: removeEndpointGuard(ep), elements: elements(ep), undoElements: removeEndpointElements(ep) };
+}
+
+/** The nft op that removes an endpoint's elements ("already gone" is fine). */
+export function removeEndpointGuardOp(ep: Endpoint): NftOp {
+  return { kind: 'nft', script: removeEndpointGuard(ep), elements: removeEndpointElements(ep) };
 }

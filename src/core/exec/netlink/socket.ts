@@ -17,6 +17,8 @@ const SOCK_CLOEXEC = 0x80000;
 const SOL_NETLINK = 270;
 const NETLINK_CAP_ACK = 10;
 const NETLINK_EXT_ACK = 11;
+const MSG_DONTWAIT = 0x40;
+export const NETLINK_NETFILTER = 12;
 export const CLONE_NEWNET = 0x40000000;
 
 /** Whether line ops go over netlink: in the Bun binary, unless CNM_NETLINK=0 asks for `ip -batch`. */
@@ -99,10 +101,10 @@ export class RouteSocket {
     private readonly fd: number,
   ) {}
 
-  /** A socket in cnm's own namespace (ns undefined) or in the named one. */
-  static open(c: Libc, ns: string | undefined): RouteSocket {
+  /** A socket in cnm's own namespace (ns undefined) or in the named one; NETLINK_ROUTE unless another protocol is given. */
+  static open(c: Libc, ns: string | undefined, protocol = 0): RouteSocket {
     const make = (): number => {
-      const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */);
+      const fd = c.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
       if (fd < 0) throw sysError(c, 'cannot open a netlink socket');
       const one = Uint8Array.of(1, 0, 0, 0);
       c.setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, one, 4);
@@ -122,14 +124,46 @@ export class RouteSocket {
     this.c.close(this.fd);
   }
 
-  /** Sends the requests in one sendto and returns each one's outcome, in order. */
-  talk(requests: readonly Message[]): Outcome[] {
-    if (requests.length === 0) return [];
+  /** Sends the requests in one sendto; returns the sequence number of the first. */
+  private send(requests: readonly Message[]): number {
     const first = this.seq + 1;
     const bytes = requests.map((m) => m.done(++this.seq));
     const all = bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes);
     const addr = Uint8Array.of(AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     if (this.c.sendto(this.fd, all, all.length, 0, addr, addr.length) !== all.length) throw sysError(this.c, 'netlink send failed');
+    return first;
+  }
+
+  /**
+   * Sends requests that are answered only when they fail (an nf_tables batch,
+   * no ACK flags) and returns the failures by index. The kernel handled them
+   * within the send, so what is queued is all there is: read until empty.
+   */
+  failures(requests: readonly Message[]): Map<number, Outcome> {
+    const out = new Map<number, Outcome>();
+    if (requests.length === 0) return out;
+    const first = this.send(requests);
+    for (;;) {
+      const n = this.c.recv(this.fd, this.buf, this.buf.length, MSG_DONTWAIT);
+      if (n < 0) {
+        const e = this.c.errno();
+        if (e === 4 /* EINTR */) continue;
+        if (e === 11 /* EAGAIN */) return out;
+        throw sysError(this.c, 'netlink receive failed');
+      }
+      for (const r of replies(this.buf.subarray(0, n))) {
+        const i = r.seq - first;
+        if (r.type !== NLMSG_ERROR || i < 0 || i >= requests.length) continue;
+        const o = errorOf(r);
+        if (o.errno !== 0) out.set(i, o);
+      }
+    }
+  }
+
+  /** Sends the requests in one sendto and returns each one's outcome, in order. */
+  talk(requests: readonly Message[]): Outcome[] {
+    if (requests.length === 0) return [];
+    const first = this.send(requests);
     const out: (Outcome | undefined)[] = new Array<Outcome | undefined>(requests.length);
     const data: (Uint8Array | undefined)[] = [];
     let pending = requests.length;
