@@ -79,7 +79,7 @@ export const OVERVIEW: Section[] = [
     blocks: [
       item('CNM_STATE_DIR', 'Where state.json lives, like `--state-dir` (default /var/lib/cnm).'),
       item('CNM_DEBUG', 'Set to 1 to log every kernel command with its duration on stderr, like `--debug`.'),
-      item('CNM_NETLINK', 'Set to 0 to make links, addresses, routes, fdb entries and namespaces with `ip -batch` and `bridge -batch` processes (and bind mounts with `mount`) instead of over a netlink socket and system calls from cnm itself (the default in the binary); both make the same kernel objects and fail with the same messages.'),
+      item('CNM_NETLINK', 'Set to 0 to make links, addresses, routes, fdb entries and namespaces with `ip -batch` and `bridge -batch` processes (bind mounts with `mount`, an endpoint\'s spoof-check set elements with `nft -f`) instead of over a netlink socket and system calls from cnm itself (the default in the binary); both make the same kernel objects and fail with the same messages.'),
       item('NO_COLOR', 'When set, output is never coloured.'),
     ],
   },
