@@ -17,18 +17,23 @@ const NETLINK = {};
 
 /**
  * `nft -j list ruleset`, normalized: handles dropped, set elements sorted, generated names and
- * owner ids numbered: an endpoint's port and id in the order of its MAC (derived from its address,
- * so the same in both hosts; a set lists its elements in hash order), the others in order of appearance.
+ * ids named the same way in both hosts: a network's by the network's name, an endpoint's port and
+ * id in the order of its MAC (derived from its address; a set lists its elements in hash order),
+ * the rest (sandbox ids) in order of appearance.
  */
 function ruleset(h: Host): string {
   const names = new Map<string, string>();
   const raw = h.exec(['nft', '-j', 'list', 'ruleset']).stdout;
+  const nets = json<{ Name: string; Id: string }[]>(h.cnmOk(['net', 'inspect', 'bridge', 'n1', 'n2']));
   const endpoints = [...raw.matchAll(/\[\s*"(veth[0-9a-f]+)",\s*"([0-9a-f:]{17})"\s*\]\s*\},\s*"comment":\s*"(cnm:ep:[0-9a-f]+)"/g)].sort((a, b) => a[2]!.localeCompare(b[2]!));
   for (const [, port, , id] of endpoints) for (const n of [port!, id!]) if (!names.has(n)) names.set(n, `#${names.size}`);
   const text = raw.replace(/\b(?:cnm-|veth|n-)[0-9a-f]{6,12}\b|\bcnm:[a-z]+:[0-9a-f]{12}\b/g, (m) => {
-      if (!names.has(m)) names.set(m, `#${names.size}`);
-      return names.get(m)!;
-    });
+    const hex = /[0-9a-f]+$/.exec(m)![0];
+    const net = nets.find((n) => !m.startsWith('veth') && n.Id.startsWith(hex));
+    if (net) return `${m.slice(0, -hex.length)}<${net.Name}>`;
+    if (!names.has(m)) names.set(m, `#${names.size}`);
+    return names.get(m)!;
+  });
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
