@@ -7,7 +7,7 @@ import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import { hostRoutes } from '../hostinfo.js';
-import { type Addr, formatAddr, type Given, givenAddr, givenCidr, mustCidr, parseAddr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
+import { type Addr, formatAddr, type Given, givenAddr, givenCidr, parseAddr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
 import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, type SubnetRequest, ulaFor, usedSubnets } from '../ipam.js';
 import type { Network, State, SubnetConfig } from '../model.js';
 import { bridgeName, checkName, newId } from '../names.js';
@@ -137,10 +137,11 @@ export function planSubnets(state: State, input: PlannedInput, id: string, withG
     if (i === 0 && input.ipRange !== undefined) req.ipRange = input.ipRange;
     const planned = planSubnet(req, used, withGateway);
     if (i === 0 && input.start !== undefined) planned.next = input.start;
-    used.push(mustCidr(planned.subnet));
+    // planSubnet refuses host bits, so the given CIDR is the planned one.
+    used.push(subnet.cidr);
     return planned;
   });
-  const has = (fam: 4 | 6) => subnets.some((s) => mustCidr(s.subnet).family === fam);
+  const has = (fam: 4 | 6) => input.subnets.some((s) => s.cidr.family === fam);
   if (!has(4)) subnets.unshift(planSubnet({ subnet: writtenAs(pickFreeSubnet(used)) }, used, withGateway));
   if (input.ipv6 && !has(6)) subnets.push(planSubnet({ subnet: writtenAs(ulaFor(id)) }, used, withGateway));
   return subnets;
@@ -167,7 +168,7 @@ export async function createNetwork(s: Session, given: CreateNetworkInput): Prom
       builtin: false,
       internal: input.internal,
       dns: input.dns,
-      ipv6: input.ipv6 || subnets.some((x) => mustCidr(x.subnet).family === 6),
+      ipv6: input.ipv6 || input.subnets.some((s) => s.cidr.family === 6),
       mtu,
       subnets,
       options: input.options,
