@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dnsEnabled } from '../core/dns/records.js';
-import { mustCidr } from '../core/ip.js';
+import { formatAddr, mustCidr } from '../core/ip.js';
 import type { Attached } from '../core/ops/attachment.js';
 import { type Version, atLeast } from './version.js';
 
@@ -71,11 +71,11 @@ export function buildResult(a: Attached, netnsPath: string, version: Version, pr
   for (const address of [ep.ipv4, ep.ipv6]) {
     if (!address) continue;
     const family = mustCidr(address).family;
-    const sub = net.subnets.find((s) => mustCidr(s.subnet).family === family);
+    const sub = net.subnets.find((s) => s.subnet.family === family);
     const ip: CniIp = { ...(atLeast(version, '1.0.0') ? {} : { version: String(family) as '4' | '6' }), address, interface: index };
-    if (sub?.gateway) ip.gateway = sub.gateway;
+    if (sub?.gateway) ip.gateway = formatAddr(sub.gateway);
     ips.push(ip);
-    if (a.defaultRoute && !net.internal && sub?.gateway) routes.push({ dst: family === 6 ? '::/0' : '0.0.0.0/0', gw: sub.gateway });
+    if (a.defaultRoute && !net.internal && sub?.gateway) routes.push({ dst: family === 6 ? '::/0' : '0.0.0.0/0', gw: formatAddr(sub.gateway) });
   }
   let dns = base.dns;
   // The embedded DNS answers on the gateways of the families the endpoint has, NAME and NAME.NETWORK.

@@ -41,7 +41,7 @@ export function usedSubnets(state: State, hostRoutes: readonly Cidr[], except?: 
   const out: Cidr[] = [];
   for (const net of state.networks) {
     if (net.id === except) continue;
-    for (const s of net.subnets) out.push(mustCidr(s.subnet));
+    for (const s of net.subnets) out.push(s.subnet);
   }
   for (const r of hostRoutes) if (r.prefix > 0) out.push(r);
   return out;
@@ -124,14 +124,14 @@ export function planSubnet(req: SubnetRequest & { subnet: string | WrittenCidr }
   }
   const clash = used.find((u) => overlaps(u, cidr));
   if (clash) throw new ConflictError(`subnet ${canonical} overlaps ${formatCidr(clash)}, which is already in use; pick another --subnet`);
-  const out: SubnetConfig = { subnet: canonical };
+  const out: SubnetConfig = { subnet: cidr };
   if (req.ipRange !== undefined) {
     const given = typeof req.ipRange === 'string' ? givenCidr(req.ipRange) : req.ipRange;
     const range = given.value;
     if (!range || range.family !== cidr.family || !cidrContains(cidr, range)) {
       throw new UsageError(`invalid --ip-range "${given.text}": it must be a CIDR inside ${canonical}`);
     }
-    out.ipRange = formatCidr(range);
+    out.ipRange = range;
   }
   if (req.gateway !== undefined) {
     const given = typeof req.gateway === 'string' ? givenAddr(req.gateway) : req.gateway;
@@ -139,9 +139,9 @@ export function planSubnet(req: SubnetRequest & { subnet: string | WrittenCidr }
     if (!gw || gw.family !== cidr.family || !contains(cidr, gw) || gw.value < firstUsable(cidr) || gw.value > lastUsable(cidr)) {
       throw new UsageError(`invalid --gateway "${given.text}": it must be a usable address of ${canonical}`);
     }
-    out.gateway = formatAddr(gw);
+    out.gateway = gw;
   } else if (withGateway) {
-    out.gateway = formatAddr({ family: cidr.family, value: firstUsable(cidr) });
+    out.gateway = { family: cidr.family, value: firstUsable(cidr) };
   }
   return out;
 }
@@ -154,13 +154,13 @@ export function planSubnet(req: SubnetRequest & { subnet: string | WrittenCidr }
 export function reserveAux(subnets: SubnetConfig[], aux: Readonly<Record<string, Given<Addr>>>): void {
   for (const [name, { text: ip, value: a }] of Object.entries(aux)) {
     const sub = a && subnets.find((s) => {
-      const c = mustCidr(s.subnet);
+      const c = s.subnet;
       return c.family === a.family && contains(c, a) && a.value >= firstUsable(c) && a.value <= lastUsable(c);
     });
-    if (!a || !sub) throw new UsageError(`invalid --aux-address ${name}=${ip}: it must be a usable address of ${subnets.map((s) => s.subnet).join(' or ')}`);
-    const taken = [sub.gateway, ...Object.values(sub.aux ?? {})].filter((x): x is string => !!x).some((x) => parseAddr(x)!.value === a.value);
+    if (!a || !sub) throw new UsageError(`invalid --aux-address ${name}=${ip}: it must be a usable address of ${subnets.map((s) => formatCidr(s.subnet)).join(' or ')}`);
+    const taken = (sub.gateway !== undefined && sameAddr(sub.gateway, a)) || Object.values(sub.aux ?? {}).some((x) => sameAddr(x, a));
     if (taken) throw new UsageError(`invalid --aux-address ${name}=${ip}: ${formatAddr(a)} is already the gateway or reserved`);
-    sub.aux = { ...sub.aux, [name]: formatAddr(a) };
+    sub.aux = { ...sub.aux, [name]: a };
   }
 }
 
@@ -170,21 +170,21 @@ export function reserveAux(subnets: SubnetConfig[], aux: Readonly<Record<string,
  * (else of the subnet), so endpoints, handed out from the start, meet it last.
  */
 export function reserveHostAddress(subnets: SubnetConfig[], name: string): string {
-  const sub = subnets.find((s) => mustCidr(s.subnet).family === 4);
+  const sub = subnets.find((s) => s.subnet.family === 4);
   if (!sub) throw new UsageError(`the ${name} address needs an IPv4 subnet`);
   const mine = sub.aux?.[name];
-  if (mine !== undefined) return mine;
-  const cidr = mustCidr(sub.subnet);
-  const range = sub.ipRange ? mustCidr(sub.ipRange) : cidr;
+  if (mine !== undefined) return formatAddr(mine);
+  const cidr = sub.subnet;
+  const range = sub.ipRange ?? cidr;
   const lo = maxBig(firstUsable(cidr), range.base);
-  const taken = new Set([sub.gateway, ...Object.values(sub.aux ?? {})].filter((x): x is string => !!x).map((x) => parseAddr(x)!.value));
+  const taken = new Set(Object.values(sub.aux ?? {}).map((x) => x.value));
+  if (sub.gateway) taken.add(sub.gateway.value);
   for (let v = minBig(lastUsable(cidr), last(range)); v >= lo; v--) {
     if (taken.has(v)) continue;
-    const ip = formatAddr({ family: 4, value: v });
-    sub.aux = { ...sub.aux, [name]: ip };
-    return ip;
+    sub.aux = { ...sub.aux, [name]: { family: 4, value: v } };
+    return formatAddr({ family: 4, value: v });
   }
-  throw new ConflictError(`no free address left in ${sub.ipRange ?? sub.subnet} for the ${name}`);
+  throw new ConflictError(`no free address left in ${formatCidr(sub.ipRange ?? sub.subnet)} for the ${name}`);
 }
 
 /**
@@ -205,8 +205,8 @@ class TakenAddresses extends Set<bigint> {
 /** Addresses already taken on a network, per family: gateways, reserved addresses and endpoints. */
 export function takenAddresses(net: Network, endpoints: readonly Endpoint[]): Set<bigint> {
   const taken = new TakenAddresses();
-  for (const s of net.subnets) if (s.gateway) taken.add(parseAddr(s.gateway)!.value);
-  for (const s of net.subnets) for (const a of Object.values(s.aux ?? {})) taken.add(parseAddr(a)!.value);
+  for (const s of net.subnets) if (s.gateway) taken.add(s.gateway.value);
+  for (const s of net.subnets) for (const a of Object.values(s.aux ?? {})) taken.add(a.value);
   for (let i = 0; i < endpoints.length; i++) {
     const ep = endpoints[i]!;
     if (ep.networkId !== net.id) continue;
@@ -228,8 +228,8 @@ export interface Allocation {
  * Pure: the caller stores `next` back into the subnet config.
  */
 export function allocateAddress(sub: SubnetConfig, taken: ReadonlySet<bigint>, requested?: string): Allocation {
-  const cidr = mustCidr(sub.subnet);
-  const range = sub.ipRange ? mustCidr(sub.ipRange) : cidr;
+  const cidr = sub.subnet;
+  const range = sub.ipRange ?? cidr;
   const lo = maxBig(firstUsable(cidr), range.base);
   const hi = minBig(lastUsable(cidr), last(range));
   const fam = cidr.family;
@@ -239,9 +239,9 @@ export function allocateAddress(sub: SubnetConfig, taken: ReadonlySet<bigint>, r
   });
   if (requested !== undefined) {
     const want = parseAddr(requested);
-    if (!want || want.family !== fam) throw new UsageError(`invalid address "${requested}" for subnet ${sub.subnet}`);
+    if (!want || want.family !== fam) throw new UsageError(`invalid address "${requested}" for subnet ${formatCidr(sub.subnet)}`);
     if (!contains(cidr, want) || want.value < firstUsable(cidr) || want.value > lastUsable(cidr)) {
-      throw new UsageError(`address ${requested} is not a usable address of subnet ${sub.subnet}`);
+      throw new UsageError(`address ${requested} is not a usable address of subnet ${formatCidr(sub.subnet)}`);
     }
     if (taken.has(want.value)) throw new ConflictError(`address ${requested} is already in use on this network`);
     // A pinned address does not move the cursor: ordering is for what cnm picks.
@@ -256,11 +256,11 @@ export function allocateAddress(sub: SubnetConfig, taken: ReadonlySet<bigint>, r
     if (!taken.has(v)) return fmt(v);
     v = v + 1n > hi ? lo : v + 1n;
   }
-  throw new ConflictError(`no free address left in ${sub.ipRange ?? sub.subnet}`);
+  throw new ConflictError(`no free address left in ${formatCidr(sub.ipRange ?? sub.subnet)}`);
 }
 
 export function familyOf(sub: SubnetConfig): Family {
-  return mustCidr(sub.subnet).family;
+  return sub.subnet.family;
 }
 
 export function sameAddr(a: Addr, b: Addr): boolean {

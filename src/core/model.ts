@@ -3,20 +3,22 @@
  * A network is what a driver builds, a sandbox is a network namespace,
  * an endpoint joins one sandbox to one network.
  */
+import type { Addr, Cidr } from './ip.js';
+
 export type DriverName = 'bridge' | 'host' | 'none' | 'macvlan' | 'ipvlan' | 'overlay';
 
 export const SCHEMA_VERSION = 1;
 
 export interface SubnetConfig {
-  /** CIDR, e.g. "172.18.0.0/16" or "fd12:3456:789a:1::/64". */
-  subnet: string;
-  gateway?: string;
+  /** e.g. 172.18.0.0/16 or fd12:3456:789a:1::/64; state.json holds it as text (decoded on load, encoded on save: store.ts). */
+  subnet: Cidr;
+  gateway?: Addr;
   /** CIDR inside subnet that endpoint addresses come from. */
-  ipRange?: string;
+  ipRange?: Cidr;
   /** Next address to try (the allocator's cursor, as an address string). */
   next?: string;
   /** Addresses reserved by name (`--aux-address NAME=IP`, the macvlan host shim): never an endpoint's. */
-  aux?: Record<string, string>;
+  aux?: Record<string, Addr>;
 }
 
 /** What every network has, whatever its driver. */

@@ -20,7 +20,8 @@ import { storeInstance, useStateDir } from './instance.js';
 import { intentFile } from './intent.js';
 import { acquire } from './lock.js';
 import { phase } from './runner.js';
-import { SCHEMA_VERSION, type State, emptyState } from './model.js';
+import { SCHEMA_VERSION, type State, type SubnetConfig, emptyState } from './model.js';
+import { type Addr, type Cidr, formatAddr, formatCidr, parseAddr, parseCidr } from './ip.js';
 import { lockFile, stateFile, stateStampFile } from './paths.js';
 import { VERSION } from '../version.js';
 import { validateState } from './schema.js';
@@ -118,16 +119,16 @@ export class Store {
       const state = text === null ? emptyState() : parseState(text, this.path, this.wroteItself(text));
       phase('state read');
       // The file ends with a newline that JSON.stringify does not give.
-      const before = text === null ? JSON.stringify(emptyState()) : text.replace(/\n$/, '');
+      const before = text === null ? encodeState(emptyState()) : text.replace(/\n$/, '');
       this.reserveSize = before.length + RESERVE_MARGIN;
       const result = await fn(state);
       phase('operation done');
-      const after = JSON.stringify(state);
+      const after = encodeState(state);
       if (after !== before) {
         step('write state');
         state.serial = (state.serial ?? 0) + 1;
         storeInstance(this.dir);
-        this.write(JSON.stringify(state));
+        this.write(encodeState(state));
         wrote = true;
         step('state written');
         phase('state written');
@@ -203,8 +204,71 @@ export function parseState(text: string, path: string, checked = false): State {
     throw new CnmError(`state file ${path} has schema ${schema}, newer than this cnm understands (${SCHEMA_VERSION}); upgrade cnm`);
   }
   const problem = checked ? undefined : validateState(doc);
-  if (problem) throw new CnmError(`state file ${path} is invalid: ${problem}; cnm will not touch it: repair it or move it away`);
+  const bad = problem ?? decodeSubnets(doc as Stored);
+  if (bad) throw new CnmError(`state file ${path} is invalid: ${bad}; cnm will not touch it: repair it or move it away`);
   return doc as State;
+}
+
+/** A subnet as state.json holds it: the addresses as text. */
+interface StoredSubnet {
+  subnet: string | Cidr;
+  gateway?: string | Addr;
+  ipRange?: string | Cidr;
+  aux?: Record<string, string | Addr>;
+}
+type Stored = { networks: { subnets: StoredSubnet[] }[] };
+
+/**
+ * Parses the addresses of every subnet in place, once per read (the stamped
+ * fast path included: its shape checks are skipped, not its decoding).
+ * Returns the problem, if a text does not parse.
+ */
+function decodeSubnets(doc: Stored): string | undefined {
+  for (let i = 0; i < doc.networks.length; i++) {
+    const subs = doc.networks[i]!.subnets;
+    for (let j = 0; j < subs.length; j++) {
+      const s = subs[j]!;
+      const subnet = parseCidr(s.subnet as string);
+      if (!subnet) return `networks[${i}].subnets[${j}].subnet ${JSON.stringify(s.subnet)} is not a CIDR`;
+      s.subnet = subnet;
+      if (s.gateway !== undefined) {
+        const gw = parseAddr(s.gateway as string);
+        if (!gw) return `networks[${i}].subnets[${j}].gateway ${JSON.stringify(s.gateway)} is not an address`;
+        s.gateway = gw;
+      }
+      if (s.ipRange !== undefined) {
+        const range = parseCidr(s.ipRange as string);
+        if (!range) return `networks[${i}].subnets[${j}].ipRange ${JSON.stringify(s.ipRange)} is not a CIDR`;
+        s.ipRange = range;
+      }
+      for (const name in s.aux) {
+        const a = parseAddr(s.aux[name] as string);
+        if (!a) return `networks[${i}].subnets[${j}].aux.${name} ${JSON.stringify(s.aux[name])} is not an address`;
+        s.aux[name] = a;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The state as state.json holds it: compact JSON, the subnets' addresses as text, each field where it was. */
+export function encodeState(state: State): string {
+  return JSON.stringify({ ...state, networks: state.networks.map((n) => ({ ...n, subnets: n.subnets.map(encodeSubnet) })) });
+}
+
+function encodeAux(aux: Record<string, Addr>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in aux) out[name] = formatAddr(aux[name]!);
+  return out;
+}
+
+function encodeSubnet(s: SubnetConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k in s) {
+    const v = s[k as keyof SubnetConfig];
+    out[k] = k === 'subnet' || k === 'ipRange' ? formatCidr(v as Cidr) : k === 'gateway' ? formatAddr(v as Addr) : k === 'aux' ? encodeAux(v as Record<string, Addr>) : v;
+  }
+  return out;
 }
 
 function unlinkQuietly(path: string): void {

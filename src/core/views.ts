@@ -3,7 +3,7 @@
  * (`docker network inspect`, the NetworkSettings of `docker container inspect`).
  */
 import { getDriver } from '../drivers/index.js';
-import { mustCidr, stripPrefix } from './ip.js';
+import { formatAddr, formatCidr, stripPrefix } from './ip.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
 import { netnsPath, sandboxEtc } from './paths.js';
 import { asMap } from './template/index.js';
@@ -38,10 +38,10 @@ export function networkView(state: State, net: Network) {
       Driver: 'default',
       Options: asMap({}),
       Config: net.subnets.map((s) => ({
-        Subnet: s.subnet,
-        ...(s.gateway ? { Gateway: s.gateway } : {}),
-        ...(s.ipRange ? { IPRange: s.ipRange } : {}),
-        ...(s.aux && Object.keys(s.aux).length > 0 ? { AuxiliaryAddresses: { ...s.aux } } : {}),
+        Subnet: formatCidr(s.subnet),
+        ...(s.gateway ? { Gateway: formatAddr(s.gateway) } : {}),
+        ...(s.ipRange ? { IPRange: formatCidr(s.ipRange) } : {}),
+        ...(s.aux && Object.keys(s.aux).length > 0 ? { AuxiliaryAddresses: Object.fromEntries(Object.entries(s.aux).map(([k, a]) => [k, formatAddr(a)])) } : {}),
       })),
     },
     Internal: net.internal,
@@ -59,7 +59,10 @@ export function networkView(state: State, net: Network) {
 export function endpointView(state: State, ep: Endpoint) {
   const net = networkOf(state, ep);
   const sb = sandboxOf(state, ep);
-  const gw = (fam: 4 | 6) => net.subnets.find((s) => mustCidr(s.subnet).family === fam && s.gateway)?.gateway ?? '';
+  const gw = (fam: 4 | 6) => {
+    const g = net.subnets.find((s) => s.subnet.family === fam && s.gateway)?.gateway;
+    return g ? formatAddr(g) : '';
+  };
   return {
     Id: ep.id,
     Name: `${sb.name}/${net.name}`,

@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { PORT_GROUP, SPOOFCHECK_OPT, addEndpointGuardOp, guardBase, guarded, removeEndpointGuardOp, spoofcheckOption } from '../core/firewall/guard.js';
 import { networkRules, networkTeardown } from '../core/firewall/ruleset.js';
 import { linkMark } from '../core/instance.js';
-import { mustCidr } from '../core/ip.js';
+import { formatAddr } from '../core/ip.js';
 import type { BridgeNetwork, BridgedNetwork, Endpoint, Network, Sandbox } from '../core/model.js';
 import { macFromId } from '../core/names.js';
 import { OPT } from '../core/options.js';
@@ -16,12 +16,7 @@ import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './
 
 /** Gateway addresses as `ip addr` wants them: "172.18.0.1/16". */
 export function gatewayAddrs(net: Network): { addr: string; family: 4 | 6 }[] {
-  return net.subnets
-    .filter((s) => s.gateway)
-    .map((s) => {
-      const c = mustCidr(s.subnet);
-      return { addr: `${s.gateway}/${c.prefix}`, family: c.family };
-    });
+  return net.subnets.flatMap((s) => (s.gateway ? [{ addr: `${formatAddr(s.gateway)}/${s.subnet.prefix}`, family: s.subnet.family }] : []));
 }
 
 export function forwardingSysctls(net: Network): Op[] {
@@ -39,8 +34,8 @@ export function sandboxSide(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinCo
   if (ctx.defaultRoute && !net.internal) {
     for (const s of net.subnets) {
       if (!s.gateway) continue;
-      const fam = mustCidr(s.subnet).family;
-      ops.push({ kind: 'route.replace', ns: sb.netns, dst: fam === 6 ? '::/0' : '0.0.0.0/0', via: s.gateway, dev: ep.ifname });
+      const fam = s.subnet.family;
+      ops.push({ kind: 'route.replace', ns: sb.netns, dst: fam === 6 ? '::/0' : '0.0.0.0/0', via: formatAddr(s.gateway), dev: ep.ifname });
     }
   }
   return ops;

@@ -7,7 +7,6 @@
  * (a probe child is made and removed) with a message naming the module.
  */
 import { UsageError } from '../core/errors.js';
-import { mustCidr } from '../core/ip.js';
 import { IPVLAN_MODES, type Endpoint, type IpvlanNetwork, type Network, type Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
@@ -22,7 +21,7 @@ function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[]
   if (ep.ipv6) ops.push(addrAdd(ep.ipv6, ep.ifname, sb.netns, true));
   ops.push(linkSet(ep.ifname, { up: true }, sb.netns));
   if (ctx.defaultRoute && !net.internal) {
-    for (const fam of new Set(net.subnets.map((s) => mustCidr(s.subnet).family))) {
+    for (const fam of new Set(net.subnets.map((s) => s.subnet.family))) {
       ops.push({ kind: 'route.replace', ns: sb.netns, dst: fam === 6 ? '::/0' : '0.0.0.0/0', dev: ep.ifname });
     }
   }

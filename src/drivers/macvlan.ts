@@ -13,7 +13,7 @@
  */
 import { UsageError } from '../core/errors.js';
 import { linkMark } from '../core/instance.js';
-import { contains, mustAddr, mustCidr } from '../core/ip.js';
+import { contains, formatAddr, formatCidr, mustAddr } from '../core/ip.js';
 import { MACVLAN_MODES, type Endpoint, type MacvlanNetwork, type Network, type Sandbox } from '../core/model.js';
 import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
 import { sandboxSide } from './bridge.js';
@@ -44,13 +44,16 @@ export function probe(net: ParentNetwork): Op[] {
 
 /** The range the host shim routes to the children: the IPv4 --ip-range, else the subnet. */
 function shimRoute(net: Network): string | undefined {
-  const v4 = net.subnets.find((s) => mustCidr(s.subnet).family === 4);
-  return v4 ? (v4.ipRange ?? v4.subnet) : undefined;
+  const v4 = net.subnets.find((s) => s.subnet.family === 4);
+  return v4 ? formatCidr(v4.ipRange ?? v4.subnet) : undefined;
 }
 
 /** The shim's own address, reserved in the subnet; networks made before that used the parent's (shimSource). */
 function shimAddress(net: MacvlanNetwork): { ip: string; own: boolean } | undefined {
-  for (const s of net.subnets) if (s.aux?.[SHIM_ADDRESS]) return { ip: s.aux[SHIM_ADDRESS], own: true };
+  for (const s of net.subnets) {
+    const own = s.aux?.[SHIM_ADDRESS];
+    if (own) return { ip: formatAddr(own), own: true };
+  }
   const src = net.driverOpts.shimSource;
   return src === undefined ? undefined : { ip: src, own: false };
 }
@@ -77,7 +80,7 @@ function shimReturnRoute(net: MacvlanNetwork, ep: Endpoint, sb: Sandbox): Op[] {
   const src = shimAddress(net)?.ip;
   if (net.driverOpts.hostShim !== true || src === undefined) return [];
   const a = mustAddr(src);
-  const inside = net.subnets.some((s) => contains(mustCidr(s.subnet), a));
+  const inside = net.subnets.some((s) => contains(s.subnet, a));
   return inside ? [] : [{ kind: 'route.replace', ns: sb.netns, dst: `${src}/32`, dev: ep.ifname }];
 }
 

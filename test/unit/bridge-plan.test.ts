@@ -4,11 +4,12 @@ import { isLineOp } from '../../src/core/plan.js';
 import { renderShell } from '../../src/core/shell.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
 import { bridgeDriver } from '../../src/drivers/bridge.js';
+import { mustAddr, mustCidr } from '../../src/core/ip.js';
 
 const id = 'abcdef0123456789'.repeat(4);
 const net: Network = {
   id, name: 'frontend', driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: true, mtu: 1450,
-  bridge: 'cnm-abcdef01234', subnets: [{ subnet: '172.18.0.0/16', gateway: '172.18.0.1' }, { subnet: 'fd00:1::/64', gateway: 'fd00:1::1' }],
+  bridge: 'cnm-abcdef01234', subnets: [{ subnet: mustCidr('172.18.0.0/16'), gateway: mustAddr('172.18.0.1') }, { subnet: mustCidr('fd00:1::/64'), gateway: mustAddr('fd00:1::1') }],
   options: {}, labels: {}, driverOpts: {},
 };
 const sb: Sandbox = { id: '1'.repeat(64), name: 'web', created: '', hostname: 'web', netns: 'web', dns: [], ports: [] };

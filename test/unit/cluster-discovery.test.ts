@@ -4,6 +4,7 @@ import type { Claim } from '../../src/core/cluster/keys.js';
 import { buildZone, clientKey } from '../../src/core/dns/records.js';
 import type { Network, State } from '../../src/core/model.js';
 import { type RunOptions, setRunner, systemRunner } from '../../src/core/runner.js';
+import { mustAddr, mustCidr } from '../../src/core/ip.js';
 
 const claim = (host: string, sandbox: string, address: string, aliases: string[] = []): Claim => ({
   host, sandbox, address, aliases, mac: sandbox === '' ? '' : `02:42:${address.split('/')[0]!.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`,
@@ -52,7 +53,7 @@ describe('cluster discovery: names for the embedded DNS', () => {
   const id = 'f'.repeat(64);
   const front: Network = {
     id, name: 'front', driver: 'overlay', scope: 'global', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1450,
-    bridge: 'cnm-f', subnets: [{ subnet: '10.210.0.0/24', gateway: '10.210.0.1' }], options: {}, labels: {},
+    bridge: 'cnm-f', subnets: [{ subnet: mustCidr('10.210.0.0/24'), gateway: mustAddr('10.210.0.1') }], options: {}, labels: {},
     driverOpts: { vni: 210, local: '198.51.100.11', underlay: 'ul0', lowerMtu: 1450, peers: [], discovery: true },
   };
   const state: State = {

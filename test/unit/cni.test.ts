@@ -5,6 +5,7 @@ import { installPlan } from '../../src/cni/install.js';
 import { buildResult } from '../../src/cni/result.js';
 import type { Attached } from '../../src/core/ops/attachment.js';
 import type { Endpoint, Network, Sandbox } from '../../src/core/model.js';
+import { mustAddr, mustCidr } from '../../src/core/ip.js';
 
 const codeOf = (fn: () => unknown): number => {
   try {
@@ -79,7 +80,7 @@ describe('CNI configuration', () => {
 describe('CNI results', () => {
   const net: Network = {
     id: 'a'.repeat(64), name: 'Front', driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: true, mtu: 1500,
-    bridge: 'cnm-aaaaaaaaaaa', subnets: [{ subnet: '10.88.0.0/24', gateway: '10.88.0.1' }, { subnet: 'fd00::/64', gateway: 'fd00::1' }], options: {}, labels: {}, driverOpts: {},
+    bridge: 'cnm-aaaaaaaaaaa', subnets: [{ subnet: mustCidr('10.88.0.0/24'), gateway: mustAddr('10.88.0.1') }, { subnet: mustCidr('fd00::/64'), gateway: mustAddr('fd00::1') }], options: {}, labels: {}, driverOpts: {},
   };
   const endpoint: Endpoint = { id: 'b'.repeat(64), networkId: net.id, sandboxId: 'c'.repeat(64), ifname: 'eth1', hostIfname: 'vethbbbbbbbbbbb', mac: '02:42:0a:58:00:03', ipv4: '10.88.0.3/24', ipv6: 'fd00::3/64', aliases: [], created: '' };
   const sandbox = { id: 'c'.repeat(64), name: 'c1' } as Sandbox;

@@ -4,6 +4,7 @@ import { type Codec, respond } from '../../src/core/dns/answer.js';
 import { buildZone, clientKey, resolversFor } from '../../src/core/dns/records.js';
 import { cacheKey, fitUdp, ptrAddress, questionEnd, replyFor, udpLimit } from '../../src/core/dns/wire.js';
 import type { BridgeNetwork, Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
+import { mustAddr, mustCidr } from '../../src/core/ip.js';
 
 const codec = dnsPacket as unknown as Codec;
 const hex = (c: string) => c.repeat(64);
@@ -11,7 +12,7 @@ const hex = (c: string) => c.repeat(64);
 function net(name: string, id: string, subnet: string, gw: string, extra: Partial<BridgeNetwork> = {}): BridgeNetwork {
   return {
     id: hex(id), name, driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
-    bridge: `cnm-${id}`, subnets: [{ subnet, gateway: gw }], options: {}, labels: {}, driverOpts: {}, ...extra,
+    bridge: `cnm-${id}`, subnets: [{ subnet: mustCidr(subnet), gateway: mustAddr(gw) }], options: {}, labels: {}, driverOpts: {}, ...extra,
   };
 }
 function sb(name: string, id: string): Sandbox {
@@ -23,7 +24,7 @@ function ep(id: string, n: Network, s: Sandbox, ipv4?: string, aliases: string[]
 
 // The three-tier example plus aliases, IPv6, an internal network and a no-DNS network.
 const front = net('frontend', 'a', '172.18.0.0/16', '172.18.0.1');
-const back = net('backend', 'b', '172.19.0.0/16', '172.19.0.1', { ipv6: true, subnets: [{ subnet: '172.19.0.0/16', gateway: '172.19.0.1' }, { subnet: 'fd00:19::/64', gateway: 'fd00:19::1' }] });
+const back = net('backend', 'b', '172.19.0.0/16', '172.19.0.1', { ipv6: true, subnets: [{ subnet: mustCidr('172.19.0.0/16'), gateway: mustAddr('172.19.0.1') }, { subnet: mustCidr('fd00:19::/64'), gateway: mustAddr('fd00:19::1') }] });
 const vault = net('vault', 'c', '172.20.0.0/16', '172.20.0.1', { internal: true });
 const plain = net('plain', 'd', '172.21.0.0/16', '172.21.0.1', { dns: false });
 const web = sb('web', '1'), api = sb('api', '2'), db = sb('db', '3'), web2 = sb('web2', '4'), safe = sb('safe', '5'), lone = sb('lone', '6');

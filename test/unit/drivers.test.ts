@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CnmError, KernelOpError } from '../../src/core/errors.js';
 import { apply, groupOps } from '../../src/core/exec.js';
 import { renderShell } from '../../src/core/shell.js';
-import { formatCidr, givenAddr, givenCidr, mustAddr, parseWrittenCidr } from '../../src/core/ip.js';
+import { formatCidr, givenAddr, givenCidr, mustAddr, mustCidr, parseWrittenCidr } from '../../src/core/ip.js';
 import { planSubnet } from '../../src/core/ipam.js';
 import type { AddressingRequest } from '../../src/drivers/types.js';
 import { missingSupport } from '../../src/core/kernel-support.js';
@@ -71,7 +71,7 @@ const ep: Endpoint = {
 function base(extra: Partial<NetworkBase>): NetworkBase {
   return {
     id: ID, name: 'n', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
-    subnets: [{ subnet: '198.51.100.0/24', gateway: '198.51.100.254', ipRange: '198.51.100.128/25' }],
+    subnets: [{ subnet: mustCidr('198.51.100.0/24'), gateway: mustAddr('198.51.100.254'), ipRange: mustCidr('198.51.100.128/25') }],
     options: {}, labels: {}, ...extra,
   };
 }
@@ -107,7 +107,7 @@ describe('macvlan plans (golden)', () => {
 
   it('createNetwork: a shim with its own reserved address holds it and routes from it', () => {
     const own = macvlan({ parent: 'par2', lowerMtu: 1500, mode: 'bridge', hostShim: true }, {
-      subnets: [{ subnet: '10.88.30.0/24', gateway: '10.88.30.254', aux: { 'host-shim': '10.88.30.253' } }],
+      subnets: [{ subnet: mustCidr('10.88.30.0/24'), gateway: mustAddr('10.88.30.254'), aux: { 'host-shim': mustAddr('10.88.30.253') } }],
     });
     expect(renderShell(macvlanDriver.createNetwork(own))).toBe(
       [
@@ -166,7 +166,7 @@ describe('macvlan plans (golden)', () => {
   });
 
   it('join: a host route to the shim source when it lies outside the subnet', () => {
-    const net = { ...vlanShim, subnets: [{ subnet: '192.0.2.0/24', gateway: '192.0.2.1' }] };
+    const net = { ...vlanShim, subnets: [{ subnet: mustCidr('192.0.2.0/24'), gateway: mustAddr('192.0.2.1') }] };
     const plan = macvlanDriver.join(net, { ...ep, ipv4: '192.0.2.2/24' }, sb, { defaultRoute: false });
     expect(renderShell(plan.sandbox)).toBe(
       ['ip -n web addr add 192.0.2.2/24 dev eth1', 'ip -n web link set eth1 up', 'ip -n web route replace 198.51.100.1/32 dev eth1', ''].join('\n'),
@@ -259,7 +259,7 @@ describe('macvlan and ipvlan options against a fake host', () => {
 describe('overlay', () => {
   const ov = overlay({ vni: 4242, local: '198.51.100.1', underlay: 'ul0', lowerMtu: 1450, peers: ['198.51.100.2', '198.51.100.3'] }, 'cnm-abcdef01234', {
     mtu: 1450,
-    subnets: [{ subnet: '10.77.0.0/16', gateway: '10.77.1.1', ipRange: '10.77.1.0/24' }],
+    subnets: [{ subnet: mustCidr('10.77.0.0/16'), gateway: mustAddr('10.77.1.1'), ipRange: mustCidr('10.77.1.0/24') }],
   });
 
   it('createNetwork: one ip batch (bridge, gateway, VXLAN on it), one bridge batch (flooding per peer), then forwarding and firewall', () => {

@@ -3,11 +3,12 @@ import { renderDot } from '../../src/core/graph/dot.js';
 import { renderText } from '../../src/core/graph/text.js';
 import { type Topology, topology } from '../../src/core/graph/topology.js';
 import type { Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
+import { mustAddr, mustCidr } from '../../src/core/ip.js';
 
 const id = (c: string) => c.repeat(64);
 const net = (name: string, c: string, subnet: string, gw: string): Network => ({
   id: id(c), name, driver: 'bridge', created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
-  bridge: `cnm-${c.repeat(11)}`, subnets: [{ subnet, gateway: gw }], options: {}, labels: {}, driverOpts: {},
+  bridge: `cnm-${c.repeat(11)}`, subnets: [{ subnet: mustCidr(subnet), gateway: mustAddr(gw) }], options: {}, labels: {}, driverOpts: {},
 });
 const sb = (name: string, c: string, ports: Sandbox['ports'] = []): Sandbox => ({ id: id(c), name, created: '', hostname: name, netns: name, dns: [], ports });
 const ep = (c: string, n: Network, s: Sandbox, ifname: string, ipv4: string): Endpoint => ({

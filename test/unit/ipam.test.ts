@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, UsageError } from '../../src/core/errors.js';
-import { formatCidr, givenAddr, parseCidr } from '../../src/core/ip.js';
+import { formatCidr, givenAddr, mustAddr, mustCidr, parseCidr } from '../../src/core/ip.js';
 import { allocateAddress, defaultPools, pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, takenAddresses, ulaFor, usedSubnets } from '../../src/core/ipam.js';
 import type { SubnetConfig } from '../../src/core/model.js';
 import { type Endpoint, type Network, type State, emptyState } from '../../src/core/model.js';
@@ -26,7 +26,7 @@ describe('default pools', () => {
 
   it('skip subnets used by networks and by host routes, but not the default route', () => {
     const state: State = emptyState();
-    state.networks.push(net([{ subnet: '172.17.0.0/16' }]));
+    state.networks.push(net([{ subnet: mustCidr('172.17.0.0/16') }]));
     const used = usedSubnets(state, [cidr('0.0.0.0/0'), cidr('172.18.5.0/24')]);
     expect(formatCidr(pickFreeSubnet(used))).toBe('172.19.0.0/16');
   });
@@ -40,13 +40,13 @@ describe('default pools', () => {
 
 describe('planSubnet', () => {
   it('fills in the first usable address as gateway', () => {
-    expect(planSubnet({ subnet: '10.1.0.0/24' }, [])).toEqual({ subnet: '10.1.0.0/24', gateway: '10.1.0.1' });
-    expect(planSubnet({ subnet: 'fd00:1::/64' }, [])).toEqual({ subnet: 'fd00:1::/64', gateway: 'fd00:1::1' });
+    expect(planSubnet({ subnet: '10.1.0.0/24' }, [])).toEqual({ subnet: mustCidr('10.1.0.0/24'), gateway: mustAddr('10.1.0.1') });
+    expect(planSubnet({ subnet: 'fd00:1::/64' }, [])).toEqual({ subnet: mustCidr('fd00:1::/64'), gateway: mustAddr('fd00:1::1') });
   });
 
   it('keeps a given gateway and range', () => {
     expect(planSubnet({ subnet: '10.1.0.0/24', gateway: '10.1.0.254', ipRange: '10.1.0.128/25' }, [])).toEqual({
-      subnet: '10.1.0.0/24', gateway: '10.1.0.254', ipRange: '10.1.0.128/25',
+      subnet: mustCidr('10.1.0.0/24'), gateway: mustAddr('10.1.0.254'), ipRange: mustCidr('10.1.0.128/25'),
     });
   });
 
@@ -69,8 +69,8 @@ describe('planSubnet', () => {
 
 describe('allocateAddress', () => {
   it('skips the addresses of the endpoints on the network, both families, and only those', () => {
-    const v4 = { subnet: '10.1.0.0/29', gateway: '10.1.0.1', next: '10.1.0.2' };
-    const v6 = { subnet: 'fd00::/125', gateway: 'fd00::1', next: 'fd00::2' };
+    const v4 = { subnet: mustCidr('10.1.0.0/29'), gateway: mustAddr('10.1.0.1'), next: '10.1.0.2' };
+    const v6 = { subnet: mustCidr('fd00::/125'), gateway: mustAddr('fd00::1'), next: 'fd00::2' };
     const n = net([v4, v6]);
     const ep = (id: string, networkId: string, ipv4?: string, ipv6?: string): Endpoint => ({
       id: id.repeat(64), networkId, sandboxId: 's'.repeat(64), ifname: 'eth0', hostIfname: '', mac: '', aliases: [], created: '',
@@ -90,7 +90,7 @@ describe('allocateAddress', () => {
   });
 
   it('hands out addresses in order, skipping network, gateway and taken ones', () => {
-    const sub = { subnet: '10.1.0.0/29', gateway: '10.1.0.1' };
+    const sub = { subnet: mustCidr('10.1.0.0/29'), gateway: mustAddr('10.1.0.1') };
     const n = net([sub]);
     const taken = takenAddresses(n, []);
     const a = allocateAddress(sub, taken);
@@ -101,7 +101,7 @@ describe('allocateAddress', () => {
   });
 
   it('does not reuse a released address until the range wraps', () => {
-    const sub: Network['subnets'][number] = { subnet: '10.1.0.0/29', gateway: '10.1.0.1' };
+    const sub: Network['subnets'][number] = { subnet: mustCidr('10.1.0.0/29'), gateway: mustAddr('10.1.0.1') };
     const taken = new Set<bigint>([parseCidr('10.1.0.1/32')!.base]);
     const got: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -117,7 +117,7 @@ describe('allocateAddress', () => {
   });
 
   it('stays inside --ip-range and says when it is full', () => {
-    const sub = { subnet: '10.1.0.0/24', gateway: '10.1.0.1', ipRange: '10.1.0.64/31' };
+    const sub = { subnet: mustCidr('10.1.0.0/24'), gateway: mustAddr('10.1.0.1'), ipRange: mustCidr('10.1.0.64/31') };
     const taken = new Set<bigint>();
     const a = allocateAddress(sub, taken);
     expect(a.address).toBe('10.1.0.64/24');
@@ -128,7 +128,7 @@ describe('allocateAddress', () => {
   });
 
   it('checks a requested address', () => {
-    const sub = { subnet: '10.1.0.0/24', gateway: '10.1.0.1' };
+    const sub = { subnet: mustCidr('10.1.0.0/24'), gateway: mustAddr('10.1.0.1') };
     const taken = new Set<bigint>([parseCidr('10.1.0.1/32')!.base]);
     expect(allocateAddress(sub, taken, '10.1.0.200').address).toBe('10.1.0.200/24');
     expect(() => allocateAddress(sub, taken, '10.1.0.1')).toThrow(ConflictError);
@@ -137,7 +137,7 @@ describe('allocateAddress', () => {
   });
 
   it('allocates IPv6 from a /64 starting after the gateway', () => {
-    const sub = { subnet: 'fd00:1::/64', gateway: 'fd00:1::1' };
+    const sub = { subnet: mustCidr('fd00:1::/64'), gateway: mustAddr('fd00:1::1') };
     const taken = new Set<bigint>([parseCidr('fd00:1::1/128')!.base]);
     expect(allocateAddress(sub, taken).address).toBe('fd00:1::2/64');
   });
@@ -152,8 +152,8 @@ describe('ulaFor', () => {
 
 describe('reserved addresses (--aux-address, the host shim)', () => {
   const subnets = (): SubnetConfig[] => [
-    { subnet: '10.88.30.0/24', gateway: '10.88.30.254', ipRange: '10.88.30.0/25' },
-    { subnet: 'fd00:1::/64', gateway: 'fd00:1::1' },
+    { subnet: mustCidr('10.88.30.0/24'), gateway: mustAddr('10.88.30.254'), ipRange: mustCidr('10.88.30.0/25') },
+    { subnet: mustCidr('fd00:1::/64'), gateway: mustAddr('fd00:1::1') },
   ];
 
   it('places each in the subnet of its family that holds it; bad ones are usage errors', () => {
@@ -161,8 +161,8 @@ describe('reserved addresses (--aux-address, the host shim)', () => {
     const reserve = (subs: SubnetConfig[], aux: Record<string, string>) => reserveAux(subs, Object.fromEntries(Object.entries(aux).map(([k, v]) => [k, givenAddr(v)])));
     const s = subnets();
     reserve(s, { printer: '10.88.30.1', six: 'fd00:1::9' });
-    expect(s[0]!.aux).toEqual({ printer: '10.88.30.1' });
-    expect(s[1]!.aux).toEqual({ six: 'fd00:1::9' });
+    expect(s[0]!.aux).toEqual({ printer: mustAddr('10.88.30.1') });
+    expect(s[1]!.aux).toEqual({ six: mustAddr('fd00:1::9') });
     for (const bad of [{ a: '10.88.31.1' }, { a: '10.88.30.255' }, { a: '10.88.30.0' }, { a: 'nope' }, { a: '10.88.30.254' }]) {
       expect(() => reserve(subnets(), bad)).toThrow(UsageError);
     }
@@ -172,17 +172,17 @@ describe('reserved addresses (--aux-address, the host shim)', () => {
   it('the host address: the one already reserved under its name, else the last free of the range', () => {
     const s = subnets();
     expect(reserveHostAddress(s, 'host-shim')).toBe('10.88.30.127'); // the range's last: usable in the /24
-    expect(s[0]!.aux).toEqual({ 'host-shim': '10.88.30.127' });
+    expect(s[0]!.aux).toEqual({ 'host-shim': mustAddr('10.88.30.127') });
     const t = subnets();
     reserveAux(t, { 'host-shim': givenAddr('10.88.30.200') });
     expect(reserveHostAddress(t, 'host-shim')).toBe('10.88.30.200');
-    const u: SubnetConfig[] = [{ subnet: '10.88.30.0/24', gateway: '10.88.30.254', aux: { x: '10.88.30.253' } }];
+    const u: SubnetConfig[] = [{ subnet: mustCidr('10.88.30.0/24'), gateway: mustAddr('10.88.30.254'), aux: { x: mustAddr('10.88.30.253') } }];
     expect(reserveHostAddress(u, 'host-shim')).toBe('10.88.30.252'); // .255 broadcast, .254 gateway, .253 reserved
-    expect(() => reserveHostAddress([{ subnet: 'fd00:1::/64' }], 'host-shim')).toThrow(/needs an IPv4 subnet/);
+    expect(() => reserveHostAddress([{ subnet: mustCidr('fd00:1::/64') }], 'host-shim')).toThrow(/needs an IPv4 subnet/);
   });
 
   it('IPAM hands them to no endpoint', () => {
-    const net = { id: 'n', subnets: [{ subnet: '10.88.30.0/24', gateway: '10.88.30.1', aux: { nas: '10.88.30.2' } }] } as unknown as Network;
+    const net = { id: 'n', subnets: [{ subnet: mustCidr('10.88.30.0/24'), gateway: mustAddr('10.88.30.1'), aux: { nas: mustAddr('10.88.30.2') } }] } as unknown as Network;
     const taken = takenAddresses(net, []);
     expect(allocateAddress(net.subnets[0]!, taken).address).toBe('10.88.30.3/24');
     expect(() => allocateAddress(net.subnets[0]!, taken, '10.88.30.2')).toThrow(ConflictError);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseState } from '../../src/core/store.js';
+import { encodeState, parseState } from '../../src/core/store.js';
+import { mustAddr, mustCidr } from '../../src/core/ip.js';
 import { validateState } from '../../src/core/schema.js';
 
 const id = (c: string) => c.repeat(64);
@@ -73,6 +74,14 @@ describe('state files of earlier cnm versions load typed', () => {
       net('d', 'lan', 'macvlan', { driverOpts: { parent: 'eth0.10', vlanLink: 'eth0', vlanId: 10, makeParent: true, mode: 'bridge', hostShim: true, shimSource: '10.10.0.9' } }),
       net('e', 'l3', 'ipvlan', { driverOpts: { parent: 'eth0', lowerMtu: 9000, mode: 'l3' } }),
       net('f', 'ov', 'overlay', { bridge: 'cnm-fffffffffff', driverOpts: { vni: 42, local: '192.0.2.1', underlay: 'eth1', lowerMtu: 1450, peers: ['192.0.2.2'], spoofcheck: false } }),
+      {
+        ...net('g', 'dual', 'bridge', { bridge: 'cnm-ggggggggggg', driverOpts: {} }),
+        ipv6: true,
+        subnets: [
+          { subnet: '10.13.0.0/16', gateway: '10.13.255.254', ipRange: '10.13.8.0/21', next: '10.13.8.7', aux: { nas: '10.13.0.2' } },
+          { subnet: 'fd12:3456:789a:1::/64', gateway: 'fd12:3456:789a:1::1', next: 'fd12:3456:789a:1::2' },
+        ],
+      },
     ],
     sandboxes: [],
     endpoints: [],
@@ -80,13 +89,34 @@ describe('state files of earlier cnm versions load typed', () => {
 
   it('loads, and each network reads as its driver\'s type', () => {
     const state = parseState(JSON.stringify(old), '/var/lib/cnm/state.json');
-    expect(state.networks.map((n) => n.driver)).toEqual(['bridge', 'host', 'none', 'macvlan', 'ipvlan', 'overlay']);
-    const [bridge, , , lan, l3, ov] = state.networks;
+    expect(state.networks.map((n) => n.driver)).toEqual(['bridge', 'host', 'none', 'macvlan', 'ipvlan', 'overlay', 'bridge']);
+    const [bridge, , , lan, l3, ov, dual] = state.networks;
     expect(bridge!.driver === 'bridge' && bridge!.bridge).toBe('cnm0');
     expect(lan!.driver === 'macvlan' && [lan!.driverOpts.parent, lan!.driverOpts.mode, lan!.driverOpts.shimSource, lan!.driverOpts.lowerMtu]).toEqual(['eth0.10', 'bridge', '10.10.0.9', undefined]);
     expect(l3!.driver === 'ipvlan' && l3!.driverOpts.mode).toBe('l3');
     expect(ov!.driver === 'overlay' && ov!.bridge !== undefined && [ov!.bridge, ov!.driverOpts.vni, ov!.driverOpts.peers]).toEqual(['cnm-fffffffffff', 42, ['192.0.2.2']]);
-    // Nothing is rewritten on the way in: the same document goes out.
-    expect(JSON.stringify(state)).toBe(JSON.stringify(old));
+    // The subnets' addresses are parsed on the way in.
+    expect(dual!.subnets).toEqual([
+      { subnet: mustCidr('10.13.0.0/16'), gateway: mustAddr('10.13.255.254'), ipRange: mustCidr('10.13.8.0/21'), next: '10.13.8.7', aux: { nas: mustAddr('10.13.0.2') } },
+      { subnet: mustCidr('fd12:3456:789a:1::/64'), gateway: mustAddr('fd12:3456:789a:1::1'), next: 'fd12:3456:789a:1::2' },
+    ]);
+    // Nothing is rewritten on the way in: the same document goes out, byte for byte.
+    expect(encodeState(state)).toBe(JSON.stringify(old));
+  });
+
+  it('decodes the subnets on the stamped path too (its shape checks are skipped, not its decoding)', () => {
+    const state = parseState(JSON.stringify(old), '/var/lib/cnm/state.json', true);
+    expect(state.networks[0]!.subnets[0]).toEqual({ subnet: mustCidr('10.7.0.0/24'), gateway: mustAddr('10.7.0.1') });
+    expect(encodeState(state)).toBe(JSON.stringify(old));
+  });
+
+  it.each([
+    ['gateway', { subnet: '10.7.0.0/24', gateway: '10.7.0.300' }, /networks\[0\]\.subnets\[0\]\.gateway "10\.7\.0\.300" is not an address/],
+    ['ipRange', { subnet: '10.7.0.0/24', ipRange: '10.7.0.0/33' }, /networks\[0\]\.subnets\[0\]\.ipRange "10\.7\.0\.0\/33" is not a CIDR/],
+    ['aux', { subnet: '10.7.0.0/24', aux: { nas: 'nas.lan' } }, /networks\[0\]\.subnets\[0\]\.aux\.nas "nas\.lan" is not an address/],
+    ['subnet', { subnet: '10.7.0.0/40' }, /networks\[0\]\.subnets\[0\]\.subnet "10\.7\.0\.0\/40" is not a CIDR/],
+  ])('refuses a state whose %s does not parse, naming it', (_field, sub, msg) => {
+    const doc = { ...old, networks: [{ ...old.networks[0]!, subnets: [sub] }] };
+    expect(() => parseState(JSON.stringify(doc), '/var/lib/cnm/state.json')).toThrow(msg);
   });
 });

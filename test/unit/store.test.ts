@@ -96,6 +96,33 @@ describe('writes', () => {
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(statSync(path)).toMatchObject({ mtimeMs, ino });
   });
+
+  it('a state of the existing format goes back byte-identical: its subnets are decoded on load and encoded on save', async () => {
+    const d = dir();
+    const net = {
+      id: 'n'.repeat(64), name: 'dual', driver: 'bridge', created: 'x', builtin: false, internal: false, dns: true, ipv6: true, mtu: 1500, bridge: 'cnm-nnnnnnnnnnn',
+      subnets: [
+        { subnet: '10.13.0.0/16', gateway: '10.13.255.254', ipRange: '10.13.8.0/21', next: '10.13.8.7', aux: { nas: '10.13.0.2' } },
+        { subnet: 'fd12:3456:789a:1::/64', gateway: 'fd12:3456:789a:1::1' },
+      ],
+      options: {}, labels: {}, driverOpts: {},
+    };
+    const text = `${JSON.stringify({ schema: 1, serial: 3, networks: [net], sandboxes: [], endpoints: [] })}\n`;
+    const path = join(d, 'state.json');
+    writeFileSync(path, text);
+    const s = new Store(d);
+    const seen = await s.update((st) => st.networks[0]!.subnets.map((x) => [x.subnet.prefix, x.gateway?.family, x.ipRange?.prefix, x.aux?.nas?.value]));
+    expect(seen).toEqual([[16, 4, 21, 0x0a0d0002n], [64, 6, undefined, undefined]]);
+    // Unchanged: not rewritten (the compare encodes first).
+    expect(readFileSync(path, 'utf8')).toBe(text);
+    // A change elsewhere writes the subnets as they were.
+    await s.update((st) => void st.sandboxes.push({ id: 'z'.repeat(64), name: 'z', created: '', hostname: 'z', netns: 'z', dns: [], ports: [] }));
+    const after = JSON.parse(readFileSync(path, 'utf8')) as { serial: number; networks: unknown[] };
+    expect(after.serial).toBe(4);
+    expect(JSON.stringify(after.networks[0])).toBe(JSON.stringify(net));
+    // Read again on the stamped path: the subnets are typed there too.
+    expect(s.read().networks[0]!.subnets[0]!.subnet.prefix).toBe(16);
+  });
 });
 
 describe('files that are not what they should be', () => {

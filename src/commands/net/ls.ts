@@ -1,5 +1,6 @@
 import { Command } from 'clipanion';
 import { matches, parseFilters } from '../../core/filter.js';
+import { formatCidr } from '../../core/ip.js';
 import { networkView } from '../../core/views.js';
 import { getDriver } from '../../drivers/index.js';
 import { CnmCommand, type FilterKeys, listOption } from '../base.js';
@@ -52,7 +53,7 @@ export class NetLsCommand extends CnmCommand {
       id(n.id),
       n.name,
       n.driver,
-      n.subnets.map((s) => s.subnet).join(',') || '-',
+      n.subnets.map((s) => formatCidr(s.subnet)).join(',') || '-',
       String(state.endpoints.filter((e) => e.networkId === n.id).length),
     ]);
     this.out(renderTable(['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'ENDPOINTS'], rows, useColor(this.context.stdout)));

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { getDriver } from '../../drivers/index.js';
 import { hostLinks, linkWithAddress } from '../observe/host.js';
 import { CnmError, ConflictError } from '../errors.js';
-import { mustAddr, mustCidr, stripPrefix } from '../ip.js';
+import { formatAddr, mustAddr, mustCidr, stripPrefix } from '../ip.js';
 import { allocateAddress } from '../ipam.js';
 import type { Network, OverlayNetwork, State, SubnetConfig } from '../model.js';
 import { bridgeName, macFromIpv4 } from '../names.js';
@@ -111,7 +111,7 @@ function backed(state: State, claimKey: string): boolean {
   const addr = leaf(claimKey);
   const net = state.networks.find((n) => n.name === name && n.scope === 'global');
   if (!net) return false;
-  if (net.subnets.some((s) => s.gateway === addr)) return true;
+  if (net.subnets.some((s) => s.gateway && formatAddr(s.gateway) === addr)) return true;
   return state.endpoints.some((e) => e.networkId === net.id && e.ipv4 !== undefined && stripPrefix(e.ipv4) === addr);
 }
 
@@ -138,7 +138,7 @@ function localRecord(g: GlobalNetwork, m: Membership, gateway: string): OverlayN
     ...asLocal(g),
     mtu: Math.min(g.mtu ?? lowerMtu, lowerMtu),
     bridge: bridgeName(g.id),
-    subnets: [{ subnet: g.subnet, gateway: stripPrefix(gateway) }],
+    subnets: [{ subnet: mustCidr(g.subnet), gateway: mustAddr(stripPrefix(gateway)) }],
     driverOpts: { vni: g.vni, local: m.address, underlay: underlay.name, lowerMtu, peers: [], discovery: true },
   };
 }
@@ -225,10 +225,11 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
     const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
     const local = state.networks.find((n) => n.id === g.id);
     const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
-    const prefix = mustCidr(g.subnet).prefix;
-    const sub: SubnetConfig = { subnet: g.subnet, gateway: g.gateway };
+    const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
+    const prefix = sub.subnet.prefix;
     if (cursor) sub.next = cursor.value;
-    let gateway = local?.subnets[0]?.gateway ?? (mine ? leaf(mine.key) : undefined);
+    const localGateway = local?.subnets[0]?.gateway;
+    let gateway = localGateway ? formatAddr(localGateway) : mine ? leaf(mine.key) : undefined;
     let a;
     try {
       if (gateway === undefined) {
@@ -304,7 +305,7 @@ export function materialize(state: State, att: Attachment): Op[] {
     if (there) {
       // Another run made the local part first: with the gateway this run holds, or (rarely) another one.
       const gw = att.gateways.get(net.id);
-      if (gw && !there.subnets.some((x) => x.gateway === leaf(gw.key))) att.spare.push(gw);
+      if (gw && !there.subnets.some((x) => x.gateway && formatAddr(x.gateway) === leaf(gw.key))) att.spare.push(gw);
       continue;
     }
     state.networks.push(net);

@@ -119,7 +119,7 @@ export function asLocal(g: GlobalNetwork): ClusterOverlay {
     dns: g.dns,
     ipv6: false,
     mtu: g.mtu ?? 1450,
-    subnets: [{ subnet: g.subnet }],
+    subnets: [{ subnet: mustCidr(g.subnet) }],
     options: g.options,
     labels: g.labels,
     scope: 'global',

@@ -7,7 +7,7 @@
  * stopped agent is started.
  */
 import { getDriver } from '../../drivers/index.js';
-import { stripPrefix } from '../ip.js';
+import { formatAddr, stripPrefix } from '../ip.js';
 import { byNamespace } from '../plan.js';
 import type { Outcome } from '../reconcile/index.js';
 import type { Session } from '../session.js';
@@ -52,8 +52,9 @@ export async function reconcileCluster(s: Session, dryRun: boolean): Promise<Out
   const held = new Set(kvs.map((kv) => kv.key));
   const missing: [string, Claim][] = [];
   for (const net of globalNetworks(now.networks)) {
-    const prefix = net.subnets[0]?.subnet.split('/')[1] ?? '24';
-    const gw = net.subnets[0]?.gateway;
+    const prefix = net.subnets[0]?.subnet.prefix ?? 24;
+    const gateway = net.subnets[0]?.gateway;
+    const gw = gateway && formatAddr(gateway);
     if (gw && !held.has(keys.claim(net.name, gw))) missing.push([keys.claim(net.name, gw), { host: m.name, sandbox: '', mac: '', address: `${gw}/${prefix}`, aliases: [] }]);
     for (const ep of now.endpoints.filter((e) => e.networkId === net.id && e.ipv4)) {
       const addr = stripPrefix(ep.ipv4!);

@@ -4,7 +4,7 @@
  * (an endpoint address arriving on its own network's gateway) and what each
  * asker may see (the names on the DNS networks its sandbox is on).
  */
-import { type Cidr, formatAddr, mustCidr, parseAddr, stripPrefix } from '../ip.js';
+import { type Cidr, formatAddr, parseAddr, stripPrefix } from '../ip.js';
 import type { Endpoint, Network, State } from '../model.js';
 
 /** A sandbox on another cluster host, on a cluster network this host takes part in (cluster-records.json). */
@@ -100,9 +100,9 @@ export function resolversFor(state: State, eps: readonly Endpoint[]): string[] |
     for (const s of net.subnets) {
       if (!s.gateway) continue;
       // A gateway is only reachable from the sandbox through an address of its family.
-      const fam = mustCidr(s.subnet).family;
-      if (fam === 4 && ep.ipv4) v4.push(s.gateway);
-      if (fam === 6 && ep.ipv6) v6.push(s.gateway);
+      const fam = s.subnet.family;
+      if (fam === 4 && ep.ipv4) v4.push(formatAddr(s.gateway));
+      if (fam === 6 && ep.ipv6) v6.push(formatAddr(s.gateway));
     }
   }
   const all = [...new Set([...v4, ...v6])].slice(0, 3); // glibc reads at most three nameservers
@@ -120,12 +120,11 @@ export function buildZone(state: State, remote: readonly RemoteName[] = []): Zon
   const listen: ListenAddr[] = [];
   const dnsNets = state.networks.filter(dnsEnabled);
   for (const net of dnsNets) {
-    const zone: NetZone = { id: net.id, name: net.name.toLowerCase(), subnets: net.subnets.map((s) => mustCidr(s.subnet)), names: new Map(), aliases: new Map(), ptr: new Map() };
+    const zone: NetZone = { id: net.id, name: net.name.toLowerCase(), subnets: net.subnets.map((s) => s.subnet), names: new Map(), aliases: new Map(), ptr: new Map() };
     nets.set(net.id, zone);
     if (!state.endpoints.some((e) => e.networkId === net.id)) continue; // nobody to answer
     for (const s of net.subnets) {
-      const address = s.gateway && canonical(s.gateway);
-      if (address) listen.push({ address, family: mustCidr(s.subnet).family, networkId: net.id });
+      if (s.gateway) listen.push({ address: formatAddr(s.gateway), family: s.subnet.family, networkId: net.id });
     }
   }
   const sandboxes = new Map(state.sandboxes.map((s) => [s.id, s]));
@@ -181,7 +180,7 @@ export function buildZone(state: State, remote: readonly RemoteName[] = []): Zon
   }
   const owned: Owned = {
     networks: new Set(state.networks.map((n) => n.name.toLowerCase())),
-    subnets: state.networks.filter((n) => n.bridge !== undefined).flatMap((n) => n.subnets.map((s) => mustCidr(s.subnet))),
+    subnets: state.networks.filter((n) => n.bridge !== undefined).flatMap((n) => n.subnets.map((s) => s.subnet)),
   };
   return { listen, clients, nets, owned };
 }

@@ -14,7 +14,7 @@
  * Everything carries its owner in a comment or in its name (n-<id12>-...).
  */
 import { TABLE } from '../instance.js';
-import { mustCidr } from '../ip.js';
+import { formatAddr } from '../ip.js';
 import type { Network } from '../model.js';
 import { OPT } from '../options.js';
 
@@ -129,8 +129,8 @@ function hostRules(net: Network): string[] {
   if (net.dns) {
     for (const s of net.subnets) {
       if (!s.gateway) continue;
-      const ipv = mustCidr(s.subnet).family === 6 ? 'ip6' : 'ip';
-      lines.push(`add rule ${TABLE} ${ch} ${ipv} daddr ${s.gateway} meta l4proto { udp, tcp } th dport 53 accept ${c}`);
+      const ipv = s.subnet.family === 6 ? 'ip6' : 'ip';
+      lines.push(`add rule ${TABLE} ${ch} ${ipv} daddr ${formatAddr(s.gateway)} meta l4proto { udp, tcp } th dport 53 accept ${c}`);
     }
   }
   lines.push(`add rule ${TABLE} ${ch} drop ${c}`);

@@ -4,7 +4,7 @@
  * with their published ports. Pure: built from state, no kernel access.
  */
 import { getDriver } from '../../drivers/index.js';
-import { mustCidr } from '../ip.js';
+import { formatAddr, formatCidr } from '../ip.js';
 import type { Network, State } from '../model.js';
 import { endpointsOf, endpointsOn, networkOf, sandboxOf } from '../resolve.js';
 
@@ -50,7 +50,7 @@ function device(net: Network): string {
 }
 
 function gateways(net: Network): string[] {
-  return net.subnets.filter((s) => s.gateway).map((s) => `${s.gateway}/${mustCidr(s.subnet).prefix}`);
+  return net.subnets.flatMap((s) => (s.gateway ? [`${formatAddr(s.gateway)}/${s.subnet.prefix}`] : []));
 }
 
 /**
@@ -73,7 +73,7 @@ export function topology(state: State, only?: Network): Topology {
     builtin: n.builtin,
     internal: n.internal,
     dns: n.dns,
-    subnets: n.subnets.map((s) => s.subnet),
+    subnets: n.subnets.map((s) => formatCidr(s.subnet)),
     device: device(n),
     gateways: gateways(n),
     endpoints: endpointsOn(state, n).map(endpoint),

@@ -6,7 +6,6 @@
 import { getDriver } from '../../drivers/index.js';
 import { clusterJoin, clusterLeave, settled } from '../cluster/hook.js';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
-import { mustCidr } from '../ip.js';
 import { allocateAddress, takenAddresses } from '../ipam.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
@@ -82,7 +81,7 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   if (net.bridge) ep.hostIfname = vethName(id);
   const taken = takenAddresses(net, state.endpoints);
   for (const sub of net.subnets) {
-    const fam = mustCidr(sub.subnet).family;
+    const fam = sub.subnet.family;
     const want = fam === 4 ? req.ip : req.ip6;
     if ((fam === 4 && ep.ipv4) || (fam === 6 && ep.ipv6)) continue;
     const a = allocateAddress(sub, taken, want);

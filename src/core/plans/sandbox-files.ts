@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostResolvConf } from '../hostinfo.js';
 import { UsageError } from '../errors.js';
 import { fileMark } from '../instance.js';
-import { parseAddr, stripPrefix } from '../ip.js';
+import { formatAddr, parseAddr, stripPrefix } from '../ip.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { sandboxEtc } from '../paths.js';
 import type { FileOp } from '../plan.js';
@@ -60,8 +60,8 @@ export const HOST_NAMES = ['host.cnm.internal', 'host.docker.internal', 'host.co
 /** The host as a sandbox reaches it: the gateway of its first network that has one. */
 function hostGateway(nets: readonly Network[]): string | undefined {
   for (const n of nets) {
-    const g = n.subnets.find((s) => s.gateway && !s.gateway.includes(':'))?.gateway ?? n.subnets.find((s) => s.gateway)?.gateway;
-    if (g && n.bridge !== undefined) return g;
+    const g = n.subnets.find((s) => s.gateway?.family === 4)?.gateway ?? n.subnets.find((s) => s.gateway)?.gateway;
+    if (g && n.bridge !== undefined) return formatAddr(g);
   }
   return undefined;
 }

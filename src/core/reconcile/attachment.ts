@@ -8,6 +8,7 @@
 import { getDriver } from '../../drivers/index.js';
 import { servedAddrs, serverPid } from '../dns/lifecycle.js';
 import { dnsEnabled } from '../dns/records.js';
+import { formatAddr } from '../ip.js';
 import { sandboxTag } from '../firewall/ports.js';
 import type { Endpoint, Sandbox, State } from '../model.js';
 import { planJoin } from '../plans/endpoint.js';
@@ -42,7 +43,7 @@ export function attachmentProblems(state: State, sb: Sandbox, ep: Endpoint): str
   }
   if (dnsEnabled(net) && eps.length > 0) {
     const served = serverPid() === undefined ? [] : servedAddrs();
-    const missing = net.subnets.map((s) => s.gateway).filter((g): g is string => !!g && !served.includes(g));
+    const missing = net.subnets.flatMap((s) => (s.gateway ? [formatAddr(s.gateway)] : [])).filter((g) => !served.includes(g));
     if (missing.length > 0) problems.push(`the embedded DNS server does not answer on ${missing.join(', ')}`);
   }
   return problems;
