@@ -54,14 +54,16 @@ function parse6(text: string): Addr | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const groups = (half: string): number[] | undefined => {
+  // An embedded IPv4 address can only be the last 32 bits: the end of the tail, or of the
+  // head when there is no "::" (so "1.2.3.4::" is not an address).
+  const groups = (half: string, last: boolean): number[] | undefined => {
     if (half === '') return [];
     const out: number[] = [];
     const parts = half.split(':');
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i] as string;
       if (p.includes('.')) {
-        if (i !== parts.length - 1) return undefined;
+        if (!last || i !== parts.length - 1) return undefined;
         const v4 = parse4(p);
         if (!v4) return undefined;
         out.push(Number(v4.value >> 16n), Number(v4.value & 0xffffn));
@@ -72,8 +74,8 @@ function parse6(text: string): Addr | undefined {
     }
     return out;
   };
-  const head = groups(halves[0] as string);
-  const tail = halves.length === 2 ? groups(halves[1] as string) : [];
+  const head = groups(halves[0] as string, halves.length === 1);
+  const tail = halves.length === 2 ? groups(halves[1] as string, true) : [];
   if (!head || !tail) return undefined;
   const missing = 8 - head.length - tail.length;
   if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;

@@ -50,7 +50,7 @@ describe('address math against ip-address', () => {
   });
 
   it('agrees on what is an address', () => {
-    const six = ['::', '::1', '1::', 'fd00::1', '1:2:3:4:5:6:7:8', '::ffff:192.0.2.1', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '12345::1', ':1', '1:', ':::', '1:2:3:4:5:6:7::'];
+    const six = ['::', '::1', '1::', 'fd00::1', '1:2:3:4:5:6:7:8', '::ffff:192.0.2.1', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '12345::1', ':1', '1:', ':::', '1:2:3:4:5:6:7::', '::1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1.2.3.4::', '1.2.3.4::1', '1:2:3:4:5:6:7:1.2.3.4', '1::1.2.3.4:5'];
     for (const t of six) expect({ t, ok: parseAddr(t) !== undefined }).toEqual({ t, ok: Address6.isValid(t) });
     const four = ['0.0.0.0', '255.255.255.255', '10.0.0.256', '10.0.0', '1.2.3.4.5', 'a.b.c.d', '10..0.1'];
     for (const t of four) expect({ t, ok: parseAddr(t) !== undefined }).toEqual({ t, ok: Address4.isValid(t) });
