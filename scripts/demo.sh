@@ -2,7 +2,8 @@
 # The three-tier example from the seeds, built by cnm in a throwaway host:
 #   frontend: web, api        backend: api, db
 # web reaches api, api reaches db, web cannot reach db (they share no network).
-# Everything happens inside `unshare --net --mount`: the machine is not touched.
+# Everything happens inside `unshare --net --mount --pid`: the machine is not touched, and nothing
+# started here outlives the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CNM="$PWD/dist/cnm"
