@@ -171,12 +171,11 @@ describe('adopting a namespace', () => {
   it('--pid joins a running process namespace; sandbox rm leaves it alive', async () => {
     const host = await Host.create();
     const holder = host.background(['unshare', '--net', 'sleep', '300']);
-    let pid = 0;
-    await waitFor(() => {
-      const out = host.exec(['pgrep', '-f', '-n', '^sleep 300$']).stdout.trim();
-      pid = Number(out);
-      return pid > 0 && host.exec(['readlink', `/proc/${pid}/ns/net`]).stdout.trim() !== host.netnsId();
-    });
+    // nsenter and unshare exec what follows them, so the holder's PID is the sleep's, in its own namespace
+    // once it runs sleep. Never a machine-wide pgrep: test hosts share the PID namespace with all else.
+    const pid = holder.pid ?? 0;
+    expect(await waitFor(() => host.exec(['cat', `/proc/${pid}/comm`]).stdout.trim() === 'sleep')).toBe(true);
+    expect(host.exec(['readlink', `/proc/${pid}/ns/net`]).stdout.trim()).not.toBe(host.netnsId());
     expect(pid).toBeGreaterThan(0);
     host.cnmOk(['sandbox', 'add', 'adopted', '--pid', String(pid)]);
     const ip4 = ipOf(host, 'adopted', 'bridge');

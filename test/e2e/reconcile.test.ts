@@ -125,15 +125,13 @@ describe('reconcile repairs outside interference', () => {
     host.sh('ip netns del mine');
   });
 
-  it('an adopted sandbox whose process died is dropped and its address released', () => {
+  it('an adopted sandbox whose process died is dropped and its address released', async () => {
+    // nsenter and unshare exec what follows them, so the holder's PID is the sleep's, in its own namespace
+    // once it runs sleep. Never a machine-wide pgrep: test hosts share the PID namespace with all else.
     const proc = host.background(['unshare', '--net', 'sleep', '600']);
-    let pid = 0;
-    for (let i = 0; i < 50 && !pid; i++) {
-      const r = host.sh(`pgrep -f "^sleep 600$" | head -1`).stdout.trim();
-      pid = Number(r) || 0;
-      if (!pid) host.sh('sleep 0.05');
-    }
-    expect(pid).toBeGreaterThan(0);
+    const pid = proc.pid ?? 0;
+    expect(await waitFor(() => host.exec(['cat', `/proc/${pid}/comm`]).stdout.trim() === 'sleep')).toBe(true);
+    expect(host.exec(['readlink', `/proc/${pid}/ns/net`]).stdout.trim()).not.toBe(host.netnsId());
     host.cnmOk(['sandbox', 'add', 'adopted', '--pid', String(pid), '--network', 'front']);
     const addr = addrOf(host, 'adopted', 'front');
     expect(reconcile(host)).toEqual([]);
