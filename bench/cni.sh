@@ -5,11 +5,11 @@
 # configuration on stdin, prevResult on DEL), interleaved in one run. Prints
 # medians of ADD and DEL over RUNS containers, and the processes one ADD
 # execs (strace -f, the plugin itself included). Runs in a throwaway host.
-#   sudo bash bench/cni.sh [RUNS]
+#   sudo [CNM=path/to/cnm] bash bench/cni.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-20}
-CNM="$PWD/dist/cnm"
+CNM="${CNM:-$PWD/dist/cnm}" # CNM=path/to/another/build compares it
 PLUGINS=/usr/lib/cni
 source bench/lib/throwaway-host.sh "$0" "$@"
 mkdir -p /var/lib/cni && mount -t tmpfs tmpfs /var/lib/cni
