@@ -7,6 +7,7 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { failedLines } from './exec.js';
+import { kernelHasIPv6 } from './exec/sysctl.js';
 import { run } from './runner.js';
 import { Store } from './store.js';
 
@@ -156,7 +157,9 @@ export function runChecks(stateDir: string): Check[] {
     toolCheck('ip'),
     toolCheck('nft'),
     sysctlCheck('net.ipv4.ip_forward', 'when it creates a network with a way out'),
-    sysctlCheck('net.ipv6.conf.all.forwarding', 'when it creates an IPv6 network with a way out'),
+    kernelHasIPv6()
+      ? sysctlCheck('net.ipv6.conf.all.forwarding', 'when it creates an IPv6 network with a way out')
+      : { name: 'IPv6', ok: true, detail: 'this kernel has none (booted with ipv6.disable=1?): IPv4 networks only', fix: '' },
     stateCheck(stateDir),
   ];
 }

@@ -13,13 +13,13 @@
  * as shell, for --dry-run: shell.ts.
  */
 import { RollbackError } from './errors.js';
-import { type FileOp, type NftOp, type Op, type SysctlOp, inverseOf, isLineOp, nsOf, toolOf } from './plan.js';
+import { type FileOp, type NftOp, type Op, type SysctlOp, forKernel, inverseOf, isLineOp, nsOf, toolOf } from './plan.js';
 import { pauseHere, pauseIndex } from './faults.js';
 import { type CommandOp, applyCommand, argvOf, runCommand, teardownCommand } from './exec/commands.js';
 import { applyFiles, writeFileOp } from './exec/file.js';
 import { type LineGroup, applyLines, commandOf, runLine, teardownLines } from './exec/lines.js';
 import { applyNft, teardownNft } from './exec/nft.js';
-import { applySysctls, writeSysctl } from './exec/sysctl.js';
+import { applySysctls, kernelHasIPv6, writeSysctl } from './exec/sysctl.js';
 import { applyNetlink, runLineNetlink, teardownNetlink } from './exec/netlink/run.js';
 import { netlinkLibc } from './exec/netlink/socket.js';
 
@@ -32,10 +32,14 @@ export type Group =
   | { kind: 'file'; ops: FileOp[] }
   | { kind: 'cmd'; ops: [CommandOp] };
 
-/** Groups consecutive ops that one process (or one in-process step) can do. */
+/**
+ * Groups consecutive ops that one process (or one in-process step) can do,
+ * leaving out what this kernel lacks (IPv6-only settings when it has no IPv6),
+ * so applying, tearing down and --dry-run all skip the same ops.
+ */
 export function groupOps(plan: readonly Op[]): Group[] {
   const groups: Group[] = [];
-  for (const op of plan) {
+  for (const op of forKernel(plan, kernelHasIPv6())) {
     const prev = groups[groups.length - 1];
     if (isLineOp(op)) {
       const ns = nsOf(op);

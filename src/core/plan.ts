@@ -47,6 +47,8 @@ export interface LinkSetOp extends InNs {
   addrgenmode?: 'none';
   group?: number;
   up?: true;
+  /** Only on a kernel with IPv6: one booted with ipv6.disable=1 has no such setting, and the op is skipped there. */
+  ipv6Only?: true;
 }
 
 export interface LinkDelOp extends InNs {
@@ -128,6 +130,8 @@ export interface SysctlOp {
   /** Dotted key, e.g. net.ipv4.ip_forward, in cnm's own namespace. */
   key: string;
   value: string;
+  /** Only on a kernel with IPv6: one booted with ipv6.disable=1 has no net.ipv6 keys, and the op is skipped there. */
+  ipv6Only?: true;
 }
 
 export interface FileOp {
@@ -161,6 +165,11 @@ export type LineOp = LinkAddOp | LinkSetOp | LinkDelOp | AddrAddOp | RouteOp | F
 export type Op = LineOp | NftOp | SysctlOp | FileOp | MountOp | UmountOp | KillOp;
 
 export type OpKind = Op['kind'];
+
+/** The plan as this kernel can carry it out: without the IPv6-only ops when it has no IPv6. */
+export function forKernel(plan: readonly Op[], hasIPv6: boolean): readonly Op[] {
+  return hasIPv6 ? plan : plan.filter((op) => !((op.kind === 'sysctl' || op.kind === 'link.set') && op.ipv6Only));
+}
 
 const LINE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['link.add', 'link.set', 'link.del', 'addr.add', 'route.add', 'route.replace', 'fdb.append', 'fdb.del', 'netns.add', 'netns.attach', 'netns.del']);
 

@@ -61,7 +61,7 @@ export function createBridge(net: BridgedNetwork): Op[] {
   // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
   // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for
   // forwarded packets only from a link-local source, so without one routed IPv6 stops at the bridge.
-  ops.push(linkSet(br, { addrgenmode: 'none' }));
+  ops.push(linkSet(br, { addrgenmode: 'none', ipv6Only: true }));
   if (net.ipv6) ops.push(addrAdd('fe80::1/64', br, undefined, true));
   for (const g of gatewayAddrs(net)) {
     ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
@@ -69,7 +69,7 @@ export function createBridge(net: BridgedNetwork): Op[] {
   ops.push(linkSet(br, { up: true, ...linkMark() }));
   // The host learns no route or address from what arrives on a bridge (guard.ts drops
   // sandboxes' router adverts too; this covers anything else on the wire).
-  ops.push({ kind: 'sysctl', key: `net.ipv6.conf.${br}.accept_ra`, value: '0' });
+  ops.push({ kind: 'sysctl', key: `net.ipv6.conf.${br}.accept_ra`, value: '0', ipv6Only: true });
   ops.push(...forwardingSysctls(net));
   ops.push(nft([...guardBase(), ...networkRules(net)], networkTeardown(net)));
   return ops;

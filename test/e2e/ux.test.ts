@@ -268,3 +268,30 @@ describe('a tool missing from PATH', () => {
     expect(host.exec(['ip', 'netns', 'list']).stdout).toBe('');
   });
 });
+
+describe('a kernel without IPv6 (booted with ipv6.disable=1)', () => {
+  it('bridge networks skip their IPv6 settings and carry IPv4; an IPv6 network is refused in one line', async () => {
+    const host = await Host.create();
+    // What cnm sees of such a kernel: no net.ipv6 settings (only this host's mount namespace sees the tmpfs).
+    host.sh('mount -t tmpfs -o ro,mode=555 none /proc/sys/net/ipv6');
+    expect(host.cnmOk(['doctor'])).toMatch(/PASS +IPv6 +this kernel has none .*IPv4 networks only/);
+    const dry = host.cnmOk(['--dry-run', 'net', 'create', 'n4', '--subnet', '10.77.0.0/24']);
+    expect(dry).toContain('ip link add');
+    expect(dry).not.toMatch(/net\.ipv6|addrgenmode/);
+    host.cnmOk(['net', 'create', 'n4', '--subnet', '10.77.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'a', '--network', 'n4']);
+    host.cnmOk(['sandbox', 'add', 'b', '--network', 'n4']);
+    // b by name: the embedded DNS answers too.
+    expect(host.cnm(['sandbox', 'exec', 'a', '--', 'ping', '-c1', '-W2', 'b']).code).toBe(0);
+    const before = snapshot(host);
+    for (const argv of [['net', 'create', 'n6', '--ipv6'], ['net', 'create', 'n6', '--subnet', 'fd00:77::/64']]) {
+      const r = host.cnm(argv);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('cnm: this kernel has no IPv6 (no /proc/sys/net/ipv6: booted with ipv6.disable=1?), which an IPv6 network needs\n');
+    }
+    expect(snapshot(host)).toBe(before);
+    host.cnmOk(['sandbox', 'rm', 'a', 'b']);
+    host.cnmOk(['net', 'rm', 'n4']);
+    expect(host.exec(['ip', '-o', 'link']).stdout).not.toMatch(/veth|cnm-/); // lo and the default bridge's cnm0 only
+  });
+});

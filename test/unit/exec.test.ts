@@ -3,7 +3,8 @@ import { KernelOpError } from '../../src/core/errors.js';
 import { apply, groupOps, teardown } from '../../src/core/exec.js';
 import { renderShell } from '../../src/core/shell.js';
 import { words } from '../../src/core/exec/lines.js';
-import { type Op, addrAdd, isLineOp, linkDel, linkSet, nft, nsOf } from '../../src/core/plan.js';
+import { type Op, addrAdd, forKernel, isLineOp, linkDel, linkSet, nft, nsOf } from '../../src/core/plan.js';
+import { applySysctls } from '../../src/core/exec/sysctl.js';
 import { setRunner, systemRunner } from '../../src/core/runner.js';
 import { recorder } from '../helpers/recorder.js';
 
@@ -127,5 +128,28 @@ describe('byNamespace', () => {
       'nft',
     ]);
     expect(groupOps(sorted).map((g) => g.kind)).toEqual(['ip', 'ip', 'ip', 'nft']);
+  });
+});
+
+describe('a kernel without IPv6', () => {
+  const bridge: Op[] = [
+    { kind: 'link.add', name: 'br', link: { type: 'bridge' } },
+    linkSet('br', { addrgenmode: 'none', ipv6Only: true }),
+    addrAdd('10.0.0.1/24', 'br'),
+    { kind: 'sysctl', key: 'net.ipv6.conf.br.accept_ra', value: '0', ipv6Only: true },
+    { kind: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' },
+  ];
+
+  it('gets the plan without its IPv6-only ops; a kernel with IPv6 gets all of it', () => {
+    expect(forKernel(bridge, true)).toBe(bridge);
+    expect(forKernel(bridge, false)).toEqual([bridge[0], bridge[2], bridge[4]]);
+  });
+
+  it('a setting the kernel lacks is one line naming it, before anything is written', () => {
+    const undo: Op[] = [];
+    expect(() => applySysctls([{ kind: 'sysctl', key: 'net.ipv4.conf.cnm-no-such-link.forwarding', value: '1' }], undo, undefined)).toThrow(
+      'this kernel has no setting net.ipv4.conf.cnm-no-such-link.forwarding (/proc/sys/net/ipv4/conf/cnm-no-such-link/forwarding is missing)',
+    );
+    expect(undo).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /** sysctl ops: written in-process under /proc/sys; undone by writing back the value read before. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CnmError } from '../errors.js';
 import type { Op, SysctlOp } from '../plan.js';
 import { shellWord } from './sh.js';
@@ -9,10 +9,10 @@ const procPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
 export function applySysctls(ops: readonly SysctlOp[], undo: Op[], failAt: number | undefined): void {
   ops.forEach((op, i) => {
     if (i === failAt) throw new CnmError(`injected fault at sysctl ${op.key}`);
-    const path = procPath(op.key);
-    const before = readFileSync(path, 'utf8').trim();
+    const before = readSysctl(op.key);
+    if (before === undefined) throw new CnmError(`this kernel has no setting ${op.key} (${procPath(op.key)} is missing)`);
     if (before === op.value) return;
-    writeFileSync(path, op.value);
+    writeFileSync(procPath(op.key), op.value);
     undo.push({ kind: 'sysctl', key: op.key, value: before });
   });
 }
@@ -32,4 +32,15 @@ export function writeSysctl(op: SysctlOp): void {
 
 export function sysctlShell(ops: readonly SysctlOp[]): string[] {
   return ops.map((op) => `sysctl -qw ${shellWord(`${op.key}=${op.value}`)}`);
+}
+
+let ipv6: boolean | undefined;
+
+/**
+ * Whether the kernel has IPv6 in cnm's own namespace: one booted with
+ * ipv6.disable=1 has no /proc/sys/net/ipv6, where cnm's IPv6 settings live.
+ */
+export function kernelHasIPv6(): boolean {
+  ipv6 ??= existsSync('/proc/sys/net/ipv6/conf');
+  return ipv6;
 }

@@ -6,6 +6,7 @@ import { observeHost } from '../observe/host.js';
 import { getDriver } from '../../drivers/index.js';
 import type { AddressingRequest, NetworkDriver, RawNetworkOptions } from '../../drivers/types.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
+import { kernelHasIPv6 } from '../exec/sysctl.js';
 import { hostRoutes } from '../hostinfo.js';
 import { type Addr, formatAddr, type Given, givenAddr, givenCidr, parseAddr, parseWrittenCidr, writtenAs, type WrittenCidr } from '../ip.js';
 import { pickFreeSubnet, planSubnet, reserveAux, reserveHostAddress, reservedRange, type SubnetRequest, ulaFor, usedSubnets } from '../ipam.js';
@@ -104,6 +105,9 @@ function precheck(input: CreateNetworkInput) {
     return given;
   });
   const fams = subnets.map((s) => s.cidr.family);
+  if ((input.ipv6 || fams.includes(6)) && !kernelHasIPv6()) {
+    throw new CnmError('this kernel has no IPv6 (no /proc/sys/net/ipv6: booted with ipv6.disable=1?), which an IPv6 network needs');
+  }
   if (input.mtu !== undefined) checkMtu(input.mtu, driver, input.ipv6 || fams.includes(6));
   if (fams.filter((f) => f === 4).length > 1 || fams.filter((f) => f === 6).length > 1) {
     throw new UsageError('give at most one IPv4 and one IPv6 --subnet');
