@@ -3,11 +3,19 @@
  * in their plain spellings run from ./commands/hot.ts without loading clipanion;
  * everything else, and every mistake, goes to the clipanion CLI (./cli.ts), loaded
  * only then: help, usage errors and completions come from its definitions as before.
+ * `cnm --version` (clipanion's builtin, the same output) loads neither.
+ * What this file imports statically is what every run loads (see docs/ARCHITECTURE.md).
  */
-import { runHot } from './commands/hot.js';
-import { wire } from './wiring.js';
+import { fdStreams } from './commands/streams.js';
+import { VERSION } from './version.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v') && process.env.CNI_COMMAND === undefined) {
+    const streams = fdStreams();
+    streams.stdout.write(`${VERSION}\n`);
+    return streams.failed() ? 1 : 0;
+  }
+  const [{ runHot }, { wire }] = await Promise.all([import('./commands/hot.js'), import('./wiring.js')]);
   wire(); // the DNS and ports hooks, for the CLI and the CNI face alike
   // A CNI runtime runs plugins by their type's name (a link to cnm) with CNI_COMMAND set.
   if (process.env.CNI_COMMAND !== undefined) {

@@ -11,7 +11,8 @@
  */
 import { DEFAULT_STATE_DIR } from '../core/paths.js';
 import { endpointConnect, endpointDisconnect, sandboxAdd, sandboxRm } from './actions.js';
-import { CommandRun, fdStreams } from './runtime.js';
+import { CommandRun } from './runtime.js';
+import { fdStreams } from './streams.js';
 
 type Kind = 'string' | 'array' | 'boolean' | 'number';
 export interface HotOption {

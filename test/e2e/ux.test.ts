@@ -228,6 +228,25 @@ describe('graph, --json, -q, --format on the three-tier example', () => {
   });
 });
 
+describe('cnm --version', () => {
+  // main.ts answers it without loading the CLI; the words are clipanion's builtin's (version.ts).
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+  it('prints the version and nothing else, spelled --version or -v; with more words it is the CLI\'s to refuse', () => {
+    for (const flag of ['--version', '-v']) {
+      const r = spawnSync(CNM, [flag], { encoding: 'utf8' });
+      expect([r.status, r.stdout, r.stderr], flag).toEqual([0, `${version}\n`, '']);
+    }
+    const r = spawnSync(CNM, ['--version', 'x'], { encoding: 'utf8' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([2, '', `cnm: unknown command "x"; see 'cnm --help'\n`]);
+  });
+
+  it('a stdout it cannot write is one line and exit 1', () => {
+    const r = spawnSync('sh', ['-c', `"${CNM}" --version > /dev/full`], { encoding: 'utf8' });
+    expect([r.status, r.stderr]).toEqual([1, 'cnm: cannot write to stdout: no space left on device, write\n']);
+  });
+});
+
 describe('cnm doctor', () => {
   it('passes all that bridge networks need on this kernel; ipvlan and 8021q (optional) are warnings with a fix; exits 0; probes leave the host untouched', async () => {
     const host = await Host.create();
