@@ -126,9 +126,8 @@ export class Store {
       const after = encodeState(state);
       if (after !== before) {
         step('write state');
-        state.serial = (state.serial ?? 0) + 1;
         storeInstance(this.dir);
-        this.write(encodeState(state));
+        this.write(bumpSerial(state, after));
         wrote = true;
         step('state written');
         phase('state written');
@@ -172,14 +171,31 @@ export class Store {
   }
 
   private write(text: string): void {
+    // Stamped first: a reader woken by the rename (the DNS server) finds the new text's stamp already
+    // there. A write that then fails leaves a stamp no text has: the next read runs the checks.
+    this.stamp(text + '\n');
     try {
       (this.room ?? new Reservation(this.path, 0)).write(text + '\n');
       this.room = undefined;
     } catch (e) {
       throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${this.dir} and retry`);
     }
-    this.stamp(text + '\n');
   }
+}
+
+/**
+ * Bumps the state's write serial and returns its text, given `text`, the
+ * state encoded with the serial as it was. The serial of a file cnm wrote is
+ * its last key, so the text changes only at its end: the state is encoded once
+ * per update, not twice (with 1,000 sandboxes, ~1.5 ms of a run). A file with
+ * the serial elsewhere (a hand edit) or none yet is encoded again.
+ */
+export function bumpSerial(state: State, text: string): string {
+  const was = state.serial;
+  state.serial = (was ?? 0) + 1;
+  const tail = `,"serial":${was}}`;
+  if (was === undefined || !text.endsWith(tail)) return encodeState(state);
+  return `${text.slice(0, text.length - tail.length)},"serial":${state.serial}}`;
 }
 
 /** cnm's version and a hash of the text (Bun's own in the binary; sha256 under Node). */

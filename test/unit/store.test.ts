@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CnmError } from '../../src/core/errors.js';
-import { Store, stampOf } from '../../src/core/store.js';
+import { Store, bumpSerial, encodeState, stampOf } from '../../src/core/store.js';
+import { type State, emptyState } from '../../src/core/model.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cnm-store-'));
 
@@ -163,5 +164,44 @@ describe('files that are not what they should be', () => {
     // A stamp of another version of cnm does not count.
     writeFileSync(join(d, 'state.stamp'), stampOf(edited).replace(/^cnm \S+/, 'cnm 0.0.0-other'));
     expect(() => s.read()).toThrow(/is not a valid name/);
+  });
+});
+
+describe('the write serial', () => {
+  const sb = (i: number) => ({ id: i.toString(16).padStart(64, '0'), name: `s${i}`, created: '', hostname: `s${i}`, netns: `s${i}`, dns: [], ports: [] });
+  const many = (n: number, serial?: number): State => ({ ...emptyState(), sandboxes: Array.from({ length: n }, (_, i) => sb(i)), ...(serial === undefined ? {} : { serial }) });
+
+  it('is bumped in the text as encoded once: the same text as encoding the bumped state, at 1,000 sandboxes too', () => {
+    for (const serial of [undefined, 0, 1, 9, 10, 99, 1234567]) {
+      for (const n of [0, 1, 1000]) {
+        const a = many(n, serial);
+        const b = many(n, serial);
+        const text = bumpSerial(a, encodeState(a));
+        b.serial = (serial ?? 0) + 1;
+        expect(a.serial).toBe(b.serial);
+        expect(text).toBe(encodeState(b));
+      }
+    }
+  });
+
+  it('is bumped where a hand edit put it (not last), and added last where there was none', () => {
+    const first = JSON.parse(JSON.stringify({ serial: 41, ...emptyState() })) as State;
+    expect(bumpSerial(first, encodeState(first))).toBe(JSON.stringify({ serial: 42, ...emptyState() }));
+    // A nested "serial" at the end of the text is not the state's.
+    const nested = { ...emptyState(), serial: 5, tail: { serial: 5 } } as State;
+    expect(JSON.parse(bumpSerial(nested, encodeState(nested)))).toEqual({ ...emptyState(), serial: 6, tail: { serial: 5 } });
+    const none = emptyState();
+    expect(bumpSerial(none, encodeState(none))).toBe(`${JSON.stringify(emptyState()).slice(0, -1)},"serial":1}`);
+  });
+
+  it('goes up by one on each write of a file cnm wrote, and a read of it is stamped', async () => {
+    const d = dir();
+    const s = new Store(d);
+    for (let i = 0; i < 3; i++) await s.update((st) => void st.sandboxes.push(sb(i)));
+    const text = readFileSync(join(d, 'state.json'), 'utf8');
+    expect(text.endsWith(',"serial":3}\n')).toBe(true);
+    expect(readFileSync(join(d, 'state.stamp'), 'utf8')).toBe(stampOf(text));
+    await s.update(() => undefined); // nothing changed: nothing written, the serial stays
+    expect(readFileSync(join(d, 'state.json'), 'utf8')).toBe(text);
   });
 });
