@@ -109,6 +109,21 @@ describe('embedded DNS on the three-tier example', () => {
     expect(host.cnmOk(['dns', 'status']).trim()).toBe(pid);
   });
 
+  it('a DNS network removed and made again on its subnet answers at once, on the first try, with no restart', () => {
+    const pid = host.cnmOk(['dns', 'status']).trim();
+    cnm(['net', 'create', 'again', '--subnet', '10.66.0.0/24']);
+    cnm(['sandbox', 'add', 'a1', '--network', 'again']);
+    cnm(['sandbox', 'add', 'a2', '--network', 'again']);
+    expect(digIn(host, 'a1', 'a2').answers).toEqual(['10.66.0.3']);
+    // Within the server's settle time: its socket on 10.66.0.1 is still the old network's.
+    host.sh(`"$CNM" sandbox rm a1 a2 >/dev/null && "$CNM" net rm again >/dev/null && "$CNM" net create again --subnet 10.66.0.0/24 >/dev/null && "$CNM" sandbox add b1 --network again >/dev/null && "$CNM" sandbox add b2 --network again >/dev/null`, { env: { ...env, CNM } });
+    expect(digIn(host, 'b1', 'b2').answers).toEqual(['10.66.0.3']);
+    expect(digIn(host, 'b2', 'b1').answers).toEqual(['10.66.0.2']);
+    expect(host.cnmOk(['dns', 'status']).trim()).toBe(pid);
+    cnm(['sandbox', 'rm', 'b1', 'b2']);
+    cnm(['net', 'rm', 'again']);
+  });
+
   it('other names are forwarded to the upstream (dnsmasq) over UDP and TCP', () => {
     expect(digIn(host, 'web', 'a.example.test').answers).toEqual(['203.0.113.77']);
     const tcp = digIn(host, 'web', '+tcp b.example.test');

@@ -4,10 +4,13 @@
  * answered when its source is an endpoint address of the network whose
  * gateway it reached: that names the asking sandbox, and so its view.
  *
- * It follows the state without restarting: fs.watch on the state dir, a poll
- * once a second as a fallback, and a stat of state.json (at most once a
- * millisecond) before answering, so a name connected or disconnected a moment
- * ago is already right. Sockets of gateways that stay are never touched, so
+ * It follows the state without restarting: a stat of state.json (at most once
+ * a millisecond) before answering, so a name connected or disconnected a
+ * moment ago is already right; fs.watch on the state dir, re-reading once the
+ * writes have settled (SETTLE_MS), and a poll once a second as a fallback.
+ * A re-read costs milliseconds of CPU with 1,000 sandboxes: done at every
+ * write, it ran while the command that wrote was exiting and the next one
+ * starting; a burst of runs now costs one, and queries never wait for it. Sockets of gateways that stay are never touched, so
  * a reload drops no query. With --idle-exit it leaves when no DNS network
  * with endpoints is left, or when it is the last process of the throwaway
  * mount namespace it was started in.
@@ -30,6 +33,7 @@ import { claim, orphaned, unclaim, writeAddrs } from './lifecycle.js';
 import { type Conn, ConnTable, TCP_LIMITS } from './conns.js';
 import { tcpAlive, udpAlive } from './probe.js';
 import { type Client, type ListenAddr, type RemoteName, type Zone, buildZone, canonical, clientKey, emptyZone, idle } from './records.js';
+import { Settle } from './settle.js';
 import { Tally } from './tally.js';
 import { type UdpPort, bindUdp } from './udp.js';
 import { RCODE, cacheKey, errorReply, fitUdp, replyFor, sameQuestion, udpLimit } from './wire.js';
@@ -54,6 +58,8 @@ interface Listener {
 
 const IDLE_GRACE_MS = 1000;
 const POLL_MS = 1000;
+/** How long the state dir must be quiet after a change before the watcher re-reads it. */
+export const SETTLE_MS = 100;
 const CACHE_MAX = 4096;
 const MAX_FORWARDS = 512;
 /** Every this many ticks each listener is probed from outside (a connect and a datagram). */
@@ -77,6 +83,7 @@ export class DnsServer {
   private forwards = 0;
   private servers: { list: string[]; at: number } = { list: [], at: 0 };
   private watcher?: FSWatcher;
+  private readonly settle = new Settle(SETTLE_MS, () => this.refresh());
   private poll?: NodeJS.Timeout;
   private idleSince?: number;
   private stopping = false;
@@ -99,7 +106,7 @@ export class DnsServer {
     this.reload(true);
     try {
       this.watcher = watch(this.opts.stateDir, { persistent: false }, (_ev, file) => {
-        if (!file || String(file).startsWith('state.json') || String(file).startsWith('cluster-records')) this.refresh();
+        if (!file || String(file).startsWith('state.json') || String(file).startsWith('cluster-records')) this.settle.poke();
       });
       this.watcher.on('error', () => {});
     } catch {
@@ -152,7 +159,12 @@ export class DnsServer {
     const want = new Map(this.zone.listen.map((l) => [l.address, l]));
     for (const [addr, l] of this.listeners) {
       const next = want.get(addr);
-      if (next && next.networkId === l.at.networkId) continue; // bound, or binding now
+      if (next) {
+        // Bound, or binding now. An address that passed to another network (removed and made
+        // again) keeps its sockets: a query that arrived on them is answered on them.
+        l.at = next;
+        continue;
+      }
       this.close(l);
       this.listeners.delete(addr);
     }
@@ -267,10 +279,12 @@ export class DnsServer {
       this.lastCheck = now;
       this.refresh();
     }
-    const c = this.zone.clients.get(clientKey(at.networkId, src));
+    // After the refresh: the network that holds the address now (it may have been removed and made again).
+    const net = this.listeners.get(at.address)?.at.networkId ?? at.networkId;
+    const c = this.zone.clients.get(clientKey(net, src));
     if (c || !src.includes(':')) return c;
     const canon = canonical(src);
-    return canon ? this.zone.clients.get(clientKey(at.networkId, canon)) : undefined;
+    return canon ? this.zone.clients.get(clientKey(net, canon)) : undefined;
   }
 
   /** The reply to a query, or 'forward', or undefined (drop). */
@@ -454,6 +468,7 @@ export class DnsServer {
   shutdown(code: number, release = true): void {
     this.stopping = true;
     clearInterval(this.poll);
+    this.settle.cancel();
     this.watcher?.close();
     for (const l of this.listeners.values()) this.close(l);
     this.listeners.clear();
