@@ -118,8 +118,8 @@ export class Store {
       const text = this.readText();
       const state = text === null ? emptyState() : parseState(text, this.path, this.wroteItself(text));
       phase('state read');
-      // The file ends with a newline that JSON.stringify does not give.
-      const before = text === null ? encodeState(emptyState()) : text.replace(/\n$/, '');
+      // The file ends with a newline that JSON.stringify does not give (cut without a regex: that scans the whole text).
+      const before = text === null ? encodeState(emptyState()) : text.endsWith('\n') ? text.slice(0, -1) : text;
       this.reserveSize = before.length + RESERVE_MARGIN;
       const result = await fn(state);
       phase('operation done');
