@@ -9,7 +9,9 @@
 #                network JSON on stdin; `netavark teardown` + `ip netns del`; and
 #                prints the ratios cnm/netavark. Both with DNS on, on a warm network.
 # --scale LIST   repeats the measure with that many sandboxes already on the network
-#                (default: just the warm one), phases included.
+#                (default: just the warm one), phases included; and the kernel's share
+#                apart: cnm's own namespace ops (from --debug) and `ip netns add` +
+#                `ip netns del` with that many namespaces mounted under /run/netns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=30
@@ -87,11 +89,29 @@ measure() { # $1 title
   fi
   : >"$TMP/add.log"; : >"$TMP/rm.log"
   for i in $(seq 1 10); do
-    "$CNM" sandbox add "d$i" --network bench --debug 2>>"$TMP/add.log" >/dev/null
-    "$CNM" sandbox rm "d$i" --debug 2>>"$TMP/rm.log" >/dev/null
+    # Each run's end as bash sees it, as a last phase: what follows the state write shows there.
+    t0=$(now); "$CNM" sandbox add "d$i" --network bench --debug 2>>"$TMP/add.log" >/dev/null; t1=$(now)
+    "$CNM" sandbox rm "d$i" --debug 2>>"$TMP/rm.log" >/dev/null; t2=$(now)
+    ms "$((t1 - t0))" >>"$TMP/add.log"; ms "$((t2 - t1))" >>"$TMP/rm.log"
   done
   echo "  add phases (median of 10 --debug runs):"; phases "$TMP/add.log"
   echo "  rm phases:"; phases "$TMP/rm.log"
+  kernel
+}
+
+ms() { awk -v ns="$1" 'BEGIN {printf "· process ended (as bash saw it)  (at %.1f ms)\n", ns / 1e6}'; }
+
+kernel() { # the kernel's share at this scale: it grows with the namespaces mounted, not with cnm's state
+  local t0 t1 i ia=() id=()
+  # cnm's own: the netns add op of an add; the netlink batch of an rm that deletes the namespace (its links go with it).
+  printf '  kernel: cnm netns add %s ms, rm'"'"'s netlink batch (netns del) %s ms (median of the --debug runs)\n' \
+    "$(sed -n 's/^  | netns add [^ ]*  (\([0-9.]*\) ms)$/\1/p' "$TMP/add.log" | awk '{print int($1 * 1000)}' | stats | cut -d' ' -f1)" \
+    "$(awk '/^\+ netlink -force ip / {t = $0; sub(/.*\(/, "", t); sub(/ ms.*/, "", t)} /^  \| netns del / {print int(t * 1000)}' "$TMP/rm.log" | stats | cut -d' ' -f1)"
+  for i in $(seq 1 10); do
+    t0=$(now); ip netns add kshare; t1=$(now); ip netns del kshare; ia+=($(((t1 - t0) / 1000))); id+=($((($(now) - t1) / 1000)))
+  done
+  printf '  kernel: ip netns add %s ms, ip netns del %s ms (median, wall; %s namespaces mounted)\n' \
+    "$(printf '%s\n' "${ia[@]}" | stats | cut -d' ' -f1)" "$(printf '%s\n' "${id[@]}" | stats | cut -d' ' -f1)" "$(ls /run/netns | wc -l)"
 }
 
 prefill=0
