@@ -83,7 +83,9 @@ export function dnsEnabled(net: Network): boolean {
 
 export function canonical(address: string): string | undefined {
   const a = parseAddr(address);
-  return a ? formatAddr(a) : undefined;
+  // A dotted quad parses only as written canonically (no leading zeros): it is its own form.
+  // Not formatting it again saves the zone of 1,000 endpoints ~2,000 BigInt formats.
+  return a ? (a.family === 4 ? address : formatAddr(a)) : undefined;
 }
 
 export function clientKey(networkId: string, address: string): string {
@@ -128,10 +130,11 @@ export function buildZone(state: State, remote: readonly RemoteName[] = []): Zon
     }
   }
   const sandboxes = new Map(state.sandboxes.map((s) => [s.id, s]));
+  const byId = new Map(state.networks.map((n) => [n.id, n]));
   const netsOf = new Map<string, string[]>();
   const internalOnly = new Map<string, boolean>();
   for (const ep of state.endpoints) {
-    const net = state.networks.find((n) => n.id === ep.networkId);
+    const net = byId.get(ep.networkId);
     const sb = sandboxes.get(ep.sandboxId);
     if (!net || !sb) continue;
     internalOnly.set(sb.id, (internalOnly.get(sb.id) ?? true) && net.internal);
@@ -160,7 +163,6 @@ export function buildZone(state: State, remote: readonly RemoteName[] = []): Zon
     zone.ptr.set(address, `${name}.${zone.name}`);
   }
   const clients = new Map<string, Client>();
-  const byId = new Map(state.networks.map((n) => [n.id, n]));
   for (const ep of state.endpoints) {
     const own = netsOf.get(ep.sandboxId);
     if (!own || !nets.has(ep.networkId)) continue;

@@ -59,7 +59,7 @@ interface Listener {
 const IDLE_GRACE_MS = 1000;
 const POLL_MS = 1000;
 /** How long the state dir must be quiet after a change before the watcher re-reads it. */
-export const SETTLE_MS = 100;
+const SETTLE_MS = 250;
 const CACHE_MAX = 4096;
 const MAX_FORWARDS = 512;
 /** Every this many ticks each listener is probed from outside (a connect and a datagram). */
