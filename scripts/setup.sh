@@ -14,7 +14,7 @@ if [ "$(id -u)" != 0 ]; then echo "setup: run as root (cnm builds kernel objects
 # the tests start their own in throwaway hosts, never the packaged service).
 pkgs=(iproute2 nftables iputils-ping dnsutils curl socat util-linux python3 procps etcd-server etcd-client openssl)
 # What the tests use besides: real clients and servers, shells for the completions, man, graphviz.
-[ "$mode" = --test ] && pkgs+=(ncat tcpdump psmisc dnsmasq-base zsh fish graphviz man-db groff bc bash-completion make systemd)
+[ "$mode" = --test ] && pkgs+=(ncat tcpdump strace psmisc dnsmasq-base zsh fish graphviz man-db groff bc bash-completion make systemd)
 # The CNI face's real clients: the stock plugins (chained after cnm), containerd and a busybox rootfs.
 [ "$mode" = --test ] && pkgs+=(containernetworking-plugins containerd busybox-static)
 missing=()

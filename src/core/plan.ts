@@ -73,14 +73,32 @@ export interface RouteOp extends InNs {
   src?: string;
 }
 
-/** `bridge fdb append|del MAC dev DEV dst IP` (VXLAN flooding entries). */
+/**
+ * `bridge fdb append|replace|del MAC dev DEV dst IP`: a VXLAN device's entry (self, permanent), a
+ * flooding entry (all-zeros MAC, appended) or the cluster agent's MAC -> VTEP (replaced).
+ */
 export interface FdbOp extends InNs {
-  kind: 'fdb.append' | 'fdb.del';
+  kind: 'fdb.append' | 'fdb.replace' | 'fdb.del';
   mac: string;
   dev: string;
   dst: string;
   /** Removing something else (the VXLAN device) takes it back: no undo of its own. */
   covered?: true;
+}
+
+/** `ip neigh replace ADDR lladdr MAC dev DEV nud permanent`: the cluster agent's IP -> MAC on a proxy-ARP VXLAN device. */
+export interface NeighReplaceOp extends InNs {
+  kind: 'neigh.replace';
+  addr: string;
+  mac: string;
+  dev: string;
+}
+
+/** `ip neigh del ADDR dev DEV`. */
+export interface NeighDelOp extends InNs {
+  kind: 'neigh.del';
+  addr: string;
+  dev: string;
 }
 
 export interface NetnsAddOp {
@@ -160,7 +178,7 @@ export interface KillOp {
 }
 
 /** The ops one `ip -batch` (or `bridge -batch`) line does. */
-export type LineOp = LinkAddOp | LinkSetOp | LinkDelOp | AddrAddOp | RouteOp | FdbOp | NetnsAddOp | NetnsAttachOp | NetnsDelOp;
+export type LineOp = LinkAddOp | LinkSetOp | LinkDelOp | AddrAddOp | RouteOp | FdbOp | NeighReplaceOp | NeighDelOp | NetnsAddOp | NetnsAttachOp | NetnsDelOp;
 
 export type Op = LineOp | NftOp | SysctlOp | FileOp | MountOp | UmountOp | KillOp;
 
@@ -171,7 +189,7 @@ export function forKernel(plan: readonly Op[], hasIPv6: boolean): readonly Op[] 
   return hasIPv6 ? plan : plan.filter((op) => !((op.kind === 'sysctl' || op.kind === 'link.set') && op.ipv6Only));
 }
 
-const LINE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['link.add', 'link.set', 'link.del', 'addr.add', 'route.add', 'route.replace', 'fdb.append', 'fdb.del', 'netns.add', 'netns.attach', 'netns.del']);
+const LINE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['link.add', 'link.set', 'link.del', 'addr.add', 'route.add', 'route.replace', 'fdb.append', 'fdb.replace', 'fdb.del', 'neigh.replace', 'neigh.del', 'netns.add', 'netns.attach', 'netns.del']);
 
 export function isLineOp(op: Op): op is LineOp {
   return LINE_KINDS.has(op.kind);
@@ -179,7 +197,7 @@ export function isLineOp(op: Op): op is LineOp {
 
 /** The iproute2 tool whose batch runs a line op: `bridge` for fdb entries, which `ip -batch` cannot do. */
 export function toolOf(op: LineOp): 'ip' | 'bridge' {
-  return op.kind === 'fdb.append' || op.kind === 'fdb.del' ? 'bridge' : 'ip';
+  return op.kind.startsWith('fdb.') ? 'bridge' : 'ip';
 }
 
 /** The namespace a line op runs in (netns ops always run in cnm's own). */

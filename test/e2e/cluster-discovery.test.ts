@@ -8,7 +8,8 @@
  * takes names and entries away without any command on the other hosts; a
  * host lost whole comes back from its state dir with `reconcile --restore`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +127,11 @@ describe('discovery without flooding on a cluster overlay', () => {
 
   it('an endpoint made with --mac (sandbox add, endpoint connect) is known by its own MAC on the other hosts', async () => {
     const [macA, macB] = ['02:aa:bb:cc:dd:01', '02:aa:bb:cc:dd:02'];
+    // h1's agent programs the new entries itself, over netlink: strace on it sees no process started.
+    const agent = Number(h1().exec(['cat', '/var/lib/cnm/cluster-agent.pid']).stdout.trim());
+    const traceDir = mkdtempSync(join(tmpdir(), 'cnm-agent-trace-'));
+    const trace = spawn('strace', ['-f', '-qq', '-e', 'trace=execve', '-e', 'signal=none', '-o', join(traceDir, 'out'), '-p', String(agent)], { stdio: 'ignore' });
+    expect(await waitFor(() => readFileSync(`/proc/${agent}/status`, 'utf8').includes(`TracerPid:\t${trace.pid}`), 10_000, 20)).toBe(true);
     h2().cnmOk(['sandbox', 'add', 'sm', '--network', 'front', '--mac', macA.toUpperCase()]);
     h2().cnmOk(['sandbox', 'add', 'sc']);
     h2().cnmOk(['endpoint', 'connect', 'sc', 'front', '--mac', macB]);
@@ -137,6 +143,10 @@ describe('discovery without flooding on a cluster overlay', () => {
     const neigh = h1().exec(['ip', '-4', 'neigh', 'show', 'nud', 'permanent']).stdout;
     expect(neigh).toContain(`${sm.IPAddress} dev cnmx`);
     expect(neigh).toMatch(new RegExp(`${sm.IPAddress.replaceAll('.', '\\.')} dev \\S+ lladdr ${macA} PERMANENT`));
+    trace.kill('SIGINT');
+    expect(await waitFor(() => trace.exitCode !== null || trace.signalCode !== null, 10_000, 20)).toBe(true);
+    expect(readFileSync(join(traceDir, 'out'), 'utf8').split('\n').filter((l) => l.includes('execve('))).toEqual([]);
+    rmSync(traceDir, { recursive: true, force: true });
     // Traffic proves it: with the derived MAC in the FDB, frames for sm would go nowhere.
     expect(await waitFor(() => resolves(h1(), 's1', 'sm') === sm.IPAddress, 20_000, 100)).toBe(true);
     expect(ping(h1(), 's1', 'sm')).toBe(0);

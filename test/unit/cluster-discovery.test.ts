@@ -33,19 +33,15 @@ describe('cluster discovery: remote endpoints', () => {
       { mac: '02:42:0a:d2:00:09', dst: '198.51.100.13' },
     ];
     const neigh = [{ ip: '10.210.0.9', mac: '02:42:0a:d2:00:09' }];
-    expect(entryChanges('cnmx1', fdb, neigh, wanted)).toEqual({
-      bridge: [
-        ['fdb', 'del', '00:00:00:00:00:00', 'dev', 'cnmx1', 'dst', '198.51.100.12', 'self'],
-        ['fdb', 'del', '02:42:0a:d2:00:09', 'dev', 'cnmx1', 'dst', '198.51.100.13', 'self'],
-        ['fdb', 'replace', '02:42:0a:d2:00:04', 'dev', 'cnmx1', 'dst', '198.51.100.12', 'self', 'permanent'],
-      ],
-      ip: [
-        ['neigh', 'del', '10.210.0.9', 'dev', 'cnmx1'],
-        ['neigh', 'replace', '10.210.0.4', 'lladdr', '02:42:0a:d2:00:04', 'dev', 'cnmx1', 'nud', 'permanent'],
-      ],
-    });
+    expect(entryChanges('cnmx1', fdb, neigh, wanted)).toEqual([
+      { kind: 'fdb.del', mac: '00:00:00:00:00:00', dev: 'cnmx1', dst: '198.51.100.12' },
+      { kind: 'fdb.del', mac: '02:42:0a:d2:00:09', dev: 'cnmx1', dst: '198.51.100.13' },
+      { kind: 'fdb.replace', mac: '02:42:0a:d2:00:04', dev: 'cnmx1', dst: '198.51.100.12' },
+      { kind: 'neigh.del', addr: '10.210.0.9', dev: 'cnmx1' },
+      { kind: 'neigh.replace', addr: '10.210.0.4', mac: '02:42:0a:d2:00:04', dev: 'cnmx1' },
+    ]);
     const done = entryChanges('cnmx1', [{ mac: '02:42:0a:d2:00:04', dst: '198.51.100.12' }], [{ ip: '10.210.0.4', mac: '02:42:0a:d2:00:04' }], wanted);
-    expect(done).toEqual({ bridge: [], ip: [] });
+    expect(done).toEqual([]);
   });
 });
 
@@ -102,21 +98,21 @@ describe('cluster discovery: programming a device', () => {
     expect(record()).toEqual([
       `bridge -j fdb show dev ${dev}`,
       `ip -j -4 neigh show dev ${dev}`,
-      `bridge -force -batch -\nfdb del 02:42:0a:d2:00:09 dev ${dev} dst 198.51.100.13 self\nfdb replace 02:42:0a:d2:00:04 dev ${dev} dst 198.51.100.12 self permanent`,
+      `bridge -force -batch -\nfdb del 02:42:0a:d2:00:09 dev ${dev} dst 198.51.100.13\nfdb replace 02:42:0a:d2:00:04 dev ${dev} dst 198.51.100.12`,
       `ip -force -batch -\nneigh replace 10.210.0.4 lladdr 02:42:0a:d2:00:04 dev ${dev} nud permanent`,
     ]);
     // h3 comes alive: only its sandbox's two entries, without reading the device.
     const three = remotes(claims, new Map([...live, ['h3', '198.51.100.13']]), 'h1').filter((r) => r.network === 'front');
     programEntries([net], three, held);
     expect(record()).toEqual([
-      `bridge -force -batch -\nfdb replace 02:42:0a:d2:00:05 dev ${dev} dst 198.51.100.13 self permanent`,
+      `bridge -force -batch -\nfdb replace 02:42:0a:d2:00:05 dev ${dev} dst 198.51.100.13`,
       `ip -force -batch -\nneigh replace 10.210.0.5 lladdr 02:42:0a:d2:00:05 dev ${dev} nud permanent`,
     ]);
     programEntries([net], three, held);
     expect(record()).toEqual([]);
     // h3 dead again: its entries go; then a pass without what is held reads the device again.
     programEntries([net], two, held);
-    expect(record()).toEqual([`bridge -force -batch -\nfdb del 02:42:0a:d2:00:05 dev ${dev} dst 198.51.100.13 self`, `ip -force -batch -\nneigh del 10.210.0.5 dev ${dev}`]);
+    expect(record()).toEqual([`bridge -force -batch -\nfdb del 02:42:0a:d2:00:05 dev ${dev} dst 198.51.100.13`, `ip -force -batch -\nneigh del 10.210.0.5 dev ${dev}`]);
     held.clear();
     programEntries([net], two, held);
     expect(record().slice(0, 2)).toEqual([`bridge -j fdb show dev ${dev}`, `ip -j -4 neigh show dev ${dev}`]);

@@ -7,6 +7,9 @@
  *   - one permanent neighbour entry per remote endpoint: IP -> MAC (the device
  *     answers ARP from it, so ARP never crosses the underlay),
  *   - and no all-zeros (flooding) entry at all.
+ * The entries are typed ops (fdb.replace|del, neigh.replace|del) that the
+ * executor tries all of, in-process over netlink in the binary (the agent
+ * starts no process to program them), else `bridge -batch` + `ip -batch`.
  * It also writes STATE_DIR/cluster-records.json, the remote names the embedded
  * DNS server answers besides the local ones. A host whose alive key is gone
  * (lease expired) has no records here: its entries and names go.
@@ -17,6 +20,8 @@ import { clusterRecordsFile as recordsFile } from '../paths.js';
 import { vxlanName } from '../../drivers/overlay.js';
 import { stripPrefix } from '../ip.js';
 import type { Network } from '../model.js';
+import { teardown } from '../exec.js';
+import type { FdbOp, LineOp, NeighDelOp, NeighReplaceOp } from '../plan.js';
 import { run } from '../runner.js';
 import { type Claim, claimNetwork } from './keys.js';
 
@@ -56,27 +61,27 @@ export interface NeighRow {
   mac: string;
 }
 
-/** The `bridge` and `ip` lines that take a device's entries to the wanted ones (pure). */
-export function entryChanges(dev: string, fdb: readonly FdbRow[], neigh: readonly NeighRow[], wanted: readonly Remote[]): { bridge: string[][]; ip: string[][] } {
-  const bridge: string[][] = [];
-  const ip: string[][] = [];
+/** The ops that take a device's entries to the wanted ones: fdb entries first, then neighbours (pure). */
+export function entryChanges(dev: string, fdb: readonly FdbRow[], neigh: readonly NeighRow[], wanted: readonly Remote[]): LineOp[] {
+  const bridge: FdbOp[] = [];
+  const ip: (NeighReplaceOp | NeighDelOp)[] = [];
   const wantFdb = new Map(wanted.map((r) => [r.mac, r.vtep]));
   const wantNeigh = new Map(wanted.map((r) => [r.address, r.mac]));
   const haveFdb = new Map<string, string[]>();
   for (const row of fdb) haveFdb.set(row.mac, [...(haveFdb.get(row.mac) ?? []), row.dst]);
   for (const [mac, dsts] of haveFdb) {
     const want = wantFdb.get(mac);
-    for (const dst of dsts) if (dst !== want) bridge.push(['fdb', 'del', mac, 'dev', dev, 'dst', dst, 'self']);
+    for (const dst of dsts) if (dst !== want) bridge.push({ kind: 'fdb.del', mac, dev, dst });
   }
   for (const [mac, vtep] of wantFdb) {
-    if (!(haveFdb.get(mac) ?? []).includes(vtep)) bridge.push(['fdb', 'replace', mac, 'dev', dev, 'dst', vtep, 'self', 'permanent']);
+    if (!(haveFdb.get(mac) ?? []).includes(vtep)) bridge.push({ kind: 'fdb.replace', mac, dev, dst: vtep });
   }
   const haveNeigh = new Map(neigh.map((n) => [n.ip, n.mac]));
-  for (const [addr] of haveNeigh) if (!wantNeigh.has(addr)) ip.push(['neigh', 'del', addr, 'dev', dev]);
+  for (const [addr] of haveNeigh) if (!wantNeigh.has(addr)) ip.push({ kind: 'neigh.del', addr, dev });
   for (const [addr, mac] of wantNeigh) {
-    if (haveNeigh.get(addr) !== mac) ip.push(['neigh', 'replace', addr, 'lladdr', mac, 'dev', dev, 'nud', 'permanent']);
+    if (haveNeigh.get(addr) !== mac) ip.push({ kind: 'neigh.replace', addr, mac, dev });
   }
-  return { bridge, ip };
+  return [...bridge, ...ip];
 }
 
 function rows<T>(cmd: string, args: string[]): T[] | undefined {
@@ -87,12 +92,6 @@ function rows<T>(cmd: string, args: string[]): T[] | undefined {
   } catch {
     return [];
   }
-}
-
-function batch(cmd: string, lines: string[][]): string[] {
-  if (lines.length === 0) return [];
-  const r = run(cmd, ['-force', '-batch', '-'], { input: `${lines.map((l) => l.join(' ')).join('\n')}\n` });
-  return r.code === 0 ? [] : [`${cmd} -batch: ${r.stderr.trim().split('\n')[0] ?? ''}`];
 }
 
 /**
@@ -129,9 +128,10 @@ export function programEntries(nets: readonly Network[], all: readonly Remote[],
     const have = held.get(dev) ?? readRows(dev);
     if (have === undefined) continue; // the device is not there (yet, or any more)
     const wanted = all.filter((r) => r.network === net.name);
-    const { bridge, ip } = entryChanges(dev, have.fdb, have.neigh, wanted);
+    const ops = entryChanges(dev, have.fdb, have.neigh, wanted);
     // All-zeros rows (flooding entries of a part-1 device) are wanted by no endpoint: they go too.
-    const failed = [...batch('bridge', bridge), ...batch('ip', ip)];
+    // Every op is tried; a delete of what is already gone is fine, a replace that fails is not.
+    const failed = ops.length === 0 ? [] : teardown(ops);
     if (failed.length === 0) held.set(dev, { fdb: wanted.map((r) => ({ mac: r.mac, dst: r.vtep })), neigh: wanted.map((r) => ({ ip: r.address, mac: r.mac })) });
     else held.delete(dev);
     problems.push(...failed);

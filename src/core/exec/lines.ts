@@ -1,5 +1,5 @@
 /**
- * Line ops (link, addr, route, fdb, netns): each kind's words and "already
+ * Line ops (link, addr, route, fdb, neigh, netns): each kind's words and "already
  * gone" pattern, and how a group of consecutive lines for one tool and
  * namespace runs as one `ip -batch -` / `bridge -batch -` process.
  */
@@ -8,9 +8,10 @@ import type { LineOp, Op } from '../plan.js';
 import { nsOf, toolOf } from '../plan.js';
 import { run } from '../runner.js';
 import { addrAdd } from './addr.js';
-import { fdb } from './fdb.js';
+import { fdb, fdbReplace } from './fdb.js';
 import type { LineKind } from './kind.js';
 import { linkAdd, linkDel, linkSet } from './link.js';
+import { neighDel, neighReplace } from './neigh.js';
 import { netnsAdd, netnsAttach, netnsDel } from './netns.js';
 import { route } from './route.js';
 import { shellWord } from './sh.js';
@@ -25,7 +26,10 @@ const KINDS: Kinds = {
   'route.add': route,
   'route.replace': route,
   'fdb.append': fdb,
+  'fdb.replace': fdbReplace,
   'fdb.del': fdb,
+  'neigh.replace': neighReplace,
+  'neigh.del': neighDel,
   'netns.add': netnsAdd,
   'netns.attach': netnsAttach,
   'netns.del': netnsDel,
@@ -113,19 +117,20 @@ export function applyLines(group: LineGroup, undo: Op[], inverse: (op: Op) => Op
 /** Runs the group with -force: every line is tried; "already gone" is fine; returns the real failures. */
 export function teardownLines(group: LineGroup): string[] {
   const problems: string[] = [];
-  const r = run(group.tool ?? 'ip', batchArgv(group.ns, true), { input: batchText(group.ops.map(words)) });
+  const tool = group.tool ?? 'ip';
+  const r = run(tool, batchArgv(group.ns, true), { input: batchText(group.ops.map(words)) });
   if (r.code === 0) return problems;
   const failed = failedLines(r.stderr);
   for (const n of failed) {
     const op = group.ops[n - 1];
     const msg = messageFor(r.stderr, n);
     if (op && isGone(op, msg)) continue;
-    problems.push(`ip ${op ? words(op).join(' ') : ''}: ${msg}`);
+    problems.push(`${tool} ${op ? words(op).join(' ') : ''}: ${msg}`);
   }
   if (failed.length === 0) {
     // The namespace itself is gone: everything inside it went with it.
     if (group.ns !== undefined && /Cannot open network namespace|No such file/.test(r.stderr)) return problems;
-    problems.push(`ip -batch: ${firstLine(r.stderr)}`);
+    problems.push(`${tool} -batch: ${firstLine(r.stderr)}`);
   }
   return problems;
 }

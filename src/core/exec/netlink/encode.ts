@@ -6,7 +6,7 @@
  */
 import { CnmError } from '../../errors.js';
 import { parseAddr } from '../../ip.js';
-import type { AddrAddOp, FdbOp, LineOp, LinkAddOp, LinkSetOp, LinkType, RouteOp } from '../../plan.js';
+import type { AddrAddOp, FdbOp, LineOp, LinkAddOp, LinkSetOp, LinkType, NeighDelOp, NeighReplaceOp, RouteOp } from '../../plan.js';
 import { F, Message, RTM, ifinfomsg, le } from './message.js';
 
 /** What encoding needs from the kernel: a link's index by name, a namespace's fd by name. */
@@ -44,8 +44,12 @@ export function encode(op: NetlinkOp, r: Resolve): Message {
     case 'route.replace':
       return route(op, r);
     case 'fdb.append':
+    case 'fdb.replace':
     case 'fdb.del':
       return fdb(op, r);
+    case 'neigh.replace':
+    case 'neigh.del':
+      return neigh(op, r);
   }
 }
 
@@ -142,11 +146,25 @@ function route(op: RouteOp, r: Resolve): Message {
   return m.u32(4 /* RTA_OIF */, r.index(op.dev));
 }
 
-/** `bridge fdb append|del`: a permanent entry of the device itself (NTF_SELF), as bridge(8) defaults. */
+const NUD_PERMANENT = 0x80;
+const NDA = { DST: 1, LLADDR: 2 } as const;
+
+/** `bridge fdb append|replace|del`: a permanent entry of the device itself (NTF_SELF), as bridge(8) defaults. */
 function fdb(op: FdbOp, r: Resolve): Message {
-  const head = Uint8Array.of(AF_BRIDGE, 0, 0, 0, ...le(4, r.index(op.dev)), 0xc0, 0 /* NUD_NOARP|NUD_PERMANENT */, 0x02 /* NTF_SELF */, 0);
-  const m = op.kind === 'fdb.append' ? new Message(RTM.NEWNEIGH, F.REQUEST | F.ACK | F.CREATE | F.APPEND) : new Message(RTM.DELNEIGH, F.REQUEST | F.ACK);
-  return m.raw(head).attr(2 /* NDA_LLADDR */, mac(op.mac)).attr(1 /* NDA_DST */, ipBytes(op.dst));
+  const head = Uint8Array.of(AF_BRIDGE, 0, 0, 0, ...le(4, r.index(op.dev)), 0x40 | NUD_PERMANENT /* NUD_NOARP too */, 0, 0x02 /* NTF_SELF */, 0);
+  const m =
+    op.kind === 'fdb.del'
+      ? new Message(RTM.DELNEIGH, F.REQUEST | F.ACK)
+      : new Message(RTM.NEWNEIGH, F.REQUEST | F.ACK | F.CREATE | (op.kind === 'fdb.append' ? F.APPEND : F.REPLACE));
+  return m.raw(head).attr(NDA.LLADDR, mac(op.mac)).attr(NDA.DST, ipBytes(op.dst));
+}
+
+/** `ip neigh replace ... nud permanent` / `ip neigh del`: struct ndmsg with the link's index, then NDA_DST (and NDA_LLADDR). */
+function neigh(op: NeighReplaceOp | NeighDelOp, r: Resolve): Message {
+  const dst = ipBytes(op.addr);
+  const head = Uint8Array.of(dst.length === 4 ? AF_INET : AF_INET6, 0, 0, 0, ...le(4, r.index(op.dev)), NUD_PERMANENT, 0, 0, 0);
+  if (op.kind === 'neigh.del') return new Message(RTM.DELNEIGH, F.REQUEST | F.ACK).raw(head).attr(NDA.DST, dst);
+  return new Message(RTM.NEWNEIGH, F.REQUEST | F.ACK | F.CREATE | F.REPLACE).raw(head).attr(NDA.DST, dst).attr(NDA.LLADDR, mac(op.mac));
 }
 
 export function ipBytes(text: string): Uint8Array {

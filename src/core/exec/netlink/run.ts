@@ -189,14 +189,14 @@ export function teardownNetlink(c: Libc, group: LineGroup): string[] {
       s.close();
       // The namespace itself is gone: everything inside it went with it.
       if (e instanceof NetlinkFailure && /Cannot open network namespace/.test(e.message)) return [];
-      if (e instanceof NetlinkFailure) return [`ip -batch: ${e.message}`];
+      if (e instanceof NetlinkFailure) return [`${group.tool ?? 'ip'} -batch: ${e.message}`];
       throw e;
     }
     try {
       const failures = s.all(group.ops);
       return group.ops.flatMap((op, i) => {
         const msg = failures[i];
-        return msg === undefined || isGone(op, msg) ? [] : [`ip ${words(op).join(' ')}: ${msg}`];
+        return msg === undefined || isGone(op, msg) ? [] : [`${group.tool ?? 'ip'} ${words(op).join(' ')}: ${msg}`];
       });
     } finally {
       s.close();
