@@ -53,3 +53,15 @@ export function pauseHere(label: string): void {
 export function step(label: string): void {
   if (pauseIndex(1) === 0 || process.env.CNM_PAUSE_AT === label) pauseHere(label);
 }
+
+/**
+ * The environment for a long-lived process this command starts (the DNS
+ * server, the cluster agent): without the test hooks, which are meant for the
+ * command under test. An agent that inherited CNM_PAUSE_AT would pause at its
+ * own N-th step, and one that inherited CNM_FAULT_AT fail there.
+ */
+export function withoutTestHooks(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const k of ['CNM_PAUSE_AT', 'CNM_PAUSE_MS', 'CNM_PAUSE_UNTIL', 'CNM_FAULT_AT']) delete out[k];
+  return out;
+}

@@ -157,3 +157,18 @@ describe('SIGKILL at every step of every mutating command', () => {
     await h.destroy();
   });
 });
+
+describe('the test hooks stay with the command under test', () => {
+  it('a DNS server started by a command with CNM_PAUSE_AT / CNM_FAULT_AT set does not inherit them', async () => {
+    const h = await Host.create();
+    h.cnmOk(['net', 'create', 'front']);
+    // Steps far beyond this command's own: the command runs through; only its environment matters.
+    h.cnmOk(['sandbox', 'add', 'a', '--network', 'front'], { env: { CNM_PAUSE_AT: '900', CNM_PAUSE_MS: '1', CNM_FAULT_AT: '900' } });
+    const pid = h.exec(['cat', '/run/cnm/dns.pid']).stdout.trim();
+    expect(pid).toMatch(/^[0-9]+$/);
+    const environ = h.exec(['cat', `/proc/${pid}/environ`]).stdout.split('\0');
+    expect(environ.some((e) => e.startsWith('PATH='))).toBe(true);
+    expect(environ.filter((e) => /^CNM_(PAUSE|FAULT)_/.test(e))).toEqual([]);
+    await h.destroy();
+  });
+});

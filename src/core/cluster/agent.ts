@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { withoutTestHooks } from '../faults.js';
 import { acquire } from '../lock.js';
 import type { EtcdClient } from './etcd.js';
 import { stateFile } from '../paths.js';
@@ -50,7 +51,7 @@ export function agentPid(stateDir: string): number | undefined {
 export function startAgent(stateDir: string): boolean {
   if (agentPid(stateDir) !== undefined) return true;
   if (process.env.CNM_AGENT_AUTOSTART === '0' || !('bun' in process.versions) || /\/(bun|node)$/.test(process.execPath)) return false;
-  const child = spawn(process.execPath, ['cluster', 'agent', '--state-dir', stateDir], { detached: true, stdio: 'ignore', cwd: '/' });
+  const child = spawn(process.execPath, ['cluster', 'agent', '--state-dir', stateDir], { detached: true, stdio: 'ignore', cwd: '/', env: withoutTestHooks(process.env) });
   child.on('error', () => {});
   child.unref();
   return true;

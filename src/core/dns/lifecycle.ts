@@ -8,6 +8,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { shellWord } from '../exec/sh.js';
+import { withoutTestHooks } from '../faults.js';
 import { acquire } from '../lock.js';
 import { RUN_DIR, dnsRunFile } from '../paths.js';
 
@@ -126,7 +127,7 @@ export async function ensureServer(stateDir: string, gateways: readonly string[]
       // Loaded here, not at the top: node:child_process costs every `sandbox add` ~1 ms of Bun's start-up.
       const { spawn } = await import('node:child_process');
       const [exe, ...args] = serverArgv(stateDir);
-      const child = spawn(exe!, args, { detached: true, stdio: ['ignore', 'ignore', log], cwd: '/' });
+      const child = spawn(exe!, args, { detached: true, stdio: ['ignore', 'ignore', log], cwd: '/', env: withoutTestHooks(process.env) });
       child.on('error', () => {});
       child.unref();
     } finally {
