@@ -276,6 +276,40 @@ describe('crashes and leaving', () => {
     expect([...claims('front2').values()].filter((v) => v.host === 'h2')).toEqual([]);
   }, 240_000);
 
+  it('SIGKILL at each step of a cluster sandbox add that only sends its claim before the lock: no leaked claim, no orphan', async () => {
+    const h2 = hosts[1]!;
+    // The local part is there, so the add sends its claim, takes the lock, builds its plan, then reads the answer.
+    h2.cnmOk(['sandbox', 'add', 'resident', '--network', 'front2']);
+    const traced = h2.cnm(['sandbox', 'add', 'k', '--network', 'front2', '--debug']);
+    expect(traced.code).toBe(0);
+    const order = traced.stderr;
+    h2.cnmOk(['sandbox', 'rm', 'k']);
+    const at = (what: string) => order.split('\n').findIndex((l) => l.includes(what));
+    expect(at('claim sent')).toBeGreaterThan(-1);
+    expect(at('claim sent')).toBeLessThan(at('state locked'));
+    expect(at('state read')).toBeLessThan(at('store /v3/kv/txn'));
+    expect(at('store /v3/kv/txn')).toBeLessThan(at('intent recorded'));
+    let killed = 0;
+    for (let n = 1; n <= 40; n++) {
+      const outcome = await killAt(h2, ['sandbox', 'add', 'k', '--network', 'front2'], n);
+      h2.cnmOk(['reconcile']);
+      const doc = json<Doc>(h2.exec(['cat', '/var/lib/cnm/state.json']).stdout);
+      const net = doc.networks.find((x) => x.name === 'front2')!;
+      const held = new Set<string>([net.subnets[0]!.gateway!]);
+      for (const e of doc.endpoints.filter((x) => x.networkId === net.id)) held.add(e.ipv4!.split('/')[0]!);
+      const mine = [...claims('front2')].filter(([, v]) => v.host === 'h2').map(([a]) => a);
+      expect(mine.sort(), `step ${n}`).toEqual([...held].sort());
+      const hasK = doc.sandboxes.some((x) => x.name === 'k');
+      expect(h2.exec(['ip', 'netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === 'k'), `step ${n}: netns`).toBe(hasK);
+      if (hasK) h2.cnmOk(['sandbox', 'rm', 'k']);
+      if (outcome === 'finished') break;
+      killed++;
+    }
+    expect(killed).toBeGreaterThan(4);
+    h2.cnmOk(['sandbox', 'rm', 'resident']);
+    expect([...claims('front2').values()].filter((v) => v.host === 'h2')).toEqual([]);
+  }, 240_000);
+
   it('leave is refused while this host has endpoints on cluster networks; --force disconnects them and releases their claims', () => {
     const h2 = hosts[1]!;
     const r = h2.cnm(['cluster', 'leave']);

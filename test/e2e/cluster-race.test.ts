@@ -22,7 +22,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -83,12 +83,21 @@ async function removed(net: string, names: string[], bridge: string): Promise<vo
   expect(await out(['ip', '-br', 'link'])).not.toContain(bridge);
 }
 
-/** A cnm run that stops right after its claim in the store until go() is called; paused resolves then. */
-function pausedAfterClaim(args: string[]): { paused: Promise<void>; go: () => void; done: Promise<Result> } {
+/** Whether this host's claim for the sandbox shows up in the store (bounded: 20 s). */
+async function claimed(net: string, sandbox: string): Promise<boolean> {
+  for (let i = 0; i < 400; i++) {
+    if ([...(await claims(net)).values()].includes(sandbox)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** A cnm run that stops at a step (by default right after its claim in the store) until go() is called; paused resolves then. */
+function pausedAfterClaim(args: string[], at = 'claimed in the cluster store'): { paused: Promise<void>; go: () => void; done: Promise<Result> } {
   const dir = mkdtempSync(join(tmpdir(), 'cnm-race-'));
   const flag = join(dir, 'go');
   const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], {
-    env: { ...process.env, NO_COLOR: '1', CNM_PAUSE_AT: 'claimed in the cluster store', CNM_PAUSE_MS: '60000', CNM_PAUSE_UNTIL: flag },
+    env: { ...process.env, NO_COLOR: '1', CNM_PAUSE_AT: at, CNM_PAUSE_MS: '60000', CNM_PAUSE_UNTIL: flag },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -131,8 +140,10 @@ describe('a run that claimed the gateway while another one makes the local part 
 
   it('keeps the gateway of a local part it found, when the last endpoint goes meanwhile', async () => {
     await ok(['sandbox', 'add', 'z', '--network', 'regrown']);
-    const a = pausedAfterClaim(['sandbox', 'add', 'a2', '--network', 'regrown']); // finds the local part made
+    // It finds the local part made, so it only sends its claim before the lock (and reads the answer under it).
+    const a = pausedAfterClaim(['sandbox', 'add', 'a2', '--network', 'regrown'], 'claim sent to the cluster store');
     await a.paused;
+    expect(await claimed('regrown', 'a2')).toBe(true); // the claim landed while the run waits
     await ok(['sandbox', 'rm', 'z']); // the last endpoint: the local part goes
     a.go();
     expect(await a.done).toMatchObject({ code: 0, stderr: '' }); // and comes back, with the gateway it held
@@ -158,6 +169,20 @@ describe("an add builds on this host's last view of the network, and the store c
     expect([...held.values()].sort()).toEqual(['', 'g1', 'g2', 'g3']);
     expect((await etcdctl(['del', `/cnm/v1/ipam/guess/${next}`])).code).toBe(0);
     await removed('guess', ['g1', 'g2', 'g3'], bridge);
+  }, 120_000);
+});
+
+describe('an add on a network already local here sends its claim before the lock and reads the answer under it', () => {
+  it('releases the claim it sent when it fails before reading the answer', async () => {
+    await ok(['sandbox', 'add', 'd1', '--network', 'sent']);
+    const r = await h.cnmAsync(['sandbox', 'add', 'd1', '--network', 'sent']);
+    expect(r).toMatchObject({ code: 4, stderr: 'cnm: sandbox "d1" already exists\n' });
+    const { bridge, held } = await agreed('sent', 'after the failed add');
+    expect([...held.values()].sort()).toEqual(['', 'd1']);
+    // The next add still takes one round trip and the address after the released one.
+    await ok(['sandbox', 'add', 'd2', '--network', 'sent']);
+    expect([...(await agreed('sent', 'after d2')).held.values()].sort()).toEqual(['', 'd1', 'd2']);
+    await removed('sent', ['d1', 'd2'], bridge);
   }, 120_000);
 });
 

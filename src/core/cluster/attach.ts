@@ -5,6 +5,10 @@
  * creates the claim if the cursor is unchanged and the address is still free
  * (compare-and-swap), retrying on contention. Under the lock the local part
  * of the network is made if missing and the endpoint takes the claimed address.
+ * A `sandbox add` on a network already local here only sends the
+ * compare-and-swap before the lock and reads its answer under it, after the
+ * plan is built and before the kernel work (confirmAttach); a lost claim makes
+ * the run start over (retryAttach) having changed nothing.
  *
  * The host's gateway claim belongs to the host, not to one run: parallel runs
  * on one host can each be the one that makes the local part, with the gateway
@@ -32,11 +36,12 @@ import { allocateAddress } from '../ipam.js';
 import type { Network, OverlayNetwork, State, SubnetConfig } from '../model.js';
 import { bridgeName, macFromIpv4 } from '../names.js';
 import { step } from '../faults.js';
+import { phase } from '../runner.js';
 import type { Op } from '../plan.js';
 import { Store } from '../store.js';
-import type { EtcdClient, KeyValue, RequestOp, TxnResponse } from './etcd.js';
+import type { EtcdClient, KeyValue, RequestOp, Txn, TxnResponse, TxnResult } from './etcd.js';
 import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord } from './keys.js';
-import { type Membership, clientOf } from './membership.js';
+import { type Membership, clientOf, preconnect } from './membership.js';
 import { asLocal } from './networks.js';
 import { del, get, put, unchangedSince, absent } from './txn.js';
 
@@ -53,8 +58,12 @@ export interface Attachment {
   made: string[];
   /** The gateway claim this run holds per network ID, with the revision its write gave it. */
   gateways: Map<string, Held>;
-  /** Held gateway claims the local part found under the lock does not use (another run made it first). */
-  spare: Held[];
+  /** The local part each network's endpoint joins, as the run found (or made) it under the lock. */
+  found: Map<string, Network>;
+  /** A claim sent whose answer the run has not read yet (confirmAttach reads it). */
+  sent?: Sent;
+  /** A claim that lost, to make again (retryAttach). */
+  retry?: Sent;
 }
 
 interface Held {
@@ -146,19 +155,27 @@ function localRecord(g: GlobalNetwork, m: Membership, gateway: string): OverlayN
 /**
  * Claims addresses on the cluster networks among refs (names this state
  * knows as cluster networks, or does not know at all). Undefined when none is.
+ *
+ * With `overlap`, when the one network is already local here, the claim is
+ * only sent: its answer is awaited under the lock (confirmAttach), after the
+ * run has built its plan on the address it asked for and before it changes
+ * the kernel. The local part it builds on is the one its state shows.
  */
-export async function prepareAttach(stateDir: string, m: Membership, state: State, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<Attachment | undefined> {
+export async function prepareAttach(stateDir: string, m: Membership, state: State, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string, overlap = false): Promise<Attachment | undefined> {
   const candidates = refs.filter((r) => {
     const local = state.networks.find((n) => n.name === r);
     return local ? local.scope === 'global' : !/^[0-9a-f]{12,64}$/.test(r);
   });
   if (candidates.length === 0) return undefined;
+  preconnect(m); // connects while the claim is worked out
   const client = clientOf(m);
-  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], gateways: new Map(), spare: [] };
+  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], gateways: new Map(), found: new Map() };
+  const speculate = overlap && candidates.length === 1 && state.networks.some((n) => n.name === candidates[0] && n.scope === 'global');
   for (const name of candidates) {
     // --ip and --mac pin the first network's endpoint only (as buildEndpoint does).
     const first = refs[0] === name;
-    await claimOn(stateDir, att, state, name, sandbox, aliases, first ? ip : undefined, first ? mac : undefined);
+    const c: Claiming = { stateDir, att, state, name, sandbox, aliases, ...(first && ip !== undefined ? { ip } : {}), ...(first && mac !== undefined ? { mac } : {}) };
+    await claimOn(c, freshRound(stateDir, m, name), speculate);
   }
   return att.networks.length > 0 ? att : undefined;
 }
@@ -207,58 +224,109 @@ export function dropCache(stateDir: string): void {
   rmSync(join(stateDir, 'cluster-cache'), { recursive: true, force: true });
 }
 
-async function claimOn(stateDir: string, att: Attachment, state: State, name: string, sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<void> {
-  const { client, m } = att;
-  let view = cachedView(stateDir, m, name);
-  let guessed = view !== undefined; // the view is the cache's, not the store's
-  for (let attempt = 0; attempt < 60; attempt++) {
-    view ??= viewOf((await client.txn({ compare: [], success: readOps(name) })).responses);
-    const { net: netKv, cursor, claims } = view;
-    const g = netKv ? parseRecord<GlobalNetwork>(netKv.value) : undefined;
-    if (!netKv || !g) return; // not a cluster network: the local lookup says "not found"
-    // The common case costs nothing: only when the state read before finds claims it does not hold is
-    // the careful pass (pending files, then a fresh state) run.
-    const suspects = claims.filter((kv) => parseRecord<Claim>(kv.value)?.host === m.name && !backed(state, kv.key));
-    const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
-    const staleKeys = new Set(stale.map((kv) => kv.key));
-    // Stale claims stay taken in this round (they are released by this very transaction).
-    const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
-    const local = state.networks.find((n) => n.id === g.id);
-    const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
-    const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
-    const prefix = sub.subnet.prefix;
-    if (cursor) sub.next = cursor.value;
-    const localGateway = local?.subnets[0]?.gateway;
-    let gateway = localGateway ? formatAddr(localGateway) : mine ? leaf(mine.key) : undefined;
-    let a;
-    try {
-      if (gateway === undefined) {
-        const gw = allocateAddress(sub, taken);
-        gateway = stripPrefix(gw.address);
-        sub.next = gw.next;
-      }
-      taken.add(mustAddr(gateway).value);
-      a = allocateAddress(sub, taken, ip);
-    } catch (e) {
-      if (!guessed) throw e;
-      view = undefined; // "in use" or "none left" from a guess: ask the store
-      guessed = false;
-      continue;
+/** One claim being made: what it is for. */
+interface Claiming {
+  stateDir: string;
+  att: Attachment;
+  /** The state as read before the lock. */
+  state: State;
+  name: string;
+  sandbox: string;
+  aliases: string[];
+  ip?: string;
+  mac?: string;
+}
+
+/** Where a claim's attempts stand: the view the next one builds on, and whether it is the cache's. */
+interface Round {
+  view: NetworkView | undefined;
+  guessed: boolean;
+  attempt: number;
+  /** Milliseconds to wait before the next attempt (contention). */
+  pause: number;
+}
+
+const freshRound = (stateDir: string, m: Membership, name: string): Round => {
+  const view = cachedView(stateDir, m, name);
+  return { view, guessed: view !== undefined, attempt: 0, pause: 0 };
+};
+
+/** A compare-and-swap for one address, and what its success means for the run. */
+interface Offer {
+  txn: Txn;
+  /** The network's ID and the address asked for ("10.210.0.5/24"). */
+  id: string;
+  address: string;
+  /** The local record of the network the endpoint joins (the state's, or a new local part). */
+  local: Network;
+  /** After it succeeded: keeps the claim (made, the gateway held, the cached view). */
+  won(w: TxnResult): void;
+}
+
+/** A claim sent before the lock whose answer the run has not read yet. */
+interface Sent {
+  c: Claiming;
+  round: Round;
+  offer: Offer;
+  reply: Promise<TxnResult | Error>;
+}
+
+/**
+ * The compare-and-swap of the next free address after the view's cursor (and of the gateway claim
+ * this run holds). Undefined: not a cluster network. 'read': the guess says "in use" or "none
+ * left", which only the store may say.
+ */
+function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'read' | undefined {
+  const { stateDir, att, state, name, sandbox, aliases, ip, mac } = c;
+  const { m } = att;
+  const { net: netKv, cursor, claims } = view;
+  const g = netKv ? parseRecord<GlobalNetwork>(netKv.value) : undefined;
+  if (!netKv || !g) return undefined; // not a cluster network: the local lookup says "not found"
+  // The common case costs nothing: only when the state read before finds claims it does not hold is
+  // the careful pass (pending files, then a fresh state) run.
+  const suspects = claims.filter((kv) => parseRecord<Claim>(kv.value)?.host === m.name && !backed(state, kv.key));
+  const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
+  const staleKeys = new Set(stale.map((kv) => kv.key));
+  // Stale claims stay taken in this round (they are released by this very transaction).
+  const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
+  const local = state.networks.find((n) => n.id === g.id);
+  const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
+  const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
+  const prefix = sub.subnet.prefix;
+  if (cursor) sub.next = cursor.value;
+  const localGateway = local?.subnets[0]?.gateway;
+  let gateway = localGateway ? formatAddr(localGateway) : mine ? leaf(mine.key) : undefined;
+  let a;
+  try {
+    if (gateway === undefined) {
+      const gw = allocateAddress(sub, taken);
+      gateway = stripPrefix(gw.address);
+      sub.next = gw.next;
     }
-    sub.next = a.next;
-    const gwKey = keys.claim(name, gateway);
-    const gwKv = claims.find((kv) => kv.key === gwKey);
-    const gwClaim = gwKv ? parseRecord<Claim>(gwKv.value) : undefined;
-    // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
-    const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
-    const addr = stripPrefix(a.address);
-    const claimKey = keys.claim(name, addr);
-    const claim: Claim = { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases };
-    const gwValue = JSON.stringify({ host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim);
-    const held = [...att.gateways.values()].map((x) => x.key);
-    writePending(stateDir, [...att.made, ...held, claimKey, ...(hold ? [gwKey] : [])]);
-    step('claim addresses in the cluster store');
-    const w = await client.txn({
+    taken.add(mustAddr(gateway).value);
+    a = allocateAddress(sub, taken, ip);
+  } catch (e) {
+    if (!guessed) throw e;
+    return 'read';
+  }
+  sub.next = a.next;
+  const gwKey = keys.claim(name, gateway);
+  const gwKv = claims.find((kv) => kv.key === gwKey);
+  const gwClaim = gwKv ? parseRecord<Claim>(gwKv.value) : undefined;
+  // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
+  const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
+  const addr = stripPrefix(a.address);
+  const claimKey = keys.claim(name, addr);
+  const claim: Claim = { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases };
+  const gwValue = JSON.stringify({ host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim);
+  const held = [...att.gateways.values()].map((x) => x.key);
+  writePending(stateDir, [...att.made, ...held, claimKey, ...(hold ? [gwKey] : [])]);
+  return {
+    id: g.id,
+    address: `${addr}/${prefix}`,
+    // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
+    local: local ?? localRecord(g, m, gateway),
+    txn: {
       compare: [
         unchangedSince(keys.network(name), netKv.modRevision),
         unchangedSince(keys.cursor(name), cursor?.modRevision ?? 0),
@@ -268,14 +336,10 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
       ],
       success: [...(hold ? [put(gwKey, gwValue)] : []), put(claimKey, claim), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))],
       failure: readOps(name), // what moved, read in the same round trip
-    });
-    if (w.succeeded) {
-      step('claimed in the cluster store');
+    },
+    won(w) {
       att.made.push(claimKey);
       if (hold) att.gateways.set(g.id, { key: gwKey, revision: w.revision });
-      att.ips.set(g.id, `${addr}/${prefix}`);
-      // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
-      att.networks.push(local ?? localRecord(g, m, gateway));
       const kv = (key: string, value: string): KeyValue => ({ key, value, createRevision: w.revision, modRevision: w.revision, version: 1 });
       const kept = claims.filter((x) => !staleKeys.has(x.key) && x.key !== gwKey);
       cacheView(stateDir, m, name, {
@@ -283,18 +347,94 @@ async function claimOn(stateDir: string, att: Attachment, state: State, name: st
         cursor: kv(keys.cursor(name), sub.next!),
         claims: [...kept, ...(hold ? [kv(gwKey, gwValue)] : gwKv ? [gwKv] : []), kv(claimKey, JSON.stringify(claim))],
       });
+    },
+  };
+}
+
+/** The run builds on this claim: the endpoint takes its address, and the network is joined. */
+function provide(att: Attachment, o: Offer): void {
+  att.ips.set(o.id, o.address);
+  att.networks.push(o.local);
+}
+
+/** Takes the answer to a claim: true when it was won; 'taken' when the --ip asked for is; else the round goes on from what moved. */
+function answered(c: Claiming, round: Round, o: Offer, w: TxnResult): boolean | 'taken' {
+  if (w.succeeded) {
+    step('claimed in the cluster store');
+    o.won(w);
+    return true;
+  }
+  round.view = viewOf(w.responses);
+  if (c.ip !== undefined && round.view.claims.some((kv) => leaf(kv.key) === stripPrefix(c.ip!))) return 'taken';
+  // Someone else moved the cursor: try again, after a pause (taken before the next attempt, outside the lock).
+  round.pause = round.guessed ? 0 : 2 + Math.random() * 20 * Math.min(round.attempt + 1, 5);
+  round.guessed = false;
+  round.attempt++;
+  return false;
+}
+
+/**
+ * Claims an address on one network (bounded retries on contention). With `speculate`, the first
+ * compare-and-swap is only sent, and the run builds on it until confirmAttach reads the answer.
+ */
+async function claimOn(c: Claiming, round: Round, speculate: boolean): Promise<void> {
+  const { att, name } = c;
+  const { client, m } = att;
+  while (round.attempt < 60) {
+    if (round.pause > 0) await sleep(round.pause);
+    round.pause = 0;
+    round.view ??= viewOf((await client.txn({ compare: [], success: readOps(name) })).responses);
+    const o = offerFrom(c, round.view, round.guessed);
+    if (o === undefined) return;
+    if (o === 'read') {
+      round.view = undefined; // "in use" or "none left" from a guess: ask the store
+      round.guessed = false;
+      continue;
+    }
+    step('claim addresses in the cluster store');
+    if (speculate) {
+      // Caught here, thrown where it is awaited: a rejection nobody awaits yet must not end the process.
+      att.sent = { c, round, offer: o, reply: client.txn(o.txn).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) };
+      provide(att, o);
+      phase('claim sent');
+      step('claim sent to the cluster store');
       return;
     }
-    view = viewOf(w.responses);
-    if (ip !== undefined && view.claims.some((kv) => leaf(kv.key) === stripPrefix(ip))) break;
-    if (!guessed) await sleep(2 + Math.random() * 20 * Math.min(attempt + 1, 5)); // someone else moved the cursor: try again
-    guessed = false;
+    const won = answered(c, round, o, await client.txn(o.txn));
+    if (won === 'taken') break;
+    if (won) return provide(att, o);
   }
-  writePending(stateDir, [...att.made, ...[...att.gateways.values()].map((x) => x.key)]);
-  if (ip !== undefined) {
-    throw new ConflictError(`address ${ip} is already in use on cluster network "${name}"`);
+  writePending(c.stateDir, [...att.made, ...[...att.gateways.values()].map((x) => x.key)]);
+  if (c.ip !== undefined) {
+    throw new ConflictError(`address ${c.ip} is already in use on cluster network "${name}"`);
   }
   throw new CnmError(`could not claim an address on cluster network "${name}" in ${m.store}: too much contention; try again`);
+}
+
+/**
+ * Under the lock, before the run changes the kernel: the answer to a claim that was only sent.
+ * False when another run or host moved first: the run must start again (retryAttach claims the
+ * next address, from what moved, before the lock), having changed nothing.
+ */
+export async function confirmAttach(att: Attachment): Promise<boolean> {
+  const sent = att.sent;
+  if (!sent) return true;
+  att.sent = undefined;
+  const w = await sent.reply;
+  if (w instanceof Error) throw w;
+  const won = answered(sent.c, sent.round, sent.offer, w);
+  if (won === true) return true;
+  att.ips.delete(sent.offer.id);
+  att.networks = att.networks.filter((n) => n !== sent.offer.local);
+  att.retry = won === 'taken' ? { ...sent, round: { ...sent.round, attempt: 60 } } : sent;
+  return false;
+}
+
+/** After a claim that was only sent lost: claims again (awaited, before the lock), from the view its answer carried. */
+export async function retryAttach(att: Attachment): Promise<void> {
+  const r = att.retry;
+  att.retry = undefined;
+  if (r) await claimOn(r.c, r.round, false);
 }
 
 /** Under the lock: adds the local part of each cluster network this state lacks; its plan. */
@@ -302,16 +442,23 @@ export function materialize(state: State, att: Attachment): Op[] {
   const ops: Op[] = [];
   for (const net of att.networks) {
     const there = state.networks.find((n) => n.id === net.id);
-    if (there) {
-      // Another run made the local part first: with the gateway this run holds, or (rarely) another one.
-      const gw = att.gateways.get(net.id);
-      if (gw && !there.subnets.some((x) => x.gateway && formatAddr(x.gateway) === leaf(gw.key))) att.spare.push(gw);
-      continue;
-    }
+    att.found.set(net.id, there ?? net);
+    if (there) continue;
     state.networks.push(net);
     ops.push(...getDriver('overlay').createNetwork(net));
   }
   return ops;
+}
+
+/**
+ * Held gateway claims the local part found under the lock does not use: another run made it first,
+ * with another gateway (rarely). Asked after the claims are answered.
+ */
+function spareGateways(att: Attachment): Held[] {
+  return [...att.gateways].filter(([id, gw]) => {
+    const there = att.found.get(id);
+    return there !== undefined && !there.subnets.some((x) => x.gateway && formatAddr(x.gateway) === leaf(gw.key));
+  }).map(([, gw]) => gw);
 }
 
 /**
@@ -320,7 +467,13 @@ export function materialize(state: State, att: Attachment): Op[] {
  * no run held it since (its revision is still this run's write).
  */
 export async function settleAttach(stateDir: string, att: Attachment, ok: boolean): Promise<void> {
-  let gateways = att.spare;
+  if (att.sent) {
+    // The run failed before it read the answer to the claim it sent: what it won is released below.
+    const w = await att.sent.reply;
+    if (!(w instanceof Error) && w.succeeded) att.sent.offer.won(w);
+    att.sent = undefined;
+  }
+  let gateways = spareGateways(att);
   if (!ok) {
     const state = new Store(stateDir).read();
     gateways = [...att.gateways.values()].filter((gw) => !backed(state, gw.key));

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { State } from '../model.js';
 import type { Op } from '../plan.js';
+import { phase } from '../runner.js';
 import type { Session } from '../session.js';
 
 export function joined(stateDir: string): boolean {
@@ -19,33 +20,83 @@ export interface ClusterJoin {
   materialize(state: State): Op[];
   /** The address claimed in the store for the endpoint on this network, if it is a cluster network. */
   pin(networkId: string): string | undefined;
+  /**
+   * Under the lock, after the plan is built and before it is applied: the store's answer to a claim
+   * that was only sent (`overlap`). When the claim lost, throws Missed: settled() claims again and
+   * runs the update anew.
+   */
+  confirmed(): Promise<void>;
   /** After the locked update: releases what the run claimed but did not keep. */
   settle(ok: boolean): Promise<void>;
+  /**
+   * After the update failed before confirmed(): whether it built on a claim that lost. Its failure
+   * may then be the stale view's (the address it was built on is another run's), so it runs again.
+   */
+  lost(): Promise<boolean>;
+  /** After a lost claim: claims again, from what its answer read. */
+  again(): Promise<void>;
 }
 
-/** Claims addresses for an endpoint on each cluster network among refs (ip and mac: the first ref's endpoint's own); undefined when none is one. */
-export async function clusterJoin(s: Session, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string): Promise<ClusterJoin | undefined> {
+/** A claim sent before the lock lost (the run's view was stale): nothing was changed, the run starts over. */
+export class Missed extends Error {}
+
+/**
+ * Claims addresses for an endpoint on each cluster network among refs (ip and mac: the first ref's
+ * endpoint's own); undefined when none is one. With `overlap`, a claim on a network already local
+ * here is only sent: the run takes the lock and builds its plan while the store answers, and
+ * awaits confirmed() before it changes the kernel.
+ */
+export async function clusterJoin(s: Session, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string, overlap = false): Promise<ClusterJoin | undefined> {
   if (s.dryRun || !joined(s.store.dir)) return undefined;
-  const [{ prepareAttach, materialize, settleAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js')]);
+  const [{ prepareAttach, materialize, settleAttach, confirmAttach, retryAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js')]);
   const m = readMembership(s.store.dir);
   if (!m) return undefined;
-  const att = await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip, mac);
+  phase('cluster loaded');
+  const att = await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip, mac, overlap);
   if (!att) return undefined;
   return {
     materialize: (state) => materialize(state, att),
     pin: (id) => att.ips.get(id)?.split('/')[0],
+    async confirmed() {
+      if (!(await confirmAttach(att))) throw new Missed('the claim lost');
+    },
     settle: (ok) => settleAttach(s.store.dir, att, ok),
+    async lost() {
+      try {
+        return !(await confirmAttach(att));
+      } catch {
+        return false; // the store did not answer: the run's own failure stands
+      }
+    },
+    again: () => retryAttach(att),
   };
 }
 
-/** Awaits a locked update that builds on claims made before the lock: keeps what it used, or releases everything when it failed. */
-export async function settled<T>(cluster: ClusterJoin | undefined, update: Promise<T>): Promise<T> {
+/**
+ * Runs a locked update that builds on claims made (or sent) before the lock: keeps what it used, or
+ * releases everything when it failed. An update whose sent claim lost changed nothing (it fails at
+ * confirmed(), or earlier on the address it was built on): the claim is made again and the update
+ * runs once more.
+ */
+export async function settled<T>(cluster: ClusterJoin | undefined, update: () => Promise<T>): Promise<T> {
   let made: T;
-  try {
-    made = await update;
-  } catch (e) {
-    await cluster?.settle(false);
-    throw e;
+  for (let first = true; ; first = false) {
+    try {
+      made = await update();
+      break;
+    } catch (e) {
+      let why = e;
+      if (cluster && first && (e instanceof Missed || (await cluster.lost()))) {
+        try {
+          await cluster.again();
+          continue;
+        } catch (e2) {
+          why = e2;
+        }
+      }
+      await cluster?.settle(false);
+      throw why;
+    }
   }
   await cluster?.settle(true);
   return made;

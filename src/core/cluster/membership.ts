@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CnmError, UsageError } from '../errors.js';
 import { parseAddr } from '../ip.js';
 import { EtcdClient, type TlsFiles } from './etcd.js';
+import { preconnect as open } from './transport.js';
 
 export interface Membership {
   /** The store as the user wrote it: etcd://IP:PORT[,IP:PORT] or etcds://... */
@@ -90,6 +91,11 @@ export function clientOf(m: Pick<Membership, 'store' | 'endpoints' | 'tls'>): Et
   const opts: ConstructorParameters<typeof EtcdClient>[0] = { endpoints: m.endpoints, label: m.store };
   if (m.tls) opts.tls = m.tls;
   return new EtcdClient(opts);
+}
+
+/** Starts connecting to the member's store (the first endpoint, the one a request tries first). */
+export function preconnect(m: Pick<Membership, 'endpoints'>): void {
+  if (m.endpoints[0] !== undefined) open(m.endpoints[0]);
 }
 
 /** This host's membership, or a usage error saying how to join. */

@@ -48,6 +48,16 @@ type FetchLike = (url: string, init: FetchInit) => Promise<{ status: number; tex
 
 const isBun = 'bun' in process.versions;
 
+/**
+ * Opens the connection to a plain-HTTP store ahead of the first request (Bun's fetch.preconnect):
+ * the connect overlaps the work a run does before it asks. Nothing under Node, nothing for TLS
+ * (the handshake needs the request's own certificates).
+ */
+export function preconnect(base: string): void {
+  if (!isBun || !base.startsWith('http:')) return;
+  (globalThis.fetch as { preconnect?: (url: string) => void }).preconnect?.(base);
+}
+
 export function httpTransport(tls?: TlsFiles): Transport {
   const certs = contents(tls);
   const doFetch = globalThis.fetch as unknown as FetchLike;

@@ -110,7 +110,7 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
   // On a joined host, an address on a cluster network is claimed in the store first (before the lock),
   // and the network's local part is made on first use, as for `sandbox add`.
   const cluster = await clusterJoin(s, [input.network], name, input.aliases, input.ip, input.mac);
-  const made = await settled(cluster, s.update((state) => {
+  const made = await settled(cluster, () => s.update((state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const net = findNetwork(state, input.network);
     const host: Op[] = [];

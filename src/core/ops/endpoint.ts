@@ -112,7 +112,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
   const sbName = s.read().sandboxes.find((x) => x.name === sbRef || x.id.startsWith(sbRef))?.name ?? sbRef;
   // On a joined host, an address on a cluster network is claimed in the store first (before the lock).
   const cluster = await clusterJoin(s, [netRef], sbName, req.aliases, req.ip, req.mac);
-  const made = await settled(cluster, s.update((state) => {
+  const made = await settled(cluster, () => s.update((state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const sb = findSandbox(state, sbRef);
     const net = findNetwork(state, netRef);

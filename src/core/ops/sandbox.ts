@@ -117,9 +117,10 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   const refs = input.networks.length > 0 ? input.networks : ['bridge'];
   if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
   let dns: string[] = [];
-  // On a joined host, addresses on cluster networks are claimed in the store first (before the lock).
-  const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac);
-  const made = await settled(cluster, s.update((state) => {
+  // On a joined host, addresses on cluster networks are claimed in the store first: sent before the
+  // lock, answered (confirmed) before the kernel work, so the plan is built while the store commits.
+  const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac, true);
+  const made = await settled(cluster, () => s.update(async (state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
     const nets = refs.map((r) => findNetwork(state, r));
     const { sb, host, inside } = newSandbox(state, input, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
@@ -140,6 +141,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     state.sandboxes.push(sb);
     state.endpoints.push(...eps);
     const extra = sandboxHooks().flatMap((h) => h.onAdd?.(state, sb, input) ?? []);
+    await cluster?.confirmed();
     s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
     dns = dnsGateways(state, sb.id);
     return sb;
