@@ -13,7 +13,10 @@ type Ptr = Uint8Array | null;
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Ptr, len: number): number;
+  connect(fd: number, addr: Ptr, len: number): number;
   setsockopt(fd: number, level: number, name: number, value: Ptr, len: number): number;
+  /** len: the value's size as a 4-byte socklen_t, updated in place. */
+  getsockopt(fd: number, level: number, name: number, value: Ptr, len: Ptr): number;
   sendto(fd: number, buf: Ptr, len: number, flags: number, addr: Ptr, addrLen: number): number;
   recv(fd: number, buf: Ptr, len: number, flags: number): number;
   close(fd: number): number;
@@ -71,7 +74,9 @@ function load(): Libc | null {
     const { symbols: s } = dlopen('libc.so.6', {
       socket: { args: [T.i32, T.i32, T.i32], returns: T.i32 },
       bind: { args: [T.i32, T.ptr, T.u32], returns: T.i32 },
+      connect: { args: [T.i32, T.ptr, T.u32], returns: T.i32 },
       setsockopt: { args: [T.i32, T.i32, T.i32, T.ptr, T.u32], returns: T.i32 },
+      getsockopt: { args: [T.i32, T.i32, T.i32, T.ptr, T.ptr], returns: T.i32 },
       sendto: { args: [T.i32, T.ptr, T.u64, T.i32, T.ptr, T.u32], returns: T.i64_fast },
       recv: { args: [T.i32, T.ptr, T.u64, T.i32], returns: T.i64_fast },
       close: { args: [T.i32], returns: T.i32 },
@@ -85,7 +90,9 @@ function load(): Libc | null {
     return {
       socket: (d, t, p) => s.socket(d, t, p),
       bind: (fd, addr, len) => s.bind(fd, addr, len),
+      connect: (fd, addr, len) => s.connect(fd, addr, len),
       setsockopt: (fd, level, name, value, len) => s.setsockopt(fd, level, name, value, len),
+      getsockopt: (fd, level, name, value, len) => s.getsockopt(fd, level, name, value, len),
       sendto: (fd, buf, len, flags, addr, addrLen) => Number(s.sendto(fd, buf, len, flags, addr, addrLen)),
       recv: (fd, buf, len, flags) => Number(s.recv(fd, buf, len, flags)),
       close: (fd) => s.close(fd),

@@ -1,11 +1,13 @@
 /**
  * An endpoint's spoof-check elements go to the kernel as one nf_tables netlink
- * batch from the binary, or as `nft -f` with CNM_NETLINK=0: two throwaway
- * hosts, one per path, do the same adds and removes and hold the same rule set
- * (`nft -j list ruleset`, once generated names and ids are numbered and each
- * set's elements sorted). `sandbox add` and `sandbox rm` start no process at
- * all on the netlink path; a failure reads as nft's; a removal whose elements
- * (or whole table) are already gone is fine on both.
+ * batch, sent by the DNS server for the command (its control socket) when it
+ * runs, else from the binary itself (CNM_DNS_AUTOSTART=0 here), or as `nft -f`
+ * with CNM_NETLINK=0: three throwaway hosts, one per path, do the same adds
+ * and removes and hold the same rule set (`nft -j list ruleset`, once
+ * generated names and ids are numbered and each set's elements sorted).
+ * `sandbox add` and `sandbox rm` start no process at all on the netlink paths;
+ * a failure reads as nft's; a removal whose elements (or whole table) are
+ * already gone is fine on all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Host, destroyAll, json } from '../helpers/host.js';
@@ -13,7 +15,9 @@ import { Host, destroyAll, json } from '../helpers/host.js';
 afterAll(destroyAll);
 
 const IP = { CNM_NETLINK: '0' };
-const NETLINK = {};
+/** In-process: no DNS server is started, so the binary sends its batches itself. */
+const NETLINK = { CNM_DNS_AUTOSTART: '0' };
+const SERVER = {};
 
 /**
  * `nft -j list ruleset`, normalized: handles dropped, set elements sorted, generated names and
@@ -50,14 +54,16 @@ const processes = (stderr: string) => stderr.split('\n').filter((l) => /^\+ /.te
 describe('set elements over nf_tables netlink and over nft -f give the same rule set', () => {
   let viaNft: Host;
   let viaNetlink: Host;
+  let viaServer: Host;
   const added: string[] = [];
   const removed: string[] = [];
 
   beforeAll(async () => {
-    [viaNft, viaNetlink] = await Promise.all([Host.create(), Host.create()]);
+    [viaNft, viaNetlink, viaServer] = await Promise.all([Host.create(), Host.create(), Host.create()]);
     for (const [h, env] of [
       [viaNft, IP],
       [viaNetlink, NETLINK],
+      [viaServer, SERVER],
     ] as const) {
       const ok = (args: string[]) => h.cnmOk(args, { env });
       ok(['net', 'create', 'n1', '--subnet', '10.88.0.0/24', '--ipv6', '--subnet', 'fd00:88::/64']);
@@ -74,45 +80,54 @@ describe('set elements over nf_tables netlink and over nft -f give the same rule
   });
 
   it('after adds and connects: identical, with every endpoint in every per-endpoint set', () => {
-    const [a, b] = added;
+    const [a, b, c] = added;
     for (const set of ['guarded', 'ep_mac', 'ep_ip4', 'ep_ip6', 'ep_nd']) expect(b).toContain(`"name": "${set}"`);
     // Four guarded ports (s1, s2, s3 twice), each with its owner comment.
     expect(b!.match(/\\"comment\\":\\"#\d+\\"/g)?.length).toBeGreaterThanOrEqual(4 * 5);
     expect(b).toContain('fd00:88::');
     expect(b).toBe(a);
+    expect(c).toBe(a);
   });
 
   it('after rm and disconnect: identical, and only the endpoints left have elements', () => {
-    const [a, b] = removed;
+    const [a, b, c] = removed;
     expect(b).toBe(a);
+    expect(c).toBe(a);
     const guarded = (json<{ nftables: { set?: { name: string; family: string; elem?: unknown[] } }[] }>(viaNetlink.exec(['nft', '-j', 'list', 'set', 'bridge', 'cnm', 'guarded']).stdout).nftables.find((o) => o.set)?.set?.elem ?? []);
     expect(guarded).toHaveLength(2); // s2 and s3 on n2
   });
 
   it('sandbox add and rm start no process on the netlink path: one batch each, logged with its nft lines', () => {
-    const add = viaNetlink.cnm(['sandbox', 'add', 's4', '--network', 'n1', '--debug']);
+    const add = viaNetlink.cnm(['sandbox', 'add', 's4', '--network', 'n1', '--debug'], { env: NETLINK });
     expect(add.code).toBe(0);
     expect(processes(add.stderr)).toEqual([]);
     expect(add.stderr).toMatch(/^\+ netlink nft -f - +\(\d+\.\d ms, done\)\n {2}\| add element bridge cnm guarded \{ "veth[0-9a-f]+" comment "cnm:ep:[0-9a-f]{12}" \}$/m);
-    const rm = viaNetlink.cnm(['sandbox', 'rm', 's4', '--debug']);
+    const rm = viaNetlink.cnm(['sandbox', 'rm', 's4', '--debug'], { env: NETLINK });
     expect(rm.code).toBe(0);
     expect(processes(rm.stderr)).toEqual([]);
     expect(rm.stderr).toMatch(/^\+ netlink nft -f - +\(\d+\.\d ms, done\)$/m);
+    // With the DNS server running, it sends the same batches: no process either, nor a netfilter socket of our own.
+    for (const cmd of [['sandbox', 'add', 's4', '--network', 'n1', '--debug'], ['sandbox', 'rm', 's4', '--debug']]) {
+      const r = viaServer.cnm(cmd);
+      expect(r.code).toBe(0);
+      expect(processes(r.stderr)).toEqual([]);
+      expect(r.stderr).toMatch(/^\+ netlink nft -f - +\(\d+\.\d ms, done, by the DNS server\)$/m);
+    }
     // The same commands with CNM_NETLINK=0 run nft.
     const viaIp = viaNft.cnm(['sandbox', 'add', 's4', '--network', 'n1', '--debug'], { env: IP });
     expect(viaIp.stderr).toMatch(/^\+ nft -f - +\(/m);
     viaNft.cnmOk(['sandbox', 'rm', 's4'], { env: IP });
     // A published port is more than elements: the whole transaction stays one nft.
-    const port = viaNetlink.cnm(['sandbox', 'add', 's5', '--network', 'n1', '-p', '8081:80', '--debug']);
+    const port = viaNetlink.cnm(['sandbox', 'add', 's5', '--network', 'n1', '-p', '8081:80', '--debug'], { env: NETLINK });
     expect(port.code).toBe(0);
     expect(processes(port.stderr).map((l) => l.split(/\s+/).slice(0, 3).join(' '))).toEqual(['+ nft -f']);
     expect(port.stderr).not.toMatch(/^\+ netlink nft/m);
-    viaNetlink.cnmOk(['sandbox', 'rm', 's5']);
+    viaNetlink.cnmOk(['sandbox', 'rm', 's5'], { env: NETLINK });
   });
 
   it('a failure reads as nft words it and rolls back; a removal whose elements are gone succeeds', () => {
-    const results = [viaNft, viaNetlink].map((h, i) => {
-      const env = i === 0 ? IP : NETLINK;
+    const results = [viaNft, viaNetlink, viaServer].map((h, i) => {
+      const env = [IP, NETLINK, SERVER][i]!;
       h.cnmOk(['sandbox', 'add', 's6', '--network', 'n1'], { env });
       // Someone removed the endpoint's elements by hand: rm still succeeds.
       const els = h.exec(['nft', 'list', 'set', 'bridge', 'cnm', 'guarded']).stdout.match(/"veth[0-9a-f]+" comment "cnm:ep:[0-9a-f]+"/g) ?? [];
@@ -132,5 +147,6 @@ describe('set elements over nf_tables netlink and over nft -f give the same rule
     expect(results[0]!.add[1]).toMatch(/^cnm: nft -f -.*No such file or directory/m);
     expect(results[0]!.rm7).toEqual([0, '']);
     expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
   });
 });

@@ -21,11 +21,17 @@
  * under the caps of conns.ts (per sandbox, in all, idle, lifetime) and stop
  * being read while their unread replies pass a bound, so memory stays bounded
  * whatever a client does.
+ *
+ * As the host's one long-lived cnm process, it also sends set-element batches
+ * for short-lived commands over its control socket (exec/control-socket.ts),
+ * so that they never wait for the kernel to free deleted elements at exit.
  */
 import { type Stats, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { CnmError, ConflictError } from '../errors.js';
-import { clusterRecordsFile, stateFile } from '../paths.js';
+import { ControlSocket } from '../exec/control-socket.js';
+import { netlinkLibc } from '../exec/netlink/socket.js';
+import { clusterRecordsFile, dnsRunFile, stateFile } from '../paths.js';
 import { Store } from '../store.js';
 import { type Codec, loadCodec, respond } from './answer.js';
 import { BUDGET_MS, forward, upstreams } from './forward.js';
@@ -89,6 +95,8 @@ export class DnsServer {
   private stopping = false;
   private readonly store: Store;
   private readonly port: number;
+  /** The control socket, when this process can send batches (the binary, as root). */
+  private control?: ControlSocket;
   private resolveDone!: (code: number) => void;
 
   constructor(
@@ -473,9 +481,19 @@ export class DnsServer {
     for (const l of this.listeners.values()) this.close(l);
     this.listeners.clear();
     for (const c of this.conns.all()) c.handle.destroy();
+    this.control?.close();
     const finish = () => this.resolveDone(code);
     if (release) void unclaim().then(finish, finish);
     else finish();
+  }
+
+  /** Opens the control socket, where this process can send batches itself (the binary, as root, netlink not turned off). */
+  async openControl(): Promise<void> {
+    const c = netlinkLibc();
+    if (!c) return;
+    const control = await ControlSocket.listen(c, dnsRunFile('ctl'), this.opts.log, (kind, detail) => this.tally.count(kind, detail, Date.now()));
+    if (this.stopping) control?.close();
+    else this.control = control;
   }
 
   reloadNow(): void {
@@ -519,6 +537,7 @@ export async function serve(opts: ServeOptions): Promise<number> {
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', () => server.reloadNow());
+  await server.openControl();
   try {
     return await server.run();
   } catch (e) {

@@ -3,11 +3,16 @@
  * a transaction that is only set elements (an endpoint's spoof-check keys) is
  * sent as one nf_tables netlink batch instead (exec/netlink/nftables.ts): the
  * same work, as atomic, with nft's error line; CNM_NETLINK=0 keeps `nft -f`.
+ * When the DNS server runs, it sends the batch for us on its long-lived
+ * socket (exec/control-socket.ts), so this process never releases a
+ * netfilter socket and never waits for the kernel to free deleted elements.
  */
 import { KernelOpError, firstLine } from '../errors.js';
 import type { Libc } from '../libc.js';
 import type { NftOp, Op, SetElements } from '../plan.js';
+import { dnsRunFile } from '../paths.js';
 import { debugging, logWork, run } from '../runner.js';
+import { askServer } from './control-socket.js';
 import { elementBatch } from './netlink/nftables.js';
 import { NETLINK_NETFILTER, NetlinkFailure, RouteSocket, netlinkLibc } from './netlink/socket.js';
 import { delimiter } from './sh.js';
@@ -36,22 +41,46 @@ function elementsOnly(ops: readonly NftOp[]): { c: Libc; changes: SetElements[] 
  * waits for the kernel to free what the last batch deleted, an RCU grace period (nf_tables flushes
  * its destroy work when a netfilter socket is released: 6-19 ms here). Left open, that wait
  * overlaps the rest of the command and is over, or nearly, when the process exits.
+ * Made only when the DNS server does not send for us.
  */
 let filterSocket: RouteSocket | undefined;
+/** Whether to ask the DNS server first: until it once could not (then this run sends its own batches). */
+let viaServer = true;
+
+/**
+ * The batch's first failure as the server or our own socket saw it. The server
+ * is asked first; when it is not there, refuses, or does not answer in time,
+ * the same batch goes on our own socket. Sending it twice would be harmless:
+ * adds are CREATE without EXCL (an element already there is no error), and a
+ * delete of an element already gone fails with ENOENT, which teardown answers
+ * by running the script (re-add, then delete). The server does not send a
+ * request past its deadline, so a retry here follows a batch that was not sent.
+ */
+function firstFailure(c: Libc, changes: readonly SetElements[]): number | undefined {
+  if (viaServer) {
+    const answer = askServer(c, dnsRunFile('ctl'), changes);
+    if (answer?.sent) return answer.errno === 0 ? undefined : answer.errno;
+    viaServer = false;
+  }
+  filterSocket ??= RouteSocket.open(c, undefined, NETLINK_NETFILTER);
+  return filterSocket.failures(elementBatch(changes)).values().next().value?.errno;
+}
 
 /** Sends the changes as one batch; undefined when done, else the failure (errno and nft's words for it). */
 function sendElements(c: Libc, changes: readonly SetElements[], script: readonly string[]): { errno: number; message: string } | undefined {
   const t0 = debugging() ? performance.now() : 0;
   let failed: { errno: number; message: string } | undefined;
   try {
-    filterSocket ??= RouteSocket.open(c, undefined, NETLINK_NETFILTER);
-    const [first] = filterSocket.failures(elementBatch(changes)).values();
-    if (first) failed = { errno: first.errno, message: `Error: ${c.strerror(first.errno)}` };
+    const errno = firstFailure(c, changes);
+    if (errno !== undefined) failed = { errno, message: `Error: ${c.strerror(errno)}` };
   } catch (e) {
     if (!(e instanceof NetlinkFailure)) throw e;
     failed = { errno: 0, message: `Error: ${e.message}` };
   }
-  if (debugging()) logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${failed ? 'failed' : 'done'})`, script);
+  if (debugging()) {
+    const how = `${failed ? 'failed' : 'done'}${filterSocket ? '' : ', by the DNS server'}`;
+    logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${how})`, script);
+  }
   return failed;
 }
 

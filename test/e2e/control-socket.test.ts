@@ -1,0 +1,192 @@
+/**
+ * The DNS server's control socket (core/exec/control-socket.ts), which sends
+ * set-element batches for short-lived commands: only root in the server's own
+ * network namespace gets a batch sent; garbage, huge, slow or too many clients
+ * do not stop DNS answers nor the server; a stopped or killed server costs a
+ * command its bound wait at most, never its success; the socket goes with the
+ * server. And the spoof check holds when the server did the work: a spoofed
+ * frame is dropped after an add, and nothing of the endpoint is left after rm.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRequest } from '../../src/core/exec/control-socket.js';
+import type { SetElements } from '../../src/core/plan.js';
+import { Host, destroyAll, json, waitFor } from '../helpers/host.js';
+
+afterAll(destroyAll);
+
+const CTL = '/run/cnm/dns.ctl';
+const FRAMES = resolve(__dirname, '../helpers/frames.py');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const VIA_SERVER = /^\+ netlink nft -f - +\(\d+\.\d ms, done, by the DNS server\)$/m;
+const VIA_OWN = /^\+ netlink nft -f - +\(\d+\.\d ms, done\)$/m;
+
+interface EpView {
+  EndpointID: string;
+  IPAddress: string;
+  MacAddress: string;
+  Gateway: string;
+}
+const epOf = (h: Host, sb: string): EpView => {
+  const v = json<{ NetworkSettings: { Networks: Record<string, EpView> } }[]>(h.cnmOk(['sandbox', 'inspect', sb]))[0]!;
+  return v.NetworkSettings.Networks.n!;
+};
+const inNs = (h: Host, ns: string, argv: string[]) => h.exec(['ip', 'netns', 'exec', ns, ...argv]);
+
+/** A request adding one element to the guarded set, as a client would send it. */
+const probe = (ns: number): string => {
+  const changes: SetElements[] = [{ verb: 'add', family: 'bridge', table: 'cnm', set: 'guarded', elements: [{ key: [{ type: 'ifname', value: 'vethprobe' }], comment: 'cnm:ep:probe' }] }];
+  return Buffer.from(encodeRequest({ ns, deadline: Date.now() + 10_000, changes })).toString('base64');
+};
+
+describe('the control socket', () => {
+  let host: Host;
+  let ns: number;
+  const serverPid = () => Number(host.exec(['cat', '/run/cnm/dns.pid']).stdout.trim());
+  const guarded = () => host.exec(['nft', 'list', 'set', 'bridge', 'cnm', 'guarded']).stdout;
+  /** Sends base64 bytes as the given user (argv prefix) and returns the answer as hex, '' when none. */
+  const talk = (b64: string, as: string[] = []) =>
+    host.exec(['sh', '-c', `base64 -d | ${as.map((w) => `'${w}'`).join(' ')} socat -t2 - UNIX-CONNECT:${CTL} | od -An -tx1`], { input: b64 }).stdout.replace(/\s+/g, ' ').trim();
+
+  beforeAll(async () => {
+    host = await Host.create();
+    ns = Number(/\[(\d+)\]/.exec(host.netnsId())![1]);
+    host.cnmOk(['net', 'create', 'n', '--subnet', '10.77.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'v', '--network', 'n']);
+    host.cnmOk(['sandbox', 'add', 'e', '--network', 'n']);
+  });
+
+  it('is a socket of mode 0600 owned by root in the run dir', () => {
+    expect(host.exec(['stat', '-c', '%a %U %F', CTL]).stdout.trim()).toBe('600 root socket');
+  });
+
+  it('sends a root request from the same network namespace; refuses one from another, and any from a uid other than 0', () => {
+    const nobody = ['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups'];
+    // The file mode keeps other users out...
+    const denied = host.exec([...nobody, 'socat', '-t1', '-', `UNIX-CONNECT:${CTL}`]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/Permission denied/);
+    // ...and a non-root process that can pass it (CAP_DAC_OVERRIDE) is closed on without an answer.
+    expect(talk(probe(ns), [...nobody, '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override'])).toBe('');
+    expect(guarded()).not.toContain('vethprobe');
+    // Root, but its table is another namespace's: refused, not sent.
+    expect(talk(probe(ns + 1))).toBe('00 00 00 01 00 00 00 00');
+    expect(guarded()).not.toContain('vethprobe');
+    // The same request from root in this namespace is sent.
+    expect(talk(probe(ns))).toBe('00 00 00 00 00 00 00 00');
+    expect(guarded()).toContain('"vethprobe" comment "cnm:ep:probe"');
+    expect(host.exec(['nft', 'delete element bridge cnm guarded { "vethprobe" }']).code).toBe(0);
+  });
+
+  it('garbage, oversized, slow and too many clients stop neither DNS answers nor the server', async () => {
+    const pid = serverPid();
+    const v = epOf(host, 'v');
+    const dig = () => inNs(host, 'e', ['dig', '+short', '+time=2', '+tries=1', `@${v.Gateway}`, 'v']).stdout.trim();
+    expect(dig()).toBe(v.IPAddress);
+    // Garbage and a header that claims 4 GB (followed by 8 MB) are refused at once, with an answer.
+    expect(talk(Buffer.from('GET / HTTP/1.0\r\n\r\n').toString('base64'))).toBe('00 00 00 01 00 00 00 00');
+    host.exec(['sh', '-c', `{ printf 'cnm\\001\\377\\377\\377\\377'; head -c 8000000 /dev/zero; } | socat -t2 - UNIX-CONNECT:${CTL} >/dev/null`]);
+    // 24 clients that connect and say nothing (the server keeps 16) and half a request that never ends.
+    for (let i = 0; i < 24; i++) host.background(['sh', '-c', `sleep 4 | socat -t4 - UNIX-CONNECT:${CTL}`]);
+    host.background(['sh', '-c', `{ base64 -d <<'EOF' | head -c 40; sleep 4; } | socat -t4 - UNIX-CONNECT:${CTL}\n${probe(ns)}\nEOF`]);
+    await sleep(200);
+    for (let i = 0; i < 5; i++) {
+      expect(dig()).toBe(v.IPAddress);
+      await sleep(200);
+    }
+    // Once the silent ones are closed on (1 s), commands go through the server again.
+    await sleep(1000);
+    expect(serverPid()).toBe(pid);
+    for (const cmd of [['sandbox', 'add', 'w', '--network', 'n', '--debug'], ['sandbox', 'rm', 'w', '--debug']]) {
+      const r = host.cnm(cmd);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(VIA_SERVER);
+    }
+    expect(guarded()).not.toContain('vethprobe');
+    const log = host.exec(['cat', '/run/cnm/dns.log']).stdout;
+    expect(log).toMatch(/control connections refused \(more than 16 at once\)/);
+    expect(log).toMatch(/control requests refused \(garbage\): not a cnm control request/);
+    expect(log).toMatch(/control requests refused \(too large\): request of 4294967295 bytes/);
+    expect(serverPid()).toBe(pid);
+  });
+
+  it('a stopped server: the command waits its bound, sends the batch itself and succeeds; the late request is refused unsent', async () => {
+    host.cnmOk(['sandbox', 'add', 's1', '--network', 'n']);
+    const tag = `cnm:ep:${epOf(host, 's1').EndpointID.slice(0, 12)}`;
+    const pid = serverPid();
+    expect(host.exec(['kill', '-STOP', String(pid)]).code).toBe(0);
+    let rm;
+    try {
+      rm = host.cnm(['sandbox', 'rm', 's1', '--debug']);
+    } finally {
+      host.exec(['kill', '-CONT', String(pid)]);
+    }
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toMatch(VIA_OWN);
+    expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).not.toContain(tag);
+    expect(await waitFor(() => /past its deadline/.test(host.exec(['cat', '/run/cnm/dns.log']).stdout), 5000)).toBe(true);
+    expect(serverPid()).toBe(pid);
+  });
+
+  it('a killed server leaves its socket: commands fall back at once and succeed; the next server takes the path over; dns stop removes it', async () => {
+    const pid = serverPid();
+    expect(host.exec(['kill', '-KILL', String(pid)]).code).toBe(0);
+    expect(await waitFor(() => host.exec(['kill', '-0', String(pid)]).code !== 0, 5000)).toBe(true);
+    expect(host.exec(['test', '-S', CTL]).code).toBe(0);
+    const add = host.cnm(['sandbox', 'add', 's2', '--network', 'n', '--debug']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stderr).toMatch(VIA_OWN);
+    // That add started a new server, which took the path over.
+    expect(serverPid()).not.toBe(pid);
+    const rm = host.cnm(['sandbox', 'rm', 's2', '--debug']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toMatch(VIA_SERVER);
+    host.cnmOk(['dns', 'stop']);
+    expect(host.exec(['test', '-e', CTL]).code).not.toBe(0);
+  });
+});
+
+describe('the spoof check when the DNS server sends the elements', () => {
+  let host: Host;
+
+  beforeAll(async () => {
+    host = await Host.create();
+    host.cnmOk(['net', 'create', 'n', '--subnet', '10.78.0.0/24']);
+    host.cnmOk(['sandbox', 'add', 'victim', '--network', 'n']);
+  });
+
+  it('a spoofed frame is dropped after an add; after rm nothing of the endpoint is left', async () => {
+    const add = host.cnm(['sandbox', 'add', 'evil', '--network', 'n', '--debug']);
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stderr).toMatch(VIA_SERVER);
+    const victim = epOf(host, 'victim');
+    const evil = epOf(host, 'evil');
+    const links = json<{ address: string; addr_info: { local: string }[] }[]>(host.exec(['ip', '-j', 'addr']).stdout);
+    const gwMac = links.find((l) => l.addr_info.some((a) => a.local === victim.Gateway))?.address ?? '';
+    const cap = host.background(['timeout', '8', 'sh', '-c', 'exec socat -u UDP4-RECV:7777,reuseaddr - > /run/udp.log']);
+    await sleep(500);
+    const send = (smac: string, sip: string, text: string) => {
+      const r = inNs(host, 'evil', ['python3', FRAMES, 'udp', 'eth0', smac, sip, gwMac, victim.Gateway, '7777', text]);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    send(evil.MacAddress, victim.IPAddress, 'SPOOFED-IP');
+    send('02:00:00:00:be:ef', evil.IPAddress, 'SPOOFED-MAC');
+    send(evil.MacAddress, evil.IPAddress, 'HONEST');
+    await waitFor(() => host.exec(['cat', '/run/udp.log']).stdout.includes('HONEST'), 3000);
+    cap.kill('SIGKILL');
+    const got = host.exec(['cat', '/run/udp.log']).stdout;
+    expect(got).toContain('HONEST');
+    expect(got).not.toMatch(/SPOOFED/);
+
+    const tag = `cnm:ep:${evil.EndpointID.slice(0, 12)}`;
+    const veth = `veth${evil.EndpointID.slice(0, 11)}`;
+    expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).toContain(tag);
+    const rm = host.cnm(['sandbox', 'rm', 'evil', '--debug']);
+    expect(rm.code, rm.stderr).toBe(0);
+    expect(rm.stderr).toMatch(VIA_SERVER);
+    const table = host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout;
+    expect(table).not.toContain(tag);
+    expect(table).not.toContain(veth);
+    expect(table).toContain(`veth${victim.EndpointID.slice(0, 11)}`);
+  });
+});
