@@ -2,7 +2,7 @@
  * Where a command's output goes, without touching `process.stdout`: the hot path
  * (./hot.ts) and `cnm --version` (../main.ts) write to fds 1 and 2 directly.
  */
-import { writeSync } from 'node:fs';
+import { writeSync } from '../core/files.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };

@@ -11,7 +11,7 @@
  * under load does not decide whether the run saw the change. Off unless the
  * variable is set.
  */
-import { existsSync, writeSync } from 'node:fs';
+import { existsSync, writeSync } from './files.js';
 
 let counter = 0;
 

@@ -1,15 +1,311 @@
 /**
- * Atomic file replacement for the state dir (state.json, intent.json): write a
- * temp file completely, fsync it (state.json), rename it over the target. A
- * failed write (ENOSPC, EDQUOT, EIO) removes its temp file and leaves the
- * target as it was; temp files a killed run left are swept by the next run
- * that holds the lock (sweepTemps). A Reservation takes the disk space of a
- * write before the work that leads to it, so the write cannot later fail for
- * want of space.
+ * The file calls cnm makes, and atomic file replacement for the state dir.
+ *
+ * The calls (openSync, readFileSync, statSync, mkdirSync, ...) keep node:fs's
+ * names, arguments, results and errors (`ENOENT: no such file or directory,
+ * open '/x'`, with code, errno, syscall and path), for the subset cnm uses. In
+ * the binary they are syscalls through libc (./libc.ts): importing node:fs
+ * costs Bun about 1 ms of every run's start-up, more than all the file work of
+ * a `sandbox add`. Under Node (vitest) they are node:fs itself, loaded on first
+ * use; test/unit/files.test.ts runs the same script on both and compares.
+ *
+ * Atomic replacement (state.json, intent.json): write a temp file completely,
+ * fsync it (state.json), rename it over the target. A failed write (ENOSPC,
+ * EDQUOT, EIO) removes its temp file and leaves the target as it was; temp
+ * files a killed run left are swept by the next run that holds the lock
+ * (sweepTemps). A Reservation takes the disk space of a write before the work
+ * that leads to it, so the write cannot later fail for want of space.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CnmError } from './errors.js';
+import { SYS, type Syscalls, cString, syscalls } from './libc.js';
+
+type NodeFs = typeof import('node:fs');
+let nodeFs: NodeFs | undefined;
+/** node:fs, where there is no syscall(2) (Node, or an architecture without a table in libc.ts). */
+function node(): NodeFs {
+  return (nodeFs ??= process.getBuiltinModule('node:fs') as NodeFs);
+}
+
+/** The open(2) flags cnm uses (the same on every Linux architecture it builds for). */
+export const constants = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_NONBLOCK: 0o4000 } as const;
+const O_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const AT_REMOVEDIR = 0x200;
+const AT_EMPTY_PATH = 0x1000;
+const STATX_BASIC_STATS = 0x7ff;
+const EINTR = 4;
+const ENOENT = 2;
+const EEXIST = 17;
+
+/** libuv's words for an errno, as node:fs (and Bun's) put them in a message. */
+const ERRNO: Record<number, [code: string, text: string]> = {
+  1: ['EPERM', 'operation not permitted'], 2: ['ENOENT', 'no such file or directory'], 3: ['ESRCH', 'no such process'],
+  4: ['EINTR', 'interrupted system call'], 5: ['EIO', 'i/o error'], 6: ['ENXIO', 'no such device or address'],
+  9: ['EBADF', 'bad file descriptor'], 11: ['EAGAIN', 'resource temporarily unavailable'], 12: ['ENOMEM', 'not enough memory'],
+  13: ['EACCES', 'permission denied'], 14: ['EFAULT', 'bad address in system call argument'], 16: ['EBUSY', 'resource busy or locked'],
+  17: ['EEXIST', 'file already exists'], 18: ['EXDEV', 'cross-device link not permitted'], 19: ['ENODEV', 'no such device'],
+  20: ['ENOTDIR', 'not a directory'], 21: ['EISDIR', 'illegal operation on a directory'], 22: ['EINVAL', 'invalid argument'],
+  23: ['ENFILE', 'file table overflow'], 24: ['EMFILE', 'too many open files'], 26: ['ETXTBSY', 'text file is busy'],
+  27: ['EFBIG', 'file too large'], 28: ['ENOSPC', 'no space left on device'], 29: ['ESPIPE', 'invalid seek'],
+  30: ['EROFS', 'read-only file system'], 31: ['EMLINK', 'too many links'], 32: ['EPIPE', 'broken pipe'],
+  36: ['ENAMETOOLONG', 'name too long'], 38: ['ENOSYS', 'function not implemented'], 39: ['ENOTEMPTY', 'directory not empty'],
+  40: ['ELOOP', 'too many symbolic links encountered'], 95: ['ENOTSUP', 'operation not supported on socket'],
+  122: ['EDQUOT', 'disk quota exceeded'],
+};
+
+/** The error node:fs throws for a failed call: `CODE: text, syscall 'path' -> 'dest'`, with code, errno, syscall, path. */
+function fsError(errno: number, syscall: string, path?: string, dest?: string): NodeJS.ErrnoException {
+  const [code, text] = ERRNO[errno] ?? ['UNKNOWN', `unknown error ${errno}`];
+  const where = path === undefined ? '' : dest === undefined ? ` '${path}'` : ` '${path}' -> '${dest}'`;
+  const e: NodeJS.ErrnoException & { dest?: string } = Object.assign(new Error(`${code}: ${text}, ${syscall}${where}`), { code, errno: -errno, syscall });
+  if (path !== undefined) e.path = path;
+  if (dest !== undefined) e.dest = dest;
+  return e;
+}
+
+/** A path as the kernel takes it; node:fs refuses one with a NUL byte the same way. */
+function cPath(path: string): Uint8Array {
+  if (path.includes('\0')) throw Object.assign(new TypeError(`The argument 'path' must be a string without null bytes. Received ${JSON.stringify(path)}`), { code: 'ERR_INVALID_ARG_VALUE' });
+  return cString(path);
+}
+
+/** A call that returns -1 with errno on failure, retried when a signal interrupted it. */
+function check(k: Syscalls, r: number, syscall: string, path?: string, dest?: string): number {
+  if (r >= 0) return r;
+  throw fsError(k.errno(), syscall, path, dest);
+}
+
+function retrying(k: Syscalls, call: () => number): number {
+  for (;;) {
+    const r = call();
+    if (r >= 0 || k.errno() !== EINTR) return r;
+  }
+}
+
+export function openSync(path: string, flags: number | 'r' | 'w', mode = 0o666): number {
+  const k = syscalls();
+  if (!k) return node().openSync(path, flags, mode);
+  const f = flags === 'r' ? constants.O_RDONLY : flags === 'w' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : flags;
+  const p = cPath(path);
+  return check(k, retrying(k, () => k.call(SYS!.openat, AT_FDCWD, p, f | O_CLOEXEC, mode)), 'open', path);
+}
+
+export function closeSync(fd: number): void {
+  const k = syscalls();
+  if (!k) return node().closeSync(fd);
+  check(k, k.call(SYS!.close, fd), 'close');
+}
+
+export function fsyncSync(fd: number): void {
+  const k = syscalls();
+  if (!k) return node().fsyncSync(fd);
+  check(k, retrying(k, () => k.call(SYS!.fsync, fd)), 'fsync');
+}
+
+export function ftruncateSync(fd: number, length: number): void {
+  const k = syscalls();
+  if (!k) return node().ftruncateSync(fd, length);
+  check(k, retrying(k, () => k.call(SYS!.ftruncate, fd, length)), 'ftruncate');
+}
+
+/** write(2) (or pwrite(2) at a position) of bytes, or of a string's UTF-8; returns how many were written. */
+export function writeSync(fd: number, data: Uint8Array | string, offset = 0, length?: number, position?: number | null): number {
+  const k = syscalls();
+  if (!k) return typeof data === 'string' ? node().writeSync(fd, data) : node().writeSync(fd, data, offset, length, position);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const len = length ?? bytes.length - offset;
+  if (len === 0) return 0;
+  const view = bytes.subarray(offset, offset + len);
+  const r = retrying(k, () => (position === undefined || position === null ? k.call(SYS!.write, fd, view, len) : k.call(SYS!.pwrite64, fd, view, len, position)));
+  return check(k, r, 'write');
+}
+
+/** All of an open file from where it stands, as UTF-8 (`sizeHint`: its size, if known). */
+function readFd(k: Syscalls, fd: number, sizeHint = 0): string {
+  let buf = new Uint8Array(sizeHint > 0 ? sizeHint + 1 : 16384);
+  let len = 0;
+  for (;;) {
+    if (len === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = check(k, retrying(k, () => k.call(SYS!.read, fd, buf.subarray(len), buf.length - len)), 'read');
+    if (n === 0) break;
+    len += n;
+  }
+  return Buffer.from(buf.buffer, 0, len).toString('utf8');
+}
+
+/** A file's text (UTF-8), by path or by an open fd (read from where it stands). */
+export function readFileSync(file: string | number, encoding: 'utf8'): string {
+  const k = syscalls();
+  if (!k) return node().readFileSync(file, encoding);
+  if (typeof file === 'number') return readFd(k, file);
+  const fd = openSync(file, constants.O_RDONLY);
+  try {
+    return readFd(k, fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes a string to a file (made with `mode` if new, truncated if not), as node:fs's writeFileSync. */
+export function writeFileSync(path: string, text: string, opts: { mode?: number } = {}): void {
+  if (!syscalls()) return node().writeFileSync(path, text, opts);
+  const fd = openSync(path, 'w', opts.mode ?? 0o666);
+  try {
+    const bytes = Buffer.from(text);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What cnm asks of a stat: where the file lives (dev, ino) and what it is. */
+export interface FileStat {
+  dev: number;
+  ino: number;
+  size: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
+const S_IFMT = 0o170000;
+function statx(k: Syscalls, dirfd: number, path: string, syscall: string): FileStat {
+  const buf = new Uint32Array(64); // struct statx, 256 bytes
+  check(k, k.call(SYS!.statx, dirfd, cPath(path), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, buf), syscall, path === '' ? undefined : path);
+  const mode = buf[7]! & 0xffff;
+  const [major, minor] = [buf[34]!, buf[35]!];
+  return {
+    // glibc's makedev(), as node:fs reports st_dev
+    dev: (major & 0xfff) * 2 ** 8 + (minor & 0xff) + (minor >>> 8) * 2 ** 20 + (major >>> 12) * 2 ** 44,
+    ino: buf[8]! + buf[9]! * 2 ** 32,
+    size: buf[10]! + buf[11]! * 2 ** 32,
+    isFile: () => (mode & S_IFMT) === 0o100000,
+    isDirectory: () => (mode & S_IFMT) === 0o040000,
+  };
+}
+
+export function statSync(path: string): FileStat {
+  const k = syscalls();
+  return k ? statx(k, AT_FDCWD, path, 'stat') : node().statSync(path);
+}
+
+export function fstatSync(fd: number): FileStat {
+  const k = syscalls();
+  return k ? statx(k, fd, '', 'fstat') : node().fstatSync(fd);
+}
+
+export function existsSync(path: string): boolean {
+  const k = syscalls();
+  if (!k) return node().existsSync(path);
+  try {
+    statx(k, AT_FDCWD, path, 'stat');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `mkdir -p`: the first directory it made, or undefined if there was nothing to make (node:fs's recursive mkdirSync). */
+export function mkdirSync(path: string, opts: { recursive: true; mode?: number }): string | undefined {
+  const k = syscalls();
+  if (!k) return node().mkdirSync(path, opts);
+  const mode = opts.mode ?? 0o777;
+  const make = (): number => k.call(SYS!.mkdirat, AT_FDCWD, cPath(path), mode);
+  if (make() === 0) return path;
+  let errno = k.errno();
+  let first: string | undefined;
+  if (errno === ENOENT && dirname(path) !== path) {
+    first = mkdirSync(dirname(path), opts);
+    if (make() === 0) return first ?? path;
+    errno = k.errno();
+  }
+  if (errno === EEXIST && isDirectory(path)) return first;
+  throw fsError(errno, 'mkdir', path);
+}
+
+export function unlinkSync(path: string): void {
+  const k = syscalls();
+  if (!k) return node().unlinkSync(path);
+  check(k, k.call(SYS!.unlinkat, AT_FDCWD, cPath(path), 0), 'unlink', path);
+}
+
+export function rmdirSync(path: string): void {
+  const k = syscalls();
+  if (!k) return node().rmdirSync(path);
+  check(k, k.call(SYS!.unlinkat, AT_FDCWD, cPath(path), AT_REMOVEDIR), 'rmdir', path);
+}
+
+/** Removes a file, if there is one (`rm -f`; not for directories). */
+export function rmFileSync(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+export function chmodSync(path: string, mode: number): void {
+  const k = syscalls();
+  if (!k) return node().chmodSync(path, mode);
+  check(k, k.call(SYS!.fchmodat, AT_FDCWD, cPath(path), mode, 0), 'chmod', path);
+}
+
+export function renameSync(from: string, to: string): void {
+  const k = syscalls();
+  if (!k) return node().renameSync(from, to);
+  check(k, k.call(SYS!.renameat2, AT_FDCWD, cPath(from), AT_FDCWD, cPath(to), 0), 'rename', from, to);
+}
+
+export function readlinkSync(path: string): string {
+  const k = syscalls();
+  if (!k) return node().readlinkSync(path, 'utf8');
+  const buf = new Uint8Array(4096);
+  const n = check(k, k.call(SYS!.readlinkat, AT_FDCWD, cPath(path), buf, buf.length), 'readlink', path);
+  return Buffer.from(buf.buffer, 0, n).toString('utf8');
+}
+
+/** The names in a directory, but `.` and `..` (in the directory's own order: node:fs sorts them). */
+export function readdirSync(path: string): string[] {
+  const k = syscalls();
+  if (!k) return node().readdirSync(path);
+  const fd = check(k, k.call(SYS!.openat, AT_FDCWD, cPath(path), constants.O_RDONLY | O_CLOEXEC, 0), 'scandir', path);
+  try {
+    const buf = new Uint8Array(32768);
+    const names: string[] = [];
+    for (;;) {
+      const n = check(k, k.call(SYS!.getdents64, fd, buf, buf.length), 'scandir', path);
+      if (n === 0) return names;
+      // struct linux_dirent64: d_ino, d_off (8 bytes each), d_reclen (2), d_type (1), d_name (NUL-terminated)
+      for (let off = 0; off < n; ) {
+        const reclen = buf[off + 16]! | (buf[off + 17]! << 8);
+        const end = buf.indexOf(0, off + 19);
+        const name = Buffer.from(buf.buffer, off + 19, end - off - 19).toString('utf8');
+        if (name !== '.' && name !== '..') names.push(name);
+        off += reclen;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** flock(2), or undefined where there is none (Node: the lock takes its pid file instead). */
+export function flock(): ((fd: number, op: number) => number) | undefined {
+  const k = syscalls();
+  return k ? (fd, op) => retrying(k, () => k.call(SYS!.flock, fd, op)) : undefined;
+}
 
 /** The temp file a process writes `path` through. */
 function tempOf(path: string): string {
@@ -17,7 +313,7 @@ function tempOf(path: string): string {
 }
 
 /** writeSync may write less than asked (a disk filling up): loop until all is written or it throws. */
-function writeAll(fd: number, buf: Buffer, position?: number): void {
+function writeAll(fd: number, buf: Uint8Array, position?: number): void {
   for (let off = 0; off < buf.length; ) {
     const n = writeSync(fd, buf, off, buf.length - off, position === undefined ? null : position + off);
     if (n <= 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -129,8 +425,10 @@ export function sweepTemps(dir: string, targets: readonly string[]): void {
 export function readRegular(path: string): string {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    if (!fstatSync(fd).isFile()) throw new CnmError(`${path} is not a regular file; cnm will not touch it: move it away`);
-    return readFileSync(fd, 'utf8');
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CnmError(`${path} is not a regular file; cnm will not touch it: move it away`);
+    const k = syscalls();
+    return k ? readFd(k, fd, st.size) : node().readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
   }

@@ -2,8 +2,7 @@
  * What cnm reads of the host it runs in, straight from /proc and /etc (no
  * process spawned): its routes, for IPAM to avoid, and its resolvers.
  */
-import { readFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { readFileSync } from './files.js';
 import type { Cidr } from './ip.js';
 import { formatAddr, parseAddr } from './ip.js';
 
@@ -52,6 +51,8 @@ export function hostRoutes(skipIfaces: ReadonlySet<string> = new Set()): Cidr[] 
 /** The addresses of cnm's own namespace's interfaces (getifaddrs, no process spawned), normalised. */
 export function hostAddresses(): Set<string> {
   const out = new Set<string>();
+  // node:os on first use: importing it costs every command's start-up.
+  const { networkInterfaces } = process.getBuiltinModule('node:os') as typeof import('node:os');
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) {
       const parsed = parseAddr(a.address.replace(/%.*$/, ''));

@@ -11,10 +11,9 @@
  * Recovery itself (in Session) ends with a reconcile, so the kernel matches
  * whichever state survived.
  */
-import { readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CnmError } from './errors.js';
-import { readRegular, replaceFile } from './files.js';
+import { readFileSync, readRegular, replaceFile, unlinkSync } from './files.js';
 import type { State } from './model.js';
 import { type Op, inverseOf } from './plan.js';
 

@@ -3,10 +3,9 @@
  * They exist only in the shipped binary (Bun); under Node (vitest, `node`
  * runs) libc() is undefined and callers take their portable way instead: the
  * lock its pid file, the executor `ip -batch`. Loaded on first use, so a
- * command that needs none of it pays nothing.
+ * command that needs none of it pays nothing. The file calls (./files.ts) go
+ * through syscall(2) itself (syscalls()).
  */
-import { createRequire } from 'node:module';
-
 /** A pointer argument: bytes we own (a NUL-terminated string is a Buffer ending in 0), or NULL. */
 type Ptr = Uint8Array | null;
 
@@ -30,7 +29,6 @@ export interface Libc {
 }
 
 let loaded: Libc | null | undefined;
-let flockLoaded: ((fd: number, op: number) => number) | null | undefined;
 
 /** libc's calls for the kernel work (netlink, namespaces, mounts), or undefined where there is no Bun (or no libc.so.6). */
 export function libc(): Libc | undefined {
@@ -38,27 +36,10 @@ export function libc(): Libc | undefined {
   return loaded ?? undefined;
 }
 
-/**
- * flock(2) alone, for the state lock that every command takes: bun:ffi compiles a
- * trampoline per symbol when it opens a library (about 0.07 ms each), so the
- * lock does not pay for the others.
- */
-export function flock(): ((fd: number, op: number) => number) | undefined {
-  if (flockLoaded === undefined) {
-    const ffi = bunFfi();
-    try {
-      const s = ffi?.dlopen('libc.so.6', { flock: { args: [ffi.FFIType.i32, ffi.FFIType.i32], returns: ffi.FFIType.i32 } }).symbols;
-      flockLoaded = s ? (fd, op) => s.flock(fd, op) : null;
-    } catch {
-      flockLoaded = null;
-    }
-  }
-  return flockLoaded ?? undefined;
-}
-
 function bunFfi(): typeof import('bun:ffi') | undefined {
   if (!('bun' in process.versions)) return undefined;
-  return createRequire(import.meta.url)('bun:ffi') as typeof import('bun:ffi');
+  // Not node:module's createRequire: importing it costs Bun start-up time.
+  return process.getBuiltinModule('bun:ffi' as 'node:fs') as unknown as typeof import('bun:ffi');
 }
 
 /** A path (or any string) as a NUL-terminated C string. */
@@ -102,6 +83,55 @@ function load(): Libc | null {
       umount2: (target, flags) => s.umount2(target, flags),
       errno: () => read.i32(s.__errno_location(), 0),
       strerror: (errno) => String(s.strerror(errno)),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** A syscall argument: a number, or memory we own (passed as its address). */
+type Arg = number | Uint8Array | Uint32Array;
+
+/** syscall(2) and errno: the file calls of ./files.ts, by number (SYS). */
+export interface Syscalls {
+  /** The call's result, or -1 with errno() set. */
+  call(nr: number, a?: Arg, b?: Arg, c?: Arg, d?: Arg, e?: Arg): number;
+  errno(): number;
+}
+
+/** The numbers of the calls ./files.ts makes, per architecture (x86-64's own table; arm64's is asm-generic). */
+const SYS_TABLES = {
+  x64: { read: 0, write: 1, close: 3, pwrite64: 18, flock: 73, fsync: 74, ftruncate: 77, getdents64: 217, openat: 257, mkdirat: 258, unlinkat: 263, readlinkat: 267, renameat2: 316, statx: 332, fchmodat: 268 },
+  arm64: { read: 63, write: 64, close: 57, pwrite64: 68, flock: 32, fsync: 82, ftruncate: 46, getdents64: 61, openat: 56, mkdirat: 34, unlinkat: 35, readlinkat: 78, renameat2: 276, statx: 291, fchmodat: 53 },
+} as const;
+export type SysName = keyof (typeof SYS_TABLES)['x64'];
+export const SYS: Readonly<Record<SysName, number>> | undefined = (SYS_TABLES as Record<string, Record<SysName, number>>)[process.arch];
+
+let sysLoaded: Syscalls | null | undefined;
+
+/**
+ * syscall(2) itself, or undefined under Node or on an architecture without a
+ * table: every file call is one symbol (bun:ffi compiles a trampoline per
+ * symbol bound), cheaper for cnm's start-up than loading node:fs.
+ */
+export function syscalls(): Syscalls | undefined {
+  if (sysLoaded === undefined) sysLoaded = SYS ? loadSyscalls() : null;
+  return sysLoaded ?? undefined;
+}
+
+function loadSyscalls(): Syscalls | null {
+  const ffi = bunFfi();
+  if (!ffi) return null;
+  try {
+    const { dlopen, FFIType: T, ptr, read } = ffi;
+    const { symbols: s } = dlopen('libc.so.6', {
+      syscall: { args: [T.i64, T.i64, T.i64, T.i64, T.i64, T.i64], returns: T.i64_fast },
+      __errno_location: { args: [], returns: T.ptr },
+    });
+    const a = (x: Arg | undefined): number => (x === undefined ? 0 : typeof x === 'number' ? x : ptr(x));
+    return {
+      call: (nr, x, y, z, u, v) => Number(s.syscall(nr, a(x), a(y), a(z), a(u), a(v))),
+      errno: () => read.i32(s.__errno_location()!, 0),
     };
   } catch {
     return null;

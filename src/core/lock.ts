@@ -1,14 +1,13 @@
 /**
  * One exclusive lock around each read-modify-write of the state.
- * Under Bun (the shipped binary) it is a real flock(2) (core/libc.ts): the
+ * Under Bun (the shipped binary) it is a real flock(2) (core/files.ts): the
  * kernel drops it when its holder dies, so a crashed cnm never blocks anyone.
  * Under Node (unit tests, `node` runs) it is an O_EXCL pid file whose holder is
  * checked for liveness. Both poll with a short backoff and give up after a
  * timeout with a message naming the holder.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, constants, flock, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from './files.js';
 import { CnmError } from './errors.js';
-import { flock } from './libc.js';
 
 export interface Lock {
   release(): void;

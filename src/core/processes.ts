@@ -1,5 +1,5 @@
 /** Processes inside network namespaces, found through /proc (no process spawned). */
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from './files.js';
 
 /** PIDs of processes living in the namespace mounted at nsFile (this process excluded). */
 export function processesIn(nsFile: string): number[] {

@@ -12,7 +12,7 @@
  * (recovery.ts, handed in by whoever makes the session: the session itself
  * sits below reconcile and does not import it).
  */
-import { existsSync } from 'node:fs';
+import { existsSync } from './files.js';
 import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
 import { DryRunShell } from './shell.js';

@@ -5,7 +5,7 @@
  * through one `DryRunShell`, which leaves out what the run already printed or
  * what changes nothing on this host (see exec/nft-script.ts).
  */
-import { existsSync } from 'node:fs';
+import { existsSync } from './files.js';
 import { dirname } from 'node:path';
 import { type Group, groupOps } from './exec.js';
 import { commandShell } from './exec/commands.js';

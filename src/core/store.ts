@@ -12,7 +12,6 @@
  * itself, byte for byte, and skips them. Any other text, a missing or stale
  * stamp, or another version of cnm, and the checks run as before.
  */
-import { mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
@@ -25,7 +24,7 @@ import { type Addr, type Cidr, formatAddr, formatCidr, parseAddr, parseCidr } fr
 import { lockFile, stateFile, stateStampFile } from './paths.js';
 import { VERSION } from '../version.js';
 import { validateState } from './schema.js';
-import { Reservation, readRegular, sweepTemps } from './files.js';
+import { Reservation, mkdirSync, readFileSync, readRegular, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';
 
 /** Room kept for the state to grow by in one run, on top of its current size. */
 const RESERVE_MARGIN = 64 * 1024;

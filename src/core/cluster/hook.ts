@@ -4,7 +4,7 @@
  * existsSync and nothing is loaded; on a joined host it loads the store
  * client and the cluster modules.
  */
-import { existsSync } from 'node:fs';
+import { existsSync } from '../files.js';
 import { join } from 'node:path';
 import type { State } from '../model.js';
 import type { Op } from '../plan.js';

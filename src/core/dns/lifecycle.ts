@@ -6,7 +6,7 @@
  * `sandbox add` loads this module, and when the server already runs it costs
  * two small file reads and a kill(pid, 0).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from '../files.js';
 import { shellWord } from '../exec/sh.js';
 import { withoutTestHooks } from '../faults.js';
 import { acquire } from '../lock.js';

@@ -24,8 +24,8 @@
  *   answer   u32 status (0 sent, 1 refused), i32 errno (0, or the batch's first failure)
  * A refused request was not sent: the client sends the batch on its own socket.
  */
-import { chmodSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
+import { chmodSync, renameSync, statSync, unlinkSync } from '../files.js';
 import { parseAddr } from '../ip.js';
 import type { Libc } from '../libc.js';
 import type { KeyPart, SetElements } from '../plan.js';

@@ -1,5 +1,5 @@
 /** file ops: written in-process; undone by putting back the content read before (or removing). */
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmFileSync, rmdirSync, writeFileSync } from '../files.js';
 import { dirname } from 'node:path';
 import { CnmError } from '../errors.js';
 import type { FileOp, Op } from '../plan.js';
@@ -16,7 +16,7 @@ export function readOrNull(path: string): string | null {
 /** Writes the content, or removes the file (and its directory when empty) for null. */
 export function writeFileOp(op: FileOp): void {
   if (op.content === null) {
-    rmSync(op.path, { force: true });
+    rmFileSync(op.path);
     try {
       rmdirSync(dirname(op.path));
     } catch {

@@ -1,5 +1,5 @@
 /** sysctl ops: written in-process under /proc/sys; undone by writing back the value read before. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from '../files.js';
 import { CnmError } from '../errors.js';
 import type { Op, SysctlOp } from '../plan.js';
 import { shellWord } from './sh.js';

@@ -4,7 +4,7 @@
  * its /etc/netns files.
  */
 import { getDriver } from '../../drivers/index.js';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from '../files.js';
 import { CnmError, ConflictError, UsageError } from '../errors.js';
 import type { Endpoint, Sandbox, State } from '../model.js';
 import { checkName, newId } from '../names.js';

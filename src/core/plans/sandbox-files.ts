@@ -3,7 +3,7 @@
  * (iproute2 bind-mounts /etc/netns/NAME/* over /etc for `ip netns exec`).
  */
 import { getDriver } from '../../drivers/index.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../files.js';
 import { hostResolvConf } from '../hostinfo.js';
 import { UsageError } from '../errors.js';
 import { fileMark } from '../instance.js';

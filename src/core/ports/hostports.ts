@@ -2,7 +2,7 @@
  * What the host already uses, read from /proc in cnm's own namespace (no
  * process spawned): the ephemeral port range and the ports sockets listen on.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../files.js';
 import { formatAddr } from '../ip.js';
 import type { Proto, PortRange } from './spec.js';
 

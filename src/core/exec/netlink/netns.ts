@@ -5,7 +5,7 @@
  * on it. A new namespace is made by unsharing the JS thread's and mounting
  * /proc/thread-self/ns/net, then the thread returns to cnm's own.
  */
-import { closeSync, mkdirSync, openSync, unlinkSync, constants as fs } from 'node:fs';
+import { closeSync, mkdirSync, openSync, unlinkSync, constants as fs } from '../../files.js';
 import { type Libc, cString } from '../../libc.js';
 import { CLONE_NEWNET, NetlinkFailure, errnoText, homeFd, netnsFile, returnHome, sysError } from './socket.js';
 

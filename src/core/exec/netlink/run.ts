@@ -8,7 +8,7 @@
  * that is not ours). Teardown sends a group's requests in one sendto, as
  * `ip -force -batch` tries every line.
  */
-import { closeSync } from 'node:fs';
+import { closeSync } from '../../files.js';
 import { KernelOpError } from '../../errors.js';
 import type { Libc } from '../../libc.js';
 import { type LineOp, type Op, linkSet } from '../../plan.js';

@@ -6,8 +6,7 @@
  * Namespaces are per thread, and everything here runs on the JS thread, so
  * no other code ever runs in the sandbox's namespace.
  */
-import { closeSync, openSync } from 'node:fs';
-import { constants } from 'node:os';
+import { closeSync, openSync } from '../../files.js';
 import { type Libc, libc } from '../../libc.js';
 import { F, Message, NLMSG_ERROR, RTM, errorOf, ifinfomsg, replies } from './message.js';
 
@@ -42,11 +41,10 @@ export function homeFd(): number {
   return home;
 }
 
-/** The strerror text of a failed node:fs call. */
+/** The strerror text of a failed file call (../../files.ts: errno as node:fs gives it, negative). */
 export function errnoText(c: Libc, e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const n = code ? (constants.errno as Record<string, number>)[code] : undefined;
-  return n !== undefined ? c.strerror(n) : String((e as Error).message);
+  const n = (e as NodeJS.ErrnoException).errno;
+  return n !== undefined ? c.strerror(-n) : String((e as Error).message);
 }
 
 export function sysError(c: Libc, what: string): NetlinkFailure {
