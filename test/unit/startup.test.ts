@@ -1,0 +1,49 @@
+/**
+ * What every hot command loads before it does anything: src/main.ts and the
+ * static imports of src/commands/hot.ts (and of main.ts's `import()`s of it
+ * and of the wiring), all the way down. In the binary each module there is
+ * evaluated on every `sandbox add|rm` and `endpoint connect|disconnect`, so
+ * none may import a builtin or package that costs start-up time: node:fs (~1
+ * ms for Bun to load: core/files.ts has its calls), node:os, node:module,
+ * node:child_process, clipanion. Type-only imports cost nothing and are not
+ * followed; an `import()` is loaded only when taken.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(__dirname, '../../src');
+/** The only modules from outside src/ that the hot path may load. */
+const ALLOWED = new Set(['node:path']);
+
+/** A module's static value imports (and re-exports): relative ones as paths under src/, the others as written. */
+function staticImports(file: string): string[] {
+  const text = readFileSync(join(SRC, file), 'utf8');
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]!);
+  return specs.map((s) => (s.startsWith('.') ? relative(SRC, resolve(dirname(join(SRC, file)), s.replace(/\.js$/, '.ts'))) : s));
+}
+
+function hotGraph(): { modules: Set<string>; outside: Map<string, string> } {
+  const modules = new Set<string>();
+  const outside = new Map<string, string>();
+  const stack = ['main.ts', 'commands/hot.ts', 'wiring.ts'];
+  while (stack.length > 0) {
+    const f = stack.pop()!;
+    if (modules.has(f)) continue;
+    modules.add(f);
+    for (const d of staticImports(f)) {
+      if (d.endsWith('.ts')) stack.push(d);
+      else if (!outside.has(d)) outside.set(d, f);
+    }
+  }
+  return { modules, outside };
+}
+
+describe('what a hot command loads', () => {
+  it('is cnm\'s own modules and node:path, no other builtin or package', () => {
+    const { modules, outside } = hotGraph();
+    // The walk really reaches the work: the store, the executor, the file calls.
+    expect([...modules]).toEqual(expect.arrayContaining(['core/store.ts', 'core/exec.ts', 'core/files.ts', 'core/ops/sandbox.ts']));
+    expect([...outside].filter(([spec]) => !ALLOWED.has(spec)).map(([spec, by]) => `${by} imports ${spec}`)).toEqual([]);
+  });
+});
