@@ -22,7 +22,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -169,6 +169,20 @@ describe("an add builds on this host's last view of the network, and the store c
     expect([...held.values()].sort()).toEqual(['', 'g1', 'g2', 'g3']);
     expect((await etcdctl(['del', `/cnm/v1/ipam/guess/${next}`])).code).toBe(0);
     await removed('guess', ['g1', 'g2', 'g3'], bridge);
+  }, 120_000);
+
+  it('a removal keeps the view, less the claims it released: the add after it still takes one round trip', async () => {
+    await ok(['sandbox', 'add', 'v1', '--network', 'kept-view']);
+    await ok(['sandbox', 'add', 'v2', '--network', 'kept-view']);
+    await ok(['sandbox', 'rm', 'v1']);
+    expect(await trips(['sandbox', 'add', 'v3', '--network', 'kept-view'])).toBe(1);
+    const { bridge, held } = await agreed('kept-view', 'after the removal and the add');
+    expect([...held.values()].sort()).toEqual(['', 'v2', 'v3']);
+    // The last endpoint goes with the local part and the gateway claim: the next add is a first one again.
+    await removed('kept-view', ['v2', 'v3'], bridge);
+    await ok(['sandbox', 'add', 'v4', '--network', 'kept-view']);
+    expect([...(await agreed('kept-view', 'after the local part came back')).held.values()].sort()).toEqual(['', 'v4']);
+    await ok(['sandbox', 'rm', 'v4']);
   }, 120_000);
 });
 

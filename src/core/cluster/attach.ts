@@ -219,6 +219,19 @@ function cacheView(stateDir: string, m: Membership, name: string, view: NetworkV
   }
 }
 
+/**
+ * After this host released claims: its cached views without them. The release moves nothing else
+ * (network, cursor), so the view stays the store's unless another run or host moved something,
+ * which the next claim's compare-and-swap checks as always.
+ */
+export function forgetClaims(stateDir: string, m: Membership, released: readonly string[]): void {
+  const gone = new Set(released);
+  for (const name of new Set(released.map(claimNetwork))) {
+    const view = cachedView(stateDir, m, name);
+    if (view) cacheView(stateDir, m, name, { ...view, claims: view.claims.filter((kv) => !gone.has(kv.key)) });
+  }
+}
+
 /** Forgets every cached view (the host left its cluster). */
 export function dropCache(stateDir: string): void {
   rmSync(join(stateDir, 'cluster-cache'), { recursive: true, force: true });

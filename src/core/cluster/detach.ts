@@ -8,7 +8,7 @@
 import { getDriver } from '../../drivers/index.js';
 import { byNamespace } from '../plan.js';
 import type { Session } from '../session.js';
-import { clearPending, dropCache, staleClaims } from './attach.js';
+import { clearPending, dropCache, forgetClaims, staleClaims } from './attach.js';
 import type { EtcdClient, KeyValue } from './etcd.js';
 import { globalNetworks } from './flood.js';
 import { keys } from './keys.js';
@@ -42,7 +42,10 @@ export async function finishDetach(s: Session, d: Detachment): Promise<void> {
   const stale = staleClaims(s.store.dir, () => s.read(), d.m, [...d.claims.values()].flat());
   if (stale.length === 0) return;
   // Each only if unchanged since read: a claim re-made meanwhile is someone's.
-  await d.client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });
+  const r = await d.client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });
   clearPending(s.store.dir);
-  dropCache(s.store.dir); // the next add would find released claims in it and read again anyway
+  // The next add builds on the view without the released claims (with them, it would find claims of
+  // this host that nothing holds and try to release them again: a failed guess, a read more).
+  if (r.succeeded) forgetClaims(s.store.dir, d.m, stale.map((kv) => kv.key));
+  else dropCache(s.store.dir);
 }
