@@ -182,5 +182,5 @@ echo "sandbox add, cluster overlay: median $mc us over $N"
 echo "sandbox add, local overlay:   median $ml us over $N"
 awk -v c="$mc" -v l="$ml" 'BEGIN {printf "ratio cluster/local: %.2fx\n", c / l}'
 trips() { on h1 "$CNM" "$@" --debug 2>&1 >/dev/null | grep -c '· store /v3/' || true; }
-echo "round trips to the store: sandbox add $(trips sandbox add rt1 --network cl), sandbox rm $(trips sandbox rm rt1), net ls $(trips net ls), cluster ls $(trips cluster ls)"
+echo "round trips to the store: sandbox add $(trips sandbox add rt1 --network cl), sandbox rm $(trips sandbox rm rt1), the add after it $(trips sandbox add rt3 --network cl), net ls $(trips net ls), cluster ls $(trips cluster ls)"
 echo "round trips for a local overlay add (joined host): $(trips sandbox add rt2 --network lo)"
