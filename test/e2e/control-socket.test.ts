@@ -94,8 +94,9 @@ describe('the control socket', () => {
       expect(dig()).toBe(v.IPAddress);
       await sleep(200);
     }
-    // Once the silent ones are closed on (1 s), commands go through the server again.
-    await sleep(1000);
+    // Once the silent ones are closed on (1 s after each connected), commands go through the server again.
+    const held = () => host.sh("ss -xH | grep -c 'ESTAB.*dns\\.ctl' || true").stdout.trim();
+    expect(await waitFor(() => held() === '0', 15_000, 100)).toBe(true);
     expect(serverPid()).toBe(pid);
     for (const cmd of [['sandbox', 'add', 'w', '--network', 'n', '--debug'], ['sandbox', 'rm', 'w', '--debug']]) {
       const r = host.cnm(cmd);
