@@ -172,9 +172,11 @@ export class Store {
   private write(text: string): void {
     // Stamped first: a reader woken by the rename (the DNS server) finds the new text's stamp already
     // there. A write that then fails leaves a stamp no text has: the next read runs the checks.
-    this.stamp(text + '\n');
+    // One copy of the file's text for both (each `text + '\n'` is another flattened copy of the whole state).
+    const file = text + '\n';
+    this.stamp(file);
     try {
-      (this.room ?? new Reservation(this.path, 0)).write(text + '\n');
+      (this.room ?? new Reservation(this.path, 0)).write(file);
       this.room = undefined;
     } catch (e) {
       throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${this.dir} and retry`);
