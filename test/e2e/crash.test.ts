@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CNM, Host, destroyAll, json } from '../helpers/host.js';
+import { digIn } from '../helpers/dig.js';
 
 interface StateDoc {
   networks: { id: string; name: string; bridge?: string }[];
@@ -59,8 +60,8 @@ function leaks(h: Host): string[] {
   return problems;
 }
 
-/** Runs cnm paused before step n; resolves 'paused' (then SIGKILLs it) or 'finished'. */
-function killAt(h: Host, args: string[], n: number): Promise<{ outcome: 'killed' | 'finished'; label: string }> {
+/** Runs cnm paused before step n (or the step so labelled); resolves 'paused' (then SIGKILLs it) or 'finished'. */
+function killAt(h: Host, args: string[], n: number | string): Promise<{ outcome: 'killed' | 'finished'; label: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], {
       env: { ...process.env, CNM_PAUSE_AT: String(n), CNM_PAUSE_MS: '20000', NO_COLOR: '1' },
@@ -71,7 +72,7 @@ function killAt(h: Host, args: string[], n: number): Promise<{ outcome: 'killed'
     const timer = setTimeout(() => reject(new Error(`cnm ${args.join(' ')} neither paused nor finished: ${err}`)), 15_000);
     child.stderr!.on('data', (d) => {
       err += String(d);
-      const m = /cnm: pause \d+: (.*)/.exec(err);
+      const m = /cnm: pause [^:]+: (.*)/.exec(err);
       if (m && !label) {
         label = m[1]!;
         child.kill('SIGKILL');
@@ -146,6 +147,18 @@ describe('SIGKILL at every step of every mutating command', () => {
       expect(seen.after).toBeGreaterThan(0);
     }, 170_000);
   }
+
+  it('a connect killed right after its state write: the next command makes the DNS server listen on the new gateway', async () => {
+    const h = await prepared([['net', 'create', 'back']]);
+    const run = await killAt(h, ['endpoint', 'connect', 'a', 'back'], 'state written');
+    expect(run.outcome).toBe('killed');
+    const gw = json<{ IPAM: { Config: { Gateway: string }[] } }[]>(h.cnmOk(['net', 'inspect', 'back']))[0]!.IPAM.Config[0]!.Gateway;
+    expect(h.cnm(['sandbox', 'rm', 'no-such-sandbox']).stderr).toMatch(/recovered from an interrupted cnm run/);
+    // At once: not when the server's watcher gets to it.
+    expect(json<{ listen: string[] }>(h.cnmOk(['dns', 'status', '--json'])).listen).toContain(gw);
+    expect(digIn(h, 'a', `@${gw} a.back`).answers).toHaveLength(1);
+    await h.destroy();
+  });
 
   it('a crashed holder never blocks the lock: the next command runs at once', async () => {
     const h = await prepared([]);
