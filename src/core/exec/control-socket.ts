@@ -11,8 +11,11 @@
  * adds go this way too, and no short-lived cnm process releases a netfilter
  * socket while a delete is pending.
  *
- * The socket is `RUN_DIR/dns.ctl`: mode 0600 in the root-owned run dir, and
- * each peer must be uid 0 (SO_PEERCRED) and say it lives in the server's
+ * The socket is `RUN_DIR/dns.ctl`: mode 0600 in the root-owned run dir. The
+ * kernel says who each peer is (SO_PEERCRED): it must be uid 0 with
+ * CAP_NET_ADMIN, in the server's network and user namespaces, so the server
+ * sends nothing the peer could not send itself (a root process in a sandbox
+ * shares the filesystem, not the namespace); its request must name the same
  * network namespace (the table it means is the one there). A connection
  * carries one request and gets one answer, within bounds of size, time and
  * number that keep a garbage, huge or stalled client from costing the DNS
@@ -25,7 +28,7 @@
  * A refused request was not sent: the client sends the batch on its own socket.
  */
 import type { Server, Socket } from 'node:net';
-import { chmodSync, renameSync, statSync, unlinkSync } from '../files.js';
+import { chmodSync, readFileSync, renameSync, statSync, unlinkSync } from '../files.js';
 import { parseAddr } from '../ip.js';
 import type { Libc } from '../libc.js';
 import type { KeyPart, SetElements } from '../plan.js';
@@ -252,14 +255,45 @@ function fdOf(sock: Socket): number | undefined {
   return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : undefined;
 }
 
-/** The peer's uid (SO_PEERCRED: struct ucred { pid, uid, gid }), or undefined. */
-function peerUid(c: Libc, sock: Socket): number | undefined {
+/** The peer's pid and uid (SO_PEERCRED: struct ucred { pid, uid, gid }, in the server's namespaces), or undefined. */
+function peerCred(c: Libc, sock: Socket): { pid: number; uid: number } | undefined {
   const fd = fdOf(sock);
   if (fd === undefined) return undefined;
   const cred = new Uint8Array(12);
   const len = Uint8Array.of(12, 0, 0, 0);
   if (c.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) return undefined;
-  return new DataView(cred.buffer).getUint32(4, true);
+  const v = new DataView(cred.buffer);
+  return { pid: v.getInt32(0, true), uid: v.getUint32(4, true) };
+}
+
+const CAP_NET_ADMIN = 12n;
+
+/** The inodes of this process's network and user namespaces. */
+function ownNamespaces(): { net: number; user: number } {
+  return { net: netnsInode(), user: statSync('/proc/self/ns/user').ino };
+}
+
+/**
+ * Why a peer may not have batches sent for it, or undefined when it may: it
+ * must be uid 0, in the server's network and user namespaces, with
+ * CAP_NET_ADMIN in effect, so that the server sends nothing its peer could
+ * not send itself (a root process in a sandbox has another network
+ * namespace, whatever its request says). Read from /proc while the peer waits
+ * for its answer (SO_PEERCRED's pid is the one that connected).
+ */
+function peerRefusal(c: Libc, sock: Socket, own: { net: number; user: number }): string | undefined {
+  const cred = peerCred(c, sock);
+  if (!cred || cred.pid <= 0) return 'the peer cannot be told';
+  if (cred.uid !== 0) return 'the peer is not root';
+  try {
+    if (statSync(`/proc/${cred.pid}/ns/net`).ino !== own.net) return 'the peer is in another network namespace';
+    if (statSync(`/proc/${cred.pid}/ns/user`).ino !== own.user) return 'the peer is in another user namespace';
+    const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${cred.pid}/status`, 'utf8'))?.[1];
+    if (eff === undefined || ((BigInt(`0x${eff}`) >> CAP_NET_ADMIN) & 1n) === 0n) return 'the peer lacks CAP_NET_ADMIN';
+  } catch {
+    return 'the peer is gone';
+  }
+  return undefined;
 }
 
 /** Counts a fault the server lives with (the DNS server's rate-limited tally). */
@@ -274,7 +308,7 @@ export class ControlSocket {
     private readonly path: string,
     private readonly server: Server,
     private readonly ino: number,
-    private readonly ns: number,
+    private readonly own: { net: number; user: number },
     private readonly report: Report,
   ) {}
 
@@ -308,7 +342,7 @@ export class ControlSocket {
     try {
       chmodSync(tmp, 0o600);
       renameSync(tmp, path);
-      const control = new ControlSocket(c, path, server, statSync(path).ino, netnsInode(), report);
+      const control = new ControlSocket(c, path, server, statSync(path).ino, ownNamespaces(), report);
       server.on('connection', (s) => control.accept(s));
       server.on('error', (e) => report('control socket errors', e.message));
       return control;
@@ -337,7 +371,7 @@ export class ControlSocket {
   }
 
   private accept(sock: Socket): void {
-    const refused = this.open.size >= CONNECTIONS_MAX ? `more than ${CONNECTIONS_MAX} at once` : peerUid(this.c, sock) !== 0 ? 'the peer is not root' : undefined;
+    const refused = this.open.size >= CONNECTIONS_MAX ? `more than ${CONNECTIONS_MAX} at once` : peerRefusal(this.c, sock, this.own);
     if (refused) {
       this.report(`control connections refused (${refused})`, 'closed at once');
       sock.destroy();
@@ -374,7 +408,7 @@ export class ControlSocket {
   }
 
   private handle(r: Request): Answer {
-    if (r.ns !== this.ns) return this.refuse('another network namespace', `net:[${r.ns}], not this server's net:[${this.ns}]`);
+    if (r.ns !== this.own.net) return this.refuse('another network namespace', `net:[${r.ns}], not this server's net:[${this.own.net}]`);
     const late = Date.now() - r.deadline;
     if (late > 0) return this.refuse('past its deadline', `${late} ms late; the client sends it itself`);
     try {
