@@ -16,7 +16,7 @@
  * (sweepTemps). A Reservation takes the disk space of a write before the work
  * that leads to it, so the write cannot later fail for want of space.
  */
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join } from './paths.js';
 import { CnmError } from './errors.js';
 import { SYS, type Syscalls, cString, syscalls } from './libc.js';
 

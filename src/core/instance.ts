@@ -17,10 +17,9 @@
  * state dir whose ID was lost (its instance file removed) gets a new one and
  * no longer owns what the old one made: reconcile then leaves those alone.
  */
-import { join, resolve } from 'node:path';
 import { CnmError } from './errors.js';
 import { readFileSync, replaceFile } from './files.js';
-import { DEFAULT_STATE_DIR, useRunDir } from './paths.js';
+import { DEFAULT_STATE_DIR, join, resolve, useRunDir } from './paths.js';
 
 const ID_RE = /^[0-9a-f]{12}$/;
 

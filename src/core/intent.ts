@@ -11,7 +11,7 @@
  * Recovery itself (in Session) ends with a reconcile, so the kernel matches
  * whichever state survived.
  */
-import { join } from 'node:path';
+import { join } from './paths.js';
 import { CnmError } from './errors.js';
 import { readFileSync, readRegular, replaceFile, unlinkSync } from './files.js';
 import type { State } from './model.js';

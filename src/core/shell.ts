@@ -6,7 +6,7 @@
  * what changes nothing on this host (see exec/nft-script.ts).
  */
 import { existsSync } from './files.js';
-import { dirname } from 'node:path';
+import { dirname } from './paths.js';
 import { type Group, groupOps } from './exec.js';
 import { commandShell } from './exec/commands.js';
 import { fileShell, readOrNull } from './exec/file.js';

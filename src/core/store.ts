@@ -12,7 +12,6 @@
  * itself, byte for byte, and skips them. Any other text, a missing or stale
  * stamp, or another version of cnm, and the checks run as before.
  */
-import { dirname, resolve } from 'node:path';
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
 import { storeInstance, useStateDir } from './instance.js';
@@ -21,7 +20,7 @@ import { acquire } from './lock.js';
 import { phase } from './runner.js';
 import { SCHEMA_VERSION, type State, type SubnetConfig, emptyState } from './model.js';
 import { type Addr, type Cidr, formatAddr, formatCidr, parseAddr, parseCidr } from './ip.js';
-import { lockFile, stateFile, stateStampFile } from './paths.js';
+import { dirname, lockFile, resolve, stateFile, stateStampFile } from './paths.js';
 import { VERSION } from '../version.js';
 import { validateState } from './schema.js';
 import { Reservation, mkdirSync, readFileSync, readRegular, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';

@@ -5,7 +5,7 @@
  * client and the cluster modules.
  */
 import { existsSync } from '../files.js';
-import { join } from 'node:path';
+import { join } from '../paths.js';
 import type { State } from '../model.js';
 import type { Op } from '../plan.js';
 import { phase } from '../runner.js';

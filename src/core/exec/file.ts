@@ -1,6 +1,6 @@
 /** file ops: written in-process; undone by putting back the content read before (or removing). */
 import { mkdirSync, readFileSync, rmFileSync, rmdirSync, writeFileSync } from '../files.js';
-import { dirname } from 'node:path';
+import { dirname } from '../paths.js';
 import { CnmError } from '../errors.js';
 import type { FileOp, Op } from '../plan.js';
 import { delimiter, shellWord } from './sh.js';

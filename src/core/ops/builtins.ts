@@ -3,7 +3,7 @@
  * `bridge` (Linux bridge cnm0, 172.17.0.0/16 unless taken, NAT, no embedded
  * DNS), `host` and `none`. They cannot be removed.
  */
-import { resolve } from 'node:path';
+import { resolve } from '../paths.js';
 import { guardBase, removeGuard } from '../firewall/guard.js';
 import { baseRules, removeBase } from '../firewall/ruleset.js';
 import { hostRoutes } from '../hostinfo.js';
