@@ -26,7 +26,7 @@
  * gateway) holds and no live run has pending is released by the next
  * command that reads the network's claims, or by `cnm reconcile`.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmFileSync, writeFileSync } from '../files.js';
 import { join } from 'node:path';
 import { getDriver } from '../../drivers/index.js';
 import { hostLinks, linkWithAddress } from '../observe/host.js';
@@ -79,7 +79,7 @@ function writePending(stateDir: string, claimKeys: readonly string[]): void {
 }
 
 export function clearPending(stateDir: string): void {
-  rmSync(join(pendingDir(stateDir), String(process.pid)), { force: true });
+  rmFileSync(join(pendingDir(stateDir), String(process.pid)));
 }
 
 /** Claim keys that runs still alive have pending (their state is not saved yet): never released by others. */
@@ -102,7 +102,7 @@ function livePending(stateDir: string): Set<string> {
       /* dead: its claims are fair game */
     }
     if (!alive) {
-      rmSync(join(pendingDir(stateDir), f), { force: true });
+      rmFileSync(join(pendingDir(stateDir), f));
       continue;
     }
     try {
@@ -234,7 +234,19 @@ export function forgetClaims(stateDir: string, m: Membership, released: readonly
 
 /** Forgets every cached view (the host left its cluster). */
 export function dropCache(stateDir: string): void {
-  rmSync(join(stateDir, 'cluster-cache'), { recursive: true, force: true });
+  const dir = join(stateDir, 'cluster-cache');
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return; // none
+  }
+  for (const f of files) rmFileSync(join(dir, f));
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* a run wrote a view meanwhile: it stays, and is checked like any other */
+  }
 }
 
 /** One claim being made: what it is for. */

@@ -5,7 +5,7 @@
  * what "joined" means locally; commands that need the store load the client
  * from here, and commands that do not never read it.
  */
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '../files.js';
 import { join } from 'node:path';
 import { CnmError, UsageError } from '../errors.js';
 import { parseAddr } from '../ip.js';
@@ -81,6 +81,8 @@ export function checkTls(tls: TlsFiles): void {
     if (!f.startsWith('/')) throw new UsageError(`${flag} ${f}: give an absolute path (the agent reads it later from /)`);
     if (!existsSync(f)) throw new UsageError(`${flag} ${f}: no such file`);
   }
+  // node:fs for the mode bits, at join only (the modules an add loads leave node:fs out: ../files.ts).
+  const { statSync } = process.getBuiltinModule('node:fs') as typeof import('node:fs');
   if (tls.key !== undefined && (statSync(tls.key).mode & 0o077) !== 0) {
     throw new UsageError(`--key ${tls.key} is readable by other users; chmod 600 it first`);
   }

@@ -6,7 +6,7 @@
  * through node:https, because Node's fetch has no per-request TLS options.
  * Bun-only code lives here and nowhere else.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync } from '../files.js';
 
 export interface TlsFiles {
   /** Paths, never contents: the contents are read at the moment of use. */
