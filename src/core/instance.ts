@@ -33,6 +33,8 @@ export interface Instance {
 }
 
 let current: Instance = { id: '000000000000', plain: true, stored: false };
+/** The state dir `current` belongs to. */
+let served: string | undefined;
 
 /** The nftables table of this instance ("inet cnm" or "inet cnm-<id>"); a live binding, set by useInstance. */
 export let TABLE = 'inet cnm';
@@ -64,6 +66,7 @@ function readId(dir: string): string | undefined {
 function use(dir: string, id: string, stored: boolean): void {
   const plain = resolve(dir) === resolve(DEFAULT_STATE_DIR);
   current = { id, plain, stored };
+  served = dir;
   TABLE = plain ? 'inet cnm' : `inet cnm-${id}`;
   useRunDir(plain ? undefined : id);
 }
@@ -77,6 +80,16 @@ function use(dir: string, id: string, stored: boolean): void {
 export function useStateDir(dir: string): void {
   const id = readId(dir);
   use(dir, id ?? newInstanceId(), id !== undefined);
+}
+
+/**
+ * useStateDir, unless this process serves `dir` already with the ID stored
+ * there (a command's run chose its state dir before it made its store; the
+ * store reads the ID again under the lock anyway). An ID not stored yet is
+ * read again: another run may have stored one meanwhile.
+ */
+export function serveStateDir(dir: string): void {
+  if (served !== dir || !current.stored) useStateDir(dir);
 }
 
 /** Stores this instance's ID in `dir` if it is not there yet (under the state lock, before the state write). */

@@ -14,7 +14,7 @@
  */
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
-import { storeInstance, useStateDir } from './instance.js';
+import { serveStateDir, storeInstance, useStateDir } from './instance.js';
 import { intentFile } from './intent.js';
 import { acquire } from './lock.js';
 import { phase } from './runner.js';
@@ -31,7 +31,7 @@ const RESERVE_MARGIN = 64 * 1024;
 export class Store {
   constructor(readonly dir: string) {
     this.checkDir();
-    useStateDir(dir);
+    serveStateDir(dir);
   }
 
   /** Refuses a directory no file can live in (a NUL byte), before anything opens it. */

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { networkRules } from '../../src/core/firewall/ruleset.js';
-import { TABLE, defaultBridge, fileMark, instance, linkMark, ownsLink, storeInstance, useStateDir } from '../../src/core/instance.js';
+import { TABLE, defaultBridge, fileMark, instance, linkMark, ownsLink, serveStateDir, storeInstance, useStateDir } from '../../src/core/instance.js';
 import type { Network } from '../../src/core/model.js';
 import { RUN_DIR } from '../../src/core/paths.js';
 
@@ -46,5 +46,21 @@ describe('the instance of a state dir', () => {
     expect(ownsLink(`cnm:${id}`)).toBe(true);
     expect(ownsLink(undefined)).toBe(false);
     expect(ownsLink('cnm:ffffffffffff')).toBe(false);
+  });
+  it('a store made for the dir a run serves with its ID stored reads no ID again; one not stored yet is read again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnm-instance-'));
+    useStateDir(dir);
+    const unstored = instance().id;
+    writeFileSync(join(dir, 'instance'), 'aaaaaaaaaaaa\n'); // another run stored one meanwhile
+    serveStateDir(dir);
+    expect(instance()).toMatchObject({ id: 'aaaaaaaaaaaa', stored: true });
+    expect(unstored).not.toBe('aaaaaaaaaaaa');
+    writeFileSync(join(dir, 'instance'), 'bbbbbbbbbbbb\n');
+    serveStateDir(dir);
+    expect(instance().id).toBe('aaaaaaaaaaaa'); // served: the lock's own read (useStateDir) is the one that counts
+    useStateDir(dir);
+    expect(instance().id).toBe('bbbbbbbbbbbb');
+    serveStateDir('/var/lib/cnm');
+    expect(instance().plain).toBe(true);
   });
 });
