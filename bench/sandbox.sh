@@ -65,15 +65,23 @@ nv_add() { nv_opts "$1" >"$TMP/nv$1.json"; ip netns add "nv$1" && "$NV" --config
 nv_rm() { "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns teardown "/run/netns/nv$1" <"$TMP/nv$1.json" >/dev/null && ip netns del "nv$1"; }
 if [ "$VS" = 1 ]; then mkdir -p "$TMP/nvconf"; nv_add 9999; fi
 
+# A pause after each tool's rm, outside the timings: nf_tables frees deleted rules and set elements after
+# an RCU grace period, and whichever process next releases a netfilter socket in this namespace waits for
+# it (cnm's rm hands its deletes to the DNS server, which never does; iptables and nft processes do). With
+# no pause, the next tool's first command would pay the last one's deletes.
+settle() { sleep 0.1; }
+
 measure() { # $1 title
   local add=() rm=() nadd=() nrm=() t0 t1 t2 t3 t4 i
   for i in $(seq 1 "$RUNS"); do
     t0=$(now); "$CNM" sandbox add "b$i" --network bench >/dev/null; t1=$(now)
     "$CNM" sandbox rm "b$i" >/dev/null; t2=$(now)
     add+=($(((t1 - t0) / 1000))); rm+=($(((t2 - t1) / 1000)))
+    settle
     if [ "$VS" = 1 ]; then
       t2=$(now); nv_add "$i"; t3=$(now); nv_rm "$i"; t4=$(now)
       nadd+=($(((t3 - t2) / 1000))); nrm+=($(((t4 - t3) / 1000)))
+      settle
     fi
   done
   echo "== $1"
