@@ -39,7 +39,7 @@ export function libc(): Libc | undefined {
 function bunFfi(): typeof import('bun:ffi') | undefined {
   if (!('bun' in process.versions)) return undefined;
   // Not node:module's createRequire: importing it costs Bun start-up time.
-  return process.getBuiltinModule('bun:ffi' as 'node:fs') as unknown as typeof import('bun:ffi');
+  return (process.getBuiltinModule as (id: string) => unknown)('bun:ffi') as typeof import('bun:ffi');
 }
 
 /** A path (or any string) as a NUL-terminated C string. */
