@@ -27,7 +27,7 @@
  * command that reads the network's claims, or by `cnm reconcile`.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmFileSync, writeFileSync } from '../files.js';
-import { join } from 'node:path';
+import { join } from '../paths.js';
 import { getDriver } from '../../drivers/index.js';
 import { hostLinks, linkWithAddress } from '../observe/host.js';
 import { CnmError, ConflictError } from '../errors.js';

@@ -6,7 +6,7 @@
  * from here, and commands that do not never read it.
  */
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from '../files.js';
-import { join } from 'node:path';
+import { join } from '../paths.js';
 import { CnmError, UsageError } from '../errors.js';
 import { parseAddr } from '../ip.js';
 import { EtcdClient, type TlsFiles } from './etcd.js';
