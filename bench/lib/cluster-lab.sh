@@ -27,7 +27,9 @@ lab_cleanup() {
 trap lab_cleanup EXIT
 
 lab_store() {
-  ip link add br0 type bridge && ip addr add "$STORE_IP/24" dev br0 && ip link set br0 up
+  # A set MAC: left to the kernel, br0 takes its lowest port's and changes as hosts are plugged in,
+  # and a host that learnt the old one (another host's port's) can no longer reach the store.
+  ip link add br0 type bridge && ip link set br0 address 02:00:00:00:53:01 && ip addr add "$STORE_IP/24" dev br0 && ip link set br0 up
   etcd --name store --data-dir "$LAB_DIR/etcd" --listen-client-urls "http://$STORE_IP:2379" --advertise-client-urls "http://$STORE_IP:2379" \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster store=http://127.0.0.1:2380 \
     --log-level error >"$LAB_DIR/etcd.log" 2>&1 &

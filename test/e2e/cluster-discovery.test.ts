@@ -35,7 +35,7 @@ beforeAll(async () => {
     hosts[2]!.cnmOk(['sandbox', 'add', 's3b', '--network', 'front']);
     hosts[2]!.cnmOk(['sandbox', 'add', 'hidden', '--network', 'back']);
   } catch (e) {
-    // The unexplained store stall under load (see EtcdStore.diagnose) was seen right here once.
+    // The store stall (see EtcdStore.diagnose; its cause is fixed in EtcdStore.create) was seen right here once.
     console.error(`cluster-discovery: set-up failed:\n${store.diagnose(hosts)}`);
     throw e;
   }

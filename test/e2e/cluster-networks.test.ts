@@ -32,8 +32,9 @@ beforeAll(async () => {
   ips.push(...joined.ips);
 }, 60_000);
 
-// An unexplained fault seen a few times under load: every store request of some hosts times out
-// for the rest of the file. When a test fails, say what the underlay and the store look like then.
+// A fault seen a few times: every store request of some hosts timed out for the rest of the file (the
+// switch's MAC moved under a host's neighbour entry: fixed in EtcdStore.create). When a test fails, say
+// what the underlay and the store look like then.
 let diagnosed = false;
 afterEach((ctx) => {
   if (ctx.task.result?.state !== 'fail' || diagnosed || !store) return;

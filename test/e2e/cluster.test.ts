@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Host, destroyAll, json, waitFor } from '../helpers/host.js';
-import { EtcdStore } from '../helpers/etcd.js';
+import { EtcdStore, STORE_IP, SWITCH_MAC } from '../helpers/etcd.js';
 
 interface Member {
   Name: string;
@@ -52,6 +52,17 @@ describe('membership', () => {
     expect(JSON.parse(keys.get('/cnm/v1/hosts/h2')!)).toMatchObject({ name: 'h2', address: h2!.ip });
     expect(keys.has('/cnm/v1/alive/h3')).toBe(true);
     expect(h1!.host.cnmOk(['cluster', 'ls'])).toMatch(/^NAME\s+ADDRESS\s+STATE\s+ENDPOINTS\nh1\s+198\.51\.100\.11\s+alive\s+0\n/);
+  });
+
+  it('a port plugged into the underlay later cuts no host off the store (the switch keeps its MAC)', () => {
+    // A bridge left to pick its own MAC takes its lowest port's: a port with a lower one moved it, and a
+    // host that had learnt the old MAC (another host's port's) timed out on every store request.
+    const mac = () => store.host.exec(['ip', '-br', 'link', 'show', 'br0']).stdout.trim().split(/\s+/)[2];
+    expect(mac()).toBe(SWITCH_MAC);
+    expect(store.host.sh('ip link add plow address 00:00:00:00:00:01 type veth peer name plowx && ip link set plowx up && ip link set plow master br0 up').code).toBe(0);
+    expect(mac()).toBe(SWITCH_MAC);
+    for (const { host } of hosts) expect(host.exec(['ping', '-c1', '-W2', STORE_IP]).code).toBe(0);
+    expect(store.host.exec(['ip', 'link', 'del', 'plow']).code).toBe(0);
   });
 
   it('the membership file holds no secret and only root reads it', () => {

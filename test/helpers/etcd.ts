@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { CNM, Host, waitFor } from './host.js';
 
 export const STORE_IP = '198.51.100.1';
+/** The underlay switch's own MAC (locally administered), fixed: see create(). */
+export const SWITCH_MAC = '02:00:00:00:53:01';
 
 export interface Certs {
   dir: string;
@@ -61,7 +63,11 @@ export class EtcdStore {
   /** Starts the store host, its underlay switch and etcd (with client-certificate auth when tls). */
   static async create(opts: { tls?: boolean } = {}): Promise<EtcdStore> {
     const host = await Host.create('store');
-    const r = host.sh(`ip link add br0 type bridge && ip addr add ${STORE_IP}/24 dev br0 && ip link set br0 up`);
+    // br0's MAC is set, not left to the kernel: a bridge without one takes the lowest MAC of its ports,
+    // so it changed whenever a host's port came with a lower one, and a host that had learnt the old
+    // one (another host's port's) sent to a MAC the switch takes as not its own: every store request
+    // of that host timed out until its neighbour entry aged (the "etcd no answer in time" stall).
+    const r = host.sh(`ip link add br0 type bridge && ip link set br0 address ${SWITCH_MAC} && ip addr add ${STORE_IP}/24 dev br0 && ip link set br0 up`);
     if (r.code !== 0) throw new Error(`store host: ${r.stderr}`);
     const dir = mkdtempSync(join(tmpdir(), 'cnm-etcd-'));
     const store = new EtcdStore(host, dir, opts.tls ? makeCerts(dir) : undefined);
@@ -154,8 +160,8 @@ export class EtcdStore {
 
   /**
    * What the store host and the given hosts see of the underlay and the store, for a failure
-   * message (an unexplained stall seen under load: every store request of the hosts joined after
-   * the first timed out for the rest of a file). Per host it tells the candidate causes apart:
+   * message (the stall once seen: every store request of some hosts timed out for the rest of a
+   * file; its cause, a stale neighbour entry for a switch whose MAC moved, is fixed in create()). Per host it tells the candidate causes apart:
    * gRPC straight to etcd (etcdctl) against etcd's JSON gateway (curl) against cnm's own client;
    * cnm's client again with the host's agent stopped (SIGSTOP, then SIGCONT); and the host's
    * sockets, neighbours, routes and firewall. Bounded: every probe has a timeout of a few seconds.
