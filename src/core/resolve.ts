@@ -10,11 +10,18 @@ interface Named {
   name: string;
 }
 
+/*
+ * The lookups below run over every sandbox or endpoint, once per command, in
+ * a fresh process whose code is not compiled yet: plain loops, not find/filter
+ * with a closure per element (with 1,000 endpoints, ~0.1 ms a loop against
+ * ~0.3-1 ms a closure scan).
+ */
+
 function find<T extends Named>(items: readonly T[], ref: string, kind: string, hint: string): T {
-  const byName = items.find((i) => i.name === ref);
-  if (byName) return byName;
+  for (let i = 0; i < items.length; i++) if (items[i]!.name === ref) return items[i]!;
   if (/^[0-9a-f]{1,64}$/.test(ref)) {
-    const hits = items.filter((i) => i.id.startsWith(ref));
+    const hits: T[] = [];
+    for (let i = 0; i < items.length; i++) if (items[i]!.id.startsWith(ref)) hits.push(items[i]!);
     if (hits.length === 1) return hits[0]!;
     if (hits.length > 1) throw new UsageError(`${kind} ID prefix "${ref}" is ambiguous; give more characters`);
   }
@@ -30,11 +37,20 @@ export function findSandbox(state: State, ref: string): Sandbox {
 }
 
 export function endpointsOf(state: State, sb: Sandbox): Endpoint[] {
-  return state.endpoints.filter((e) => e.sandboxId === sb.id);
+  return endpointsOfId(state.endpoints, sb.id);
+}
+
+/** The endpoints of the sandbox with this ID. */
+export function endpointsOfId(endpoints: readonly Endpoint[], sandboxId: string): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (let i = 0; i < endpoints.length; i++) if (endpoints[i]!.sandboxId === sandboxId) out.push(endpoints[i]!);
+  return out;
 }
 
 export function endpointsOn(state: State, net: Network): Endpoint[] {
-  return state.endpoints.filter((e) => e.networkId === net.id);
+  const out: Endpoint[] = [];
+  for (let i = 0; i < state.endpoints.length; i++) if (state.endpoints[i]!.networkId === net.id) out.push(state.endpoints[i]!);
+  return out;
 }
 
 export function networkOf(state: State, ep: Endpoint): Network {

@@ -9,13 +9,14 @@ import type { DnsResolverFor } from '../plans/sandbox-files.js';
 import type { Session } from '../session.js';
 import { ensureServer, ensureServerShell } from './lifecycle.js';
 import { resolversFor } from './records.js';
+import { endpointsOfId } from '../resolve.js';
 
 /** The resolvers of a sandbox with these endpoints: the gateways of its DNS-enabled networks. */
 export const dnsResolverFor: DnsResolverFor = (state, _sb, eps) => resolversFor(state, eps);
 
 /** The gateways a sandbox's DNS server must listen on, read inside the update that joined it. */
 export function dnsGateways(state: State, sandboxId: string): string[] {
-  return resolversFor(state, state.endpoints.filter((e) => e.sandboxId === sandboxId)) ?? [];
+  return resolversFor(state, endpointsOfId(state.endpoints, sandboxId)) ?? [];
 }
 
 /**

@@ -57,7 +57,7 @@ export function checkCompatible(state: State, sb: Sandbox, net: Network): void {
 export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: EndpointRequest): Endpoint {
   const driver = getDriver(net.driver);
   let id = newId();
-  for (let veth = vethName(id); state.endpoints.some((e) => e.hostIfname === veth); veth = vethName(id)) id = newId();
+  for (let veth = vethName(id); hasVeth(state.endpoints, veth); veth = vethName(id)) id = newId();
   const ep: Endpoint = {
     id,
     networkId: net.id,
@@ -97,13 +97,27 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   }
   ep.mac = req.mac?.toLowerCase() ?? (ep.ipv4 ? macFromIpv4(ep.ipv4) : macFromId(id));
   // One MAC per switch: a second one would steal the first endpoint's frames.
-  const holder = state.endpoints.find((e) => e.networkId === net.id && e.mac === ep.mac);
+  const holder = macHolder(state.endpoints, net.id, ep.mac);
   if (holder && req.mac) {
     const who = state.sandboxes.find((x) => x.id === holder.sandboxId)?.name ?? holder.sandboxId.slice(0, 12);
     throw new ConflictError(`MAC address ${ep.mac} is already used on network "${net.name}" by sandbox "${who}"; pick another --mac`);
   }
   if (holder) ep.mac = macFromId(id);
   return ep;
+}
+
+/* Plain loops over every endpoint, not closures: see resolve.ts. */
+function hasVeth(endpoints: readonly Endpoint[], veth: string): boolean {
+  for (let i = 0; i < endpoints.length; i++) if (endpoints[i]!.hostIfname === veth) return true;
+  return false;
+}
+
+function macHolder(endpoints: readonly Endpoint[], networkId: string, mac: string): Endpoint | undefined {
+  for (let i = 0; i < endpoints.length; i++) {
+    const e = endpoints[i]!;
+    if (e.networkId === networkId && e.mac === mac) return e;
+  }
+  return undefined;
 }
 
 export async function connect(s: Session, sbRef: string, netRef: string, req: EndpointRequest): Promise<Endpoint> {

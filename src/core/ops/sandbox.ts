@@ -82,7 +82,9 @@ function checkAdoptable(input: AddSandboxInput): void {
  * namespace: made, adopted (--pid, --netns) or cnm's own (host network).
  */
 export function newSandbox(state: State, input: AddSandboxInput, onHost: boolean): { sb: Sandbox; host: Op[]; inside: Op[] } {
-  if (state.sandboxes.some((x) => x.name === input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
+  for (let i = 0; i < state.sandboxes.length; i++) {
+    if (state.sandboxes[i]!.name === input.name) throw new ConflictError(`sandbox "${input.name}" already exists`);
+  }
   if (existsSync(netnsPath(input.name))) {
     throw new ConflictError(`a network namespace "${input.name}" already exists (${netnsPath(input.name)}); pick another name`);
   }
@@ -126,7 +128,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     const { sb, host, inside } = newSandbox(state, input, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
     const eps: Endpoint[] = [];
     for (const [i, net] of nets.entries()) {
-      const view = { ...state, endpoints: [...state.endpoints, ...eps] };
+      const view = eps.length === 0 ? state : { ...state, endpoints: state.endpoints.concat(eps) };
       checkCompatible(view, sb, net);
       // --ip/--ip6/--mac pin the first network's endpoint; aliases hold on every network.
       const base: EndpointRequest = i === 0 ? input : { aliases: input.aliases };
@@ -148,6 +150,13 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
+}
+
+/** The records whose `key` is not `value` (a plain loop: see resolve.ts). */
+function without<T, K extends keyof T>(items: T[], key: K, value: T[K]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < items.length; i++) if (items[i]![key] !== value) out.push(items[i]!);
+  return out;
 }
 
 /** What a removal of several objects did: the names removed, and what stopped the others. */
@@ -189,8 +198,8 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
         if (pids.length > 0) kills.push({ kind: 'process.kill', pids });
       }
       plan.push(...sandboxTeardown(state, sb));
-      state.endpoints = state.endpoints.filter((e) => e.sandboxId !== sb.id);
-      state.sandboxes = state.sandboxes.filter((x) => x.id !== sb.id);
+      state.endpoints = without(state.endpoints, 'sandboxId', sb.id);
+      state.sandboxes = without(state.sandboxes, 'id', sb.id);
       out.removed.push(sb.name);
     }
     if (plan.length > 0) s.teardown([...kills, ...byNamespace(plan)]);

@@ -10,6 +10,7 @@ import { fileMark } from '../instance.js';
 import { formatAddr, parseAddr, stripPrefix } from '../ip.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { sandboxEtc } from '../paths.js';
+import { endpointsOfId } from '../resolve.js';
 import type { FileOp } from '../plan.js';
 
 /** Hook for the embedded DNS: returns the resolvers a sandbox with these endpoints should use, if any. */
@@ -39,7 +40,7 @@ export function upstreamsOf(sb: Sandbox, nets: readonly Network[]): string[] {
  * options; ndots:0 is the default behind the embedded server unless an
  * ndots option is given.
  */
-export function resolvConf(state: State, sb: Sandbox, onHost: boolean, eps: readonly Endpoint[] = state.endpoints.filter((e) => e.sandboxId === sb.id)): string {
+export function resolvConf(state: State, sb: Sandbox, onHost: boolean, eps: readonly Endpoint[] = endpointsOfId(state.endpoints, sb.id)): string {
   const host = hostResolvConf();
   const embedded = onHost ? undefined : dnsResolverFor(state, sb, eps);
   const nets = eps.map((e) => state.networks.find((n) => n.id === e.networkId)).filter((n): n is Network => n !== undefined);
