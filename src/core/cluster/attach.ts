@@ -114,14 +114,23 @@ function livePending(stateDir: string): Set<string> {
   return out;
 }
 
-/** Whether the saved local state holds this claim (an endpoint's address, or this host's gateway). */
-function backed(state: State, claimKey: string): boolean {
-  const name = claimNetwork(claimKey);
-  const addr = leaf(claimKey);
-  const net = state.networks.find((n) => n.name === name && n.scope === 'global');
-  if (!net) return false;
-  if (net.subnets.some((s) => s.gateway && formatAddr(s.gateway) === addr)) return true;
-  return state.endpoints.some((e) => e.networkId === net.id && e.ipv4 !== undefined && stripPrefix(e.ipv4) === addr);
+/**
+ * What the saved local state holds: the claim keys of its endpoints' addresses and of this host's
+ * gateways, on its cluster networks. One pass over the state, so that checking every claim of a
+ * network costs a lookup each (an add checks them all).
+ */
+function backing(state: State): Set<string> {
+  const held = new Set<string>();
+  const global = new Map(state.networks.filter((n) => n.scope === 'global').map((n) => [n.id, n.name]));
+  for (const n of state.networks) {
+    if (n.scope !== 'global') continue;
+    for (const s of n.subnets) if (s.gateway) held.add(keys.claim(n.name, formatAddr(s.gateway)));
+  }
+  for (const e of state.endpoints) {
+    const name = global.get(e.networkId);
+    if (name !== undefined && e.ipv4 !== undefined) held.add(keys.claim(name, stripPrefix(e.ipv4)));
+  }
+  return held;
 }
 
 /**
@@ -131,10 +140,10 @@ function backed(state: State, claimKey: string): boolean {
  */
 export function staleClaims(stateDir: string, readState: () => State, m: Membership, claims: readonly KeyValue[]): KeyValue[] {
   const pending = livePending(stateDir);
-  const state = readState();
+  const held = backing(readState());
   return claims.filter((kv) => {
     const c = parseRecord<Claim>(kv.value);
-    return c !== undefined && c.host === m.name && !pending.has(kv.key) && !backed(state, kv.key);
+    return c !== undefined && c.host === m.name && !pending.has(kv.key) && !held.has(kv.key);
   });
 }
 
@@ -255,6 +264,8 @@ interface Claiming {
   att: Attachment;
   /** The state as read before the lock. */
   state: State;
+  /** The claim keys it holds (backing), worked out once. */
+  held?: Set<string>;
   name: string;
   sandbox: string;
   aliases: string[];
@@ -309,13 +320,15 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   if (!netKv || !g) return undefined; // not a cluster network: the local lookup says "not found"
   // The common case costs nothing: only when the state read before finds claims it does not hold is
   // the careful pass (pending files, then a fresh state) run.
-  const suspects = claims.filter((kv) => parseRecord<Claim>(kv.value)?.host === m.name && !backed(state, kv.key));
+  const backed = (c.held ??= backing(state));
+  const record = new Map(claims.map((kv) => [kv.key, parseRecord<Claim>(kv.value)]));
+  const suspects = claims.filter((kv) => !backed.has(kv.key) && record.get(kv.key)?.host === m.name);
   const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
   const staleKeys = new Set(stale.map((kv) => kv.key));
   // Stale claims stay taken in this round (they are released by this very transaction).
   const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
   const local = state.networks.find((n) => n.id === g.id);
-  const mine = claims.find((kv) => !staleKeys.has(kv.key) && parseRecord<Claim>(kv.value)?.host === m.name && parseRecord<Claim>(kv.value)?.sandbox === '');
+  const mine = claims.find((kv) => !staleKeys.has(kv.key) && record.get(kv.key)?.host === m.name && record.get(kv.key)?.sandbox === '');
   const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
   const prefix = sub.subnet.prefix;
   if (cursor) sub.next = cursor.value;
@@ -337,7 +350,7 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   sub.next = a.next;
   const gwKey = keys.claim(name, gateway);
   const gwKv = claims.find((kv) => kv.key === gwKey);
-  const gwClaim = gwKv ? parseRecord<Claim>(gwKv.value) : undefined;
+  const gwClaim = record.get(gwKey);
   // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
   const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
   const addr = stripPrefix(a.address);
@@ -500,8 +513,8 @@ export async function settleAttach(stateDir: string, att: Attachment, ok: boolea
   }
   let gateways = spareGateways(att);
   if (!ok) {
-    const state = new Store(stateDir).read();
-    gateways = [...att.gateways.values()].filter((gw) => !backed(state, gw.key));
+    const held = backing(new Store(stateDir).read());
+    gateways = [...att.gateways.values()].filter((gw) => !held.has(gw.key));
   }
   try {
     if (!ok && att.made.length > 0) await att.client.txn({ compare: [], success: att.made.map((k) => del(k)) });
