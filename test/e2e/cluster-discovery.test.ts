@@ -145,7 +145,10 @@ describe('discovery without flooding on a cluster overlay', () => {
     expect(neigh).toMatch(new RegExp(`${sm.IPAddress.replaceAll('.', '\\.')} dev \\S+ lladdr ${macA} PERMANENT`));
     trace.kill('SIGINT');
     expect(await waitFor(() => trace.exitCode !== null || trace.signalCode !== null, 10_000, 20)).toBe(true);
-    expect(readFileSync(join(traceDir, 'out'), 'utf8').split('\n').filter((l) => l.includes('execve('))).toEqual([]);
+    // Programming runs no process; the full pass every 5 s still reads the devices with `bridge -j fdb show` and
+    // `ip -j neigh show` (its reads are not netlink dumps yet), so those may show up in the window.
+    const started = readFileSync(join(traceDir, 'out'), 'utf8').split('\n').filter((l) => l.includes('execve('));
+    expect(started.filter((l) => !/"-j", ("-4", )?"(fdb|neigh)", "show"/.test(l))).toEqual([]);
     rmSync(traceDir, { recursive: true, force: true });
     // Traffic proves it: with the derived MAC in the FDB, frames for sm would go nowhere.
     expect(await waitFor(() => resolves(h1(), 's1', 'sm') === sm.IPAddress, 20_000, 100)).toBe(true);
