@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { type NetlinkOp, type Resolve, encode } from '../../src/core/exec/netlink/encode.js';
 import { Message, errorOf, replies } from '../../src/core/exec/netlink/message.js';
+import { entries } from '../../src/core/exec/netlink/neighbours.js';
 import { linkSet } from '../../src/core/plan.js';
 
 /** The links and namespaces of the capture: u0 = 3, u1 = 2, vx0 = 6; the namespace t1 open as fd 4. */
@@ -132,5 +133,21 @@ describe('the kernel\'s answers', () => {
     const [a, b] = replies(Buffer.concat([ack, err]));
     expect([a!.seq, errorOf(a!)]).toEqual([7, { errno: 0 }]);
     expect([b!.seq, errorOf(b!)]).toEqual([8, { errno: 17, message: 'Unknown device type' }]);
+  });
+});
+
+describe('a device\'s entries from RTM_GETNEIGH dumps (the parts `bridge fdb show` and `ip -4 neigh show` received)', () => {
+  const part = (h: string) => replies(Uint8Array.from(Buffer.from(h, 'hex')))[0]!;
+  it('an FDB entry (self, permanent, with its VTEP) and neighbour entries on two links', () => {
+    const fdb = part('440000001c00020055ee076ba02b00000700000006000000c00002010a00020002420a000005000008000100c00002091400030000000000020000000200000000000000');
+    expect(entries([fdb])).toEqual([{ index: 6, state: 0xc0, mac: '02:42:0a:00:00:05', dst: '192.0.2.9' }]);
+    const onD0 = part('4c0000001c00020055ee076bae2b0000020000000300000080000003080001000a0000070a00020002420a000007000008000400000000001400030003000000030000000300000000000000');
+    const onVx0 = part('4c0000001c00020055ee076bae2b0000020000000600000080000003080001000a0000050a00020002420a000005000008000400000000001400030004000000040000000400000000000000');
+    expect(entries([onD0, onVx0])).toEqual([
+      { index: 3, state: 0x80, dst: '10.0.0.7', mac: '02:42:0a:00:00:07' },
+      { index: 6, state: 0x80, dst: '10.0.0.5', mac: '02:42:0a:00:00:05' },
+    ]);
+    // Anything but a neighbour message (the dump's NLMSG_DONE, a truncated part) is no entry.
+    expect(entries([{ ...onVx0, type: 3 }, { ...onVx0, body: onVx0.body.subarray(0, 8) }])).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@
  *   - and no all-zeros (flooding) entry at all.
  * The entries are typed ops (fdb.replace|del, neigh.replace|del) that the
  * executor tries all of, in-process over netlink in the binary (the agent
- * starts no process to program them), else `bridge -batch` + `ip -batch`.
+ * starts no process to program them), else `bridge -batch` + `ip -batch`;
+ * it reads a device the same way (RTM_GETNEIGH dumps, else `bridge -j fdb
+ * show` and `ip -j neigh show`).
  * It also writes STATE_DIR/cluster-records.json, the remote names the embedded
  * DNS server answers besides the local ones. A host whose alive key is gone
  * (lease expired) has no records here: its entries and names go.
@@ -21,6 +23,8 @@ import { vxlanName } from '../../drivers/overlay.js';
 import { stripPrefix } from '../ip.js';
 import type { Network } from '../model.js';
 import { teardown } from '../exec.js';
+import { deviceEntries } from '../exec/netlink/neighbours.js';
+import { netlinkLibc } from '../exec/netlink/socket.js';
 import type { FdbOp, LineOp, NeighDelOp, NeighReplaceOp } from '../plan.js';
 import { run } from '../runner.js';
 import { type Claim, claimNetwork } from './keys.js';
@@ -104,6 +108,8 @@ function rows<T>(cmd: string, args: string[]): T[] | undefined {
 export type Held = Map<string, { fdb: FdbRow[]; neigh: NeighRow[] }>;
 
 function readRows(dev: string): { fdb: FdbRow[]; neigh: NeighRow[] } | undefined {
+  const c = netlinkLibc();
+  if (c) return deviceEntries(c, dev);
   const fdb = rows<{ mac?: string; dst?: string }>('bridge', ['-j', 'fdb', 'show', 'dev', dev]);
   const neigh = rows<{ dst?: string; lladdr?: string }>('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev]);
   if (fdb === undefined || neigh === undefined) return undefined;

@@ -16,6 +16,7 @@ export const RTM = {
   NEWROUTE: 24,
   NEWNEIGH: 28,
   DELNEIGH: 29,
+  GETNEIGH: 30,
 } as const;
 
 export const F = {
@@ -25,6 +26,8 @@ export const F = {
   EXCL: 0x200,
   CREATE: 0x400,
   APPEND: 0x800,
+  /** NLM_F_ROOT | NLM_F_MATCH: every object of the kind, in parts until NLMSG_DONE. */
+  DUMP: 0x300,
 } as const;
 
 /** An rtnetlink request under construction. */

@@ -8,7 +8,7 @@
  */
 import { closeSync, openSync } from '../../files.js';
 import { type Libc, libc } from '../../libc.js';
-import { F, Message, NLMSG_ERROR, RTM, errorOf, ifinfomsg, replies } from './message.js';
+import { F, Message, NLMSG_DONE, NLMSG_ERROR, RTM, type Reply, errorOf, ifinfomsg, replies } from './message.js';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -184,6 +184,29 @@ export class RouteSocket {
       }
     }
     return out as Outcome[];
+  }
+
+  /** Sends a dump request (F.DUMP) and returns every part of the answer, up to NLMSG_DONE. */
+  dump(request: Message): Reply[] {
+    const seq = this.send([request]);
+    const out: Reply[] = [];
+    for (;;) {
+      const n = this.c.recv(this.fd, this.buf, this.buf.length, 0);
+      if (n < 0) {
+        if (this.c.errno() === 4 /* EINTR */) continue;
+        throw sysError(this.c, 'netlink receive failed');
+      }
+      for (const r of replies(this.buf.subarray(0, n))) {
+        if (r.seq !== seq) continue; // not ours (a late answer of an earlier request)
+        if (r.type === NLMSG_DONE) return out;
+        if (r.type === NLMSG_ERROR) {
+          const o = errorOf(r);
+          if (o.errno === 0) return out;
+          throw new NetlinkFailure(kernelMessage(this.c, o));
+        }
+        out.push({ ...r, body: r.body.slice() });
+      }
+    }
   }
 
   /** A link's index by name (asked of the kernel once per socket; forget() after adding or deleting links). */
