@@ -44,7 +44,7 @@ export function sandboxEtc(name: string, file: 'resolv.conf' | 'hosts' | 'hostna
 
 /**
  * The embedded DNS server's files in the run dir: its pid, the addresses it listens on, its start lock, its log,
- * and its control socket (root only: set-element batches handed over by short-lived commands, core/exec/control-socket.ts).
+ * and its control socket (root only: set-element batches handed over by short-lived commands, core/exec/control-socket.ts and control-server.ts).
  */
 export function dnsRunFile(file: 'pid' | 'addrs' | 'lock' | 'log' | 'ctl'): string {
   return join(RUN_DIR, `dns.${file}`);

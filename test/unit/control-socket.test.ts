@@ -6,7 +6,8 @@
  * refused, never thrown.
  */
 import { describe, expect, it } from 'vitest';
-import { REQUEST_MAX, decodeAnswer, decodeRequest, encodeAnswer, encodeRequest, type Request } from '../../src/core/exec/control-socket.js';
+import { decodeRequest, encodeAnswer } from '../../src/core/exec/control-server.js';
+import { REQUEST_MAX, decodeAnswer, encodeRequest, type Request } from '../../src/core/exec/control-socket.js';
 import type { SetElements } from '../../src/core/plan.js';
 
 const port = { type: 'ifname', value: 'veth0123456789a' } as const;

@@ -9,13 +9,20 @@
  * node:child_process, clipanion. Type-only imports cost nothing and are not
  * followed; an `import()` is loaded only when taken.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(__dirname, '../../src');
 /** The only modules from outside src/ that the hot path may load (none). */
 const ALLOWED = new Set<string>([]);
+/**
+ * cnm's own modules that a hot command never runs and so must not load: each
+ * is Bun loading and evaluating source for nothing on every run. The control
+ * socket's server half runs in the DNS server only (a command loads the
+ * client, exec/control-socket.ts).
+ */
+const COLD = ['core/exec/control-server.ts', 'core/dns/server.ts'];
 
 /** A module's static value imports (and re-exports): relative ones as paths under src/, the others as written. */
 function staticImports(file: string): string[] {
@@ -46,5 +53,12 @@ describe('what a hot command loads', () => {
     // The walk really reaches the work: the store, the executor, the file calls.
     expect([...modules]).toEqual(expect.arrayContaining(['core/store.ts', 'core/exec.ts', 'core/files.ts', 'core/ops/sandbox.ts']));
     expect([...outside].filter(([spec]) => !ALLOWED.has(spec)).map(([spec, by]) => `${by} imports ${spec}`)).toEqual([]);
+  });
+
+  it('leaves out what only other commands and the DNS server run', () => {
+    const { modules } = hotGraph();
+    // Each is a module of the tree (a renamed one must be renamed here too), and none is reached.
+    expect(COLD.filter((f) => !existsSync(join(SRC, f)))).toEqual([]);
+    expect(COLD.filter((f) => modules.has(f))).toEqual([]);
   });
 });

@@ -23,13 +23,13 @@
  * whatever a client does.
  *
  * As the host's one long-lived cnm process, it also sends set-element batches
- * for short-lived commands over its control socket (exec/control-socket.ts),
+ * for short-lived commands over its control socket (exec/control-server.ts),
  * so that they never wait for the kernel to free deleted elements at exit.
  */
 import { type Stats, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { type Server, type Socket, createServer } from 'node:net';
 import { CnmError, ConflictError } from '../errors.js';
-import { ControlSocket } from '../exec/control-socket.js';
+import { ControlSocket } from '../exec/control-server.js';
 import { netlinkLibc } from '../exec/netlink/socket.js';
 import { clusterRecordsFile, dnsRunFile, stateFile } from '../paths.js';
 import { Store } from '../store.js';
