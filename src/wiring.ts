@@ -5,9 +5,10 @@
  * the docs generator); no module registers anything just by being imported.
  */
 import { dnsResolverFor } from './core/dns/hooks.js';
-import { portsHooks } from './core/ops/ports.js';
-import { addSandboxHooks } from './core/plans/hooks.js';
+import { addLazySandboxHooks } from './core/plans/hooks.js';
 import { setDnsResolverFor } from './core/plans/sandbox-files.js';
+
+export { loadHooks } from './core/plans/hooks.js';
 
 let wired = false;
 
@@ -17,5 +18,9 @@ export function wire(): void {
   // A sandbox on DNS-enabled networks names their gateways (the embedded server) in its resolv.conf.
   setDnsResolverFor(dnsResolverFor);
   // Published ports: -p on sandbox add, cleanup on sandbox rm, a new target when their endpoint goes.
-  addSandboxHooks(portsHooks);
+  // Loaded only for a sandbox that has some or an add that asks for some (most runs have neither).
+  addLazySandboxHooks(
+    (sb, input) => (sb?.ports?.length ?? 0) > 0 || (input?.publish?.length ?? 0) > 0,
+    async () => (await import('./core/ops/ports.js')).portsHooks,
+  );
 }

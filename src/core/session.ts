@@ -16,6 +16,7 @@ import { existsSync } from './files.js';
 import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
 import { DryRunShell } from './shell.js';
+import { readyHooks } from './plans/hooks.js';
 import { type IntentRecord, intentFile, newIntent, removeIntent, restoreOf, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';
@@ -95,12 +96,12 @@ export class Session {
   }
 
   async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
-    if (this.dryRun) return fn(this.store.read());
+    if (this.dryRun) return ready(this.store.read(), fn);
     if (existsSync(intentFile(this.store.dir))) await this.locked((state) => this.recover(this, state), true);
     return this.locked(fn, false);
   }
 
-  /** A locked read-modify-write with its intent record. */
+  /** A locked read-modify-write with its intent record (and the sandbox hooks its state needs loaded). */
   private async locked<T>(fn: (state: State) => T | Promise<T>, recovering: boolean): Promise<T> {
     return this.store.update(
       (state) => {
@@ -109,7 +110,7 @@ export class Session {
         this.keepIntent = false;
         this.tornDown = false;
         this.applied = [];
-        return fn(state);
+        return ready(state, fn);
       },
       (ok) => {
         if (!ok) this.rollBack();
@@ -143,4 +144,10 @@ export class Session {
 
   /** Things worth telling the user that are not problems (a recovery happened). */
   readonly notices: string[] = [];
+}
+
+/** fn(state) once the lazy sandbox hooks that state needs are loaded (at once when none is: no extra tick). */
+function ready<T>(state: State, fn: (state: State) => T | Promise<T>): T | Promise<T> {
+  const loading = readyHooks(state);
+  return loading ? loading.then(() => fn(state)) : fn(state);
 }

@@ -20,9 +20,18 @@ const ALLOWED = new Set<string>([]);
  * cnm's own modules that a hot command never runs and so must not load: each
  * is Bun loading and evaluating source for nothing on every run. The control
  * socket's server half runs in the DNS server only (a command loads the
- * client, exec/control-socket.ts).
+ * client, exec/control-socket.ts); publishing ports only for a sandbox that
+ * has or asks for some (src/wiring.ts registers its hooks lazily).
  */
-const COLD = ['core/exec/control-server.ts', 'core/dns/server.ts'];
+const COLD = [
+  'core/exec/control-server.ts',
+  'core/dns/server.ts',
+  'core/ops/ports.ts',
+  'core/firewall/ports.ts',
+  'core/ports/allocate.ts',
+  'core/ports/hostports.ts',
+  'core/ports/spec.ts',
+];
 
 /** A module's static value imports (and re-exports): relative ones as paths under src/, the others as written. */
 function staticImports(file: string): string[] {

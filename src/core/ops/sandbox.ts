@@ -15,7 +15,7 @@ import { findNetwork, findSandbox } from '../resolve.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
-import { type AddSandboxInput, sandboxHooks } from '../plans/hooks.js';
+import { type AddSandboxInput, readyHooks, sandboxHooks } from '../plans/hooks.js';
 import { adoptedPid, namespacePlan, onHostNetwork, sandboxTeardown } from '../plans/namespace.js';
 import { planJoin } from '../plans/endpoint.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest } from './endpoint.js';
@@ -119,6 +119,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   const refs = input.networks.length > 0 ? input.networks : ['bridge'];
   if (new Set(refs).size !== refs.length) throw new UsageError('a network is named twice');
   let dns: string[] = [];
+  await readyHooks(undefined, input); // -p: the ports planning (the state's needs are the session's)
   // On a joined host, addresses on cluster networks are claimed in the store first: sent before the
   // lock, answered (confirmed) before the kernel work, so the plan is built while the store commits.
   const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac, true);
