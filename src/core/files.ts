@@ -37,6 +37,8 @@ const STATX_BASIC_STATS = 0x7ff;
 const EINTR = 4;
 const ENOENT = 2;
 const EEXIST = 17;
+const ENOSYS = 38;
+const EOPNOTSUPP = 95;
 
 /** libuv's words for an errno, as node:fs (and Bun's) put them in a message. */
 const ERRNO: Record<number, [code: string, text: string]> = {
@@ -101,6 +103,21 @@ export function fsyncSync(fd: number): void {
   const k = syscalls();
   if (!k) return node().fsyncSync(fd);
   check(k, retrying(k, () => k.call(SYS!.fsync, fd)), 'fsync');
+}
+
+/**
+ * Takes `length` bytes of disk for the file at once (fallocate(2), mode 0: the size grows, the bytes read
+ * as zeros), in the binary. False where that cannot be done (Node, a file system without it): the caller
+ * writes the bytes instead. A full disk is ENOSPC here, as the write would be.
+ */
+export function allocateSync(fd: number, length: number): boolean {
+  if (length <= 0) return true; // nothing to take (fallocate(2) calls a zero length invalid)
+  const k = syscalls();
+  if (!k) return false;
+  const r = retrying(k, () => k.call(SYS!.fallocate, fd, 0, 0, length));
+  if (r === 0) return true;
+  if (k.errno() === EOPNOTSUPP || k.errno() === ENOSYS) return false;
+  throw fsError(k.errno(), 'write');
 }
 
 export function ftruncateSync(fd: number, length: number): void {
@@ -343,7 +360,8 @@ export class Reservation {
     this.tmp = tempOf(path);
     try {
       this.fd = openSync(this.tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
-      writeAll(this.fd, Buffer.alloc(bytes, 0x20), 0);
+      // fallocate where it can (no 600 KB buffer to fill and write for a state of 1,000 sandboxes).
+      if (!allocateSync(this.fd, bytes)) writeAll(this.fd, Buffer.alloc(bytes, 0x20), 0);
     } catch (e) {
       this.release();
       throw e;

@@ -117,6 +117,18 @@ export function exercise(): Record<string, unknown> {
       r.write('{"x":1}\n');
       return [tmp, readRegular(at('state.json')), readdirSync(dir).filter((f) => f.startsWith('state.json.tmp-')).length, (nodeStat(at('state.json')).mode & 0o777).toString(8)];
     });
+    step('a reservation takes its disk before the write', () => {
+      const r = new Reservation(at('big.json'), 600_000);
+      const tmp = readdirSync(dir).find((f) => f.startsWith('big.json.tmp-'))!;
+      const st = nodeStat(at(tmp));
+      r.release();
+      return [st.size, st.blocks * 512 >= 600_000, existsSync(at(tmp))];
+    });
+    step('an empty reservation', () => {
+      const r = new Reservation(at('empty.json'), 0);
+      r.write('{}\n');
+      return readRegular(at('empty.json'));
+    });
     step('replace', () => {
       replaceFile(at('intent.json'), '{}');
       writeFileSync(at('intent.json.tmp-1'), 'left by a killed run');
