@@ -31,13 +31,14 @@
 #     the smallest (the issue's target: <= 1.3x at 100 vs 3), shared and solo.
 #     Every wait is bounded (10 s); every process started is stopped by its PID on exit.
 set -euo pipefail
+stamp() { printf -v "$1" '%s000' "${EPOCHREALTIME/./}"; } # the time in ns (µs precision) without a fork: $(date) would add its own exec to every figure
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CNM=${CNM:-$ROOT/dist/cnm} # another build to compare: CNM=/path/to/cnm bench/cluster.sh ...
 source "$ROOT/bench/lib/throwaway-host.sh" "$0" "$@"
 source "$ROOT/bench/lib/cluster-lab.sh"
 
-ms_of() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
-us() { local t0 t1; t0=$(date +%s%N); on h1 "$CNM" "$@" >/dev/null; t1=$(date +%s%N); echo $(((t1 - t0) / 1000)); }
+ms_of() { local t0 t1; stamp t0; "$@" >/dev/null; stamp t1; echo $(((t1 - t0) / 1000000)); }
+us() { local t0 t1; stamp t0; on h1 "$CNM" "$@" >/dev/null; stamp t1; echo $(((t1 - t0) / 1000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if (i<1) i=1; print a[i]}'; }
 
@@ -46,12 +47,12 @@ resolves() { on h1 ip netns exec obs getent hosts "$1" >/dev/null 2>&1; }
 # Waits (bounded: 10 s) until `resolves NAME` is $2 (0 = resolves, 1 = does not); prints the ms waited.
 wait_for() {
   local name=$1 want=$2 start now
-  start=$(date +%s%N)
+  stamp start
   for _ in $(seq 2000); do
     if resolves "$name"; then [ "$want" = 0 ] && break; else [ "$want" = 1 ] && break; fi
-    now=$(date +%s%N); [ $(((now - start) / 1000000)) -gt 10000 ] && { echo 10000; echo "timeout waiting for $name" >&2; return; }
+    stamp now; [ $(((now - start) / 1000000)) -gt 10000 ] && { echo 10000; echo "timeout waiting for $name" >&2; return; }
   done
-  now=$(date +%s%N)
+  stamp now
   echo $(((now - start) / 1000000))
 }
 # The pids of h1..hN's agents and DNS servers, in pids and dpids (index i-1 is hi's).
@@ -103,7 +104,7 @@ scale_mode() {
   printf "$ROW" '' median median median median p50/p99 p50/p99 '' '' '' med/max agent/dns/etcd agents/dns/etcd '' ''
   for n in ${sizes//,/ }; do
     [ "$n" -ge 3 ] || { echo "cluster.sh: sizes start at 3 (an observer and two others)" >&2; return 2; }
-    t0=$(date +%s%N)
+    stamp t0
     : >"$LAB_DIR/join"
     for i in $(seq $((have + 1)) "$n"); do
       lab_host "h$i"
@@ -122,7 +123,7 @@ scale_mode() {
     find_pids "$n"
     i0=$(cpu_now); sleep 5; i1=$(cpu_now); idle=$(cpu_per "$i0" "$i1" 5)
     quiet=$(echo "$i0 $i1" | awk '{print int(($4 + $5 - $1 - $2) / 25 * 1.5) + 1}')
-    c0=$(cpu_now); l0=$(date +%s%N)
+    c0=$(cpu_now); stamp l0
     for k in $(seq "$m"); do
       i=$((2 + (k - 1) % (n - 1))); h="h$i"
       settle "$quiet"
@@ -136,9 +137,9 @@ scale_mode() {
       ms_of on "$h" "$CNM" sandbox rm "c$n-$k" >>"$LAB_DIR/rm"
       wait_for "c$n-$k" 1 >>"$LAB_DIR/rmc"
     done
-    c1=$(cpu_now); l1=$(date +%s%N)
+    c1=$(cpu_now); stamp l1
     rss=$(for p in "${pids[@]}"; do awk '/^VmRSS/ {print $2}' "/proc/$p/status"; done)
-    t1=$(date +%s%N)
+    stamp t1
     last_add=$(median <"$LAB_DIR/add"); [ -n "$first_add" ] || first_add=$last_add
     last_solo=$(median <"$LAB_DIR/solo"); [ -n "$first_solo" ] || first_solo=$last_solo
     printf "$ROW" "$n" \

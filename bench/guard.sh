@@ -16,14 +16,14 @@ source bench/lib/throwaway-host.sh "$0" "$@"
 stats() { # reads microseconds, one per line; prints median and p95 in ms
   sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.95+0.999)]; printf "median %6.1f ms   p95 %6.1f ms", m/1000, p/1000}'
 }
-now() { date +%s%N; }
+stamp() { printf -v "$1" '%s000' "${EPOCHREALTIME/./}"; } # the time in ns (µs precision) without a fork: $(date) would add its own exec to every figure
 spawns() { "$CNM" "$@" --debug 2>&1 >/dev/null | grep -c '^+ ' || true; }
 
 declare -A add rm
 for i in $(seq 1 "$RUNS"); do
   for net in guarded loose; do
-    t0=$(now); "$CNM" sandbox add "$net$i" --network "$net" >/dev/null; t1=$(now)
-    "$CNM" sandbox rm "$net$i" >/dev/null; t2=$(now)
+    stamp t0; "$CNM" sandbox add "$net$i" --network "$net" >/dev/null; stamp t1
+    "$CNM" sandbox rm "$net$i" >/dev/null; stamp t2
     add[$net]+="$(( (t1 - t0) / 1000 )) "; rm[$net]+="$(( (t2 - t1) / 1000 )) "
   done
 done

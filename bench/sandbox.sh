@@ -37,7 +37,7 @@ stats() { # reads microseconds, one per line; prints "median p95" in ms
   sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.95+0.999)]; printf "%.1f %.1f", m/1000, p/1000}'
 }
 show() { printf '%-34s median %6.1f ms   p95 %6.1f ms\n' "$1" $2; }
-now() { date +%s%N; }
+stamp() { printf -v "$1" '%s000' "${EPOCHREALTIME/./}"; } # the time in ns (µs precision) without a fork: $(date) would add its own exec to every figure
 execs() { # processes a command line execs, itself excluded
   strace -f -qq -e trace=execve -e signal=none -o "$TMP/strace" "$@" >/dev/null 2>&1 || true
   echo $(($(grep -c 'execve(' "$TMP/strace") - 1))
@@ -74,12 +74,12 @@ settle() { sleep 0.1; }
 measure() { # $1 title
   local add=() rm=() nadd=() nrm=() t0 t1 t2 t3 t4 i
   for i in $(seq 1 "$RUNS"); do
-    t0=$(now); "$CNM" sandbox add "b$i" --network bench >/dev/null; t1=$(now)
-    "$CNM" sandbox rm "b$i" >/dev/null; t2=$(now)
+    stamp t0; "$CNM" sandbox add "b$i" --network bench >/dev/null; stamp t1
+    "$CNM" sandbox rm "b$i" >/dev/null; stamp t2
     add+=($(((t1 - t0) / 1000))); rm+=($(((t2 - t1) / 1000)))
     settle
     if [ "$VS" = 1 ]; then
-      t2=$(now); nv_add "$i"; t3=$(now); nv_rm "$i"; t4=$(now)
+      stamp t2; nv_add "$i"; stamp t3; nv_rm "$i"; stamp t4
       nadd+=($(((t3 - t2) / 1000))); nrm+=($(((t4 - t3) / 1000)))
       settle
     fi
@@ -98,8 +98,8 @@ measure() { # $1 title
   : >"$TMP/add.log"; : >"$TMP/rm.log"
   for i in $(seq 1 10); do
     # Each run's end as bash sees it, as a last phase: what follows the state write shows there.
-    t0=$(now); "$CNM" sandbox add "d$i" --network bench --debug 2>>"$TMP/add.log" >/dev/null; t1=$(now)
-    "$CNM" sandbox rm "d$i" --debug 2>>"$TMP/rm.log" >/dev/null; t2=$(now)
+    stamp t0; "$CNM" sandbox add "d$i" --network bench --debug 2>>"$TMP/add.log" >/dev/null; stamp t1
+    "$CNM" sandbox rm "d$i" --debug 2>>"$TMP/rm.log" >/dev/null; stamp t2
     ms "$((t1 - t0))" >>"$TMP/add.log"; ms "$((t2 - t1))" >>"$TMP/rm.log"
   done
   echo "  add phases (median of 10 --debug runs):"; phases "$TMP/add.log"
@@ -110,13 +110,13 @@ measure() { # $1 title
 ms() { awk -v ns="$1" 'BEGIN {printf "· process ended (as bash saw it)  (at %.1f ms)\n", ns / 1e6}'; }
 
 kernel() { # the kernel's share at this scale: it grows with the namespaces mounted, not with cnm's state
-  local t0 t1 i ia=() id=()
+  local t0 t1 t2 i ia=() id=()
   # cnm's own: the netns add op of an add; the netlink batch of an rm that deletes the namespace (its links go with it).
   printf '  kernel: cnm netns add %s ms, rm'"'"'s netlink batch (netns del) %s ms (median of the --debug runs)\n' \
     "$(sed -n 's/^  | netns add [^ ]*  (\([0-9.]*\) ms)$/\1/p' "$TMP/add.log" | awk '{print int($1 * 1000)}' | stats | cut -d' ' -f1)" \
     "$(awk '/^\+ netlink -force ip / {t = $0; sub(/.*\(/, "", t); sub(/ ms.*/, "", t)} /^  \| netns del / {print int(t * 1000)}' "$TMP/rm.log" | stats | cut -d' ' -f1)"
   for i in $(seq 1 10); do
-    t0=$(now); ip netns add kshare; t1=$(now); ip netns del kshare; ia+=($(((t1 - t0) / 1000))); id+=($((($(now) - t1) / 1000)))
+    stamp t0; ip netns add kshare; stamp t1; ip netns del kshare; stamp t2; ia+=($(((t1 - t0) / 1000))); id+=($(((t2 - t1) / 1000)))
   done
   printf '  kernel: ip netns add %s ms, ip netns del %s ms (median, wall; %s namespaces mounted)\n' \
     "$(printf '%s\n' "${ia[@]}" | stats | cut -d' ' -f1)" "$(printf '%s\n' "${id[@]}" | stats | cut -d' ' -f1)" "$(ls /run/netns | wc -l)"
@@ -138,7 +138,7 @@ echo 'console.log(performance.now().toFixed(2))' >"$TMP/hello.ts"
 # The flags of `npm run build`, read from package.json.
 FLAGS=$(cd "$ROOT" && node -p "require('./package.json').scripts.build.replace(/^bun build \\S+ /, '').replace(/ --outfile .*/, '')")
 (cd "$ROOT" && node_modules/.bin/bun build "$TMP/hello.ts" $FLAGS --outfile "$TMP/hello" >/dev/null 2>&1)
-wall() { local t0 t1 i; t0=$(now); for i in $(seq 1 20); do "$@" >/dev/null; done; t1=$(now); echo "$(((t1 - t0) / 20000))"; }
+wall() { local t0 t1 i; stamp t0; for i in $(seq 1 20); do "$@" >/dev/null; done; stamp t1; echo "$(((t1 - t0) / 20000))"; }
 hw=()
 for i in $(seq 1 20); do hw+=($("$TMP/hello" | awk '{print int($1 * 1000)}')); done
 printf 'start-up: bun hello world %.1f ms wall, %s ms to its first line;  cnm --version %.1f ms wall;  cnm add: state locked at %s ms\n' \
