@@ -38,7 +38,6 @@ source "$ROOT/bench/lib/throwaway-host.sh" "$0" "$@"
 source "$ROOT/bench/lib/cluster-lab.sh"
 
 ms_of() { local t0 t1; stamp t0; "$@" >/dev/null; stamp t1; echo $(((t1 - t0) / 1000000)); }
-us() { local t0 t1; stamp t0; on h1 "$CNM" "$@" >/dev/null; stamp t1; echo $(((t1 - t0) / 1000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 pct() { sort -n | awk -v p="$1" '{a[NR]=$1} END {i=int((NR*p+99)/100); if (i<1) i=1; print a[i]}'; }
 
@@ -173,11 +172,14 @@ on h1 "$CNM" net create lo --driver overlay --subnet 10.77.0.0/16 --vni 42 --loc
 on h1 "$CNM" sandbox add warm-cl --network cl >/dev/null
 on h1 "$CNM" sandbox add warm-lo --network lo >/dev/null
 
-: >"$LAB_DIR/cl" ; : >"$LAB_DIR/lo"
-for i in $(seq "$N"); do
-  us sandbox add "c$i" --network cl >>"$LAB_DIR/cl"
-  us sandbox add "l$i" --network lo >>"$LAB_DIR/lo"
-done
+: >"$LAB_DIR/cl"; : >"$LAB_DIR/lo"
+# Timed inside h1 by one shell there (no nsenter per command, whose own exec would be in every figure).
+on h1 env CNM="$CNM" N="$N" OUT="$LAB_DIR" bash -c '
+  stamp() { printf -v "$1" "%s" "${EPOCHREALTIME/./}"; }
+  for i in $(seq "$N"); do
+    stamp t0; "$CNM" sandbox add "c$i" --network cl >/dev/null; stamp t1; echo $((t1 - t0)) >>"$OUT/cl"
+    stamp t0; "$CNM" sandbox add "l$i" --network lo >/dev/null; stamp t1; echo $((t1 - t0)) >>"$OUT/lo"
+  done'
 mc=$(median <"$LAB_DIR/cl"); ml=$(median <"$LAB_DIR/lo")
 echo "sandbox add, cluster overlay: median $mc us over $N"
 echo "sandbox add, local overlay:   median $ml us over $N"
