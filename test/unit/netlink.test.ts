@@ -82,16 +82,13 @@ describe('rtnetlink requests for line ops: what ip and bridge send', () => {
   });
 
   it('the cluster agent\'s entries: bridge fdb replace ... self permanent, ip neigh replace ... nud permanent, ip neigh del', () => {
-    expect(hex({ kind: 'fdb.replace', mac: '02:42:0a:00:00:05', dev: 'vx0', dst: '192.0.2.9' })).toBe(
-      ip('300000001c0005059ade076b000000000700000006000000c00002000a00020002420a000005000008000100c0000209'),
-    );
-    expect(hex({ kind: 'neigh.replace', addr: '10.0.0.5', mac: '02:42:0a:00:00:05', dev: 'vx0' })).toBe(
-      ip('300000001c00050599de076b00000000020000000600000080000000080001000a0000050a00020002420a0000050000'),
-    );
-    expect(hex({ kind: 'neigh.replace', addr: 'fd00::5', mac: '02:42:0a:00:00:05', dev: 'vx0' })).toBe(
-      ip('3c0000001c0005059ade076b000000000a000000060000008000000014000100fd0000000000000000000000000000050a00020002420a0000050000'),
-    );
-    expect(hex({ kind: 'neigh.del', addr: '10.0.0.5', dev: 'vx0' })).toBe(ip('240000001d0005009ade076b00000000020000000600000080000000080001000a000005'));
+    const captured: [NetlinkOp, string][] = [
+      [{ kind: 'fdb.replace', mac: '02:42:0a:00:00:05', dev: 'vx0', dst: '192.0.2.9' }, '300000001c0005059ade076b000000000700000006000000c00002000a00020002420a000005000008000100c0000209'],
+      [{ kind: 'neigh.replace', addr: '10.0.0.5', mac: '02:42:0a:00:00:05', dev: 'vx0' }, '300000001c00050599de076b00000000020000000600000080000000080001000a0000050a00020002420a0000050000'],
+      [{ kind: 'neigh.replace', addr: 'fd00::5', mac: '02:42:0a:00:00:05', dev: 'vx0' }, '3c0000001c0005059ade076b000000000a000000060000008000000014000100fd0000000000000000000000000000050a00020002420a0000050000'],
+      [{ kind: 'neigh.del', addr: '10.0.0.5', dev: 'vx0' }, '240000001d0005009ade076b00000000020000000600000080000000080001000a000005'],
+    ];
+    captured.forEach(([op, bytes], i) => expect(hex(op), `${op.kind} #${i}`).toBe(ip(bytes)));
   });
 });
 
