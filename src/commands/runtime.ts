@@ -5,7 +5,7 @@
  * clipanion commands (./base.ts) and the hot path (./hot.ts) both run through it.
  */
 import { CnmError } from '../core/errors.js';
-import { useStateDir } from '../core/instance.js';
+import { chooseStateDir } from '../core/instance.js';
 import { setDebug } from '../core/runner.js';
 import type { Removal } from '../core/ops/sandbox.js';
 import { type Recover, Session } from '../core/session.js';
@@ -28,7 +28,7 @@ export class CommandRun {
     if (this.debug) setDebug((line) => this.streams.stderr.write(`${line}\n`));
     try {
       // Which state dir's objects this run may see and touch (its nft table, run dir, marks).
-      useStateDir(this.stateDir);
+      chooseStateDir(this.stateDir);
       return (await body()) ?? 0;
     } catch (err) {
       this.flushSessions();

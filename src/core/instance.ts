@@ -35,6 +35,8 @@ export interface Instance {
 let current: Instance = { id: '000000000000', plain: true, stored: false };
 /** The state dir `current` belongs to. */
 let served: string | undefined;
+/** The default state dir is served and its ID not read yet (chooseStateDir). */
+let unread = false;
 
 /** The nftables table of this instance ("inet cnm" or "inet cnm-<id>"); a live binding, set by useInstance. */
 export let TABLE = 'inet cnm';
@@ -66,6 +68,7 @@ function readId(dir: string): string | undefined {
 function use(dir: string, id: string, stored: boolean): void {
   const plain = resolve(dir) === resolve(DEFAULT_STATE_DIR);
   current = { id, plain, stored };
+  unread = false;
   served = dir;
   TABLE = plain ? 'inet cnm' : `inet cnm-${id}`;
   useRunDir(plain ? undefined : id);
@@ -89,7 +92,26 @@ export function useStateDir(dir: string): void {
  * read again: another run may have stored one meanwhile.
  */
 export function serveStateDir(dir: string): void {
-  if (served !== dir || !current.stored) useStateDir(dir);
+  if (served !== dir || (!current.stored && !unread)) useStateDir(dir);
+}
+
+/**
+ * useStateDir for a command's run, before its store: the default state dir's
+ * ID names nothing (its table, run dir and marks are the plain ones), so it
+ * is read when the store first reads the state (under the lock, or an
+ * unlocked read: knowStateDir), not before the lock of every hot command
+ * (an open, read and close, ~0.15 ms). Another dir's ID names its objects
+ * and is read at once.
+ */
+export function chooseStateDir(dir: string): void {
+  if (resolve(dir) !== resolve(DEFAULT_STATE_DIR)) return useStateDir(dir);
+  use(dir, current.id, false);
+  unread = true;
+}
+
+/** Reads the ID of the state dir `dir` if chooseStateDir left it unread (a corrupt one is refused here). */
+export function knowStateDir(dir: string): void {
+  if (unread && served === dir) useStateDir(dir);
 }
 
 /** Stores this instance's ID in `dir` if it is not there yet (under the state lock, before the state write). */

@@ -14,7 +14,7 @@
  */
 import { CnmError, UsageError } from './errors.js';
 import { step } from './faults.js';
-import { serveStateDir, storeInstance, useStateDir } from './instance.js';
+import { knowStateDir, serveStateDir, storeInstance, useStateDir } from './instance.js';
 import { intentFile } from './intent.js';
 import { acquire } from './lock.js';
 import { phase } from './runner.js';
@@ -46,6 +46,7 @@ export class Store {
 
   /** Reads the state without the lock (for read-only commands): renames are atomic. */
   read(): State {
+    knowStateDir(this.dir);
     const text = this.readText();
     return text === null ? emptyState() : parseState(text, this.path, this.wroteItself(text));
   }

@@ -182,6 +182,27 @@ describe('bad input: exit code, one line, nothing changed', () => {
   });
 });
 
+describe('the default state dir\'s instance file', () => {
+  it('a hot command reads it under the state lock, not before; a corrupt one is refused by every command, locked or not', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'n1']); // stores the ID
+    // Its ID names nothing of the default dir, so no open, read and close for it before the lock.
+    const r = host.exec(['strace', '-f', '-qq', '-e', 'trace=openat', '-e', 'signal=none', CNM, 'sandbox', 'rm', 'NOSUCH']);
+    const opens = r.stderr.split('\n').filter((l) => l.includes('"/var/lib/cnm/'));
+    const lock = opens.findIndex((l) => l.includes('/var/lib/cnm/state.lock'));
+    expect(lock).toBeGreaterThanOrEqual(0);
+    expect(opens.flatMap((l, i) => (l.includes('/var/lib/cnm/instance') ? [i] : []))).toEqual([expect.any(Number)]);
+    expect(opens.findIndex((l) => l.includes('/var/lib/cnm/instance'))).toBeGreaterThan(lock);
+    host.exec(['sh', '-c', 'echo not-an-id > /var/lib/cnm/instance']);
+    for (const args of [['sandbox', 'rm', 'NOSUCH'], ['sandbox', 'add', 's', '--network', 'n1'], ['sandbox', 'add', 's', '--network', 'n1', '--dry-run'], ['net', 'ls']]) {
+      const c = host.cnm(args);
+      expect(c.code).toBe(1);
+      expect(c.stderr).toMatch(/^cnm: \/var\/lib\/cnm\/instance is corrupt/);
+    }
+    expect(host.exec(['ip', 'netns', 'list']).stdout).toBe('');
+  });
+});
+
 describe('state file', () => {
   it('a corrupt state file is refused and left byte-identical', async () => {
     const host = await Host.create();
