@@ -61,8 +61,10 @@ nv_opts() { # $1 container number
    "dns_enabled":true,"ipam_options":{"driver":"host-local"}}}}
 EOF
 }
-nv_add() { nv_opts "$1" >"$TMP/nv$1.json"; ip netns add "nv$1" && "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns setup "/run/netns/nv$1" <"$TMP/nv$1.json" >/dev/null; }
-nv_rm() { "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns teardown "/run/netns/nv$1" <"$TMP/nv$1.json" >/dev/null && ip netns del "nv$1"; }
+# netavark reports its errors as JSON on stdout: kept, and shown when it fails (the bench stops there).
+nv_add() { nv_opts "$1" >"$TMP/nv$1.json"; ip netns add "nv$1" && "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns setup "/run/netns/nv$1" <"$TMP/nv$1.json" >"$TMP/nv.out" || nv_failed setup; }
+nv_rm() { { "$NV" --config "$TMP/nvconf" -a /usr/lib/podman/aardvark-dns teardown "/run/netns/nv$1" <"$TMP/nv$1.json" >"$TMP/nv.out" || nv_failed teardown; } && ip netns del "nv$1"; }
+nv_failed() { echo "bench/sandbox.sh: netavark $1 failed: $(cat "$TMP/nv.out")" >&2; return 1; }
 if [ "$VS" = 1 ]; then mkdir -p "$TMP/nvconf"; nv_add 9999; fi
 
 # A pause after each tool's rm, outside the timings: nf_tables frees deleted rules and set elements after
