@@ -19,6 +19,7 @@
  */
 import { CnmError } from './errors.js';
 import { readFileSync, replaceFile } from './files.js';
+import { hex } from './names.js';
 import { DEFAULT_STATE_DIR, join, resolve, useRunDir } from './paths.js';
 
 const ID_RE = /^[0-9a-f]{12}$/;
@@ -50,8 +51,7 @@ function instanceFile(dir: string): string {
 }
 
 function newInstanceId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(6));
-  return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(globalThis.crypto.getRandomValues(new Uint8Array(6)));
 }
 
 function readId(dir: string): string | undefined {

@@ -8,12 +8,16 @@ import { UsageError } from './errors.js';
 export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 export const ID_RE = /^[0-9a-f]{64}$/;
 
+/** Bytes as lower-case hex, two digits each, with `sep` between them (':' for a MAC). */
+export function hex(bytes: Uint8Array, sep = ''): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += (i > 0 ? sep : '') + bytes[i]!.toString(16).padStart(2, '0');
+  return out;
+}
+
 /** 64 random hex characters. The global Web Crypto: importing node:crypto costs ~5 ms of start-up. */
 export function newId(): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(32));
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
+  return hex(globalThis.crypto.getRandomValues(new Uint8Array(32)));
 }
 
 /**
