@@ -107,9 +107,19 @@ function rows<T>(cmd: string, args: string[]): T[] | undefined {
  */
 export type Held = Map<string, { fdb: FdbRow[]; neigh: NeighRow[] }>;
 
-function readRows(dev: string): { fdb: FdbRow[]; neigh: NeighRow[] } | undefined {
+/** What the devices hold now, read from the kernel; a device that is not there has no rows. */
+function readRows(devs: readonly string[]): Map<string, { fdb: FdbRow[]; neigh: NeighRow[] }> {
   const c = netlinkLibc();
-  if (c) return deviceEntries(c, dev);
+  if (c) return deviceEntries(c, devs);
+  const out = new Map<string, { fdb: FdbRow[]; neigh: NeighRow[] }>();
+  for (const dev of devs) {
+    const rows = readDevice(dev);
+    if (rows) out.set(dev, rows);
+  }
+  return out;
+}
+
+function readDevice(dev: string): { fdb: FdbRow[]; neigh: NeighRow[] } | undefined {
   const fdb = rows<{ mac?: string; dst?: string }>('bridge', ['-j', 'fdb', 'show', 'dev', dev]);
   const neigh = rows<{ dst?: string; lladdr?: string }>('ip', ['-j', '-4', 'neigh', 'show', 'dev', dev]);
   if (fdb === undefined || neigh === undefined) return undefined;
@@ -129,9 +139,10 @@ export function programEntries(nets: readonly Network[], all: readonly Remote[],
   const problems: string[] = [];
   const devs = new Set(nets.map((n) => vxlanName(n)));
   for (const dev of held.keys()) if (!devs.has(dev)) held.delete(dev);
+  const read = readRows([...devs].filter((dev) => !held.has(dev)));
   for (const net of nets) {
     const dev = vxlanName(net);
-    const have = held.get(dev) ?? readRows(dev);
+    const have = held.get(dev) ?? read.get(dev);
     if (have === undefined) continue; // the device is not there (yet, or any more)
     const wanted = all.filter((r) => r.network === net.name);
     const ops = entryChanges(dev, have.fdb, have.neigh, wanted);

@@ -6,6 +6,7 @@
  */
 import { formatAddr } from '../../ip.js';
 import type { Libc } from '../../libc.js';
+import { hex } from '../../names.js';
 import { F, Message, RTM, type Reply } from './message.js';
 import { NetlinkFailure, RouteSocket } from './socket.js';
 
@@ -24,10 +25,6 @@ export interface Entry {
   /** Lower-case, colon-separated, as iproute2 prints it. */
   mac?: string;
   state: number;
-}
-
-function hexMac(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 function ipText(b: Uint8Array): string | undefined {
@@ -53,7 +50,7 @@ export function entries(parts: readonly Reply[]): Entry[] {
         const ip = ipText(data);
         if (ip !== undefined) e.dst = ip;
       } else if (type === NDA.LLADDR && data.length === 6) {
-        e.mac = hexMac(data);
+        e.mac = hex(data, ':');
       }
       at += (len + 3) & ~3;
     }
@@ -66,25 +63,39 @@ function dumpRequest(family: number): Message {
   return new Message(RTM.GETNEIGH, F.REQUEST | F.DUMP).raw(Uint8Array.of(family, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
 }
 
+/** A device's FDB rows (MAC, remote VTEP) and IPv4 neighbour rows (IP, MAC). */
+export interface DeviceRows {
+  fdb: { mac: string; dst: string }[];
+  neigh: { ip: string; mac: string }[];
+}
+
 /**
- * The device's FDB rows (MAC, remote VTEP) and IPv4 neighbour rows (IP, MAC)
- * in cnm's own namespace; undefined when the device is not there.
+ * The rows of each device in cnm's own namespace, from one dump of each table
+ * for all of them; a device that is not there has none in the map.
  */
-export function deviceEntries(c: Libc, dev: string): { fdb: { mac: string; dst: string }[]; neigh: { ip: string; mac: string }[] } | undefined {
+export function deviceEntries(c: Libc, devs: readonly string[]): Map<string, DeviceRows> {
+  const out = new Map<string, DeviceRows>();
+  if (devs.length === 0) return out;
   const sock = RouteSocket.open(c, undefined);
   try {
-    let index: number;
-    try {
-      index = sock.index(dev);
-    } catch (e) {
-      if (e instanceof NetlinkFailure) return undefined;
-      throw e;
+    const byIndex = new Map<number, DeviceRows>();
+    for (const dev of devs) {
+      try {
+        const rows: DeviceRows = { fdb: [], neigh: [] };
+        byIndex.set(sock.index(dev), rows);
+        out.set(dev, rows);
+      } catch (e) {
+        if (!(e instanceof NetlinkFailure)) throw e; // not there (yet, or any more)
+      }
     }
-    const fdb = entries(sock.dump(dumpRequest(AF_BRIDGE))).filter((e) => e.index === index && e.mac !== undefined && e.dst !== undefined);
-    const neigh = entries(sock.dump(dumpRequest(AF_INET))).filter(
-      (e) => e.index === index && e.mac !== undefined && e.dst !== undefined && e.state !== NUD_NONE && (e.state & NUD_NOARP) === 0,
-    );
-    return { fdb: fdb.map((e) => ({ mac: e.mac!, dst: e.dst! })), neigh: neigh.map((e) => ({ ip: e.dst!, mac: e.mac! })) };
+    if (byIndex.size === 0) return out;
+    for (const e of entries(sock.dump(dumpRequest(AF_BRIDGE)))) {
+      if (e.mac !== undefined && e.dst !== undefined) byIndex.get(e.index)?.fdb.push({ mac: e.mac, dst: e.dst });
+    }
+    for (const e of entries(sock.dump(dumpRequest(AF_INET)))) {
+      if (e.mac !== undefined && e.dst !== undefined && e.state !== NUD_NONE && (e.state & NUD_NOARP) === 0) byIndex.get(e.index)?.neigh.push({ ip: e.dst, mac: e.mac });
+    }
+    return out;
   } finally {
     sock.close();
   }
