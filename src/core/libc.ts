@@ -1,6 +1,6 @@
 /**
- * The platform module: the few libc calls cnm makes itself, through bun:ffi.
- * They exist only in the shipped binary (Bun); under Node (vitest, `node`
+ * The platform module: the few libc calls cnm makes itself, through Bun's
+ * FFI (see ffi()). They exist only in the shipped binary (Bun); under Node (vitest, `node`
  * runs) libc() is undefined and callers take their portable way instead: the
  * lock its pid file, the executor `ip -batch`. Loaded on first use, so a
  * command that needs none of it pays nothing. The file calls (./files.ts) go
@@ -36,10 +36,42 @@ export function libc(): Libc | undefined {
   return loaded ?? undefined;
 }
 
-function bunFfi(): typeof import('bun:ffi') | undefined {
+type Arg = number | Uint8Array | Uint32Array;
+/** A C type by its bun:ffi name (the same names for bun:ffi and for its native object). */
+type CType = 'i32' | 'u32' | 'i64' | 'u64' | 'i64_fast' | 'ptr' | 'cstring';
+type Fn = (...args: (Arg | null)[]) => unknown;
+
+/** What cnm uses of Bun's FFI: bun:ffi's own calls, or the native object bun:ffi wraps (see ffi()). */
+export interface Ffi {
+  dlopen(path: string, symbols: Record<string, { args: CType[]; returns: CType }>): { symbols: Record<string, Fn> } | Error;
+  /** The address of a typed array's bytes (valid while the array lives). */
+  ptr(view: ArrayBufferView): number;
+  read: { i32(address: number, offset: number): number };
+}
+
+/**
+ * Bun's FFI: the native object bun:ffi itself is built on (`Bun.FFI`) where
+ * this Bun has it, else bun:ffi; undefined under Node. Loading bun:ffi
+ * evaluates its module and compiles a JavaScript argument wrapper (new
+ * Function) per symbol bound: ~0.45 ms of start-up before the state lock,
+ * more than the file calls themselves. The native calls take their arguments
+ * as they come, so callers pass exactly what each C type wants: numbers
+ * (int32 arguments as `x | 0`), typed arrays or null for pointers, every
+ * argument every time; the same calls are right through bun:ffi's wrappers.
+ */
+export function ffi(): Ffi | undefined {
   if (!('bun' in process.versions)) return undefined;
+  const native = (globalThis as { Bun?: { FFI?: Partial<Ffi> } }).Bun?.FFI;
+  if (typeof native?.dlopen === 'function' && typeof native.ptr === 'function' && typeof native.read?.i32 === 'function') return native as Ffi;
   // Not node:module's createRequire: importing it costs Bun start-up time.
-  return (process.getBuiltinModule as (id: string) => unknown)('bun:ffi') as typeof import('bun:ffi');
+  return (process.getBuiltinModule as (id: string) => unknown)('bun:ffi') as Ffi;
+}
+
+/** libc.so.6's symbols through ffi(); throws what dlopen refused. */
+function openLibc(f: Ffi, symbols: Record<string, { args: CType[]; returns: CType }>): Record<string, Fn> {
+  const lib = f.dlopen('libc.so.6', symbols);
+  if (lib instanceof Error) throw lib; // the native dlopen returns its error
+  return lib.symbols;
 }
 
 /** A path (or any string) as a NUL-terminated C string. */
@@ -48,49 +80,47 @@ export function cString(text: string): Uint8Array {
 }
 
 function load(): Libc | null {
-  const ffi = bunFfi();
-  if (!ffi) return null;
+  const f = ffi();
+  if (!f) return null;
   try {
-    const { dlopen, FFIType: T, read } = ffi;
-    const { symbols: s } = dlopen('libc.so.6', {
-      socket: { args: [T.i32, T.i32, T.i32], returns: T.i32 },
-      bind: { args: [T.i32, T.ptr, T.u32], returns: T.i32 },
-      connect: { args: [T.i32, T.ptr, T.u32], returns: T.i32 },
-      setsockopt: { args: [T.i32, T.i32, T.i32, T.ptr, T.u32], returns: T.i32 },
-      getsockopt: { args: [T.i32, T.i32, T.i32, T.ptr, T.ptr], returns: T.i32 },
-      sendto: { args: [T.i32, T.ptr, T.u64, T.i32, T.ptr, T.u32], returns: T.i64_fast },
-      recv: { args: [T.i32, T.ptr, T.u64, T.i32], returns: T.i64_fast },
-      close: { args: [T.i32], returns: T.i32 },
-      setns: { args: [T.i32, T.i32], returns: T.i32 },
-      unshare: { args: [T.i32], returns: T.i32 },
-      mount: { args: [T.ptr, T.ptr, T.ptr, T.u64, T.ptr], returns: T.i32 },
-      umount2: { args: [T.ptr, T.i32], returns: T.i32 },
-      __errno_location: { args: [], returns: T.ptr },
-      strerror: { args: [T.i32], returns: T.cstring },
+    const s = openLibc(f, {
+      socket: { args: ['i32', 'i32', 'i32'], returns: 'i32' },
+      bind: { args: ['i32', 'ptr', 'u32'], returns: 'i32' },
+      connect: { args: ['i32', 'ptr', 'u32'], returns: 'i32' },
+      setsockopt: { args: ['i32', 'i32', 'i32', 'ptr', 'u32'], returns: 'i32' },
+      getsockopt: { args: ['i32', 'i32', 'i32', 'ptr', 'ptr'], returns: 'i32' },
+      sendto: { args: ['i32', 'ptr', 'u64', 'i32', 'ptr', 'u32'], returns: 'i64_fast' },
+      recv: { args: ['i32', 'ptr', 'u64', 'i32'], returns: 'i64_fast' },
+      close: { args: ['i32'], returns: 'i32' },
+      setns: { args: ['i32', 'i32'], returns: 'i32' },
+      unshare: { args: ['i32'], returns: 'i32' },
+      mount: { args: ['ptr', 'ptr', 'ptr', 'u64', 'ptr'], returns: 'i32' },
+      umount2: { args: ['ptr', 'i32'], returns: 'i32' },
+      __errno_location: { args: [], returns: 'ptr' },
+      strerror: { args: ['i32'], returns: 'cstring' },
     });
+    const { socket, bind, connect, setsockopt, getsockopt, sendto, recv, close, setns, unshare, mount, umount2, __errno_location, strerror } = s;
+    // u32 lengths as int32 bits (`| 0`), as bun:ffi's own wrapper passes them; u64 ones as plain numbers.
     return {
-      socket: (d, t, p) => s.socket(d, t, p),
-      bind: (fd, addr, len) => s.bind(fd, addr, len),
-      connect: (fd, addr, len) => s.connect(fd, addr, len),
-      setsockopt: (fd, level, name, value, len) => s.setsockopt(fd, level, name, value, len),
-      getsockopt: (fd, level, name, value, len) => s.getsockopt(fd, level, name, value, len),
-      sendto: (fd, buf, len, flags, addr, addrLen) => Number(s.sendto(fd, buf, len, flags, addr, addrLen)),
-      recv: (fd, buf, len, flags) => Number(s.recv(fd, buf, len, flags)),
-      close: (fd) => s.close(fd),
-      setns: (fd, type) => s.setns(fd, type),
-      unshare: (flags) => s.unshare(flags),
-      mount: (src, target, fstype, flags, data) => s.mount(src, target, fstype, flags, data),
-      umount2: (target, flags) => s.umount2(target, flags),
-      errno: () => read.i32(s.__errno_location(), 0),
-      strerror: (errno) => String(s.strerror(errno)),
+      socket: (d, t, p) => socket!(d | 0, t | 0, p | 0) as number,
+      bind: (fd, addr, len) => bind!(fd | 0, addr, len | 0) as number,
+      connect: (fd, addr, len) => connect!(fd | 0, addr, len | 0) as number,
+      setsockopt: (fd, level, name, value, len) => setsockopt!(fd | 0, level | 0, name | 0, value, len | 0) as number,
+      getsockopt: (fd, level, name, value, len) => getsockopt!(fd | 0, level | 0, name | 0, value, len) as number,
+      sendto: (fd, buf, len, flags, addr, addrLen) => Number(sendto!(fd | 0, buf, len, flags | 0, addr, addrLen | 0)),
+      recv: (fd, buf, len, flags) => Number(recv!(fd | 0, buf, len, flags | 0)),
+      close: (fd) => close!(fd | 0) as number,
+      setns: (fd, type) => setns!(fd | 0, type | 0) as number,
+      unshare: (flags) => unshare!(flags | 0) as number,
+      mount: (src, target, fstype, flags, data) => mount!(src, target, fstype, flags, data) as number,
+      umount2: (target, flags) => umount2!(target, flags | 0) as number,
+      errno: () => f.read.i32(__errno_location!() as number, 0),
+      strerror: (errno) => String(strerror!(errno | 0)),
     };
   } catch {
     return null;
   }
 }
-
-/** A syscall argument: a number, or memory we own (passed as its address). */
-type Arg = number | Uint8Array | Uint32Array;
 
 /** syscall(2) and errno: the file calls of ./files.ts, by number (SYS). */
 export interface Syscalls {
@@ -120,18 +150,18 @@ export function syscalls(): Syscalls | undefined {
 }
 
 function loadSyscalls(): Syscalls | null {
-  const ffi = bunFfi();
-  if (!ffi) return null;
+  const f = ffi();
+  if (!f) return null;
   try {
-    const { dlopen, FFIType: T, ptr, read } = ffi;
-    const { symbols: s } = dlopen('libc.so.6', {
-      syscall: { args: [T.i64, T.i64, T.i64, T.i64, T.i64, T.i64], returns: T.i64_fast },
-      __errno_location: { args: [], returns: T.ptr },
+    const s = openLibc(f, {
+      syscall: { args: ['i64', 'i64', 'i64', 'i64', 'i64', 'i64'], returns: 'i64_fast' },
+      __errno_location: { args: [], returns: 'ptr' },
     });
-    const a = (x: Arg | undefined): number => (x === undefined ? 0 : typeof x === 'number' ? x : ptr(x));
+    const { syscall, __errno_location } = s;
+    const a = (x: Arg | undefined): number => (x === undefined ? 0 : typeof x === 'number' ? x : f.ptr(x));
     return {
-      call: (nr, x, y, z, u, v) => Number(s.syscall(nr, a(x), a(y), a(z), a(u), a(v))),
-      errno: () => read.i32(s.__errno_location()!, 0),
+      call: (nr, x, y, z, u, v) => Number(syscall!(nr, a(x), a(y), a(z), a(u), a(v))),
+      errno: () => f.read.i32(__errno_location!() as number, 0),
     };
   } catch {
     return null;

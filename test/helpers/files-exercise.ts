@@ -142,6 +142,17 @@ export function exercise(): Record<string, unknown> {
   return out;
 }
 
-if ((globalThis as { Bun?: unknown }).Bun !== undefined && process.argv[1]?.endsWith('files-exercise.ts')) {
-  process.stdout.write(JSON.stringify(exercise()));
+const bun = (globalThis as { Bun?: { FFI?: object } }).Bun;
+if (bun?.FFI !== undefined && process.argv[1]?.endsWith('files-exercise.ts')) {
+  const native = bun.FFI;
+  // `--bun-ffi`: as on a Bun without the native FFI object (Bun.FFI), where src/core/libc.ts takes bun:ffi
+  // (loaded first here: bun:ffi is built on that object).
+  if (process.argv.includes('--bun-ffi')) {
+    process.getBuiltinModule('bun:ffi');
+    bun.FFI = {};
+  }
+  const out = exercise();
+  // bun:ffi takes `callback` off the native object when it loads: the binary's file calls should not need it.
+  out['bun:ffi loaded'] = !('callback' in native);
+  process.stdout.write(JSON.stringify(out));
 }

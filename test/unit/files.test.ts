@@ -12,15 +12,30 @@ import { exercise } from '../helpers/files-exercise.js';
 const ROOT = join(__dirname, '../..');
 
 describe('the file calls', () => {
-  it('behave the same through libc (Bun) and through node:fs (Node)', () => {
-    const viaNode = exercise();
-    const r = spawnSync(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'test/helpers/files-exercise.ts')], { encoding: 'utf8', cwd: ROOT });
+  const viaNode = exercise();
+  const viaBun = (...args: string[]) => {
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/bun'), [join(ROOT, 'test/helpers/files-exercise.ts'), ...args], { encoding: 'utf8', cwd: ROOT });
     expect(r.stderr).toBe('');
-    const viaLibc = JSON.parse(r.stdout) as Record<string, unknown>;
+    const { ['bun:ffi loaded']: loaded, ...steps } = JSON.parse(r.stdout) as Record<string, unknown>;
+    return { loaded, steps };
+  };
+  const same = (viaLibc: Record<string, unknown>) => {
     // Both ran every step, and each step shows what it is meant to (the errors are errors).
     expect(Object.keys(viaLibc)).toEqual(Object.keys(viaNode));
     expect(viaNode['read missing']).toMatchObject({ code: 'ENOENT', error: "ENOENT: no such file or directory, open 'DIR/none'" });
     expect(viaNode['write to a full disk']).toMatchObject({ error: 'ENOSPC: no space left on device, write' });
     for (const step of Object.keys(viaNode)) expect(viaLibc[step], step).toEqual(viaNode[step]);
+  };
+
+  it('behave the same through libc (Bun) and through node:fs (Node), without loading bun:ffi', () => {
+    const { loaded, steps } = viaBun();
+    same(steps);
+    expect(loaded).toBe(false); // Bun's native FFI object, not the module (its load is start-up time)
+  });
+
+  it('behave the same through bun:ffi, on a Bun without its native FFI object', () => {
+    const { loaded, steps } = viaBun('--bun-ffi');
+    same(steps);
+    expect(loaded).toBe(true);
   });
 });
