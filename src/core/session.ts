@@ -57,6 +57,30 @@ export class Session {
     const undo = undoOf(plan);
     this.record(undo, []);
     phase('intent recorded');
+    this.run(plan, undo);
+  }
+
+  /**
+   * Applies a plan like apply(), with one intent record, in two parts: `first` at once, the rest
+   * once `wait` resolves, so the first part's kernel work overlaps the wait. When the wait (or the
+   * rest) fails, the update fails and what was applied is undone with it (rollBack).
+   */
+  async applyAround(first: readonly Op[], rest: readonly Op[], wait: () => Promise<void>): Promise<void> {
+    if (this.dryRun) {
+      await wait();
+      return this.apply([...first, ...rest]);
+    }
+    phase(`plan of ${first.length + rest.length} ops (${first.length} first)`);
+    const undoFirst = undoOf(first);
+    const undoRest = undoOf(rest);
+    this.record([...undoFirst, ...undoRest], []);
+    phase('intent recorded');
+    this.run(first, undoFirst);
+    await wait();
+    this.run(rest, undoRest);
+  }
+
+  private run(plan: readonly Op[], undo: readonly Op[]): void {
     try {
       apply(plan);
       this.applied.push(...undo);

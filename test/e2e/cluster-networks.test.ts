@@ -60,6 +60,7 @@ function claims(net: string): Map<string, { host: string; sandbox: string }> {
 }
 const snapshot = (h: Host) => ({
   state: h.exec(['cat', '/var/lib/cnm/state.json']).stdout,
+  netns: h.exec(['ip', 'netns', 'list']).stdout,
   links: h.exec(['ip', '-br', 'link']).stdout,
   nft: h.exec(['nft', 'list', 'ruleset']).stdout,
 });
@@ -218,18 +219,28 @@ describe('the store down', () => {
 });
 
 describe('crashes and leaving', () => {
-  /** Runs cnm paused at step n and SIGKILLs it there; 'finished' when the run has fewer steps. */
-  function killAt(h: Host, args: string[], n: number): Promise<'killed' | 'finished'> {
+  /**
+   * Runs cnm paused at step n (a number, or a step's label) and SIGKILLs it there, after `there`
+   * (what the test looks at while it is paused); 'finished' when the run has fewer steps.
+   */
+  function killAt(h: Host, args: string[], n: number | string, there: () => void = () => {}): Promise<'killed' | 'finished'> {
     return new Promise((resolve, reject) => {
       const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], {
         env: { ...process.env, CNM_PAUSE_AT: String(n), CNM_PAUSE_MS: '20000', NO_COLOR: '1' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let err = '';
+      let paused = false;
       const timer = setTimeout(() => reject(new Error(`cnm ${args.join(' ')} neither paused nor finished: ${err}`)), 15_000);
       child.stderr!.on('data', (d) => {
         err += String(d);
-        if (/cnm: pause \d+: /.test(err)) child.kill('SIGKILL');
+        if (paused || !/cnm: pause [^:\n]+: /.test(err)) return;
+        paused = true;
+        try {
+          there();
+        } finally {
+          child.kill('SIGKILL');
+        }
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
@@ -288,8 +299,14 @@ describe('crashes and leaving', () => {
     const at = (what: string) => order.split('\n').findIndex((l) => l.includes(what));
     expect(at('claim sent')).toBeGreaterThan(-1);
     expect(at('claim sent')).toBeLessThan(at('state locked'));
-    expect(at('state read')).toBeLessThan(at('store /v3/kv/txn'));
-    expect(at('store /v3/kv/txn')).toBeLessThan(at('intent recorded'));
+    // The sandbox's namespace is made while the store answers; what others can see (the port on
+    // the bridge, the spoof-check elements, the address) waits for the answer.
+    expect(at('state read')).toBeLessThan(at('intent recorded'));
+    expect(at('intent recorded')).toBeLessThan(at('netns add k'));
+    expect(at('netns add k')).toBeLessThan(at('store /v3/kv/txn'));
+    expect(at('store /v3/kv/txn')).toBeLessThan(at(' master '));
+    expect(at('store /v3/kv/txn')).toBeLessThan(at('add element'));
+    expect(at('store /v3/kv/txn')).toBeLessThan(at('addr add'));
     let killed = 0;
     for (let n = 1; n <= 40; n++) {
       const outcome = await killAt(h2, ['sandbox', 'add', 'k', '--network', 'front2'], n);
@@ -310,6 +327,29 @@ describe('crashes and leaving', () => {
     h2.cnmOk(['sandbox', 'rm', 'resident']);
     expect([...claims('front2').values()].filter((v) => v.host === 'h2')).toEqual([]);
   }, 240_000);
+
+  it('SIGKILL once the answer of a warm add\'s claim is in, its namespace made meanwhile: reconcile leaves no namespace and no claim', async () => {
+    const h2 = hosts[1]!;
+    h2.cnmOk(['sandbox', 'add', 'warm', '--network', 'front2']);
+    let seen = { netns: false, claim: false };
+    const outcome = await killAt(h2, ['sandbox', 'add', 'k', '--network', 'front2'], 'claimed in the cluster store', () => {
+      seen = {
+        netns: h2.exec(['ip', 'netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === 'k'),
+        claim: [...claims('front2').values()].some((v) => v.host === 'h2' && v.sandbox === 'k'),
+      };
+    });
+    expect(outcome).toBe('killed');
+    expect(seen).toEqual({ netns: true, claim: true });
+    h2.cnmOk(['reconcile']);
+    expect(h2.exec(['ip', 'netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === 'k')).toBe(false);
+    expect(h2.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain('k');
+    expect([...claims('front2').values()].filter((v) => v.host === 'h2').map((v) => v.sandbox).sort()).toEqual(['', 'warm']);
+    // The name is free again: the add works, and its address is one the store holds for it.
+    h2.cnmOk(['sandbox', 'add', 'k', '--network', 'front2']);
+    expect(claims('front2').get(ipOn(h2, 'k', 'front2'))).toMatchObject({ host: 'h2', sandbox: 'k' });
+    h2.cnmOk(['sandbox', 'rm', 'k', 'warm']);
+    expect([...claims('front2').values()].filter((v) => v.host === 'h2')).toEqual([]);
+  }, 60_000);
 
   it('leave is refused while this host has endpoints on cluster networks; --force disconnects them and releases their claims', () => {
     const h2 = hosts[1]!;

@@ -8,6 +8,7 @@ import { existsSync } from '../files.js';
 import { join } from '../paths.js';
 import type { State } from '../model.js';
 import type { Op } from '../plan.js';
+import { namespacesFirst } from '../plans/namespace.js';
 import { phase } from '../runner.js';
 import type { Session } from '../session.js';
 
@@ -26,6 +27,8 @@ export interface ClusterJoin {
    * runs the update anew.
    */
   confirmed(): Promise<void>;
+  /** Whether a claim was sent whose answer confirmed() has not read yet. */
+  inFlight(): boolean;
   /** After the locked update: releases what the run claimed but did not keep. */
   settle(ok: boolean): Promise<void>;
   /**
@@ -60,6 +63,7 @@ export async function clusterJoin(s: Session, refs: readonly string[], sandbox: 
     async confirmed() {
       if (!(await confirmAttach(att))) throw new Missed('the claim lost');
     },
+    inFlight: () => att.sent !== undefined,
     settle: (ok) => settleAttach(s.store.dir, att, ok),
     async lost() {
       try {
@@ -100,6 +104,17 @@ export async function settled<T>(cluster: ClusterJoin | undefined, update: () =>
   }
   await cluster?.settle(true);
   return made;
+}
+
+/**
+ * Applies an add's plan (under the lock, after the plan is built). With a claim in flight, the
+ * sandbox's namespace is made while the store answers (nobody sees it yet), and the rest once the
+ * claim is confirmed; a lost claim undoes it with the run.
+ */
+export async function applyClaimed(s: Session, cluster: ClusterJoin | undefined, plan: Op[]): Promise<void> {
+  if (!cluster?.inFlight()) return s.apply(plan);
+  const [own, rest] = namespacesFirst(plan);
+  await s.applyAround(own, rest, () => cluster.confirmed());
 }
 
 /**

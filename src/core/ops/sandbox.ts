@@ -21,7 +21,7 @@ import { planJoin } from '../plans/endpoint.js';
 import { type EndpointRequest, buildEndpoint, checkCompatible, checkEndpointRequest } from './endpoint.js';
 import { checkResolvers, sandboxFiles } from '../plans/sandbox-files.js';
 import { parseAddr } from '../ip.js';
-import { clusterJoin, clusterLeave, settled } from '../cluster/hook.js';
+import { applyClaimed, clusterJoin, clusterLeave, settled } from '../cluster/hook.js';
 
 
 export { addSandboxHooks, type AddSandboxInput, type SandboxHooks } from '../plans/hooks.js';
@@ -121,7 +121,8 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   let dns: string[] = [];
   await readyHooks(undefined, input); // -p: the ports planning (the state's needs are the session's)
   // On a joined host, addresses on cluster networks are claimed in the store first: sent before the
-  // lock, answered (confirmed) before the kernel work, so the plan is built while the store commits.
+  // lock, answered (confirmed) before the kernel work others can see, so the plan is built and the
+  // sandbox's namespace made while the store commits.
   const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac, true);
   const made = await settled(cluster, () => s.update(async (state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];
@@ -144,8 +145,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     state.sandboxes.push(sb);
     state.endpoints.push(...eps);
     const extra = sandboxHooks().flatMap((h) => h.onAdd?.(state, sb, input) ?? []);
-    await cluster?.confirmed();
-    s.apply([...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
+    await applyClaimed(s, cluster, [...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
     dns = dnsGateways(state, sb.id);
     return sb;
   }));

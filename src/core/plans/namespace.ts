@@ -50,6 +50,19 @@ export function namespacePlan(sb: Sandbox, onHost: boolean): NamespacePlan {
   return { host: [{ kind: 'netns.add', name: sb.netns }], inside };
 }
 
+/**
+ * An add's plan split in two: the namespaces it makes (new and empty: nobody sees them, and
+ * undoing one is quick, its kernel cleanup happening in the background), and the rest, in plan
+ * order. The first part may run while the run still waits for something the rest needs (a
+ * cluster claim's answer), and is undone if the wait fails.
+ */
+export function namespacesFirst(plan: readonly Op[]): [Op[], Op[]] {
+  const made: Op[] = [];
+  const rest: Op[] = [];
+  for (const op of plan) (op.kind === 'netns.add' ? made : rest).push(op);
+  return [made, rest];
+}
+
 /** The teardown of a sandbox: its hooks' (published ports), its endpoints where they outlive it, its namespace and files. */
 export function sandboxTeardown(state: State, sb: Sandbox): Op[] {
   const eps = endpointsOf(state, sb);
