@@ -15,18 +15,18 @@ async function main(argv: string[]): Promise<number> {
     streams.stdout.write(`${VERSION}\n`);
     return streams.failed() ? 1 : 0;
   }
-  const [{ runHot }, { wire, loadHooks }] = await Promise.all([import('./commands/hot.js'), import('./wiring.js')]);
+  const [{ runHot }, { wire, loadAll }] = await Promise.all([import('./commands/hot.js'), import('./wiring.js')]);
   wire(); // the DNS and ports hooks, for the CLI and the CNI face alike
   // A CNI runtime runs plugins by their type's name (a link to cnm) with CNI_COMMAND set.
   if (process.env.CNI_COMMAND !== undefined) {
     watchStreams();
-    await loadHooks();
+    await loadAll();
     return cniMain();
   }
   const code = await runHot(argv);
   if (code !== undefined) return code;
   watchStreams();
-  await loadHooks(); // any command may plan anything; only the hot ones load what they need
+  await loadAll(); // any command may plan anything; only the hot ones load what they need
   return (await import('./cli.js')).runCli(argv);
 }
 

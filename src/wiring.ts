@@ -5,10 +5,10 @@
  * the docs generator); no module registers anything just by being imported.
  */
 import { dnsResolverFor } from './core/dns/hooks.js';
-import { addLazySandboxHooks } from './core/plans/hooks.js';
+import { addLazySandboxHooks, loadHooks } from './core/plans/hooks.js';
+import { loadDrivers } from './drivers/index.js';
 import { setDnsResolverFor } from './core/plans/sandbox-files.js';
 
-export { loadHooks } from './core/plans/hooks.js';
 
 let wired = false;
 
@@ -23,4 +23,9 @@ export function wire(): void {
     (sb, input) => (sb?.ports?.length ?? 0) > 0 || (input?.publish?.length ?? 0) > 0,
     async () => (await import('./core/ops/ports.js')).portsHooks,
   );
+}
+
+/** Loads every lazily registered feature and driver (a run that may plan anything: the full CLI, the CNI plugin). */
+export async function loadAll(): Promise<void> {
+  await Promise.all([loadHooks(), loadDrivers()]);
 }

@@ -17,6 +17,7 @@ import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
 import { DryRunShell } from './shell.js';
 import { readyHooks } from './plans/hooks.js';
+import { readyDrivers } from '../drivers/index.js';
 import { type IntentRecord, intentFile, newIntent, removeIntent, restoreOf, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
 import type { Op } from './plan.js';
@@ -170,8 +171,13 @@ export class Session {
   readonly notices: string[] = [];
 }
 
-/** fn(state) once the lazy sandbox hooks that state needs are loaded (at once when none is: no extra tick). */
+/**
+ * fn(state) once the lazy sandbox hooks and the drivers that state needs are
+ * loaded (at once when none is: no extra tick).
+ */
 function ready<T>(state: State, fn: (state: State) => T | Promise<T>): T | Promise<T> {
-  const loading = readyHooks(state);
-  return loading ? loading.then(() => fn(state)) : fn(state);
+  const hooks = readyHooks(state);
+  const drivers = readyDrivers(state.networks);
+  if (!hooks && !drivers) return fn(state);
+  return Promise.all([hooks, drivers]).then(() => fn(state));
 }

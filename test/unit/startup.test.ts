@@ -21,7 +21,9 @@ const ALLOWED = new Set<string>([]);
  * is Bun loading and evaluating source for nothing on every run. The control
  * socket's server half runs in the DNS server only (a command loads the
  * client, exec/control-socket.ts); publishing ports only for a sandbox that
- * has or asks for some (src/wiring.ts registers its hooks lazily).
+ * has or asks for some (src/wiring.ts registers its hooks lazily); the
+ * macvlan, ipvlan and overlay drivers (and what only they use) only for a
+ * state with such a network (src/drivers/index.ts loads them on demand).
  */
 const COLD = [
   'core/exec/control-server.ts',
@@ -31,6 +33,11 @@ const COLD = [
   'core/ports/allocate.ts',
   'core/ports/hostports.ts',
   'core/ports/spec.ts',
+  'drivers/macvlan.ts',
+  'drivers/ipvlan.ts',
+  'drivers/overlay.ts',
+  'drivers/parent.ts',
+  'core/observe/host.ts',
 ];
 
 /** A module's static value imports (and re-exports): relative ones as paths under src/, the others as written. */

@@ -4,6 +4,7 @@
  * existsSync and nothing is loaded; on a joined host it loads the store
  * client and the cluster modules.
  */
+import { loadDrivers } from '../../drivers/index.js';
 import { existsSync } from '../files.js';
 import { join } from '../paths.js';
 import type { State } from '../model.js';
@@ -51,7 +52,8 @@ export class Missed extends Error {}
  */
 export async function clusterJoin(s: Session, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string, overlap = false): Promise<ClusterJoin | undefined> {
   if (s.dryRun || !joined(s.store.dir)) return undefined;
-  const [{ prepareAttach, materialize, settleAttach, confirmAttach, retryAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js')]);
+  // The cluster code asks for the overlay driver (and any driver of a network it reads): all of them, loaded.
+  const [{ prepareAttach, materialize, settleAttach, confirmAttach, retryAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js'), loadDrivers()]);
   const m = readMembership(s.store.dir);
   if (!m) return undefined;
   phase('cluster loaded');
@@ -124,7 +126,7 @@ export async function applyClaimed(s: Session, cluster: ClusterJoin | undefined,
  */
 export async function clusterLeave(s: Session): Promise<(() => Promise<void>) | undefined> {
   if (s.dryRun || !joined(s.store.dir)) return undefined;
-  const [{ prepareDetach, finishDetach }, { readMembership }] = await Promise.all([import('./detach.js'), import('./membership.js')]);
+  const [{ prepareDetach, finishDetach }, { readMembership }] = await Promise.all([import('./detach.js'), import('./membership.js'), loadDrivers()]);
   const m = readMembership(s.store.dir);
   if (!m) return undefined;
   const d = await prepareDetach(s, m);
