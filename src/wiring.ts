@@ -22,6 +22,7 @@ export function wire(): void {
   addLazySandboxHooks(
     (sb, input) => (sb?.ports?.length ?? 0) > 0 || (input?.publish?.length ?? 0) > 0,
     async () => (await import('./core/ops/ports.js')).portsHooks,
+    '"ports":[{',
   );
 }
 

@@ -196,19 +196,40 @@ export function reserveHostAddress(subnets: SubnetConfig[], name: string): strin
  */
 class TakenAddresses extends Set<bigint> {
   readonly written4 = new Set<string>();
+  /** With the endpoints still text (records.ts): whether one on the network holds this IPv4 address, as written. */
+  search4?: (written: string) => boolean;
 
   override has(value: bigint): boolean {
-    return super.has(value) || (value <= 0xffffffffn && this.written4.size > 0 && this.written4.has(formatAddr({ family: 4, value })));
+    if (super.has(value)) return true;
+    if (value > 0xffffffffn) return false;
+    if (this.search4) return this.search4(formatAddr({ family: 4, value }));
+    return this.written4.size > 0 && this.written4.has(formatAddr({ family: 4, value }));
   }
 }
 
-/** Addresses already taken on a network, per family: gateways, reserved addresses and endpoints. */
-export function takenAddresses(net: Network, endpoints: readonly Endpoint[]): Set<bigint> {
+/** Endpoints held as text (records.ts): the ones whose line holds a needle and that pass a test. */
+export interface EndpointSearch {
+  endpointsWith(needle: string, test: (e: Endpoint) => boolean): Endpoint[];
+}
+
+/**
+ * Addresses already taken on a network, per family: gateways, reserved
+ * addresses and endpoints. With endpoints still held as text (`search`), a
+ * network without an IPv6 subnet searches them for each candidate (usually
+ * one, the cursor) instead of reading them all; an IPv6 address can be written
+ * more ways than one, so a network with one reads every endpoint.
+ */
+export function takenAddresses(net: Network, endpoints: readonly Endpoint[] | (() => readonly Endpoint[]), search?: EndpointSearch): Set<bigint> {
   const taken = new TakenAddresses();
   for (const s of net.subnets) if (s.gateway) taken.add(s.gateway.value);
   for (const s of net.subnets) for (const a of Object.values(s.aux ?? {})) taken.add(a.value);
-  for (let i = 0; i < endpoints.length; i++) {
-    const ep = endpoints[i]!;
+  if (search && !net.subnets.some((s) => s.subnet.family === 6)) {
+    taken.search4 = (a) => search.endpointsWith(`"ipv4":"${a}/`, (e) => e.networkId === net.id && e.ipv4 !== undefined && stripPrefix(e.ipv4) === a).length > 0;
+    return taken;
+  }
+  const all = typeof endpoints === 'function' ? endpoints() : endpoints;
+  for (let i = 0; i < all.length; i++) {
+    const ep = all[i]!;
     if (ep.networkId !== net.id) continue;
     if (ep.ipv4) taken.written4.add(stripPrefix(ep.ipv4));
     if (ep.ipv6) taken.add(parseAddr(stripPrefix(ep.ipv6))!.value);

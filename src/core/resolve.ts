@@ -4,6 +4,7 @@
  */
 import { NotFoundError, UsageError } from './errors.js';
 import type { Endpoint, Network, Sandbox, State } from './model.js';
+import { recordsOf } from './records.js';
 
 interface Named {
   id: string;
@@ -17,11 +18,31 @@ interface Named {
  * ~0.3-1 ms a closure scan).
  */
 
-function find<T extends Named>(items: readonly T[], ref: string, kind: string, hint: string): T {
-  for (let i = 0; i < items.length; i++) if (items[i]!.name === ref) return items[i]!;
+/** Where `find` looks: the objects with a name, and those whose ID starts with a prefix. */
+interface Lookup<T> {
+  named(name: string): T | undefined;
+  prefixed(prefix: string): T[];
+}
+
+function inList<T extends Named>(items: readonly T[]): Lookup<T> {
+  return {
+    named(name) {
+      for (let i = 0; i < items.length; i++) if (items[i]!.name === name) return items[i]!;
+      return undefined;
+    },
+    prefixed(prefix) {
+      const hits: T[] = [];
+      for (let i = 0; i < items.length; i++) if (items[i]!.id.startsWith(prefix)) hits.push(items[i]!);
+      return hits;
+    },
+  };
+}
+
+function find<T extends Named>(items: Lookup<T>, ref: string, kind: string, hint: string): T {
+  const named = items.named(ref);
+  if (named) return named;
   if (/^[0-9a-f]{1,64}$/.test(ref)) {
-    const hits: T[] = [];
-    for (let i = 0; i < items.length; i++) if (items[i]!.id.startsWith(ref)) hits.push(items[i]!);
+    const hits = items.prefixed(ref);
     if (hits.length === 1) return hits[0]!;
     if (hits.length > 1) throw new UsageError(`${kind} ID prefix "${ref}" is ambiguous; give more characters`);
   }
@@ -29,15 +50,24 @@ function find<T extends Named>(items: readonly T[], ref: string, kind: string, h
 }
 
 export function findNetwork(state: State, ref: string): Network {
-  return find(state.networks, ref, 'network', 'cnm net ls');
+  return find(inList(state.networks), ref, 'network', 'cnm net ls');
 }
 
+/** A sandbox by name or ID prefix; in records still held as text, only the lines that can match are parsed. */
 export function findSandbox(state: State, ref: string): Sandbox {
-  return find(state.sandboxes, ref, 'sandbox', 'cnm sandbox ls');
+  const r = recordsOf(state);
+  const items: Lookup<Sandbox> = r ? { named: (name) => r.sandboxNamed(name), prefixed: (prefix) => r.sandboxesById(prefix) } : inList(state.sandboxes);
+  return find(items, ref, 'sandbox', 'cnm sandbox ls');
+}
+
+/** The sandbox with this name, if any (no ID prefix). */
+export function sandboxNamed(state: State, name: string): Sandbox | undefined {
+  const r = recordsOf(state);
+  return r ? r.sandboxNamed(name) : inList(state.sandboxes).named(name);
 }
 
 export function endpointsOf(state: State, sb: Sandbox): Endpoint[] {
-  return endpointsOfId(state.endpoints, sb.id);
+  return recordsOf(state)?.endpointsOf(sb.id) ?? endpointsOfId(state.endpoints, sb.id);
 }
 
 /** The endpoints of the sandbox with this ID. */

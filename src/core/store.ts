@@ -23,6 +23,7 @@ import { type Addr, type Cidr, formatAddr, formatCidr, parseAddr, parseCidr } fr
 import { dirname, lockFile, resolve, stateFile, stateStampFile } from './paths.js';
 import { VERSION } from '../version.js';
 import { validateState } from './schema.js';
+import { encodeLines, recordsOf, splitRecords, withRecords } from './records.js';
 import { Reservation, mkdirSync, readFileSync, readRegular, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';
 
 /** Room kept for the state to grow by in one run, on top of its current size. */
@@ -112,18 +113,19 @@ export class Store {
     let wrote = false;
     let ok = false;
     try {
-      // Compact JSON, compared with the text as read: one stringify per update (the
+      // Compact JSON (a record a line), compared with the text as read: one encoding per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
       const text = this.readText();
-      const state = text === null ? emptyState() : parseState(text, this.path, this.wroteItself(text));
+      const state = text === null ? emptyState() : updateState(text, this.path, this.wroteItself(text));
       phase('state read');
       // The file ends with a newline that JSON.stringify does not give (cut without a regex: that scans the whole text).
       const before = text === null ? encodeState(emptyState()) : text.endsWith('\n') ? text.slice(0, -1) : text;
+      const laidOut = text === null || text.includes('"sandboxes":[\n');
       this.reserveSize = before.length + RESERVE_MARGIN;
       const result = await fn(state);
       phase('operation done');
       const after = encodeState(state);
-      if (after !== before) {
+      if (after !== before && (laidOut || after !== layOut(before))) {
         step('write state');
         storeInstance(this.dir);
         this.write(bumpSerial(state, after));
@@ -226,6 +228,16 @@ export function parseState(text: string, path: string, checked = false): State {
   return doc as State;
 }
 
+/**
+ * The state an update starts from. A text this cnm wrote itself keeps its
+ * sandboxes and endpoints as text until they are used (records.ts): an add or
+ * rm parses and encodes only the records it touches.
+ */
+function updateState(text: string, path: string, stamped: boolean): State {
+  const split = stamped ? splitRecords(text) : undefined;
+  return split ? withRecords(parseState(split.rest, path, true), split.records) : parseState(text, path, stamped);
+}
+
 /** A subnet as state.json holds it: the addresses as text. */
 interface StoredSubnet {
   subnet: string | Cidr;
@@ -268,9 +280,41 @@ function decodeSubnets(doc: Stored): string | undefined {
   return undefined;
 }
 
-/** The state as state.json holds it: compact JSON, the subnets' addresses as text, each field where it was. */
+/**
+ * The state as state.json holds it: compact JSON but for one sandbox or
+ * endpoint a line (records.ts), the subnets' addresses as text, each field
+ * where it was. Records still held as text are reused as they are.
+ */
 export function encodeState(state: State): string {
-  return JSON.stringify({ ...state, networks: state.networks.map((n) => ({ ...n, subnets: n.subnets.map(encodeSubnet) })) });
+  const blocks = recordsOf(state)?.encode();
+  return encodeDoc(state, (key) => {
+    if (blocks && (key === 'sandboxes' || key === 'endpoints')) return blocks[key];
+    if (key === 'networks') return JSON.stringify(state.networks.map((n) => ({ ...n, subnets: n.subnets.map(encodeSubnet) })));
+    return undefined;
+  });
+}
+
+/** A document's text as encodeState lays it out: `json` gives a key's own encoding (undefined: the default). */
+function encodeDoc(doc: object, json: (key: string) => string | undefined): string {
+  let out = '';
+  for (const key in doc) {
+    const text = json(key) ?? encodeValue(key, (doc as Record<string, unknown>)[key]);
+    if (text !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${text}`;
+  }
+  return `{${out}}`;
+}
+
+function encodeValue(key: string, value: unknown): string | undefined {
+  return (key === 'sandboxes' || key === 'endpoints') && Array.isArray(value) ? encodeLines(value) : JSON.stringify(value);
+}
+
+/**
+ * State text laid out as encodeState writes it (one record a line), from a
+ * file written otherwise (compact, by an older cnm): an update that changes
+ * nothing leaves such a file as it is.
+ */
+export function layOut(text: string): string {
+  return encodeDoc(JSON.parse(text) as object, () => undefined);
 }
 
 function encodeAux(aux: Record<string, Addr>): Record<string, string> {

@@ -86,7 +86,7 @@ export const OVERVIEW: Section[] = [
   {
     title: 'FILES',
     blocks: [
-      item('/var/lib/cnm/state.json', 'All networks, sandboxes and endpoints, with a schema version; written atomically under an exclusive lock (state.lock beside it), so parallel runs serialize. state.stamp beside it marks the text cnm wrote last, whose shape checks need not run again.'),
+      item('/var/lib/cnm/state.json', 'All networks, sandboxes and endpoints (one JSON document, a sandbox or endpoint a line), with a schema version; written atomically under an exclusive lock (state.lock beside it), so parallel runs serialize. state.stamp beside it marks the text cnm wrote last, whose shape checks need not run again.'),
       item('/run/netns/NAME', 'The network namespace of sandbox NAME, as `ip netns` knows it.'),
       item('/etc/netns/NAME/', 'resolv.conf, hosts and hostname of sandbox NAME, seen by `ip netns exec` and `cnm sandbox exec`.'),
       item('/run/cnm/', 'Runtime files of the DNS server: dns.pid, dns.addrs (where it listens), dns.log, and dns.ctl, its control socket (mode 0600, root only), on which it sends set-element batches for cnm commands.'),

@@ -236,6 +236,28 @@ describe('state file', () => {
     expect(r.stderr).toMatch(/networks\[\d\]\.mtu must be a number, found string/);
   });
 
+  it('holds a sandbox or endpoint a line; sandbox add and rm parse only the records they touch, and the state stays whole', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'lines', '--subnet', '10.78.0.0/24']);
+    host.cnmOk(['net', 'create', 'more', '--subnet', '10.79.0.0/24']);
+    for (const n of ['a', 'b', 'c']) host.cnmOk(['sandbox', 'add', n, '--network', 'lines']);
+    const lines = stateBytes(host).split('\n');
+    expect(lines.filter((l) => l.startsWith('{"id":'))).toHaveLength(6);
+    // add and rm: no whole parse; a command that reads every endpoint (connect) says so.
+    const add = host.cnm(['sandbox', 'add', 'd', '--network', 'lines', '--debug']);
+    const rm = host.cnm(['sandbox', 'rm', 'b', '--debug']);
+    const connect = host.cnm(['net', 'connect', 'more', 'a', '--debug']);
+    expect([add.code, rm.code, connect.code]).toEqual([0, 0, 0]);
+    expect([add.stderr, rm.stderr].map((e) => [e.includes('· state read'), e.includes('all records parsed')])).toEqual([[true, false], [true, false]]);
+    expect(connect.stderr).toContain('all records parsed');
+    // Every reader sees the edits: the file parses whole, names resolve, traffic flows.
+    const doc = json<{ sandboxes: { name: string }[]; endpoints: { ipv4: string }[] }>(stateBytes(host));
+    expect(doc.sandboxes.map((s) => s.name)).toEqual(['a', 'c', 'd']);
+    expect(doc.endpoints.map((e) => e.ipv4).sort()).toEqual(['10.78.0.2/24', '10.78.0.4/24', '10.78.0.5/24', '10.79.0.2/24']);
+    expect(host.sh('ip netns exec c ping -c1 -W2 d.lines >/dev/null && ip netns exec d ping -c1 -W2 10.78.0.2 >/dev/null').code).toBe(0);
+    expect(host.cnm(['sandbox', 'add', 'd', '--network', 'lines']).stderr).toMatch(/^cnm: sandbox "d" already exists/);
+  });
+
   it('--state-dir and CNM_STATE_DIR choose where state lives', async () => {
     const host = await Host.create();
     host.cnmOk(['net', 'create', 'elsewhere', '--state-dir', '/run/cnm-alt']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CnmError } from '../../src/core/errors.js';
-import { Store, bumpSerial, encodeState, stampOf } from '../../src/core/store.js';
+import { Store, bumpSerial, encodeState, layOut, stampOf } from '../../src/core/store.js';
 import { type State, emptyState } from '../../src/core/model.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cnm-store-'));
@@ -186,12 +186,12 @@ describe('the write serial', () => {
 
   it('is bumped where a hand edit put it (not last), and added last where there was none', () => {
     const first = JSON.parse(JSON.stringify({ serial: 41, ...emptyState() })) as State;
-    expect(bumpSerial(first, encodeState(first))).toBe(JSON.stringify({ serial: 42, ...emptyState() }));
+    expect(bumpSerial(first, encodeState(first))).toBe(layOut(JSON.stringify({ serial: 42, ...emptyState() })));
     // A nested "serial" at the end of the text is not the state's.
     const nested = { ...emptyState(), serial: 5, tail: { serial: 5 } } as State;
     expect(JSON.parse(bumpSerial(nested, encodeState(nested)))).toEqual({ ...emptyState(), serial: 6, tail: { serial: 5 } });
     const none = emptyState();
-    expect(bumpSerial(none, encodeState(none))).toBe(`${JSON.stringify(emptyState()).slice(0, -1)},"serial":1}`);
+    expect(bumpSerial(none, encodeState(none))).toBe(`${layOut(JSON.stringify(emptyState())).slice(0, -1)},"serial":1}`);
   });
 
   it('goes up by one on each write of a file cnm wrote, and a read of it is stamped', async () => {

@@ -4,19 +4,19 @@
  * by src/wiring.ts), and a join that needs the server makes sure it runs
  * (a post-apply step: after the state is saved, outside the kernel plan).
  */
-import type { State } from '../model.js';
+import type { Sandbox, State } from '../model.js';
 import type { DnsResolverFor } from '../plans/sandbox-files.js';
 import type { Session } from '../session.js';
 import { ensureServer, ensureServerShell } from './lifecycle.js';
 import { resolversFor } from './records.js';
-import { endpointsOfId } from '../resolve.js';
+import { endpointsOf } from '../resolve.js';
 
 /** The resolvers of a sandbox with these endpoints: the gateways of its DNS-enabled networks. */
 export const dnsResolverFor: DnsResolverFor = (state, _sb, eps) => resolversFor(state, eps);
 
 /** The gateways a sandbox's DNS server must listen on, read inside the update that joined it. */
-export function dnsGateways(state: State, sandboxId: string): string[] {
-  return resolversFor(state, endpointsOfId(state.endpoints, sandboxId)) ?? [];
+export function dnsGateways(state: State, sb: Sandbox): string[] {
+  return resolversFor(state, endpointsOf(state, sb)) ?? [];
 }
 
 /**

@@ -144,7 +144,7 @@ export async function attach(s: Session, input: AttachInput): Promise<Attached> 
     const ports = planPublish(state, sb, fresh);
     const eps = [...existing, ep];
     s.apply([...init, ...host, ...join.host, ...inside, ...join.sandbox, ...sandboxFiles(state, sb, eps, eps.map((e) => networkOf(state, e))), ...ports]);
-    dns = dnsGateways(state, sb.id);
+    dns = dnsGateways(state, sb);
     return { sandbox: sb, endpoint: ep, network: net, defaultRoute };
   }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it

@@ -10,6 +10,7 @@ import { allocateAddress, takenAddresses } from '../ipam.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
 import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
+import { recordsOf } from '../records.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
@@ -57,7 +58,7 @@ export function checkCompatible(state: State, sb: Sandbox, net: Network): void {
 export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: EndpointRequest): Endpoint {
   const driver = getDriver(net.driver);
   let id = newId();
-  for (let veth = vethName(id); hasVeth(state.endpoints, veth); veth = vethName(id)) id = newId();
+  for (let veth = vethName(id); hasVeth(state, veth); veth = vethName(id)) id = newId();
   const ep: Endpoint = {
     id,
     networkId: net.id,
@@ -79,7 +80,7 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   ep.ifname = req.ifname ?? `eth${n}`;
   // Only a bridge-switched network has a host end (the veth on the bridge); macvlan/ipvlan children live only inside.
   if (net.bridge) ep.hostIfname = vethName(id);
-  const taken = takenAddresses(net, state.endpoints);
+  const taken = takenAddresses(net, () => state.endpoints, recordsOf(state));
   for (const sub of net.subnets) {
     const fam = sub.subnet.family;
     const want = fam === 4 ? req.ip : req.ip6;
@@ -97,7 +98,7 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   }
   ep.mac = req.mac?.toLowerCase() ?? (ep.ipv4 ? macFromIpv4(ep.ipv4) : macFromId(id));
   // One MAC per switch: a second one would steal the first endpoint's frames.
-  const holder = macHolder(state.endpoints, net.id, ep.mac);
+  const holder = macHolder(state, net.id, ep.mac);
   if (holder && req.mac) {
     const who = state.sandboxes.find((x) => x.id === holder.sandboxId)?.name ?? holder.sandboxId.slice(0, 12);
     throw new ConflictError(`MAC address ${ep.mac} is already used on network "${net.name}" by sandbox "${who}"; pick another --mac`);
@@ -106,13 +107,19 @@ export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: Endp
   return ep;
 }
 
-/* Plain loops over every endpoint, not closures: see resolve.ts. */
-function hasVeth(endpoints: readonly Endpoint[], veth: string): boolean {
+/* A search of the records still held as text (records.ts), or plain loops over every endpoint, not closures: see resolve.ts. */
+function hasVeth(state: State, veth: string): boolean {
+  const r = recordsOf(state);
+  if (r) return r.endpointsWith(`"hostIfname":${JSON.stringify(veth)}`, (e) => e.hostIfname === veth).length > 0;
+  const endpoints = state.endpoints;
   for (let i = 0; i < endpoints.length; i++) if (endpoints[i]!.hostIfname === veth) return true;
   return false;
 }
 
-function macHolder(endpoints: readonly Endpoint[], networkId: string, mac: string): Endpoint | undefined {
+function macHolder(state: State, networkId: string, mac: string): Endpoint | undefined {
+  const r = recordsOf(state);
+  if (r) return r.endpointsWith(`"mac":${JSON.stringify(mac)}`, (e) => e.networkId === networkId && e.mac === mac)[0];
+  const endpoints = state.endpoints;
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i]!;
     if (e.networkId === networkId && e.mac === mac) return e;
@@ -140,7 +147,7 @@ export async function connect(s: Session, sbRef: string, netRef: string, req: En
     s.apply([...init, ...join.host, ...join.sandbox, ...sandboxFiles(state, sb, eps, nets)]);
     state.endpoints.push(ep);
     s.apply(sandboxHooks().flatMap((h) => h.onConnect?.(state, sb, ep) ?? []));
-    dns = dnsGateways(state, sb.id);
+    dns = dnsGateways(state, sb);
     return ep;
   }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it

@@ -11,7 +11,8 @@ import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
 import { processesIn } from '../processes.js';
 import { type Op, byNamespace } from '../plan.js';
-import { findNetwork, findSandbox } from '../resolve.js';
+import { findNetwork, findSandbox, sandboxNamed } from '../resolve.js';
+import { addEndpointRecord, addSandboxRecord, dropSandboxRecord } from '../records.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
 import { ensureBuiltins } from './builtins.js';
@@ -82,9 +83,7 @@ function checkAdoptable(input: AddSandboxInput): void {
  * namespace: made, adopted (--pid, --netns) or cnm's own (host network).
  */
 export function newSandbox(state: State, input: AddSandboxInput, onHost: boolean): { sb: Sandbox; host: Op[]; inside: Op[] } {
-  for (let i = 0; i < state.sandboxes.length; i++) {
-    if (state.sandboxes[i]!.name === input.name) throw new ConflictError(`sandbox "${input.name}" already exists`);
-  }
+  if (sandboxNamed(state, input.name)) throw new ConflictError(`sandbox "${input.name}" already exists`);
   if (existsSync(netnsPath(input.name))) {
     throw new ConflictError(`a network namespace "${input.name}" already exists (${netnsPath(input.name)}); pick another name`);
   }
@@ -129,35 +128,28 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
     const nets = refs.map((r) => findNetwork(state, r));
     const { sb, host, inside } = newSandbox(state, input, nets.some((n) => getDriver(n.driver).joinsHostNamespace === true));
     const eps: Endpoint[] = [];
+    // In state as it is built (each endpoint sees the ones before it); nothing is saved if the update throws.
+    addSandboxRecord(state, sb);
     for (const [i, net] of nets.entries()) {
-      const view = eps.length === 0 ? state : { ...state, endpoints: state.endpoints.concat(eps) };
-      checkCompatible(view, sb, net);
+      checkCompatible(state, sb, net);
       // --ip/--ip6/--mac pin the first network's endpoint; aliases hold on every network.
       const base: EndpointRequest = i === 0 ? input : { aliases: input.aliases };
       const pinned = cluster?.pin(net.id);
       const req: EndpointRequest = pinned ? { ...base, ip: pinned } : base;
-      const ep = buildEndpoint(view, net, sb, req);
-      const join = planJoin(view, net, ep, sb, eps);
+      const ep = buildEndpoint(state, net, sb, req);
+      const join = planJoin(state, net, ep, sb, eps);
       host.push(...join.host);
       inside.push(...join.sandbox);
+      addEndpointRecord(state, ep);
       eps.push(ep);
     }
-    state.sandboxes.push(sb);
-    state.endpoints.push(...eps);
     const extra = sandboxHooks().flatMap((h) => h.onAdd?.(state, sb, input) ?? []);
     await applyClaimed(s, cluster, [...init, ...host, ...inside, ...sandboxFiles(state, sb, eps, nets), ...extra]);
-    dns = dnsGateways(state, sb.id);
+    dns = dnsGateways(state, sb);
     return sb;
   }));
   await startDnsFor(s, dns); // post-apply: the state is saved, the server can read it
   return made;
-}
-
-/** The records whose `key` is not `value` (a plain loop: see resolve.ts). */
-function without<T, K extends keyof T>(items: T[], key: K, value: T[K]): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < items.length; i++) if (items[i]![key] !== value) out.push(items[i]!);
-  return out;
 }
 
 /** What a removal of several objects did: the names removed, and what stopped the others. */
@@ -199,8 +191,7 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
         if (pids.length > 0) kills.push({ kind: 'process.kill', pids });
       }
       plan.push(...sandboxTeardown(state, sb));
-      state.endpoints = without(state.endpoints, 'sandboxId', sb.id);
-      state.sandboxes = without(state.sandboxes, 'id', sb.id);
+      dropSandboxRecord(state, sb);
       out.removed.push(sb.name);
     }
     if (plan.length > 0) s.teardown([...kills, ...byNamespace(plan)]);

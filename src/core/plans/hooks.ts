@@ -12,6 +12,7 @@
 import type { Endpoint, Sandbox, State } from '../model.js';
 import type { Op } from '../plan.js';
 import type { AddSandboxInput } from './requests.js';
+import { recordsOf } from '../records.js';
 
 export type { AddSandboxInput } from './requests.js';
 
@@ -31,6 +32,8 @@ export type Needs = (sb: Sandbox | undefined, input?: AddSandboxInput) => boolea
 
 interface Lazy {
   readonly needs: Needs;
+  /** Text the JSON of every sandbox that `needs` holds for has in it (records still held as text are searched for it). */
+  readonly hint?: string;
   readonly load: () => Promise<SandboxHooks>;
   loaded?: SandboxHooks;
   /** Stands in until loaded: plans nothing, and fails loudly if asked for work (a caller that did not ready the hooks). */
@@ -44,13 +47,18 @@ export function addSandboxHooks(h: SandboxHooks): void {
   hooks.push(h);
 }
 
-/** Registers hooks whose module is loaded only when `needs` says a sandbox or request has work for them. */
-export function addLazySandboxHooks(needs: Needs, load: () => Promise<SandboxHooks>): void {
+/**
+ * Registers hooks whose module is loaded only when `needs` says a sandbox or
+ * request has work for them. `hint`: text the JSON of every sandbox they have
+ * work for holds, so that a state whose records are still text (records.ts)
+ * is searched for it rather than read whole.
+ */
+export function addLazySandboxHooks(needs: Needs, load: () => Promise<SandboxHooks>, hint?: string): void {
   const check = (sb: Sandbox | undefined, input?: AddSandboxInput): Op[] => {
     if (needs(sb, input)) throw new Error('sandbox hooks used before they were loaded (readyHooks)');
     return [];
   };
-  lazy.push({ needs, load, guard: { onAdd: (_s, sb, input) => check(sb, input), onRemove: (_s, sb) => check(sb), onDisconnect: (_s, sb) => check(sb), onConnect: (_s, sb) => check(sb) } });
+  lazy.push({ needs, load, hint, guard: { onAdd: (_s, sb, input) => check(sb, input), onRemove: (_s, sb) => check(sb), onDisconnect: (_s, sb) => check(sb), onConnect: (_s, sb) => check(sb) } });
 }
 
 export function sandboxHooks(): readonly SandboxHooks[] {
@@ -68,7 +76,7 @@ export function sandboxHooks(): readonly SandboxHooks[] {
 export function readyHooks(state: State | undefined, input?: AddSandboxInput): Promise<void> | undefined {
   let wait: Promise<void>[] | undefined;
   for (const l of lazy) {
-    if (l.loaded || !wanted(l.needs, state, input)) continue;
+    if (l.loaded || !wanted(l, state, input)) continue;
     (wait ??= []).push(l.load().then((h) => void (l.loaded = h)));
   }
   return wait && Promise.all(wait).then(() => undefined);
@@ -79,9 +87,11 @@ export async function loadHooks(): Promise<void> {
   for (const l of lazy) l.loaded ??= await l.load();
 }
 
-function wanted(needs: Needs, state: State | undefined, input: AddSandboxInput | undefined): boolean {
+function wanted({ needs, hint }: Lazy, state: State | undefined, input: AddSandboxInput | undefined): boolean {
   if (input && needs(undefined, input)) return true;
   if (!state) return false;
+  const r = hint ? recordsOf(state) : undefined;
+  if (r && hint) return r.sandboxesWith(hint, (sb) => needs(sb)).length > 0;
   const sbs = state.sandboxes;
   for (let i = 0; i < sbs.length; i++) if (needs(sbs[i])) return true; // a plain loop: see resolve.ts
   return false;

@@ -1,0 +1,266 @@
+/**
+ * The sandboxes and endpoints of a state, kept as the text they were read
+ * from until someone needs them all.
+ *
+ * state.json holds one sandbox or endpoint per line (still one JSON document:
+ * any JSON reader takes it whole). A locked update of a file cnm wrote itself
+ * (its stamp: store.ts) parses only the rest of it (networks, the serial) and
+ * keeps the two arrays as text: `sandbox add` and `sandbox rm` find what they
+ * need by searching it (a name, an address, a veth name, a MAC, one sandbox's
+ * endpoints), parse only the lines they hit, and the write puts the file back
+ * together from the lines nobody touched, the changed ones and the new ones.
+ * Parsing and encoding every record cost each add and rm ~3 ms of a fresh
+ * process at 1,000 sandboxes, and its heap's page faults more.
+ *
+ * For everything else the state is an ordinary State: the first touch of its
+ * `sandboxes` or `endpoints` parses every record (the edits made so far
+ * included, the records already handed out kept as the same objects), and
+ * the update goes on, and is written, as a fully parsed one.
+ *
+ * A search needle is the JSON text of a key and its value, and a record is
+ * taken only when its parsed value matches: a needle found elsewhere on a
+ * line (a label) costs a parse, never a wrong answer.
+ */
+import type { Endpoint, Sandbox, State } from './model.js';
+import { phase } from './runner.js';
+
+/** A block of records in the text: `start` is the `\n` of its first line, `end` the `\n` of its closing `\n]`. */
+interface Block {
+  start: number;
+  end: number;
+}
+
+type Item = Sandbox | Endpoint;
+
+const slim = new WeakMap<State, Records>();
+
+/** The state's records as text, while they are still text (undefined once parsed, or for a state read whole). */
+export function recordsOf(state: State): Records | undefined {
+  return slim.get(state);
+}
+
+/** The JSON of a block: one record a line, so that a reader can take one line without the others. */
+export function encodeLines(items: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += `${i === 0 ? '' : ','}\n${JSON.stringify(items[i])}`;
+  return `${out}\n]`;
+}
+
+/**
+ * Splits state text as encodeLines wrote it into the rest of the document
+ * (with both blocks empty, for JSON.parse) and the records, or undefined when
+ * the text is not laid out so (an older cnm's compact file, a hand edit).
+ */
+export function splitRecords(text: string): { rest: string; records: Records } | undefined {
+  const sb = block(text, '"sandboxes":[');
+  const ep = block(text, '"endpoints":[');
+  if (!sb || !ep) return undefined;
+  const [a, b] = sb.start < ep.start ? [sb, ep] : [ep, sb];
+  const rest = text.slice(0, a.start) + text.slice(a.end, b.start) + text.slice(b.end);
+  return { rest, records: new Records(text, sb, ep) };
+}
+
+/** A raw newline is only ever a line break of a block: JSON keeps the ones in strings escaped. */
+function block(text: string, key: string): Block | undefined {
+  const at = text.indexOf(`${key}\n`);
+  if (at < 0) return undefined;
+  const start = at + key.length;
+  const end = text.indexOf('\n]', start);
+  return end < 0 ? undefined : { start, end };
+}
+
+/**
+ * Makes `doc` (the rest of the document, its blocks empty) the state, its
+ * `sandboxes` and `endpoints` parsed from `records` on first use.
+ */
+export function withRecords(doc: State, records: Records): State {
+  const parse = (): void => {
+    if (slim.get(doc) !== records) return;
+    slim.delete(doc);
+    const all = records.parse();
+    for (const key of ['sandboxes', 'endpoints'] as const) {
+      Object.defineProperty(doc, key, { value: all[key], writable: true, enumerable: true, configurable: true });
+    }
+    phase('all records parsed');
+  };
+  for (const key of ['sandboxes', 'endpoints'] as const) {
+    Object.defineProperty(doc, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        parse();
+        return doc[key];
+      },
+      set(value: unknown) {
+        parse();
+        (doc as unknown as Record<string, unknown>)[key] = value;
+      },
+    });
+  }
+  slim.set(doc, records);
+  return doc;
+}
+
+export class Records {
+  /** Records parsed so far, by the offset of their line (the `\n` before it), and back. */
+  private readonly loaded = new Map<number, Item>();
+  private readonly lineOf = new Map<Item, number>();
+  private readonly removed = new Set<number>();
+  private readonly newSandboxes: Sandbox[] = [];
+  private readonly newEndpoints: Endpoint[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly sb: Block,
+    private readonly ep: Block,
+  ) {}
+
+  /** The sandbox with this name. */
+  sandboxNamed(name: string): Sandbox | undefined {
+    return this.sandboxesWith(`"name":${JSON.stringify(name)}`, (s) => s.name === name)[0];
+  }
+
+  /** The sandboxes whose ID starts with `prefix` (hex). */
+  sandboxesById(prefix: string): Sandbox[] {
+    return this.sandboxesWith(`"id":"${prefix}`, (s) => s.id.startsWith(prefix));
+  }
+
+  /** The sandboxes whose line holds `needle` and that pass `test`, the new ones included. */
+  sandboxesWith(needle: string, test: (s: Sandbox) => boolean): Sandbox[] {
+    return this.find(this.sb, needle, test, this.newSandboxes);
+  }
+
+  /** The endpoints of the sandbox with this ID. */
+  endpointsOf(sandboxId: string): Endpoint[] {
+    return this.endpointsWith(`"sandboxId":"${sandboxId}"`, (e) => e.sandboxId === sandboxId);
+  }
+
+  /** The endpoints whose line holds `needle` and that pass `test`, the new ones included. */
+  endpointsWith(needle: string, test: (e: Endpoint) => boolean): Endpoint[] {
+    return this.find(this.ep, needle, test, this.newEndpoints);
+  }
+
+  addSandbox(sb: Sandbox): void {
+    this.newSandboxes.push(sb);
+  }
+
+  addEndpoint(ep: Endpoint): void {
+    this.newEndpoints.push(ep);
+  }
+
+  /** Drops a sandbox this state holds (found here or added) and its endpoints. */
+  dropSandbox(sb: Sandbox): void {
+    for (const ep of this.endpointsOf(sb.id)) this.drop(ep, this.newEndpoints);
+    this.drop(sb, this.newSandboxes);
+  }
+
+  private drop<T extends Item>(item: T, added: T[]): void {
+    const at = this.lineOf.get(item);
+    if (at !== undefined) this.removed.add(at);
+    const i = added.indexOf(item);
+    if (i >= 0) added.splice(i, 1);
+  }
+
+  private find<T extends Item>(b: Block, needle: string, test: (x: T) => boolean, added: readonly T[]): T[] {
+    const out: T[] = [];
+    let last = -1;
+    for (let i = this.text.indexOf(needle, b.start); i !== -1 && i < b.end; i = this.text.indexOf(needle, i + needle.length)) {
+      const at = this.text.lastIndexOf('\n', i);
+      if (at === last) continue;
+      last = at;
+      if (this.removed.has(at)) continue;
+      const x = this.load(at) as T;
+      if (test(x)) out.push(x);
+    }
+    for (let i = 0; i < added.length; i++) if (test(added[i]!)) out.push(added[i]!);
+    return out;
+  }
+
+  private load(at: number): Item {
+    let x = this.loaded.get(at);
+    if (!x) {
+      x = JSON.parse(this.line(at)) as Item;
+      this.loaded.set(at, x);
+      this.lineOf.set(x, at);
+    }
+    return x;
+  }
+
+  /** The JSON of the line at `at`, without its separating comma. */
+  private line(at: number): string {
+    const s = this.text.slice(at + 1, this.text.indexOf('\n', at + 1));
+    return s.endsWith(',') ? s.slice(0, -1) : s;
+  }
+
+  /** Every record, in the order a whole parse and then the same edits give. */
+  parse(): { sandboxes: Sandbox[]; endpoints: Endpoint[] } {
+    return { sandboxes: this.all(this.sb, this.newSandboxes), endpoints: this.all(this.ep, this.newEndpoints) };
+  }
+
+  private all<T extends Item>(b: Block, added: readonly T[]): T[] {
+    const parsed = JSON.parse(`[${this.text.slice(b.start, b.end)}]`) as T[];
+    const out: T[] = [];
+    for (let i = 0, at = b.start; i < parsed.length; i++, at = this.text.indexOf('\n', at + 1)) {
+      if (!this.removed.has(at)) out.push((this.loaded.get(at) as T | undefined) ?? parsed[i]!);
+    }
+    for (let i = 0; i < added.length; i++) out.push(added[i]!);
+    return out;
+  }
+
+  /** The JSON of both blocks as encodeLines gives it for the edited records, reusing every line nobody changed. */
+  encode(): { sandboxes: string; endpoints: string } {
+    return { sandboxes: this.encodeBlock(this.sb, this.newSandboxes), endpoints: this.encodeBlock(this.ep, this.newEndpoints) };
+  }
+
+  private encodeBlock(b: Block, added: readonly Item[]): string {
+    const edits: number[] = [];
+    for (const at of this.loaded.keys()) if (at >= b.start && at < b.end) edits.push(at);
+    edits.sort((x, y) => x - y);
+    // Every line is written as `\n` JSON `,`: the text's own last line has no comma (added below), and the
+    // last comma of all is cut at the end.
+    let out = '';
+    let from = b.start;
+    for (const at of edits) {
+      let now = '';
+      if (!this.removed.has(at)) {
+        const json = JSON.stringify(this.loaded.get(at));
+        if (json === this.line(at)) continue; // read, not changed: stays as it is
+        now = `\n${json},`;
+      }
+      out += this.text.slice(from, at) + now;
+      from = this.text.indexOf('\n', at + 1);
+    }
+    if (from < b.end) out += `${this.text.slice(from, b.end)},`;
+    for (let i = 0; i < added.length; i++) out += `\n${JSON.stringify(added[i])},`;
+    return `[${out.endsWith(',') ? out.slice(0, -1) : out}\n]`;
+  }
+}
+
+/* The state's records, added and dropped the same way whether they are still text or parsed. */
+
+export function addSandboxRecord(state: State, sb: Sandbox): void {
+  const r = slim.get(state);
+  if (r) r.addSandbox(sb);
+  else state.sandboxes.push(sb);
+}
+
+export function addEndpointRecord(state: State, ep: Endpoint): void {
+  const r = slim.get(state);
+  if (r) r.addEndpoint(ep);
+  else state.endpoints.push(ep);
+}
+
+/** Drops a sandbox and its endpoints from the state. */
+export function dropSandboxRecord(state: State, sb: Sandbox): void {
+  const r = slim.get(state);
+  if (r) return r.dropSandbox(sb);
+  state.endpoints = without(state.endpoints, 'sandboxId', sb.id);
+  state.sandboxes = without(state.sandboxes, 'id', sb.id);
+}
+
+/** The records whose `key` is not `value` (a plain loop: see resolve.ts). */
+function without<T, K extends keyof T>(items: T[], key: K, value: T[K]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < items.length; i++) if (items[i]![key] !== value) out.push(items[i]!);
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * The records of a state an update reads as text (records.ts): what the hot
+ * path finds, adds and drops there gives the same answers and the same file as
+ * the same work on a fully parsed state, and touches no record it does not need.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { takenAddresses } from '../../src/core/ipam.js';
+import { mustCidr } from '../../src/core/ip.js';
+import type { Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
+import { addEndpointRecord, addSandboxRecord, dropSandboxRecord, recordsOf } from '../../src/core/records.js';
+import { endpointsOf, findSandbox, sandboxNamed } from '../../src/core/resolve.js';
+import { Store, layOut } from '../../src/core/store.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'cnm-records-'));
+const hex = (n: number, c = 0) => createHash('sha256').update(`${c}:${n}`).digest('hex');
+const NET = hex(1, 9);
+const OTHER = hex(2, 9);
+
+const net = (id: string, name: string, subnet: string): Network => ({
+  id, name, driver: 'bridge', bridge: `br-${name}`, created: '', builtin: false, internal: false, dns: true, ipv6: false, mtu: 1500,
+  subnets: [{ subnet: mustCidr(subnet) }], options: {}, labels: {}, driverOpts: {},
+});
+
+/** A sandbox whose labels and hostname hold text that looks like other records' keys. */
+const sandbox = (i: number): Sandbox => ({
+  id: hex(i), name: `s${i}`, created: `t${i}`, hostname: `h${i}`, netns: `s${i}`, dns: [], ports: [],
+  ...(i % 3 === 0 ? { labels: { name: `s${i + 1}`, note: `"name":"s${i + 2}","id":"${hex(i + 1)}"`, sandboxId: hex(i + 1) } } : {}),
+});
+
+const endpoint = (i: number, networkId: string, host: number): Endpoint => ({
+  id: hex(i, 1), networkId, sandboxId: hex(i), ifname: 'eth0', hostIfname: `veth${i}`, mac: `02:42:0a:00:00:${(host % 256).toString(16).padStart(2, '0')}`,
+  ipv4: `10.1.0.${host}/16`, aliases: [], created: '', // the same text on both networks: only the network tells them apart
+});
+
+/** A store holding `n` sandboxes, one endpoint each (every fifth on the other network), written by the store itself. */
+async function stored(n: number): Promise<Store> {
+  const s = new Store(dir());
+  await s.update((st) => {
+    st.networks.push(net(NET, 'a', '10.1.0.0/16'), net(OTHER, 'b', '10.2.0.0/16'));
+    for (let i = 1; i <= n; i++) {
+      st.sandboxes.push(sandbox(i));
+      st.endpoints.push(endpoint(i, i % 5 === 0 ? OTHER : NET, i + 1));
+    }
+  });
+  return s;
+}
+
+/** The same work on a copy of the store read whole (its stamp removed) and on the store itself: results and files. */
+async function both<T>(s: Store, work: (st: State) => T): Promise<{ slim: T; whole: T; text: string; wholeText: string; stayedText: boolean }> {
+  const copy = new Store(dir());
+  writeFileSync(copy.path, readFileSync(s.path, 'utf8'));
+  const whole = await copy.update((st) => {
+    expect(recordsOf(st)).toBeUndefined();
+    return work(st);
+  });
+  let stayedText = false;
+  const slim = await s.update((st) => {
+    expect(recordsOf(st)).toBeDefined();
+    const out = work(st);
+    stayedText = recordsOf(st) !== undefined;
+    return out;
+  });
+  return { slim, whole, text: readFileSync(s.path, 'utf8'), wholeText: readFileSync(copy.path, 'utf8'), stayedText };
+}
+
+describe('records kept as text', () => {
+  it('an update of a file the store wrote keeps them as text; one of any other file parses them', async () => {
+    const s = await stored(10);
+    expect(readFileSync(s.path, 'utf8').split('\n')).toHaveLength(1 + 10 + 1 + 10 + 1 + 1); // and the empty string after the final newline
+    await s.update((st) => void expect(recordsOf(st)).toBeDefined());
+    writeFileSync(s.path, readFileSync(s.path, 'utf8').replace('"t3"', '"t3x"')); // a hand edit: the stamp no longer matches
+    await s.update((st) => void expect(recordsOf(st)).toBeUndefined());
+  });
+
+  it('finds a sandbox by name and by ID prefix as a whole parse does, not fooled by labels that hold the same text', async () => {
+    const s = await stored(30);
+    // 30 IDs, 16 first digits: some first digit starts two of them.
+    const firsts = Array.from({ length: 30 }, (_, i) => hex(i + 1)[0]!);
+    const shared = firsts.find((c, i) => firsts.indexOf(c) !== i)!;
+    const r = await both(s, (st) => [
+      findSandbox(st, 's4').id, findSandbox(st, 's30').name, sandboxNamed(st, 's31'), sandboxNamed(st, 'h4'),
+      findSandbox(st, hex(7).slice(0, 12)).name, (() => { try { return findSandbox(st, shared).name; } catch (e) { return (e as Error).message; } })(),
+      endpointsOf(st, findSandbox(st, 's5')).map((e) => e.ipv4), endpointsOf(st, findSandbox(st, 's3')).map((e) => e.id),
+    ]);
+    expect(r.slim).toEqual(r.whole);
+    expect(r.slim[0]).toBe(hex(4));
+    expect(r.slim[2]).toBeUndefined();
+    expect(r.slim[5]).toMatch(/ambiguous/);
+    expect(r.stayedText).toBe(true);
+    expect(r.text).toBe(r.wholeText); // nothing changed: neither file was rewritten
+  });
+
+  it('takes an address only when an endpoint on that network holds it', async () => {
+    const s = await stored(12);
+    const r = await both(s, (st) => {
+      const a = st.networks.find((n) => n.id === NET)!;
+      const taken = takenAddresses(a, () => st.endpoints, recordsOf(st));
+      // 10.1.0.6 and 10.1.0.11 are s5's and s10's, on the other network.
+      return [2n, 3n, 6n, 11n, 13n, 14n, 200n].map((h) => taken.has((10n << 24n) | (1n << 16n) | h));
+    });
+    expect(r.slim).toEqual(r.whole);
+    expect(r.slim).toEqual([true, true, false, false, true, false, false]);
+    expect(r.stayedText).toBe(true);
+  });
+
+  it('an add and a removal write the file a whole parse writes, and parse only what they touch', async () => {
+    const s = await stored(25);
+    const r = await both(s, (st) => {
+      const gone = findSandbox(st, 's9');
+      dropSandboxRecord(st, gone);
+      dropSandboxRecord(st, findSandbox(st, 's25')); // the last line of both blocks
+      findSandbox(st, 's1').hostname = 'changed in place';
+      void findSandbox(st, 's2'); // read, not changed
+      const sb = { ...sandbox(40), name: 'new' };
+      addSandboxRecord(st, sb);
+      addEndpointRecord(st, endpoint(40, NET, 99));
+      return [sandboxNamed(st, 's9'), sandboxNamed(st, 'new')?.id, endpointsOf(st, sb).length];
+    });
+    expect(r.slim).toEqual(r.whole);
+    expect(r.slim).toEqual([undefined, hex(40), 1]);
+    expect(r.stayedText).toBe(true);
+    expect(r.text).toBe(r.wholeText);
+    const doc = JSON.parse(r.text) as State;
+    expect(doc.sandboxes.map((x) => x.name)).toEqual([...Array.from({ length: 24 }, (_, i) => `s${i + 1}`).filter((n) => n !== 's9'), 'new']);
+    expect(doc.sandboxes[0]!.hostname).toBe('changed in place');
+    expect(doc.endpoints.map((e) => e.sandboxId)).not.toContain(hex(9));
+  });
+
+  it('removing every record, then adding to the empty blocks, still writes what a whole parse writes', async () => {
+    const s = await stored(3);
+    const r = await both(s, (st) => {
+      for (const n of ['s1', 's2', 's3']) dropSandboxRecord(st, findSandbox(st, n));
+    });
+    expect(r.text).toBe(r.wholeText);
+    expect(JSON.parse(r.text)).toMatchObject({ sandboxes: [], endpoints: [] });
+    const again = await both(s, (st) => {
+      addSandboxRecord(st, sandbox(7));
+      addEndpointRecord(st, endpoint(7, NET, 8));
+    });
+    expect(again.text).toBe(again.wholeText);
+  });
+
+  it('the first touch of the arrays parses every record with the edits so far, the records handed out kept as they are', async () => {
+    const s = await stored(8);
+    let same = false;
+    const r = await both(s, (st) => {
+      const one = findSandbox(st, 's2');
+      dropSandboxRecord(st, findSandbox(st, 's4'));
+      addSandboxRecord(st, sandbox(50));
+      const names = st.sandboxes.map((x) => x.name); // parses them all
+      same = st.sandboxes.includes(one);
+      one.hostname = 'after';
+      st.endpoints = st.endpoints.filter((e) => e.sandboxId !== hex(6));
+      return names;
+    });
+    expect(same).toBe(true);
+    expect(r.slim).toEqual(r.whole);
+    expect(r.slim).toEqual(['s1', 's2', 's3', 's5', 's6', 's7', 's8', 's50']);
+    expect(r.stayedText).toBe(false);
+    expect(r.text).toBe(r.wholeText);
+  });
+
+  it('a compact file (an older cnm\'s) is left as it is by an update that changes nothing, and laid out by one that does', async () => {
+    const s = await stored(4);
+    const compact = `${JSON.stringify(JSON.parse(readFileSync(s.path, 'utf8')))}\n`;
+    writeFileSync(s.path, compact);
+    await s.update(() => 'nothing');
+    expect(readFileSync(s.path, 'utf8')).toBe(compact);
+    await s.update((st) => void dropSandboxRecord(st, findSandbox(st, 's1')));
+    const text = readFileSync(s.path, 'utf8');
+    expect(text).toBe(`${layOut(text.slice(0, -1))}\n`);
+    expect(text.split('\n')).toHaveLength(1 + 3 + 1 + 3 + 1 + 1);
+  });
+});
