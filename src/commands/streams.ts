@@ -3,6 +3,7 @@
  * (./hot.ts) and `cnm --version` (../main.ts) write to fds 1 and 2 directly.
  */
 import { writeSync } from '../core/files.js';
+import { utf8 } from '../core/utf8.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };
@@ -21,7 +22,7 @@ export function fdStreams(): Streams & { failed(): boolean } {
   let stdoutFailed = false;
   const writer = (fd: 1 | 2) => ({
     write(text: string): boolean {
-      const bytes = Buffer.from(text);
+      const bytes = utf8(text);
       for (let off = 0; off < bytes.length; ) {
         try {
           off += writeSync(fd, bytes, off);

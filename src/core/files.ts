@@ -19,6 +19,7 @@
 import { basename, dirname, join } from './paths.js';
 import { CnmError } from './errors.js';
 import { SYS, type Syscalls, cString, syscalls } from './libc.js';
+import { fromUtf8, utf8 } from './utf8.js';
 
 type NodeFs = typeof import('node:fs');
 let nodeFs: NodeFs | undefined;
@@ -130,7 +131,7 @@ export function ftruncateSync(fd: number, length: number): void {
 export function writeSync(fd: number, data: Uint8Array | string, offset = 0, length?: number, position?: number | null): number {
   const k = syscalls();
   if (!k) return typeof data === 'string' ? node().writeSync(fd, data) : node().writeSync(fd, data, offset, length, position);
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  const bytes = typeof data === 'string' ? utf8(data) : data;
   const len = length ?? bytes.length - offset;
   if (len === 0) return 0;
   const view = bytes.subarray(offset, offset + len);
@@ -152,7 +153,7 @@ function readFd(k: Syscalls, fd: number, sizeHint = 0): string {
     if (n === 0) break;
     len += n;
   }
-  return Buffer.from(buf.buffer, 0, len).toString('utf8');
+  return fromUtf8(buf.subarray(0, len));
 }
 
 /** A file's text (UTF-8), by path or by an open fd (read from where it stands). */
@@ -173,7 +174,7 @@ export function writeFileSync(path: string, text: string, opts: { mode?: number 
   if (!syscalls()) return node().writeFileSync(path, text, opts);
   const fd = openSync(path, 'w', opts.mode ?? 0o666);
   try {
-    const bytes = Buffer.from(text);
+    const bytes = utf8(text);
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
   } finally {
     closeSync(fd);
@@ -289,7 +290,7 @@ export function readlinkSync(path: string): string {
   if (!k) return node().readlinkSync(path, 'utf8');
   const buf = new Uint8Array(4096);
   const n = check(k, k.call(SYS!.readlinkat, AT_FDCWD, cPath(path), buf, buf.length), 'readlink', path);
-  return Buffer.from(buf.buffer, 0, n).toString('utf8');
+  return fromUtf8(buf.subarray(0, n));
 }
 
 /** The names in a directory, but `.` and `..` (in the directory's own order: node:fs sorts them). */
@@ -307,7 +308,7 @@ export function readdirSync(path: string): string[] {
       for (let off = 0; off < n; ) {
         const reclen = buf[off + 16]! | (buf[off + 17]! << 8);
         const end = buf.indexOf(0, off + 19);
-        const name = Buffer.from(buf.buffer, off + 19, end - off - 19).toString('utf8');
+        const name = fromUtf8(buf.subarray(off + 19, end));
         if (name !== '.' && name !== '..') names.push(name);
         off += reclen;
       }
@@ -361,7 +362,7 @@ export class Reservation {
     try {
       this.fd = openSync(this.tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
       // fallocate where it can (no 600 KB buffer to fill and write for a state of 1,000 sandboxes).
-      if (!allocateSync(this.fd, bytes)) writeAll(this.fd, Buffer.alloc(bytes, 0x20), 0);
+      if (!allocateSync(this.fd, bytes)) writeAll(this.fd, new Uint8Array(bytes).fill(0x20), 0);
     } catch (e) {
       this.release();
       throw e;
@@ -372,7 +373,7 @@ export class Reservation {
     const fd = this.fd;
     if (fd === undefined) throw new Error(`reservation for ${this.path} already used`);
     try {
-      const buf = Buffer.from(text, 'utf8');
+      const buf = utf8(text);
       writeAll(fd, buf, 0);
       ftruncateSync(fd, buf.length);
       fsyncSync(fd);
@@ -399,7 +400,7 @@ export function replaceFile(path: string, text: string): void {
   try {
     const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
     try {
-      writeAll(fd, Buffer.from(text, 'utf8'));
+      writeAll(fd, utf8(text));
     } finally {
       closeSync(fd);
     }

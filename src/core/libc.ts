@@ -6,7 +6,9 @@
  * command that needs none of it pays nothing. The file calls (./files.ts) go
  * through syscall(2) itself (syscalls()).
  */
-/** A pointer argument: bytes we own (a NUL-terminated string is a Buffer ending in 0), or NULL. */
+import { utf8 } from './utf8.js';
+
+/** A pointer argument: bytes we own (a NUL-terminated string ends in 0: cString), or NULL. */
 type Ptr = Uint8Array | null;
 
 export interface Libc {
@@ -76,7 +78,7 @@ function openLibc(f: Ffi, symbols: Record<string, { args: CType[]; returns: CTyp
 
 /** A path (or any string) as a NUL-terminated C string. */
 export function cString(text: string): Uint8Array {
-  return Buffer.from(`${text}\0`);
+  return utf8(`${text}\0`);
 }
 
 function load(): Libc | null {

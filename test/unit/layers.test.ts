@@ -13,7 +13,7 @@ const SRC = resolve(__dirname, '../../src');
 const FLOORS: [name: string, patterns: RegExp[]][] = [
   ['base: values, names, plans as data, the process runner', [
     /^version\.ts$/, /^types\//,
-    /^core\/(errors|kernel-support|paths|plan|model|ip|names|faults|runner|schema|lock|libc|resolve|records|ipam|hostinfo|format|files|processes|instance|filter|options)\.ts$/,
+    /^core\/(errors|kernel-support|paths|plan|model|ip|names|faults|runner|schema|lock|libc|resolve|records|ipam|hostinfo|format|files|processes|instance|filter|options|utf8)\.ts$/,
     /^core\/template\//,
   ]],
   ['kernel: the executor, the store, the intent record', [/^core\/(exec|shell|store|intent|doctor)\.ts$/, /^core\/exec\//, /^core\/observe\//]],

@@ -31,6 +31,7 @@
 import { statSync } from '../files.js';
 import type { Libc } from '../libc.js';
 import type { SetElements } from '../plan.js';
+import { utf8 } from '../utf8.js';
 
 export const MAGIC = Uint8Array.of(0x63, 0x6e, 0x6d, 0x01); // "cnm" 1
 export const HEADER = 8;
@@ -59,19 +60,19 @@ export interface Refusal {
 export type Answer = { sent: true; errno: number } | { sent: false };
 
 export function encodeRequest(r: Request): Uint8Array {
-  const body = Buffer.from(JSON.stringify({ ns: r.ns, deadline: r.deadline, changes: r.changes }));
-  const out = Buffer.alloc(HEADER + body.length);
+  const body = utf8(JSON.stringify({ ns: r.ns, deadline: r.deadline, changes: r.changes }));
+  const out = new Uint8Array(HEADER + body.length);
   out.set(MAGIC, 0);
-  out.writeUInt32BE(body.length, 4);
+  new DataView(out.buffer).setUint32(4, body.length);
   out.set(body, HEADER);
   return out;
 }
 
 export function decodeAnswer(buf: Uint8Array): Answer | undefined {
   if (buf.length !== 8) return undefined;
-  const b = Buffer.from(buf.buffer, buf.byteOffset, 8);
-  const status = b.readUInt32BE(0);
-  const errno = b.readInt32BE(4);
+  const b = new DataView(buf.buffer, buf.byteOffset, 8);
+  const status = b.getUint32(0);
+  const errno = b.getInt32(4);
   if (status === STATUS_REFUSED && errno === 0) return { sent: false };
   if (status === STATUS_SENT && errno >= 0 && errno < 4096) return { sent: true, errno };
   return undefined;
@@ -95,7 +96,7 @@ const EINTR = 4;
 const SUN_PATH = 108;
 
 function sockaddrUn(path: string): Uint8Array | undefined {
-  const p = Buffer.from(path);
+  const p = utf8(path);
   if (p.length >= SUN_PATH) return undefined;
   const out = new Uint8Array(2 + p.length + 1);
   out[0] = AF_UNIX; // sa_family_t, little-endian on the machines cnm runs on
@@ -105,9 +106,10 @@ function sockaddrUn(path: string): Uint8Array | undefined {
 
 /** struct timeval of ms (64-bit seconds and microseconds). */
 function timeval(ms: number): Uint8Array {
-  const b = Buffer.alloc(16);
-  b.writeBigInt64LE(BigInt(Math.floor(ms / 1000)), 0);
-  b.writeBigInt64LE(BigInt((ms % 1000) * 1000), 8);
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
+  v.setBigInt64(8, BigInt((ms % 1000) * 1000), true);
   return b;
 }
 

@@ -4,6 +4,7 @@
  * kernel's (include/uapi/linux/netlink.h, rtnetlink.h); the order of the
  * attributes follows what iproute2 sends for the same command.
  */
+import { fromUtf8, utf8 } from '../../utf8.js';
 
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
@@ -88,12 +89,12 @@ export class Message {
 
   /** A string with its NUL (interface names). */
   cstr(type: number, s: string): this {
-    return this.attr(type, Buffer.from(`${s}\0`));
+    return this.attr(type, utf8(`${s}\0`));
   }
 
   /** A string without a NUL (kinds, aliases). */
   str(type: number, s: string): this {
-    return this.attr(type, Buffer.from(s));
+    return this.attr(type, utf8(s));
   }
 
   /** Opens a nested attribute; close it with end(). */
@@ -169,7 +170,7 @@ export function errorOf(r: Reply): { errno: number; message?: string } {
     const len = v.getUint16(at, true);
     if (len < 4) break;
     if (v.getUint16(at + 2, true) === NLMSGERR_ATTR_MSG) {
-      const text = Buffer.from(r.body.subarray(at + 4, at + len)).toString('utf8').replace(/\0.*$/s, '');
+      const text = fromUtf8(r.body.subarray(at + 4, at + len)).replace(/\0.*$/s, '');
       return { errno, message: text };
     }
     at += (len + 3) & ~3;

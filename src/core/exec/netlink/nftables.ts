@@ -10,6 +10,7 @@
  */
 import { mustAddr } from '../../ip.js';
 import type { KeyPart, SetElements } from '../../plan.js';
+import { concat, utf8 } from '../../utf8.js';
 import { Message } from './message.js';
 
 const NFNL_SUBSYS_NFTABLES = 10;
@@ -41,7 +42,7 @@ function partBytes(p: KeyPart): Uint8Array {
   switch (p.type) {
     case 'ifname': {
       const out = new Uint8Array(IFNAMSIZ);
-      out.set(Buffer.from(p.value).subarray(0, IFNAMSIZ - 1));
+      out.set(utf8(p.value).subarray(0, IFNAMSIZ - 1));
       return out;
     }
     case 'ether_addr': {
@@ -61,11 +62,11 @@ function partBytes(p: KeyPart): Uint8Array {
   }
 }
 
-const keyBytes = (key: readonly KeyPart[]): Uint8Array => Buffer.concat(key.map(partBytes));
+const keyBytes = (key: readonly KeyPart[]): Uint8Array => concat(key.map(partBytes));
 
 /** nft's udata for an element comment: type, length, the text with its NUL. */
 function commentUdata(text: string): Uint8Array {
-  const s = Buffer.from(`${text}\0`);
+  const s = utf8(`${text}\0`);
   return Uint8Array.from([UDATA_COMMENT, s.length, ...s]);
 }
 

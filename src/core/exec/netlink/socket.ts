@@ -8,6 +8,7 @@
  */
 import { closeSync, openSync } from '../../files.js';
 import { type Libc, libc } from '../../libc.js';
+import { concat } from '../../utf8.js';
 import { F, Message, NLMSG_DONE, NLMSG_ERROR, RTM, type Reply, errorOf, ifinfomsg, replies } from './message.js';
 
 const AF_NETLINK = 16;
@@ -126,7 +127,7 @@ export class RouteSocket {
   private send(requests: readonly Message[]): number {
     const first = this.seq + 1;
     const bytes = requests.map((m) => m.done(++this.seq));
-    const all = bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes);
+    const all = bytes.length === 1 ? bytes[0]! : concat(bytes);
     const addr = Uint8Array.of(AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     if (this.c.sendto(this.fd, all, all.length, 0, addr, addr.length) !== all.length) throw sysError(this.c, 'netlink send failed');
     return first;
