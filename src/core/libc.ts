@@ -62,9 +62,10 @@ export interface Ffi {
  * argument every time; the same calls are right through bun:ffi's wrappers.
  */
 export function ffi(): Ffi | undefined {
-  if (!('bun' in process.versions)) return undefined;
+  // Bun's object before process.versions: reading that costs Bun ~0.03 ms of start-up.
   const native = (globalThis as { Bun?: { FFI?: Partial<Ffi> } }).Bun?.FFI;
   if (typeof native?.dlopen === 'function' && typeof native.ptr === 'function' && typeof native.read?.i32 === 'function') return native as Ffi;
+  if (!('bun' in process.versions)) return undefined;
   // Not node:module's createRequire: importing it costs Bun start-up time.
   return (process.getBuiltinModule as (id: string) => unknown)('bun:ffi') as Ffi;
 }

@@ -15,7 +15,7 @@
 import { existsSync } from './files.js';
 import { RollbackError } from './errors.js';
 import { apply, teardown } from './exec.js';
-import { DryRunShell } from './shell.js';
+import type { DryRunShell } from './shell.js';
 import { readyHooks } from './plans/hooks.js';
 import { readyDrivers } from '../drivers/index.js';
 import { type IntentRecord, intentFile, newIntent, removeIntent, restoreOf, undoOf, writeIntent } from './intent.js';
@@ -36,8 +36,16 @@ export class Session {
     private readonly print: (text: string) => void = () => {},
   ) {}
 
-  /** A dry run's plans, printed as one script (each base block once). */
-  private readonly shell = new DryRunShell();
+  /**
+   * A dry run's plans, printed as one script (each base block once). Its module is loaded by a dry
+   * run's update (a real run never needs it): printing a plan before that fails loudly.
+   */
+  private shell: DryRunShell | undefined;
+
+  private render(plan: readonly Op[]): string {
+    if (!this.shell) throw new Error('a dry run printed a plan before its shell was loaded (Session.update)');
+    return this.shell.render(plan);
+  }
 
   /** On a dry run, prints shell for work done outside plans (a server started); nothing otherwise. */
   show(lines: readonly string[]): void {
@@ -52,7 +60,7 @@ export class Session {
 
   /** Applies a plan all-or-nothing (or prints it on a dry run). */
   apply(plan: readonly Op[]): void {
-    if (this.dryRun) return this.print(this.shell.render(plan));
+    if (this.dryRun) return this.print(this.render(plan));
     phase(`plan of ${plan.length} ops`);
     // Computed once, before the plan runs: a file op's undo is the file's content now.
     const undo = undoOf(plan);
@@ -96,7 +104,7 @@ export class Session {
 
   /** Applies a teardown plan best-effort (or prints it on a dry run); problems become warnings. */
   teardown(plan: readonly Op[]): void {
-    if (this.dryRun) return this.print(this.shell.render(plan));
+    if (this.dryRun) return this.print(this.render(plan));
     // A teardown cannot be undone: make sure its state can be saved before it starts.
     this.store.reserveWrite();
     this.record([], restoreOf(plan));
@@ -121,7 +129,10 @@ export class Session {
   }
 
   async update<T>(fn: (state: State) => T | Promise<T>): Promise<T> {
-    if (this.dryRun) return ready(this.store.read(), fn);
+    if (this.dryRun) {
+      this.shell ??= new (await import('./shell.js')).DryRunShell();
+      return ready(this.store.read(), fn);
+    }
     if (existsSync(intentFile(this.store.dir))) await this.locked((state) => this.recover(this, state), true);
     return this.locked(fn, false);
   }

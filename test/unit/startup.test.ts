@@ -23,7 +23,8 @@ const ALLOWED = new Set<string>([]);
  * client, exec/control-socket.ts); publishing ports only for a sandbox that
  * has or asks for some (src/wiring.ts registers its hooks lazily); the
  * macvlan, ipvlan and overlay drivers (and what only they use) only for a
- * state with such a network (src/drivers/index.ts loads them on demand).
+ * state with such a network (src/drivers/index.ts loads them on demand);
+ * the dry-run shell only for a dry run (the session's update loads it).
  */
 const COLD = [
   'core/exec/control-server.ts',
@@ -38,6 +39,8 @@ const COLD = [
   'drivers/overlay.ts',
   'drivers/parent.ts',
   'core/observe/host.ts',
+  'core/shell.ts',
+  'core/exec/nft-script.ts',
 ];
 
 /** A module's static value imports (and re-exports): relative ones as paths under src/, the others as written. */

@@ -84,7 +84,8 @@ export async function unclaim(): Promise<void> {
 /** Whether this process can start the server: only the compiled binary can run itself (not node, not `bun src/main.ts`). */
 function canSpawnSelf(): boolean {
   if (process.env.CNM_DNS_AUTOSTART === '0') return false;
-  return 'bun' in process.versions && !/\/(bun|node)$/.test(process.execPath);
+  // Bun's global rather than process.versions, which costs Bun ~0.03 ms to build.
+  return 'Bun' in globalThis && !/\/(bun|node)$/.test(process.execPath);
 }
 
 /** The server as ensureServer starts it (detached, its reports to dns.log). */
