@@ -22,7 +22,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -93,7 +93,7 @@ async function claimed(net: string, sandbox: string): Promise<boolean> {
 }
 
 /** A cnm run that stops at a step (by default right after its claim in the store) until go() is called; paused resolves then. */
-function pausedAfterClaim(args: string[], at = 'claimed in the cluster store'): { paused: Promise<void>; go: () => void; done: Promise<Result> } {
+function pausedAfterClaim(args: string[], at = 'claimed in the cluster store'): { paused: Promise<void>; go: () => void; kill: () => void; done: Promise<Result> } {
   const dir = mkdtempSync(join(tmpdir(), 'cnm-race-'));
   const flag = join(dir, 'go');
   const child = spawn('nsenter', ['-t', String(h.pid), '-n', '-m', '--', CNM, ...args], {
@@ -116,7 +116,7 @@ function pausedAfterClaim(args: string[], at = 'claimed in the cluster store'): 
       ok({ code, stdout, stderr: stderr.replace(/^cnm: pause .*\n/m, '') });
     }),
   );
-  return { paused, go: () => writeFileSync(flag, ''), done };
+  return { paused, go: () => writeFileSync(flag, ''), kill: () => child.kill('SIGKILL'), done };
 }
 
 describe('a run that claimed the gateway while another one makes the local part with it', () => {
@@ -201,6 +201,48 @@ describe('an add on a network already local here sends its claim before the lock
     await ok(['sandbox', 'add', 'd2', '--network', 'sent']);
     expect([...(await agreed('sent', 'after d2')).held.values()].sort()).toEqual(['', 'd1', 'd2']);
     await removed('sent', ['d1', 'd2'], bridge);
+  }, 120_000);
+});
+
+describe('a warm add sends its claim, built on its last view, before it reads the state', () => {
+  it('opens state.json only under the lock; a leftover claim of this host in that view is still released by the next add', async () => {
+    await ok(['sandbox', 'add', 'u1', '--network', 'unread']);
+    const traced = await h.execAsync(['strace', '-f', '-qq', '-e', 'trace=openat', '-e', 'signal=none', CNM, 'sandbox', 'add', 'u2', '--network', 'unread', '--debug']);
+    expect(traced.code).toBe(0);
+    const lines = traced.stderr.split('\n');
+    const opens = lines.filter((l) => l.includes('"/var/lib/cnm/state.lock"') || l.includes('"/var/lib/cnm/state.json"'));
+    expect(opens[0]).toContain('state.lock');
+    expect(lines.findIndex((l) => l.includes('· claim sent'))).toBeLessThan(lines.findIndex((l) => l.includes('· state locked')));
+    // A run killed before its state write leaves its claim in the store, and in this host's view.
+    const run = pausedAfterClaim(['sandbox', 'add', 'u3', '--network', 'unread'], 'write state');
+    await run.paused;
+    run.kill();
+    await run.done;
+    expect([...(await claims('unread')).values()]).toContain('u3');
+    // The next add (which rolls the killed run back first) releases it, after its own claim.
+    await ok(['sandbox', 'add', 'u4', '--network', 'unread']);
+    const { bridge, held } = await agreed('unread', 'after the leftover');
+    expect([...held.values()].sort()).toEqual(['', 'u1', 'u2', 'u4']);
+    expect((await out(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === 'u3')).toBe(false);
+    await removed('unread', ['u1', 'u2', 'u4'], bridge);
+  }, 120_000);
+
+  it('does not trust a view under the name of a network the state knows otherwise: the add is a local one', async () => {
+    await ok(['sandbox', 'add', 'w1', '--network', 'unread']);
+    await ok(['net', 'create', 'twin', '--subnet', '10.99.7.0/24']);
+    // A view of the cluster network "unread" (holding this host's gateway claim) filed under the local network's name.
+    expect((await h.execAsync(['cp', '/var/lib/cnm/cluster-cache/unread.json', '/var/lib/cnm/cluster-cache/twin.json'])).code).toBe(0);
+    const r = await h.cnmAsync(['sandbox', 'add', 't1', '--network', 'twin', '--debug']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('· claim sent');
+    expect(await ok(['sandbox', 'exec', 't1', '--', 'ip', '-br', '-4', 'addr', 'show', 'dev', 'eth0'])).toContain('10.99.7.');
+    expect((await h.cnmAsync(['sandbox', 'exec', 't1', '--', 'ping', '-c1', '-W2', '10.99.7.1'])).code).toBe(0);
+    expect((await claims('twin')).size).toBe(0);
+    const { bridge, held } = await agreed('unread', 'after the local add');
+    expect([...held.values()].sort()).toEqual(['', 'w1']);
+    await ok(['sandbox', 'rm', 't1']);
+    await ok(['net', 'rm', 'twin']);
+    await removed('unread', ['w1'], bridge);
   }, 120_000);
 });
 

@@ -26,7 +26,7 @@
  * gateway) holds and no live run has pending is released by the next
  * command that reads the network's claims, or by `cnm reconcile`.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmFileSync, writeFileSync } from '../files.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmFileSync, writeFileSync } from '../files.js';
 import { join } from '../paths.js';
 import { getDriver } from '../../drivers/index.js';
 import { hostLinks, linkWithAddress } from '../observe/host.js';
@@ -50,8 +50,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export interface Attachment {
   client: EtcdClient;
   m: Membership;
-  /** Local records of the cluster networks this run joins (made under the lock if missing). */
-  networks: Network[];
+  /** The cluster networks this run joins, with their local records (made under the lock if missing). */
+  networks: Joining[];
   /** The claimed address per network ID ("10.210.0.5/24"). */
   ips: Map<string, string>;
   /** The endpoint claim keys this run created. */
@@ -64,6 +64,20 @@ export interface Attachment {
   sent?: Sent;
   /** A claim that lost, to make again (retryAttach). */
   retry?: Sent;
+  /**
+   * A claim sent before the state was read (sendFromView): the checks that need the state are made
+   * under the lock. `name` is the network's; `state`, the locked state (materialize); `stale`,
+   * the claims of this host that nothing holds, found then and released after the run.
+   */
+  unread?: { name: string; state?: State; stale?: KeyValue[] };
+  /** The run must start over the usual way (materialize found the state knows the network of a claim sendFromView sent otherwise). */
+  redo?: boolean;
+}
+
+/** A cluster network a run joins: its ID, and its local record (worked out when first needed). */
+export interface Joining {
+  id: string;
+  record(): Network;
 }
 
 interface Held {
@@ -177,8 +191,7 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
   });
   if (candidates.length === 0) return undefined;
   preconnect(m); // connects while the claim is worked out
-  const client = clientOf(m);
-  const att: Attachment = { client, m, networks: [], ips: new Map(), made: [], gateways: new Map(), found: new Map() };
+  const att = emptyAttachment(m);
   const speculate = overlap && candidates.length === 1 && state.networks.some((n) => n.name === candidates[0] && n.scope === 'global');
   for (const name of candidates) {
     // --ip and --mac pin the first network's endpoint only (as buildEndpoint does).
@@ -187,6 +200,33 @@ export async function prepareAttach(stateDir: string, m: Membership, state: Stat
     await claimOn(c, freshRound(stateDir, m, name), speculate);
   }
   return att.networks.length > 0 ? att : undefined;
+}
+
+/** An attachment that joins nothing yet. */
+export function emptyAttachment(m: Membership): Attachment {
+  return { client: clientOf(m), m, networks: [], ips: new Map(), made: [], gateways: new Map(), found: new Map() };
+}
+
+/**
+ * The claim of a warm `sandbox add` on one network, sent before the state is read: built on this
+ * host's last view of the network alone, when that view holds this host's gateway claim there
+ * (the network is local here: its local part goes with that claim). What the state has a say in
+ * is checked under the lock: that the network is the one the state knows by that name
+ * (materialize: else the run starts over the usual way), and which claims of this host nothing
+ * holds (confirmAttach, while the answer is awaited; released after the run). Undefined when the
+ * view does not allow it (none, or not local here as far as it says): claim the usual way.
+ */
+export function sendFromView(stateDir: string, m: Membership, name: string, sandbox: string, aliases: string[], ip?: string, mac?: string): Attachment | undefined {
+  const view = cachedView(stateDir, m, name);
+  if (!view) return undefined;
+  preconnect(m);
+  const att: Attachment = { ...emptyAttachment(m), unread: { name } };
+  const c: Claiming = { stateDir, att, name, sandbox, aliases, ...(ip !== undefined ? { ip } : {}), ...(mac !== undefined ? { mac } : {}) };
+  const round: Round = { view, guessed: true, attempt: 0, pause: 0 };
+  const o = offerFrom(c, view, true);
+  if (o === undefined || o === 'read') return undefined;
+  send(att, c, round, o);
+  return att;
 }
 
 /** One read of a cluster network: its record, its IPAM cursor, its claims. */
@@ -209,8 +249,10 @@ const viewOf = (responses: readonly TxnResponse[]): NetworkView => ({ net: respo
 const cacheFile = (stateDir: string, name: string) => join(stateDir, 'cluster-cache', `${name}.json`);
 
 function cachedView(stateDir: string, m: Membership, name: string): NetworkView | undefined {
+  const file = cacheFile(stateDir, name);
+  if (!existsSync(file)) return undefined; // asked on every add of a joined host (local networks too): no error built
   try {
-    const doc = JSON.parse(readFileSync(cacheFile(stateDir, name), 'utf8')) as { uid?: string; view?: NetworkView };
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { uid?: string; view?: NetworkView };
     return doc.uid === m.uid && doc.view?.net && Array.isArray(doc.view.claims) ? doc.view : undefined;
   } catch {
     return undefined;
@@ -262,8 +304,8 @@ export function dropCache(stateDir: string): void {
 interface Claiming {
   stateDir: string;
   att: Attachment;
-  /** The state as read before the lock. */
-  state: State;
+  /** The state as read before the lock (none: sendFromView, whose checks on it come under the lock). */
+  state?: State;
   /** The claim keys it holds (backing), worked out once. */
   held?: Set<string>;
   name: string;
@@ -293,8 +335,8 @@ interface Offer {
   /** The network's ID and the address asked for ("10.210.0.5/24"). */
   id: string;
   address: string;
-  /** The local record of the network the endpoint joins (the state's, or a new local part). */
-  local: Network;
+  /** The network the endpoint joins, with its local record (the state's, or a new local part). */
+  local: Joining;
   /** After it succeeded: keeps the claim (made, the gateway held, the cached view). */
   won(w: TxnResult): void;
 }
@@ -320,14 +362,16 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   if (!netKv || !g) return undefined; // not a cluster network: the local lookup says "not found"
   // The common case costs nothing: only when the state read before finds claims it does not hold is
   // the careful pass (pending files, then a fresh state) run.
-  const backed = (c.held ??= backing(state));
+  const backed = state === undefined ? undefined : (c.held ??= backing(state));
   const record = new Map(claims.map((kv) => [kv.key, parseRecord<Claim>(kv.value)]));
-  const suspects = claims.filter((kv) => !backed.has(kv.key) && record.get(kv.key)?.host === m.name);
+  const suspects = backed === undefined ? [] : claims.filter((kv) => !backed.has(kv.key) && record.get(kv.key)?.host === m.name);
+  // Built on the view alone (sendFromView): only when it shows the network local here, by this host's one gateway claim.
+  if (state === undefined && claims.filter((kv) => record.get(kv.key)?.host === m.name && record.get(kv.key)?.sandbox === '').length !== 1) return 'read';
   const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
   const staleKeys = new Set(stale.map((kv) => kv.key));
   // Stale claims stay taken in this round (they are released by this very transaction).
   const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
-  const local = state.networks.find((n) => n.id === g.id);
+  const local = state?.networks.find((n) => n.id === g.id);
   const mine = claims.find((kv) => !staleKeys.has(kv.key) && record.get(kv.key)?.host === m.name && record.get(kv.key)?.sandbox === '');
   const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
   const prefix = sub.subnet.prefix;
@@ -363,7 +407,7 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
     id: g.id,
     address: `${addr}/${prefix}`,
     // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
-    local: local ?? localRecord(g, m, gateway),
+    local: { id: g.id, record: local ? () => local : once(() => localRecord(g, m, gateway!)) },
     txn: {
       compare: [
         unchangedSince(keys.network(name), netKv.modRevision),
@@ -389,6 +433,12 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   };
 }
 
+/** f, called at most once. */
+function once<T>(f: () => T): () => T {
+  let done: { v: T } | undefined;
+  return () => (done ??= { v: f() }).v;
+}
+
 /** The run builds on this claim: the endpoint takes its address, and the network is joined. */
 function provide(att: Attachment, o: Offer): void {
   att.ips.set(o.id, o.address);
@@ -411,6 +461,15 @@ function answered(c: Claiming, round: Round, o: Offer, w: TxnResult): boolean | 
   return false;
 }
 
+/** Sends a compare-and-swap whose answer the run reads later (confirmAttach), and builds on it meanwhile. */
+function send(att: Attachment, c: Claiming, round: Round, o: Offer): void {
+  // Caught here, thrown where it is awaited: a rejection nobody awaits yet must not end the process.
+  att.sent = { c, round, offer: o, reply: att.client.txn(o.txn).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) };
+  provide(att, o);
+  phase('claim sent');
+  step('claim sent to the cluster store');
+}
+
 /**
  * Claims an address on one network (bounded retries on contention). With `speculate`, the first
  * compare-and-swap is only sent, and the run builds on it until confirmAttach reads the answer.
@@ -430,14 +489,7 @@ async function claimOn(c: Claiming, round: Round, speculate: boolean): Promise<v
       continue;
     }
     step('claim addresses in the cluster store');
-    if (speculate) {
-      // Caught here, thrown where it is awaited: a rejection nobody awaits yet must not end the process.
-      att.sent = { c, round, offer: o, reply: client.txn(o.txn).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) };
-      provide(att, o);
-      phase('claim sent');
-      step('claim sent to the cluster store');
-      return;
-    }
+    if (speculate) return send(att, c, round, o);
     const won = answered(c, round, o, await client.txn(o.txn));
     if (won === 'taken') break;
     if (won) return provide(att, o);
@@ -458,6 +510,14 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
   const sent = att.sent;
   if (!sent) return true;
   att.sent = undefined;
+  const unread = att.unread;
+  if (unread?.state) {
+    // While the store answers: the view's claims of this host that the locked state does not hold.
+    const held = backing(unread.state);
+    const suspects = sent.round.view?.claims.filter((kv) => !held.has(kv.key) && parseRecord<Claim>(kv.value)?.host === att.m.name) ?? [];
+    unread.stale = suspects.length === 0 ? [] : staleClaims(sent.c.stateDir, () => unread.state!, att.m, suspects);
+    unread.state = undefined;
+  }
   const w = await sent.reply;
   if (w instanceof Error) throw w;
   const won = answered(sent.c, sent.round, sent.offer, w);
@@ -472,15 +532,31 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
 export async function retryAttach(att: Attachment): Promise<void> {
   const r = att.retry;
   att.retry = undefined;
-  if (r) await claimOn(r.c, r.round, false);
+  if (!r) return;
+  // A claim sent before the state was read is made again with the state's checks (its own
+  // transaction releases the leftovers they find).
+  r.c.state ??= new Store(r.c.stateDir).read();
+  if (att.unread) att.unread.stale = undefined;
+  await claimOn(r.c, r.round, false);
 }
 
 /** Under the lock: adds the local part of each cluster network this state lacks; its plan. */
 export function materialize(state: State, att: Attachment): Op[] {
   const ops: Op[] = [];
-  for (const net of att.networks) {
-    const there = state.networks.find((n) => n.id === net.id);
-    att.found.set(net.id, there ?? net);
+  if (att.unread && att.networks.length > 0) {
+    // Sent before the state was read: the state must know the network by its name as this one
+    // (else nothing is changed, and the caller starts over the usual way).
+    const named = state.networks.find((n) => n.name === att.unread!.name);
+    if (named && (named.scope !== 'global' || named.id !== att.networks[0]!.id)) {
+      att.redo = true;
+      return [];
+    }
+    att.unread.state = state;
+  }
+  for (const j of att.networks) {
+    const there = state.networks.find((n) => n.id === j.id);
+    const net = there ?? j.record();
+    att.found.set(j.id, net);
     if (there) continue;
     state.networks.push(net);
     ops.push(...getDriver('overlay').createNetwork(net));
@@ -523,4 +599,17 @@ export async function settleAttach(stateDir: string, att: Attachment, ok: boolea
     return; // the pending file stays: the next run releases them
   }
   clearPending(stateDir);
+  const stale = ok ? (att.unread?.stale ?? []) : [];
+  if (stale.length > 0) await releaseStale(stateDir, att, stale);
+}
+
+/** Releases leftovers found by a claim sent before the state was read (each only if unchanged since the view). */
+async function releaseStale(stateDir: string, att: Attachment, stale: readonly KeyValue[]): Promise<void> {
+  try {
+    const r = await att.client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });
+    if (r.succeeded) forgetClaims(stateDir, att.m, stale.map((kv) => kv.key));
+    else dropCache(stateDir);
+  } catch {
+    /* still leftovers: the next removal or `cnm reconcile` releases them */
+  }
 }

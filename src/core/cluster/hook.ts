@@ -37,7 +37,7 @@ export interface ClusterJoin {
    * may then be the stale view's (the address it was built on is another run's), so it runs again.
    */
   lost(): Promise<boolean>;
-  /** After a lost claim: claims again, from what its answer read. */
+  /** After a lost claim: claims again, from what its answer read (or the usual way: one sent for a network the state knows otherwise). */
   again(): Promise<void>;
 }
 
@@ -53,14 +53,21 @@ export class Missed extends Error {}
 export async function clusterJoin(s: Session, refs: readonly string[], sandbox: string, aliases: string[], ip?: string, mac?: string, overlap = false): Promise<ClusterJoin | undefined> {
   if (s.dryRun || !joined(s.store.dir)) return undefined;
   // The cluster code asks for the overlay driver (and any driver of a network it reads): all of them, loaded.
-  const [{ prepareAttach, materialize, settleAttach, confirmAttach, retryAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js'), loadDrivers()]);
+  const [{ prepareAttach, sendFromView, emptyAttachment, materialize, settleAttach, confirmAttach, retryAttach }, { readMembership }] = await Promise.all([import('./attach.js'), import('./membership.js'), loadDrivers()]);
   const m = readMembership(s.store.dir);
   if (!m) return undefined;
   phase('cluster loaded');
-  const att = await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip, mac, overlap);
-  if (!att) return undefined;
+  // A warm add sends its claim built on this host's last view before it reads the state at all.
+  const sent = overlap && refs.length === 1 ? sendFromView(s.store.dir, m, refs[0]!, sandbox, aliases, ip, mac) : undefined;
+  const first = sent ?? (await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip, mac, overlap));
+  if (!first) return undefined;
+  let att = first;
   return {
-    materialize: (state) => materialize(state, att),
+    materialize(state) {
+      const ops = materialize(state, att);
+      if (att.redo) throw new Missed(`network "${refs[0]}" here is not the cluster network the claim was sent for`);
+      return ops;
+    },
     pin: (id) => att.ips.get(id)?.split('/')[0],
     async confirmed() {
       if (!(await confirmAttach(att))) throw new Missed('the claim lost');
@@ -74,7 +81,12 @@ export async function clusterJoin(s: Session, refs: readonly string[], sandbox: 
         return false; // the store did not answer: the run's own failure stands
       }
     },
-    again: () => retryAttach(att),
+    async again() {
+      if (!att.redo) return retryAttach(att);
+      // The claim was sent for a network the state knows otherwise: release it and claim as usual.
+      await settleAttach(s.store.dir, att, false);
+      att = (await prepareAttach(s.store.dir, m, s.read(), refs, sandbox, aliases, ip, mac)) ?? emptyAttachment(m);
+    },
   };
 }
 
