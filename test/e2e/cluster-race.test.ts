@@ -213,6 +213,8 @@ describe('a warm add sends its claim, built on its last view, before it reads th
     const opens = lines.filter((l) => l.includes('"/var/lib/cnm/state.lock"') || l.includes('"/var/lib/cnm/state.json"'));
     expect(opens[0]).toContain('state.lock');
     expect(lines.findIndex((l) => l.includes('· claim sent'))).toBeLessThan(lines.findIndex((l) => l.includes('· state locked')));
+    // Its checks of this host's claims against the state parse none of the state's records.
+    expect(lines.filter((l) => l.includes('· all records parsed'))).toEqual([]);
     // A run killed before its state write leaves its claim in the store, and in this host's view.
     const run = pausedAfterClaim(['sandbox', 'add', 'u3', '--network', 'unread'], 'write state');
     await run.paused;

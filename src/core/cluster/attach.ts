@@ -38,6 +38,7 @@ import { bridgeName, macFromIpv4 } from '../names.js';
 import { step } from '../faults.js';
 import { phase } from '../runner.js';
 import type { Op } from '../plan.js';
+import { recordsOf } from '../records.js';
 import { Store } from '../store.js';
 import type { EtcdClient, KeyValue, RequestOp, Txn, TxnResponse, TxnResult } from './etcd.js';
 import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord } from './keys.js';
@@ -145,6 +146,27 @@ function backing(state: State): Set<string> {
     if (name !== undefined && e.ipv4 !== undefined) held.add(keys.claim(name, stripPrefix(e.ipv4)));
   }
   return held;
+}
+
+/**
+ * Whether the state may hold a claim (a key) on the cluster network `name`, answered without parsing
+ * the state's records while they are still text (records.ts: an add parses only the ones it
+ * touches): the network's gateway, and the IPv4 addresses written in any endpoint line. One held
+ * on another network counts too: such a claim is only left for the next removal or `cnm
+ * reconcile`, never released wrongly.
+ */
+function mayHold(state: State, name: string): (key: string) => boolean {
+  const records = recordsOf(state);
+  if (!records) {
+    const held = backing(state);
+    return (key) => held.has(key);
+  }
+  const held = new Set<string>();
+  for (const n of state.networks) {
+    if (n.scope === 'global' && n.name === name) for (const s of n.subnets) if (s.gateway) held.add(formatAddr(s.gateway));
+  }
+  for (const m of records.encode().endpoints.matchAll(/"ipv4":"([0-9.]+)\//g)) held.add(m[1]!);
+  return (key) => held.has(leaf(key));
 }
 
 /**
@@ -513,8 +535,8 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
   const unread = att.unread;
   if (unread?.state) {
     // While the store answers: the view's claims of this host that the locked state does not hold.
-    const held = backing(unread.state);
-    const suspects = sent.round.view?.claims.filter((kv) => !held.has(kv.key) && parseRecord<Claim>(kv.value)?.host === att.m.name) ?? [];
+    const held = mayHold(unread.state, unread.name);
+    const suspects = sent.round.view?.claims.filter((kv) => !held(kv.key) && parseRecord<Claim>(kv.value)?.host === att.m.name) ?? [];
     unread.stale = suspects.length === 0 ? [] : staleClaims(sent.c.stateDir, () => unread.state!, att.m, suspects);
     unread.state = undefined;
   }
