@@ -48,6 +48,29 @@ describe('reconcile repairs outside interference', () => {
     expect(reconcile(host)).toEqual([]);
   });
 
+  it('a new DNS server is not taken for listening on the addresses a killed one left behind', async () => {
+    const lookup = () => host.cnm(['sandbox', 'exec', 'a', '--', 'getent', 'hosts', 'b']).stdout;
+    const [net] = json<{ IPAM: { Config: { Gateway: string }[] } }[]>(host.cnmOk(['net', 'inspect', 'front']));
+    const gateway = net!.IPAM.Config[0]!.Gateway;
+    const pid = Number(/running \(pid (\d+)\)/.exec(host.cnmOk(['dns', 'status']))![1]);
+    host.exec(['kill', '-9', pid.toString()]); // its addresses file stays, naming the gateway
+    expect(await waitFor(() => /not running/.test(host.cnmOk(['dns', 'status'])))).toBe(true);
+    // The DNS port on the gateway is taken, so the next server cannot listen there.
+    const holder = host.background(['python3', '-c', `import socket, time\ns = socket.socket()\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(('${gateway}', 53))\ns.listen()\ntime.sleep(60)`]);
+    try {
+      expect(await waitFor(() => host.exec(['ss', '-Hltn', `src ${gateway}:53`]).stdout.trim() !== '')).toBe(true);
+      // It says so (exit 1). It said 'repaired' at once before: the new server's pid and the dead one's addresses.
+      const r = host.cnm(['reconcile', '--json']);
+      expect(json<{ findings: Finding[] }>(r.stdout).findings).toEqual([expect.objectContaining({ object: 'dns server', status: 'failed' })]);
+      expect(r.code).toBe(1);
+    } finally {
+      holder.kill();
+    }
+    // Once the port is free, the server that did start binds it at its next poll, and names resolve.
+    expect(await waitFor(() => lookup().includes(addrOf(host, 'b', 'front')))).toBe(true);
+    expect(reconcile(host)).toEqual([]);
+  });
+
   it('nft flush ruleset: NAT is gone until reconcile rewrites the table', () => {
     host.sh('nft flush ruleset');
     expect(ping(host, 'a', internet)).not.toBe(0);

@@ -57,10 +57,21 @@ export async function claim(): Promise<{ ok: true } | { ok: false; pid: number }
   try {
     const other = serverPid();
     if (other !== undefined && other !== process.pid) return { ok: false, pid: other };
+    // A server that died without unclaiming (SIGKILL) left the addresses it listened on: gone before
+    // our pid is there, or ensureServer would take this server for listening before it binds.
+    if (other === undefined) removeQuietly(dnsRunFile('addrs'));
     writeAtomic(dnsRunFile('pid'), `${process.pid}\n`);
     return { ok: true };
   } finally {
     lock.release();
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
   }
 }
 
@@ -69,13 +80,7 @@ export async function unclaim(): Promise<void> {
   const lock = await acquire(dnsRunFile('lock'), 10_000);
   try {
     if (Number(readOr(dnsRunFile('pid')).trim()) !== process.pid) return;
-    for (const f of [dnsRunFile('pid'), dnsRunFile('addrs')]) {
-      try {
-        unlinkSync(f);
-      } catch {
-        /* already gone */
-      }
-    }
+    for (const f of [dnsRunFile('pid'), dnsRunFile('addrs')]) removeQuietly(f);
   } finally {
     lock.release();
   }
