@@ -40,6 +40,19 @@ describe('the gateway client', () => {
     expect(r).toEqual({ revision: 3, kvs: [{ key: '/cnm/v1/x', value: 'hello', createRevision: 2, modRevision: 2, version: 1 }] });
   });
 
+  it('keys and values beyond ASCII go as the base64 of their UTF-8 bytes, and come back the same', async () => {
+    const key = '/cnm/v1/x/ünï-ß';
+    const value = JSON.stringify({ aliases: ['wébé', '鯨', '🐳'] });
+    const { t, sent } = recorded([`{${H}}`, `{${H},"kvs":[{"key":"${b64(key)}","create_revision":"2","mod_revision":"2","version":"1","value":"${b64(value)}"}],"count":"1"}`, `{${H}}`]);
+    const c = client(t);
+    await c.put(key, value);
+    expect(sent[0]!.body).toEqual({ key: b64(key), value: b64(value) });
+    expect(await c.get(key)).toMatchObject({ key, value });
+    // The range end of a prefix whose last character takes two bytes: its last byte plus one.
+    await c.range('/cnm/v1/é', true);
+    expect(sent[2]!.body).toEqual({ key: b64('/cnm/v1/é'), range_end: Buffer.from([...Buffer.from('/cnm/v1/é').subarray(0, -1), 0xaa]).toString('base64') });
+  });
+
   it('a prefix range ends at the prefix with its last byte plus one', async () => {
     const { t, sent } = recorded([`{${H}}`]);
     expect((await client(t).range('/cnm/v1/hosts/', true)).kvs).toEqual([]);

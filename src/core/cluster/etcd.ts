@@ -8,6 +8,7 @@
  * Endpoints are tried in order; the first that answers serves the request.
  */
 import { CnmError } from '../errors.js';
+import { fromUtf8, utf8 } from '../utf8.js';
 import { phase } from '../runner.js';
 import { type Transport, httpTransport, type TlsFiles } from './transport.js';
 
@@ -66,18 +67,31 @@ export interface ClientOptions {
   label: string;
 }
 
-const enc = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const dec = (s: string | undefined) => (s === undefined ? '' : Buffer.from(s, 'base64').toString('utf8'));
+/** Base64 of bytes, through btoa: no Buffer (Bun builds it on its first use in a run, see utf8.ts). */
+function base64(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
+  return btoa(bin);
+}
+
+const enc = (s: string) => base64(utf8(s));
+function dec(s: string | undefined): string {
+  if (s === undefined) return '';
+  const bin = atob(s);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return fromUtf8(bytes);
+}
 const num = (s: string | number | undefined) => (s === undefined ? 0 : Number(s));
 
 /** etcd's range_end for a prefix (the first key after every key that starts with it), base64 of its bytes. */
 function encEnd(prefix: string): string {
-  const b = Buffer.from(prefix, 'utf8');
+  const b = utf8(prefix);
   for (let i = b.length - 1; i >= 0; i--) {
     if (b[i]! < 0xff) {
-      const out = Buffer.from(b.subarray(0, i + 1));
+      const out = b.slice(0, i + 1);
       out[i] = out[i]! + 1;
-      return out.toString('base64');
+      return base64(out);
     }
   }
   return enc('\0');
