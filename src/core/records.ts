@@ -108,6 +108,8 @@ export class Records {
   private readonly removed = new Set<number>();
   private readonly newSandboxes: Sandbox[] = [];
   private readonly newEndpoints: Endpoint[] = [];
+  /** The lines each needle was found on: the text never changes, so a needle is searched for once. */
+  private readonly hits = new Map<string, number[]>();
 
   constructor(
     private readonly text: string,
@@ -130,9 +132,11 @@ export class Records {
     return this.find(this.sb, needle, test, this.newSandboxes);
   }
 
-  /** The endpoints of the sandbox with this ID. */
+  /** The endpoints of the sandbox with this ID (of one added in this update: only the added ones, no search). */
   endpointsOf(sandboxId: string): Endpoint[] {
-    return this.endpointsWith(`"sandboxId":"${sandboxId}"`, (e) => e.sandboxId === sandboxId);
+    const test = (e: Endpoint): boolean => e.sandboxId === sandboxId;
+    for (let i = 0; i < this.newSandboxes.length; i++) if (this.newSandboxes[i]!.id === sandboxId) return this.newEndpoints.filter(test);
+    return this.endpointsWith(`"sandboxId":"${sandboxId}"`, test);
   }
 
   /** The endpoints whose line holds `needle` and that pass `test`, the new ones included. */
@@ -163,17 +167,28 @@ export class Records {
 
   private find<T extends Item>(b: Block, needle: string, test: (x: T) => boolean, added: readonly T[]): T[] {
     const out: T[] = [];
-    let last = -1;
-    for (let i = this.text.indexOf(needle, b.start); i !== -1 && i < b.end; i = this.text.indexOf(needle, i + needle.length)) {
-      const at = this.text.lastIndexOf('\n', i);
-      if (at === last) continue;
-      last = at;
-      if (this.removed.has(at)) continue;
-      const x = this.load(at) as T;
+    const lines = this.linesWith(b, needle);
+    for (let i = 0; i < lines.length; i++) {
+      if (this.removed.has(lines[i]!)) continue;
+      const x = this.load(lines[i]!) as T;
       if (test(x)) out.push(x);
     }
     for (let i = 0; i < added.length; i++) if (test(added[i]!)) out.push(added[i]!);
     return out;
+  }
+
+  /** The offsets of the lines of a block that hold `needle`. */
+  private linesWith(b: Block, needle: string): number[] {
+    const key = `${b.start} ${needle}`;
+    let lines = this.hits.get(key);
+    if (lines) return lines;
+    lines = [];
+    for (let i = this.text.indexOf(needle, b.start); i !== -1 && i < b.end; i = this.text.indexOf(needle, i + needle.length)) {
+      const at = this.text.lastIndexOf('\n', i);
+      if (lines[lines.length - 1] !== at) lines.push(at);
+    }
+    this.hits.set(key, lines);
+    return lines;
   }
 
   private load(at: number): Item {
