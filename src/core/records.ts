@@ -231,23 +231,27 @@ export class Records {
     const edits: number[] = [];
     for (const at of this.loaded.keys()) if (at >= b.start && at < b.end) edits.push(at);
     edits.sort((x, y) => x - y);
-    // Every line is written as `\n` JSON `,`: the text's own last line has no comma (added below), and the
-    // last comma of all is cut at the end.
-    let out = '';
+    // The block's records, each `\n` JSON, joined by commas: runs of untouched lines are slices of the text
+    // (their last comma left out), and the string stays a rope of them until it is written: flattening a
+    // copy of 600 KB costs a fresh process ~0.5 ms of page faults.
+    const parts: string[] = [];
     let from = b.start;
     for (const at of edits) {
-      let now = '';
+      let now: string | undefined;
       if (!this.removed.has(at)) {
         const json = JSON.stringify(this.loaded.get(at));
         if (json === this.line(at)) continue; // read, not changed: stays as it is
-        now = `\n${json},`;
+        now = `\n${json}`;
       }
-      out += this.text.slice(from, at) + now;
+      if (from < at) parts.push(this.text.slice(from, at - 1));
+      if (now !== undefined) parts.push(now);
       from = this.text.indexOf('\n', at + 1);
     }
-    if (from < b.end) out += `${this.text.slice(from, b.end)},`;
-    for (let i = 0; i < added.length; i++) out += `\n${JSON.stringify(added[i])},`;
-    return `[${out.endsWith(',') ? out.slice(0, -1) : out}\n]`;
+    if (from < b.end) parts.push(this.text.slice(from, b.end));
+    for (let i = 0; i < added.length; i++) parts.push(`\n${JSON.stringify(added[i])}`);
+    let out = '[';
+    for (let i = 0; i < parts.length; i++) out += i === 0 ? parts[i] : `,${parts[i]}`;
+    return `${out}\n]`;
   }
 }
 

@@ -197,7 +197,8 @@ export function bumpSerial(state: State, text: string): string {
   const was = state.serial;
   state.serial = (was ?? 0) + 1;
   const tail = `,"serial":${was}}`;
-  if (was === undefined || !text.endsWith(tail)) return encodeState(state);
+  // Records kept as text encode anew at no cost (a rope of the same slices), and their text is not flattened here.
+  if (was === undefined || recordsOf(state) || !text.endsWith(tail)) return encodeState(state);
   return `${text.slice(0, text.length - tail.length)},"serial":${state.serial}}`;
 }
 
