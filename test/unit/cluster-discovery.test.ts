@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Held, entryChanges, programEntries, remoteNames, remotes } from '../../src/core/cluster/discovery.js';
+import { type Held, changesRemotes, entryChanges, programEntries, remoteNames, remotes } from '../../src/core/cluster/discovery.js';
 import type { Claim } from '../../src/core/cluster/keys.js';
 import { buildZone, clientKey } from '../../src/core/dns/records.js';
 import type { Network, State } from '../../src/core/model.js';
@@ -24,6 +24,23 @@ describe('cluster discovery: remote endpoints', () => {
     const r = remotes(claims, live, 'h1');
     expect(r.map((x) => `${x.network}/${x.sandbox}@${x.vtep}`)).toEqual(['back/hidden@198.51.100.12', 'front/s2@198.51.100.12']);
     expect(r[1]).toMatchObject({ address: '10.210.0.4', mac: '02:42:0a:d2:00:04', aliases: ['web'] });
+  });
+
+  it("a change of this host's own claims changes none of them (its agent makes no pass for it); another host's does", () => {
+    const key = '/cnm/v1/ipam/front/10.210.0.9';
+    const mine = claim('h1', 's9', '10.210.0.9/24');
+    const theirs = claim('h2', 's9', '10.210.0.9/24');
+    const own: [Claim | undefined, Claim | undefined][] = [[undefined, mine], [mine, undefined], [mine, { ...mine, aliases: ['x'] }]];
+    for (const [before, after] of own) {
+      const was = new Map(claims);
+      const now = new Map(claims);
+      if (before) was.set(key, before);
+      if (after) now.set(key, after);
+      expect(remotes(now, live, 'h1')).toEqual(remotes(was, live, 'h1'));
+      expect(changesRemotes(before, after, 'h1')).toBe(false);
+    }
+    const other: [Claim | undefined, Claim | undefined][] = [[undefined, theirs], [theirs, undefined], [mine, theirs], [theirs, mine]];
+    for (const [before, after] of other) expect(changesRemotes(before, after, 'h1')).toBe(true);
   });
 
   it('entries: adds the missing, removes the stale and every flooding entry, keeps what is right', () => {

@@ -17,7 +17,7 @@ import type { EtcdClient } from './etcd.js';
 import { stateFile } from '../paths.js';
 import type { Network } from '../model.js';
 import { Store } from '../store.js';
-import { type Held, programEntries, remoteNames, remotes, writeRemoteNames } from './discovery.js';
+import { type Held, changesRemotes, programEntries, remoteNames, remotes, writeRemoteNames } from './discovery.js';
 import { globalNetworks } from './flood.js';
 import { type Claim, type HostRecord, ROOT, keys, leaf, parseRecord } from './keys.js';
 import { get } from './txn.js';
@@ -205,10 +205,12 @@ async function followCluster(stateDir: string, client: EtcdClient, m: Membership
               else live.delete(leaf(e.kv.key));
               relevant = true;
             } else if (e.kv.key.startsWith(keys.claims())) {
+              const before = claims.get(e.kv.key);
               const c = e.type === 'PUT' ? parseRecord<Claim>(e.kv.value) : undefined;
               if (c) claims.set(e.kv.key, c);
               else claims.delete(e.kv.key);
-              relevant = true;
+              // This host's own claims are none of the remote endpoints it programs: its adds cost it no pass.
+              if (changesRemotes(before, c, m.name)) relevant = true;
             }
           }
           if (relevant) sync(false);

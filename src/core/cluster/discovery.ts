@@ -55,6 +55,14 @@ export function remotes(claims: ReadonlyMap<string, Claim>, live: ReadonlyMap<st
   return out.sort((a, b) => (a.network + a.address < b.network + b.address ? -1 : 1));
 }
 
+/**
+ * Whether a claim's change (its record before and after; undefined: none) can change the remote
+ * endpoints of host `me`: only a claim of another host, before or after, can.
+ */
+export function changesRemotes(before: Claim | undefined, after: Claim | undefined, me: string): boolean {
+  return (before !== undefined && before.host !== me) || (after !== undefined && after.host !== me);
+}
+
 export interface FdbRow {
   mac: string;
   dst: string;
