@@ -124,9 +124,24 @@ kernel() { # the kernel's share at this scale: it grows with the namespaces moun
     "$(printf '%s\n' "${ia[@]}" | stats | cut -d' ' -f1)" "$(printf '%s\n' "${id[@]}" | stats | cut -d' ' -f1)" "$(ls /run/netns | wc -l)"
 }
 
+# Right after hundreds of adds the machine is still busy for a few seconds (measured: 3-7 s after a fill of
+# 1,000, 1 s after 10): the DNS server re-reads the state once the writes settle, and new interfaces solicit
+# routers over IPv6, which the bridge floods to every port. The figures are for N sandboxes in a steady state,
+# so each scale waits, at most 60 s, until the CPUs were idle (>= 95%) for a second, and says how long it took.
+quiet() {
+  local w=0 a b c d e f g t1 i1 t2 i2
+  while [ "$w" -lt 60 ]; do
+    read -r _ a b c d e f g _ </proc/stat; t1=$((a + b + c + d + e + f + g)); i1=$d
+    sleep 1; w=$((w + 1))
+    read -r _ a b c d e f g _ </proc/stat; t2=$((a + b + c + d + e + f + g)); i2=$d
+    [ $(((i2 - i1) * 100 / (t2 - t1 + 1))) -ge 95 ] && break
+  done
+  echo "  (waited ${w} s for the machine to be idle after the fill)"
+}
 prefill=0
 for target in ${SCALE//,/ }; do
   while [ "$prefill" -lt "$target" ]; do "$CNM" sandbox add "fill$prefill" --network bench >/dev/null; prefill=$((prefill + 1)); done
+  [ "$target" -gt 0 ] && quiet
   measure "warm bridge network, DNS on, $target other sandboxes, $RUNS runs"
 done
 
