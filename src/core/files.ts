@@ -141,7 +141,12 @@ export function writeSync(fd: number, data: Uint8Array | string, offset = 0, len
 
 /** All of an open file from where it stands, as UTF-8 (`sizeHint`: its size, if known). */
 function readFd(k: Syscalls, fd: number, sizeHint = 0): string {
-  let buf = new Uint8Array(sizeHint > 0 ? sizeHint + 1 : 16384);
+  return fromUtf8(readFdBytes(k, fd, sizeHint));
+}
+
+/** All of an open file's bytes from where it stands, in a buffer with room for `spare` more after them. */
+function readFdBytes(k: Syscalls, fd: number, sizeHint = 0, spare = 0): Uint8Array {
+  let buf = new Uint8Array(sizeHint > 0 ? sizeHint + 1 + spare : 16384);
   let len = 0;
   for (;;) {
     if (len === buf.length) {
@@ -153,7 +158,7 @@ function readFd(k: Syscalls, fd: number, sizeHint = 0): string {
     if (n === 0) break;
     len += n;
   }
-  return fromUtf8(buf.subarray(0, len));
+  return buf.subarray(0, len);
 }
 
 /** A file's text (UTF-8), by path or by an open fd (read from where it stands). */
@@ -369,11 +374,12 @@ export class Reservation {
     }
   }
 
-  write(text: string): void {
+  /** Replaces the file with `content` (a string is written as UTF-8). */
+  write(content: string | Uint8Array): void {
     const fd = this.fd;
     if (fd === undefined) throw new Error(`reservation for ${this.path} already used`);
     try {
-      const buf = utf8(text);
+      const buf = typeof content === 'string' ? utf8(content) : content;
       writeAll(fd, buf, 0);
       ftruncateSync(fd, buf.length);
       fsyncSync(fd);
@@ -441,12 +447,25 @@ export function sweepTemps(dir: string, targets: readonly string[]): void {
  * otherwise hang the run while it holds the lock.
  */
 export function readRegular(path: string): string {
+  return fromUtf8(readRegularBytes(path));
+}
+
+/**
+ * readRegular's bytes. The view's buffer has room for `spare` more bytes after
+ * them (as far as the file's size, taken before the read, tells): a caller can
+ * lay out a slightly longer file in the same pages (no fresh ones to fault in).
+ */
+export function readRegularBytes(path: string, spare = 0): Uint8Array {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new CnmError(`${path} is not a regular file; cnm will not touch it: move it away`);
     const k = syscalls();
-    return k ? readFd(k, fd, st.size) : node().readFileSync(fd, 'utf8');
+    if (k) return readFdBytes(k, fd, st.size, spare);
+    const read = node().readFileSync(fd);
+    const out = new Uint8Array(read.length + spare);
+    out.set(read);
+    return out.subarray(0, read.length);
   } finally {
     closeSync(fd);
   }

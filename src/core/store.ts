@@ -23,8 +23,9 @@ import { type Addr, type Cidr, formatAddr, formatCidr, parseAddr, parseCidr } fr
 import { dirname, lockFile, resolve, stateFile, stateStampFile } from './paths.js';
 import { VERSION } from '../version.js';
 import { validateState } from './schema.js';
-import { encodeLines, recordsOf, splitRecords, withRecords } from './records.js';
-import { Reservation, mkdirSync, readFileSync, readRegular, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';
+import { type Piece, encodeLines, recordsOf, splitRecords, withRecords } from './records.js';
+import { fromUtf8, utf8 } from './utf8.js';
+import { Reservation, mkdirSync, readFileSync, readRegularBytes, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';
 
 /** Room kept for the state to grow by in one run, on top of its current size. */
 const RESERVE_MARGIN = 64 * 1024;
@@ -48,32 +49,36 @@ export class Store {
   /** Reads the state without the lock (for read-only commands): renames are atomic. */
   read(): State {
     knowStateDir(this.dir);
-    const text = this.readText();
-    return text === null ? emptyState() : parseState(text, this.path, this.wroteItself(text));
+    const file = this.readFile(0);
+    return file === null ? emptyState() : parseState(file.text, this.path, this.wroteItself(file.bytes));
   }
 
-  /** Whether `text` is the state this cnm last wrote here (its stamp matches). */
-  private wroteItself(text: string): boolean {
+  /** Whether `bytes` are the state this cnm last wrote here (its stamp matches). */
+  private wroteItself(bytes: Uint8Array): boolean {
     try {
-      return readFileSync(stateStampFile(this.dir), 'utf8') === stampOf(text);
+      return readFileSync(stateStampFile(this.dir), 'utf8') === stampOf(bytes);
     } catch {
       return false;
     }
   }
 
   /** Best effort: without a stamp, the next read runs the shape checks. */
-  private stamp(text: string): void {
+  private stamp(bytes: Uint8Array): void {
     try {
-      writeFileSync(stateStampFile(this.dir), stampOf(text), { mode: 0o600 });
+      writeFileSync(stateStampFile(this.dir), stampOf(bytes), { mode: 0o600 });
     } catch {
       unlinkQuietly(stateStampFile(this.dir));
     }
   }
 
-  /** The file's text, or null when there is none yet. */
-  private readText(): string | null {
+  /**
+   * The file's bytes (with room for `spare` more in their buffer) and its
+   * text, or null when there is none yet.
+   */
+  private readFile(spare: number): { bytes: Uint8Array; text: string } | null {
     try {
-      return readRegular(this.path);
+      const bytes = readRegularBytes(this.path, spare);
+      return { bytes, text: fromUtf8(bytes) };
     } catch (e) {
       if (e instanceof CnmError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -115,23 +120,34 @@ export class Store {
     try {
       // Compact JSON (a record a line), compared with the text as read: one encoding per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
-      const text = this.readText();
-      const state = text === null ? emptyState() : updateState(text, this.path, this.wroteItself(text));
+      // Read with room for the update's growth in the same buffer: the write lays the new file out there.
+      const file = this.readFile(RESERVE_MARGIN);
+      const text = file?.text ?? null;
+      const state = text === null ? emptyState() : updateState(text, this.path, this.wroteItself(file!.bytes));
       phase('state read');
       // The file ends with a newline that JSON.stringify does not give (cut without a regex: that scans the whole text).
-      const before = text === null ? encodeState(emptyState()) : text.endsWith('\n') ? text.slice(0, -1) : text;
-      const laidOut = text === null || text.includes('"sandboxes":[\n');
-      this.reserveSize = before.length + RESERVE_MARGIN;
+      const length = text === null ? 0 : text.endsWith('\n') ? text.length - 1 : text.length;
+      this.reserveSize = (file?.bytes.length ?? 0) + RESERVE_MARGIN;
       const result = await fn(state);
       phase('operation done');
-      const after = encodeState(state);
-      if (after !== before && (laidOut || after !== layOut(before))) {
-        step('write state');
-        storeInstance(this.dir);
-        this.write(bumpSerial(state, after));
-        wrote = true;
-        step('state written');
-        phase('state written');
+      const records = recordsOf(state);
+      if (records) {
+        // Records still text: compared and written as pieces, the untouched runs of lines never copied into a string.
+        if (!records.same(encodePieces(state), length)) {
+          this.save(() => {
+            state.serial = (state.serial ?? 0) + 1;
+            const pieces = encodePieces(state);
+            return records.fileBytes(pieces, file!.bytes) ?? `${records.join(pieces)}\n`;
+          });
+          wrote = true;
+        }
+      } else {
+        const before = text === null ? encodeState(emptyState()) : text.slice(0, length);
+        const after = encodeState(state);
+        if (after !== before && (text === null || text.includes('"sandboxes":[\n') || after !== layOut(before))) {
+          this.save(() => `${bumpSerial(state, after)}\n`);
+          wrote = true;
+        }
       }
       ok = true;
       return result;
@@ -171,14 +187,23 @@ export class Store {
     }
   }
 
-  private write(text: string): void {
-    // Stamped first: a reader woken by the rename (the DNS server) finds the new text's stamp already
-    // there. A write that then fails leaves a stamp no text has: the next read runs the checks.
-    // One copy of the file's text for both (each `text + '\n'` is another flattened copy of the whole state).
-    const file = text + '\n';
-    this.stamp(file);
+  /** Writes the file `content` gives (its serial bumped), with the crash steps around it. */
+  private save(content: () => string | Uint8Array): void {
+    step('write state');
+    storeInstance(this.dir);
+    this.write(content());
+    step('state written');
+    phase('state written');
+  }
+
+  private write(content: string | Uint8Array): void {
+    // Stamped first: a reader woken by the rename (the DNS server) finds the new file's stamp already
+    // there. A write that then fails leaves a stamp no file has: the next read runs the checks.
+    // One copy of the file's bytes for both.
+    const bytes = typeof content === 'string' ? utf8(content) : content;
+    this.stamp(bytes);
     try {
-      (this.room ?? new Reservation(this.path, 0)).write(file);
+      (this.room ?? new Reservation(this.path, 0)).write(bytes);
       this.room = undefined;
     } catch (e) {
       throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${this.dir} and retry`);
@@ -202,13 +227,18 @@ export function bumpSerial(state: State, text: string): string {
   return `${text.slice(0, text.length - tail.length)},"serial":${state.serial}}`;
 }
 
-/** cnm's version and a hash of the text (Bun's own in the binary; sha256 under Node). */
-export function stampOf(text: string): string {
-  const bun = (globalThis as { Bun?: { hash(data: string): number | bigint } }).Bun;
+/**
+ * cnm's version, the file's size and a hash of its bytes (Bun's own in the
+ * binary; sha256 under Node). Of the bytes, not of a string: the write has
+ * them, and no text of the whole file is ever made to hash it.
+ */
+export function stampOf(content: string | Uint8Array): string {
+  const bytes = typeof content === 'string' ? utf8(content) : content;
+  const bun = (globalThis as { Bun?: { hash(data: Uint8Array): number | bigint } }).Bun;
   const hash = bun
-    ? bun.hash(text).toString(16)
-    : (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(text).digest('hex');
-  return `cnm ${VERSION} ${text.length} ${hash}\n`;
+    ? bun.hash(bytes).toString(16)
+    : (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+  return `cnm ${VERSION} ${bytes.length} ${hash}\n`;
 }
 
 /** Parses state text; `checked`: the text is known to pass the shape checks (the store's stamp), skip them. */
@@ -287,7 +317,14 @@ function decodeSubnets(doc: Stored): string | undefined {
  * where it was. Records still held as text are reused as they are.
  */
 export function encodeState(state: State): string {
-  const blocks = recordsOf(state)?.encode();
+  const records = recordsOf(state);
+  const pieces = encodePieces(state);
+  return records ? records.join(pieces) : (pieces as string[]).join('');
+}
+
+/** encodeState's text as pieces: records still held as text are spans of it (records.ts). */
+function encodePieces(state: State): Piece[] {
+  const blocks = recordsOf(state)?.pieces();
   return encodeDoc(state, (key) => {
     if (blocks && (key === 'sandboxes' || key === 'endpoints')) return blocks[key];
     if (key === 'networks') return JSON.stringify(state.networks.map((n) => ({ ...n, subnets: n.subnets.map(encodeSubnet) })));
@@ -295,14 +332,32 @@ export function encodeState(state: State): string {
   });
 }
 
-/** A document's text as encodeState lays it out: `json` gives a key's own encoding (undefined: the default). */
-function encodeDoc(doc: object, json: (key: string) => string | undefined): string {
-  let out = '';
+/**
+ * A document's text as encodeState lays it out, as pieces (adjacent text
+ * joined): `json` gives a key's own encoding (undefined: the default).
+ */
+function encodeDoc(doc: object, json: (key: string) => string | readonly Piece[] | undefined): Piece[] {
+  const out: Piece[] = [];
+  let text = '{';
   for (const key in doc) {
-    const text = json(key) ?? encodeValue(key, (doc as Record<string, unknown>)[key]);
-    if (text !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${text}`;
+    const value = json(key) ?? encodeValue(key, (doc as Record<string, unknown>)[key]);
+    if (value === undefined) continue;
+    text += `${text === '{' && out.length === 0 ? '' : ','}${JSON.stringify(key)}:`;
+    if (typeof value === 'string') {
+      text += value;
+      continue;
+    }
+    for (let i = 0; i < value.length; i++) {
+      const p = value[i]!;
+      if (typeof p === 'string') text += p;
+      else {
+        out.push(text, p);
+        text = '';
+      }
+    }
   }
-  return `{${out}}`;
+  out.push(`${text}}`);
+  return out;
 }
 
 function encodeValue(key: string, value: unknown): string | undefined {
@@ -315,7 +370,7 @@ function encodeValue(key: string, value: unknown): string | undefined {
  * nothing leaves such a file as it is.
  */
 export function layOut(text: string): string {
-  return encodeDoc(JSON.parse(text) as object, () => undefined);
+  return (encodeDoc(JSON.parse(text) as object, () => undefined) as string[]).join('');
 }
 
 function encodeAux(aux: Record<string, Addr>): Record<string, string> {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { takenAddresses } from '../../src/core/ipam.js';
 import { mustCidr } from '../../src/core/ip.js';
 import type { Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
-import { addEndpointRecord, addSandboxRecord, dropSandboxRecord, recordsOf } from '../../src/core/records.js';
+import { type Piece, addEndpointRecord, addSandboxRecord, dropSandboxRecord, recordsOf, splitRecords } from '../../src/core/records.js';
 import { endpointsOf, findSandbox, sandboxNamed } from '../../src/core/resolve.js';
 import { Store, layOut } from '../../src/core/store.js';
 
@@ -174,5 +174,63 @@ describe('records kept as text', () => {
     const text = readFileSync(s.path, 'utf8');
     expect(text).toBe(`${layOut(text.slice(0, -1))}\n`);
     expect(text.split('\n')).toHaveLength(1 + 3 + 1 + 3 + 1 + 1);
+  });
+
+  it('the write lays the new file out in the buffer the old one was read into, spans moved either way, as the text would be', () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const line = (i: number, pad: number) => JSON.stringify({ id: hex(i), name: `s${i}`, note: 'x'.repeat(pad) });
+    for (let round = 0; round < 120; round++) {
+      const n = 1 + rand(12);
+      const sb = Array.from({ length: n }, (_, i) => line(i, rand(40)));
+      const ep = Array.from({ length: n }, (_, i) => line(100 + i, rand(40)));
+      const text = `{"head":"${'h'.repeat(rand(30))}","sandboxes":[\n${sb.join(',\n')}\n],"endpoints":[\n${ep.join(',\n')}\n],"serial":${round}}`;
+      const split = splitRecords(text)!;
+      const r = split.records;
+      for (let i = 0; i < n; i++) {
+        const what = rand(4);
+        const x = r.sandboxNamed(`s${i}`)!;
+        if (what === 0) r.dropSandbox(x);
+        else if (what === 1) (x as unknown as { note: string }).note = 'y'.repeat(rand(80)); // longer or shorter
+      }
+      for (let i = 0, more = rand(3); i < more; i++) r.addSandbox(sandbox(500 + round * 10 + i));
+      const blocks = r.pieces();
+      // The document around the blocks changes length too (as the networks' cursors do).
+      const pieces: Piece[] = [`{"head":"${'H'.repeat(rand(30))}","sandboxes":`, ...blocks.sandboxes, ',"endpoints":', ...blocks.endpoints, `,"serial":${round + 1}}`];
+      const want = new TextEncoder().encode(`${r.join(pieces)}\n`);
+      const read = new TextEncoder().encode(text);
+      for (const spare of [0, 64, 4096]) {
+        const buf = new Uint8Array(read.length + spare);
+        buf.set(read);
+        const out = r.fileBytes(pieces, buf.subarray(0, read.length))!;
+        expect(out).toEqual(want);
+        // In the same buffer when it fits, in a new one when it does not.
+        expect(out.buffer === buf.buffer).toBe(want.length <= buf.length);
+      }
+    }
+  });
+
+  it('a state that is not all ASCII is written as text, and as a whole parse writes it', async () => {
+    const s = await stored(6);
+    const r = await both(s, (st) => {
+      const sb = { ...sandbox(60), name: 'new', labels: { 'café': 'naïve ☕' } };
+      addSandboxRecord(st, sb);
+      addEndpointRecord(st, endpoint(60, NET, 70));
+      dropSandboxRecord(st, findSandbox(st, 's2'));
+    });
+    expect(r.stayedText).toBe(true);
+    expect(r.text).toBe(r.wholeText);
+    const again = await both(s, (st) => {
+      dropSandboxRecord(st, findSandbox(st, 's3'));
+      findSandbox(st, 'new').hostname = 'ünïcode';
+    });
+    expect(again.stayedText).toBe(true);
+    expect(again.text).toBe(again.wholeText);
+    expect(JSON.parse(again.text).sandboxes.find((x: Sandbox) => x.name === 'new').labels).toEqual({ 'café': 'naïve ☕' });
+    const bytes = new TextEncoder().encode(again.text);
+    expect(splitRecords(again.text.slice(0, -1))!.records.fileBytes([again.text.slice(0, -1)], bytes)).toBeUndefined();
   });
 });
