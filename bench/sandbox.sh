@@ -11,7 +11,13 @@
 # --scale LIST   repeats the measure with that many sandboxes already on the network
 #                (default: just the warm one), phases included; and the kernel's share
 #                apart: cnm's own namespace ops (from --debug) and `ip netns add` +
-#                `ip netns del` with that many namespaces mounted under /run/netns.
+#                `ip netns del` with that many namespaces mounted under /run/netns,
+#                a bridge port's attach and detach with that many ports. Each scale
+#                splits the time into cnm's own (state read, plan, state write) and the
+#                kernel's (the batches of the op phase), and a summary at the end
+#                gives each part's ratio to the first scale: which part grows.
+#                NOQUIET=1 skips the wait for an idle machine after each fill (a machine
+#                others are using never is: each scale would wait its 60 s out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=30
@@ -106,7 +112,43 @@ measure() { # $1 title
   done
   echo "  add phases (median of 10 --debug runs):"; phases "$TMP/add.log"
   echo "  rm phases:"; phases "$TMP/rm.log"
+  local sa sr
+  sa=$(shares "$TMP/add.log"); sr=$(shares "$TMP/rm.log")
+  show_shares add "$sa"; show_shares rm "$sr"
   kernel
+  # For the summary: the timed medians and the shares (cnm's own, kernel) of this scale.
+  SUMMARY+=("$1|${ca% *} $(cut -d' ' -f1,6 <<<"$sa")|${cr% *} $(cut -d' ' -f1,6 <<<"$sr")")
+}
+
+# Per --debug run of a log, cnm's own time and the kernel's, as medians over the runs, in ms:
+# "cnm read plan write op kernel rest". cnm = read (locked -> read) + plan (read -> plan; 0 for an
+# rm, which marks none) + write (done -> written); op = the phase the kernel work runs in (intent
+# recorded, or plan, or read -> done); kernel = the durations of its batches (`+ netlink ...  (N ms`,
+# the DNS server's nft included); rest = op - kernel (what cnm does between them, an rm's plan).
+shares() {
+  awk 'function flush() {
+         if (!("locked" in t) || !("done" in t)) return
+         n++
+         r = t["read"] - t["locked"]; p = ("plan" in t) ? t["plan"] - t["read"] : 0
+         w = ("written" in t) ? t["written"] - t["done"] : 0
+         s = ("intent" in t) ? t["intent"] : ("plan" in t) ? t["plan"] : t["read"]
+         v["cnm", n] = r + p + w; v["read", n] = r; v["plan", n] = p; v["write", n] = w
+         v["op", n] = t["done"] - s; v["kernel", n] = k; v["rest", n] = t["done"] - s - k
+       }
+       function med(key,   a, i, m) { for (i = 1; i <= n; i++) a[i] = v[key, i]; m = asort(a); return m ? a[int((m + 1) / 2)] : 0 }
+       /^· state locked/ { flush(); delete t; k = 0 }
+       /^· / { x = $0; sub(/.*\(at /, "", x); sub(/ ms\).*/, "", x)
+               if (/^· state read/) t["read"] = x; else if (/^· state locked/) t["locked"] = x
+               else if (/^· plan of/) t["plan"] = x; else if (/^· intent recorded/) t["intent"] = x
+               else if (/^· operation done/) t["done"] = x; else if (/^· state written/) t["written"] = x }
+       /^\+ .*\([0-9.]+ ms/ { x = $0; sub(/.*\(/, "", x); sub(/ ms.*/, "", x); k += x }
+       END { flush(); printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", med("cnm"), med("read"), med("plan"), med("write"), med("op"), med("kernel"), med("rest") }' "$1"
+}
+show_shares() { # $1 add|rm, $2 what shares printed
+  local c r p w o k x
+  read -r c r p w o k x <<<"$2"
+  printf '  %s shares (medians of the --debug runs): cnm'"'"'s own %s ms (state read %s + plan %s + write %s); kernel %s ms (the op phase'"'"'s batches; the op phase %s, the rest of it %s)\n' \
+    "$1" "$c" "$r" "$p" "$w" "$k" "$o" "$x"
 }
 
 ms() { awk -v ns="$1" 'BEGIN {printf "· process ended (as bash saw it)  (at %.1f ms)\n", ns / 1e6}'; }
@@ -122,6 +164,19 @@ kernel() { # the kernel's share at this scale: it grows with the namespaces moun
   done
   printf '  kernel: ip netns add %s ms, ip netns del %s ms (median, wall; %s namespaces mounted)\n' \
     "$(printf '%s\n' "${ia[@]}" | stats | cut -d' ' -f1)" "$(printf '%s\n' "${id[@]}" | stats | cut -d' ' -f1)" "$(ls /run/netns | wc -l)"
+  # A bridge port with this many ports on the bridge: cnm's own attach op (from --debug), and `ip link set
+  # master` / `nomaster` of a spare veth (wall: an ip process each, the same at every scale).
+  local br pa=() pd=() ports
+  br=$(ip -o link show type bridge | awk -F': ' '$2 ~ /^cnm-/ {print $2; exit}')
+  ports=$(ip -o link show master "$br" | wc -l)
+  ip link add kshareA type veth peer name kshareB
+  for i in $(seq 1 10); do
+    stamp t0; ip link set kshareA master "$br"; stamp t1; ip link set kshareA nomaster; stamp t2; pa+=($(((t1 - t0) / 1000))); pd+=($(((t2 - t1) / 1000)))
+  done
+  ip link del kshareA
+  printf '  kernel: cnm port attach (link set master) %s ms (median of the --debug runs); ip link set master %s ms, nomaster %s ms (median, wall; %s ports on %s)\n' \
+    "$(sed -n 's/^  | link set [^ ]* master [^ ]* up  (\([0-9.]*\) ms)$/\1/p' "$TMP/add.log" | awk '{print int($1 * 1000)}' | stats | cut -d' ' -f1)" \
+    "$(printf '%s\n' "${pa[@]}" | stats | cut -d' ' -f1)" "$(printf '%s\n' "${pd[@]}" | stats | cut -d' ' -f1)" "$ports" "$br"
 }
 
 # Right after hundreds of adds the machine is still busy for a few seconds (measured: 3-7 s after a fill of
@@ -139,11 +194,27 @@ quiet() {
   echo "  (waited ${w} s for the machine to be idle after the fill)"
 }
 prefill=0
+SUMMARY=()
 for target in ${SCALE//,/ }; do
   while [ "$prefill" -lt "$target" ]; do "$CNM" sandbox add "fill$prefill" --network bench >/dev/null; prefill=$((prefill + 1)); done
-  [ "$target" -gt 0 ] && quiet
+  [ "$target" -gt 0 ] && [ -z "${NOQUIET:-}" ] && quiet
   measure "warm bridge network, DNS on, $target other sandboxes, $RUNS runs"
 done
+if [ "${#SUMMARY[@]}" -gt 1 ]; then # which part grows: each scale against the first
+  echo "== scale summary: median ms, and the ratio to the first scale (cnm's own: state read + plan + write; kernel: the op phase's batches)"
+  printf '  %-34s %-40s %s\n' "sandboxes on the network" "add: total / cnm's own / kernel" "rm: total / cnm's own / kernel"
+  first=${SUMMARY[0]}
+  for row in "${SUMMARY[@]}"; do
+    IFS='|' read -r title a r <<<"$row"; IFS='|' read -r _ a0 r0 <<<"$first"
+    cell() { # "total cnm kernel" and the first scale's: each with its ratio
+      local x y i out=()
+      read -r -a x <<<"$1"; read -r -a y <<<"$2"
+      for i in 0 1 2; do out+=("$(awk -v a="${x[$i]}" -v b="${y[$i]}" 'BEGIN {printf "%s %s", a, (b > 0 ? sprintf("%.2fx", a / b) : "-")}')"); done
+      printf '%s / %s / %s' "${out[@]}"
+    }
+    printf '  %-34s %-40s %s\n' "$(echo "$title" | sed 's/.*DNS on, \([0-9]*\) other.*/\1/')" "$(cell "$a" "$a0")" "$(cell "$r" "$r0")"
+  done
+fi
 
 printf 'processes execed:  cnm add %s   cnm rm %s' "$(execs "$CNM" sandbox add probe --network bench)" "$(execs "$CNM" sandbox rm probe)"
 [ "$VS" = 1 ] && printf '   netavark add %s   netavark rm %s' "$(execs bash -c "$(declare -f nv_opts nv_add); NV=$NV TMP=$TMP nv_add 9000")" "$(execs bash -c "$(declare -f nv_rm); NV=$NV TMP=$TMP nv_rm 9000")"
