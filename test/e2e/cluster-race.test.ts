@@ -22,7 +22,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -227,6 +227,27 @@ describe('a warm add sends its claim, built on its last view, before it reads th
     expect([...held.values()].sort()).toEqual(['', 'u1', 'u2', 'u4']);
     expect((await out(['ip', 'netns', 'list'])).split('\n').some((l) => l.split(' ')[0] === 'u3')).toBe(false);
     await removed('unread', ['u1', 'u2', 'u4'], bridge);
+  }, 120_000);
+
+  it('writes its claim on a socket of its own thread: it starts no thread more than a local add, and reads the one answer', async () => {
+    await ok(['sandbox', 'add', 'q1', '--network', 'own']);
+    await ok(['net', 'create', 'plain', '--subnet', '10.99.8.0/24']);
+    // fetch() would start Bun's HTTP thread: one clone more than the same run on a local network.
+    const clones = async (sb: string, net: string) => {
+      const r = await h.execAsync(['strace', '-f', '-qq', '-e', 'trace=clone,clone3,connect', '-e', 'signal=none', CNM, 'sandbox', 'add', sb, '--network', net, '--debug']);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stderr.split('\n');
+      return { clones: lines.filter((l) => /\bclone3?\(/.test(l)).length, trips: lines.filter((l) => l.includes('· store /v3/')).length, connects: lines.filter((l) => l.includes(`inet_addr("${STORE_IP}")`)).length };
+    };
+    const local = await clones('q2', 'plain');
+    expect(local.trips).toBe(0);
+    expect(await clones('q3', 'own')).toEqual({ clones: local.clones, trips: 1, connects: 1 });
+    const { bridge, held } = await agreed('own', 'after the adds');
+    expect([...held.values()].sort()).toEqual(['', 'q1', 'q3']);
+    expect((await h.cnmAsync(['sandbox', 'exec', 'q3', '--', 'ping', '-c1', '-W2', (await ok(['net', 'inspect', 'own', '--format', '{{(index .IPAM.Config 0).Gateway}}'])).trim()])).code).toBe(0);
+    await ok(['sandbox', 'rm', 'q2']);
+    await ok(['net', 'rm', 'plain']);
+    await removed('own', ['q1', 'q3'], bridge);
   }, 120_000);
 
   it('does not trust a view under the name of a network the state knows otherwise: the add is a local one', async () => {

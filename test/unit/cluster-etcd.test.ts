@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EtcdClient, StoreError } from '../../src/core/cluster/etcd.js';
 import { claimNetwork, keys, leaf } from '../../src/core/cluster/keys.js';
 import { absent, get, put, unchangedSince } from '../../src/core/cluster/txn.js';
-import type { Transport } from '../../src/core/cluster/transport.js';
+import { type Transport, httpReply } from '../../src/core/cluster/transport.js';
 
 const H = '"header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","revision":"3","raft_term":"2"}';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -157,5 +157,85 @@ describe('the key layout', () => {
     expect(keys.claim('front.b', '10.0.0.2').startsWith(keys.claims('front'))).toBe(false);
     expect(claimNetwork(keys.claim('front.b', '10.0.0.2'))).toBe('front.b');
     expect(leaf(keys.host('h-1'))).toBe('h-1');
+  });
+});
+
+describe('a transaction written at once, its answer read later (txnLater)', () => {
+  const won = `{${H},"succeeded":true,"responses":[{"response_put":{"header":{"revision":"3"}}}]}`;
+  const txn = { compare: [absent('/a')], success: [put('/a', '1')], failure: [get('/a')] };
+
+  /** A transport whose send() writes at once (logged) and reads the given reply, or fails, when asked. */
+  function writing(read: string | Error, posts: string[] = []) {
+    const log: string[] = [];
+    const { t, sent } = recorded(posts);
+    t.send = (url, body) => {
+      log.push(`write ${url} ${JSON.parse(body).compare.length}`);
+      return async () => {
+        log.push('read');
+        if (read instanceof Error) throw read;
+        return { status: 200, text: read };
+      };
+    };
+    return { t, sent, log };
+  }
+
+  it('writes to the first endpoint when asked, reads when the answer is asked for, and counts one request', async () => {
+    const { t, log } = writing(won);
+    const c = client(t);
+    const later = c.txnLater(txn);
+    expect(log).toEqual(['write http://198.51.100.1:2379/v3/kv/txn 1']);
+    expect(await later()).toEqual({ succeeded: true, revision: 3, responses: [{ kvs: [], deleted: 0 }] });
+    expect(log).toEqual(['write http://198.51.100.1:2379/v3/kv/txn 1', 'read']);
+    expect(c.requests).toBe(1);
+  });
+
+  it('asks the other endpoints in turn when the first does not answer, and names the first failure when none does', async () => {
+    const { t, sent } = writing(new Error('connect: Connection refused'), [won]);
+    const c = client(t, ['http://198.51.100.1:2379', 'http://198.51.100.2:2379']);
+    expect((await c.txnLater(txn)()).succeeded).toBe(true);
+    expect(sent.map((x) => x.url)).toEqual(['http://198.51.100.2:2379/v3/kv/txn']);
+    expect(c.requests).toBe(2);
+    const alone = writing(new Error('connect: Connection refused'));
+    await expect(client(alone.t).txnLater(txn)()).rejects.toThrow(
+      new StoreError('the cluster store etcd://198.51.100.1:2379 is unreachable (connect: Connection refused); check that etcd runs and this host can reach it'),
+    );
+  });
+
+  it("is refused as the store's own error, not asked elsewhere", async () => {
+    const { t, sent } = recorded([]);
+    t.send = () => async () => ({ status: 400, text: '{"error":"etcdserver: too many operations in txn request","code":3,"message":"etcdserver: too many operations in txn request"}' });
+    const c = client(t, ['http://198.51.100.1:2379', 'http://198.51.100.2:2379']);
+    await expect(c.txnLater(txn)()).rejects.toThrow(/refused \/v3\/kv\/txn: etcdserver: too many operations in txn request/);
+    expect(sent).toEqual([]);
+  });
+
+  it('posts as txn() does where the transport cannot write at once, and hands a failure over only when asked', async () => {
+    const { t, sent } = recorded([new Error('ECONNREFUSED')]);
+    const later = client(t).txnLater(txn);
+    expect(sent.length).toBe(1); // posted at once
+    await new Promise((r) => setTimeout(r, 10)); // nobody awaits it yet: no unhandled rejection
+    await expect(later()).rejects.toThrow(/is unreachable \(ECONNREFUSED\)/);
+  });
+});
+
+describe('an HTTP/1.1 reply read whole (httpReply)', () => {
+  const bytes = (s: string) => new TextEncoder().encode(s);
+  it('takes the body by Content-Length', () => {
+    expect(httpReply(bytes('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"a":"é"}x'))).toEqual({ status: 200, text: '{"a":"é"}' });
+  });
+  it('joins a chunked body (what etcd sends for a large answer), chunk extensions and all', () => {
+    const body = `{"kvs":[${'"x",'.repeat(600)}"y"]}`;
+    const chunked = `${(1000).toString(16)}\r\n${body.slice(0, 1000)}\r\n${(body.length - 1000).toString(16)};ext=1\r\n${body.slice(1000)}\r\n0\r\n\r\n`;
+    expect(httpReply(bytes(`HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`))).toEqual({ status: 400, text: body });
+  });
+  it('takes the rest when there is neither (only the close ends it: not whole before, when framed), and refuses what is cut short or not HTTP', () => {
+    expect(httpReply(bytes('HTTP/1.0 200 OK\r\n\r\n{}'))).toEqual({ status: 200, text: '{}' });
+    expect(httpReply(bytes('HTTP/1.0 200 OK\r\n\r\n{}'), true)).toBeUndefined();
+    expect(httpReply(bytes('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}'), true)).toEqual({ status: 200, text: '{}' });
+    expect(() => httpReply(bytes('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}'))).toThrow('an incomplete HTTP answer');
+    expect(() => httpReply(bytes('HTTP/1.1 200 OK\r\nContent-Le'))).toThrow('an incomplete HTTP answer');
+    expect(() => httpReply(bytes(''))).toThrow('the connection closed without an answer');
+    expect(() => httpReply(bytes('SSH-2.0-OpenSSH\r\n\r\n'))).toThrow('not an HTTP answer: SSH-2.0-OpenSSH');
+    expect(() => httpReply(bytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nshort'))).toThrow('an incomplete HTTP answer');
   });
 });

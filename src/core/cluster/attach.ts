@@ -241,7 +241,6 @@ export function emptyAttachment(m: Membership): Attachment {
 export function sendFromView(stateDir: string, m: Membership, name: string, sandbox: string, aliases: string[], ip?: string, mac?: string): Attachment | undefined {
   const view = cachedView(stateDir, m, name);
   if (!view) return undefined;
-  preconnect(m);
   const att: Attachment = { ...emptyAttachment(m), unread: { name } };
   const c: Claiming = { stateDir, att, name, sandbox, aliases, ...(ip !== undefined ? { ip } : {}), ...(mac !== undefined ? { mac } : {}) };
   const round: Round = { view, guessed: true, attempt: 0, pause: 0 };
@@ -368,7 +367,8 @@ interface Sent {
   c: Claiming;
   round: Round;
   offer: Offer;
-  reply: Promise<TxnResult | Error>;
+  /** The answer, read when first asked for. */
+  reply: () => Promise<TxnResult | Error>;
 }
 
 /**
@@ -486,7 +486,10 @@ function answered(c: Claiming, round: Round, o: Offer, w: TxnResult): boolean | 
 /** Sends a compare-and-swap whose answer the run reads later (confirmAttach), and builds on it meanwhile. */
 function send(att: Attachment, c: Claiming, round: Round, o: Offer): void {
   // Caught here, thrown where it is awaited: a rejection nobody awaits yet must not end the process.
-  att.sent = { c, round, offer: o, reply: att.client.txn(o.txn).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) };
+  const read = att.client.txnLater(o.txn);
+  let reply: Promise<TxnResult | Error> | undefined;
+  // Read once, when first awaited; a failure is handed back as a value.
+  att.sent = { c, round, offer: o, reply: () => (reply ??= read().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))) };
   provide(att, o);
   phase('claim sent');
   step('claim sent to the cluster store');
@@ -540,7 +543,7 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
     unread.stale = suspects.length === 0 ? [] : staleClaims(sent.c.stateDir, () => unread.state!, att.m, suspects);
     unread.state = undefined;
   }
-  const w = await sent.reply;
+  const w = await sent.reply();
   if (w instanceof Error) throw w;
   const won = answered(sent.c, sent.round, sent.offer, w);
   if (won === true) return true;
@@ -605,7 +608,7 @@ function spareGateways(att: Attachment): Held[] {
 export async function settleAttach(stateDir: string, att: Attachment, ok: boolean): Promise<void> {
   if (att.sent) {
     // The run failed before it read the answer to the claim it sent: what it won is released below.
-    const w = await att.sent.reply;
+    const w = await att.sent.reply();
     if (!(w instanceof Error) && w.succeeded) att.sent.offer.won(w);
     att.sent = undefined;
   }

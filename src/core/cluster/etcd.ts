@@ -10,7 +10,7 @@
 import { CnmError } from '../errors.js';
 import { fromUtf8, utf8 } from '../utf8.js';
 import { phase } from '../runner.js';
-import { type Transport, httpTransport, type TlsFiles } from './transport.js';
+import { type Reply, type Transport, httpTransport, type TlsFiles } from './transport.js';
 
 export class StoreError extends CnmError {}
 
@@ -155,14 +155,16 @@ export class EtcdClient {
 
   /** POSTs to each endpoint in turn until one answers; etcd's own errors are not retried elsewhere. */
   async call<T>(path: string, body: unknown): Promise<T> {
-    const text = JSON.stringify(body);
-    let why = 'no endpoint';
-    for (const base of this.opts.endpoints) {
+    return this.from<T>(0, path, JSON.stringify(body), 'no endpoint');
+  }
+
+  /** call() from the endpoint at index `first` on (those before it did not answer: `why`). */
+  private async from<T>(first: number, path: string, text: string, why: string): Promise<T> {
+    for (const base of this.opts.endpoints.slice(first)) {
       this.requests++;
       let reply;
       try {
         reply = await this.transport.post(`${base}${path}`, text, this.timeoutMs);
-        phase(`store ${path} (${this.requests} request(s) so far)`);
       } catch (e) {
         why = reachError(e);
         if (base.startsWith('https:') && /EPROTO|ECONNRESET|CERT|SSL|TLS|handshake|self.signed|verify/i.test(why)) {
@@ -170,19 +172,25 @@ export class EtcdClient {
         }
         continue;
       }
-      let parsed: { error?: string; message?: string; code?: number } & T;
-      try {
-        parsed = JSON.parse(reply.text) as typeof parsed;
-      } catch {
-        throw new StoreError(`the cluster store ${this.label} answered ${path} with status ${reply.status} and no JSON; is it etcd 3.4 or newer?`);
-      }
-      if (reply.status !== 200 || parsed.error !== undefined) {
-        const msg = parsed.message ?? parsed.error ?? `status ${reply.status}`;
-        throw new StoreError(`the cluster store ${this.label} refused ${path}: ${msg}`);
-      }
-      return parsed;
+      return this.answer<T>(path, reply);
     }
     throw new StoreError(`the cluster store ${this.label} is unreachable (${why}); check that etcd runs and this host can reach it`);
+  }
+
+  /** An endpoint's reply: its JSON, or the store's refusal. */
+  private answer<T>(path: string, reply: Reply): T {
+    phase(`store ${path} (${this.requests} request(s) so far)`);
+    let parsed: { error?: string; message?: string; code?: number } & T;
+    try {
+      parsed = JSON.parse(reply.text) as typeof parsed;
+    } catch {
+      throw new StoreError(`the cluster store ${this.label} answered ${path} with status ${reply.status} and no JSON; is it etcd 3.4 or newer?`);
+    }
+    if (reply.status !== 200 || parsed.error !== undefined) {
+      const msg = parsed.message ?? parsed.error ?? `status ${reply.status}`;
+      throw new StoreError(`the cluster store ${this.label} refused ${path}: ${msg}`);
+    }
+    return parsed;
   }
 
   async range(key: string, prefix = false): Promise<{ kvs: KeyValue[]; revision: number }> {
@@ -207,16 +215,38 @@ export class EtcdClient {
   }
 
   async txn(t: Txn): Promise<TxnResult> {
-    type WireResponse = { response_range?: { kvs?: WireKv[] }; response_delete_range?: { deleted?: string } };
-    const r = await this.call<WireHeader & { succeeded?: boolean; responses?: WireResponse[] }>('/v3/kv/txn', {
-      compare: t.compare.map(wireCompare),
-      success: t.success.map(wireOp),
-      failure: (t.failure ?? []).map(wireOp),
-    });
-    return {
-      succeeded: r.succeeded === true,
-      revision: num(r.header?.revision),
-      responses: (r.responses ?? []).map((x) => ({ kvs: (x.response_range?.kvs ?? []).map(kvOf), deleted: num(x.response_delete_range?.deleted) })),
+    return txnResult(await this.call<WireTxnResult>('/v3/kv/txn', wireTxn(t)));
+  }
+
+  /**
+   * A transaction written to the first endpoint at once where the transport can (send()), its
+   * answer read when the returned function is called: the caller works meanwhile, and no promise
+   * is left pending (a rejection nobody awaits yet would end the process). When that endpoint
+   * does not answer, the others are asked in turn then, as call() does; where the transport
+   * cannot write at once, the transaction is posted as txn() does.
+   */
+  txnLater(t: Txn): () => Promise<TxnResult> {
+    const path = '/v3/kv/txn';
+    const text = JSON.stringify(wireTxn(t));
+    const base = this.opts.endpoints[0];
+    const read = base === undefined ? undefined : this.transport.send?.(`${base}${path}`, text, this.timeoutMs);
+    if (!read) {
+      const reply = this.txn(t).then((r) => ({ r }), (e: unknown) => ({ e }));
+      return async () => {
+        const got = await reply;
+        if ('e' in got) throw got.e;
+        return got.r;
+      };
+    }
+    this.requests++;
+    return async () => {
+      let reply;
+      try {
+        reply = await read();
+      } catch (e) {
+        return txnResult(await this.from<WireTxnResult>(1, path, text, reachError(e)));
+      }
+      return txnResult(this.answer<WireTxnResult>(path, reply));
     };
   }
 
@@ -292,6 +322,21 @@ export class EtcdClient {
 }
 
 /** A short reason from a fetch/socket failure (Bun and Node word them differently). */
+type WireResponse = { response_range?: { kvs?: WireKv[] }; response_delete_range?: { deleted?: string } };
+type WireTxnResult = WireHeader & { succeeded?: boolean; responses?: WireResponse[] };
+
+function wireTxn(t: Txn): Record<string, unknown> {
+  return { compare: t.compare.map(wireCompare), success: t.success.map(wireOp), failure: (t.failure ?? []).map(wireOp) };
+}
+
+function txnResult(r: WireTxnResult): TxnResult {
+  return {
+    succeeded: r.succeeded === true,
+    revision: num(r.header?.revision),
+    responses: (r.responses ?? []).map((x) => ({ kvs: (x.response_range?.kvs ?? []).map(kvOf), deleted: num(x.response_delete_range?.deleted) })),
+  };
+}
+
 function reachError(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
