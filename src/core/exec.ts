@@ -18,7 +18,7 @@ import { pauseHere, pauseIndex } from './faults.js';
 import { type CommandOp, applyCommand, argvOf, runCommand, teardownCommand } from './exec/commands.js';
 import { applyFiles, writeFileOp } from './exec/file.js';
 import { type LineGroup, applyLines, commandOf, runLine, teardownLines } from './exec/lines.js';
-import { applyNft, teardownNft } from './exec/nft.js';
+import { applyNft, startTeardownNft, teardownNft } from './exec/nft.js';
 import { applySysctls, kernelHasIPv6, writeSysctl } from './exec/sysctl.js';
 import { applyNetlink, runLineNetlink, teardownNetlink } from './exec/netlink/run.js';
 import { netlinkLibc } from './exec/netlink/socket.js';
@@ -169,14 +169,12 @@ function rollback(undo: Op[]): string[] {
   return problems;
 }
 
-function teardownGroup(group: Group): string[] {
+function teardownGroup(group: Exclude<Group, { kind: 'nft' }>): string[] {
   switch (group.kind) {
     case 'ip': {
       const c = netlinkLibc();
       return c ? teardownNetlink(c, group) : teardownLines(group);
     }
-    case 'nft':
-      return [teardownNft(group.ops)].filter((p): p is string => p !== undefined);
     case 'file':
       group.ops.forEach(writeFileOp);
       return [];
@@ -193,13 +191,54 @@ function teardownGroup(group: Group): string[] {
  * "already gone" is success, and all other failures are reported together.
  */
 export function teardown(plan: readonly Op[]): string[] {
+  return runTeardown(plan, false).problems;
+}
+
+/** A teardown whose last answer may still be out: what failed so far, and the rest once read (finish). */
+export interface Teardown {
+  readonly problems: string[];
+  /** Waits for what is still out and returns its failures (none the second time). */
+  finish(): string[];
+}
+
+/**
+ * teardown() that leaves the DNS server's answer for the plan's nft batch
+ * unread (exec/nft.ts): the batch is sent in its place in the plan, the
+ * other groups go on at once, and finish() reads the answer (running the
+ * script, or our own batch, when it says so). Until then no other nft batch
+ * may be sent: its order against this one would be the server's to choose.
+ */
+export function startTeardown(plan: readonly Op[]): Teardown {
+  return runTeardown(plan, true);
+}
+
+function runTeardown(plan: readonly Op[], defer: boolean): Teardown {
   const problems: string[] = [];
+  let pending: (() => string | undefined) | undefined;
+  const read = (): string[] => {
+    const answer = pending;
+    pending = undefined;
+    return answer ? caught(() => [answer()].filter((p): p is string => p !== undefined)) : [];
+  };
   for (const group of pauseSplit(groupOps(plan))) {
-    try {
-      problems.push(...teardownGroup(group));
-    } catch (e) {
-      problems.push(e instanceof Error ? e.message : String(e));
+    if (group.kind !== 'nft') problems.push(...caught(() => teardownGroup(group)));
+    else {
+      // groupOps makes one nft group of a plan: its answer is read here, or by finish() when deferred.
+      problems.push(
+        ...caught(() => {
+          pending = startTeardownNft(group.ops);
+          return defer ? [] : read();
+        }),
+      );
     }
   }
-  return problems;
+  return { problems, finish: read };
+}
+
+function caught(f: () => string[]): string[] {
+  try {
+    return f();
+  } catch (e) {
+    return [e instanceof Error ? e.message : String(e)];
+  }
 }

@@ -14,7 +14,7 @@
  */
 import { existsSync } from './files.js';
 import { RollbackError } from './errors.js';
-import { apply, teardown } from './exec.js';
+import { type Teardown, apply, startTeardown, teardown } from './exec.js';
 import type { DryRunShell } from './shell.js';
 import { readyHooks } from './plans/hooks.js';
 import { readyDrivers } from '../drivers/index.js';
@@ -61,6 +61,7 @@ export class Session {
   /** Applies a plan all-or-nothing (or prints it on a dry run). */
   apply(plan: readonly Op[]): void {
     if (this.dryRun) return this.print(this.render(plan));
+    this.settle();
     phase(`plan of ${plan.length} ops`);
     // Computed once, before the plan runs: a file op's undo is the file's content now.
     const undo = undoOf(plan);
@@ -79,6 +80,7 @@ export class Session {
       await wait();
       return this.apply([...first, ...rest]);
     }
+    this.settle();
     phase(`plan of ${first.length + rest.length} ops (${first.length} first)`);
     const undoFirst = undoOf(first);
     const undoRest = undoOf(rest);
@@ -102,14 +104,31 @@ export class Session {
   /** What best-effort teardowns could not do, for the command to report as warnings. */
   readonly warnings: string[] = [];
 
-  /** Applies a teardown plan best-effort (or prints it on a dry run); problems become warnings. */
+  /**
+   * Applies a teardown plan best-effort (or prints it on a dry run); problems become warnings.
+   * The DNS server's answer for its nft batch is read last (settle): the state is written while the
+   * server sends the batch. Every other way the session changes the kernel settles first, so the
+   * batches of one run reach the kernel in order.
+   */
   teardown(plan: readonly Op[]): void {
     if (this.dryRun) return this.print(this.render(plan));
+    this.settle();
     // A teardown cannot be undone: make sure its state can be saved before it starts.
     this.store.reserveWrite();
     this.record([], restoreOf(plan));
     this.tornDown = true;
-    this.warnings.push(...teardown(plan));
+    this.pending = startTeardown(plan);
+    this.warnings.push(...this.pending.problems);
+  }
+
+  /** The teardown whose last answer is still to be read (see teardown()). */
+  private pending: Teardown | undefined;
+
+  /** Reads what the last teardown still waits for; its problems become warnings. */
+  private settle(): void {
+    const t = this.pending;
+    this.pending = undefined;
+    if (t) this.warnings.push(...t.finish());
   }
 
   private tornDown = false;
@@ -149,6 +168,8 @@ export class Session {
         return ready(state, fn);
       },
       (ok) => {
+        // After the state write, before the intent record goes and the lock is released.
+        this.settle();
         if (!ok) this.rollBack();
         // A failed run that tore something down without saving is the next run's to repair.
         const keep = !ok && (this.keepIntent || this.tornDown);

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRequest } from '../../src/core/exec/control-socket.js';
 import type { SetElements } from '../../src/core/plan.js';
-import { Host, destroyAll, json, waitFor } from '../helpers/host.js';
+import { CNM, Host, destroyAll, json, waitFor } from '../helpers/host.js';
 
 afterAll(destroyAll);
 
@@ -114,6 +114,23 @@ describe('the control socket', () => {
     expect(log).toMatch(/control requests refused \(garbage\): not a cnm control request/);
     expect(log).toMatch(/control requests refused \(too large\): request of 4294967295 bytes/);
     expect(serverPid()).toBe(pid);
+  });
+
+  it('an rm writes its state while the server sends its batch: the answer is read after the state is saved, and the elements are gone', () => {
+    host.cnmOk(['sandbox', 'add', 's0', '--network', 'n']);
+    const tag = `cnm:ep:${epOf(host, 's0').EndpointID.slice(0, 12)}`;
+    expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).toContain(tag);
+    const r = host.exec(['strace', '-qq', '-e', 'trace=connect,recvfrom,renameat2', '-e', 'signal=none', CNM, 'sandbox', 'rm', 's0']);
+    expect(r.code, r.stderr).toBe(0);
+    const calls = r.stderr.split('\n');
+    const at = (re: RegExp) => calls.findIndex((l) => re.test(l));
+    const asked = at(/connect\(\d+, \{sa_family=AF_UNIX, sun_path="\/run\/cnm\/dns\.ctl"\}/);
+    const saved = at(/renameat2\(.*"\/var\/lib\/cnm\/state\.json"/);
+    const answered = at(/recvfrom\(\d+, "\\0\\0\\0\\0\\0\\0\\0\\0", 8/);
+    expect(asked, r.stderr).toBeGreaterThanOrEqual(0);
+    expect(saved, r.stderr).toBeGreaterThan(asked);
+    expect(answered, r.stderr).toBeGreaterThan(saved);
+    expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).not.toContain(tag);
   });
 
   it('a stopped server: the command waits its bound, sends the batch itself and succeeds; the late request is refused unsent', async () => {

@@ -113,19 +113,29 @@ function timeval(ms: number): Uint8Array {
   return b;
 }
 
+/** A request sent to the server whose answer is not read yet (see sendRequest). */
+export interface Asked {
+  /** The server's answer (see sendRequest); closes the connection. Read it once. */
+  answer(): Answer | undefined;
+}
+
 /**
- * Asks the server at path to send the changes. Undefined when it could not
- * (no socket, nobody listening, refused, no answer within ANSWER_MS, a broken
- * answer): the caller then sends them itself. The request carries a deadline
- * (half of ANSWER_MS) after which the server refuses it unsent, so a client
- * that gave up has a server that did not send (short of the server stalling
- * between that check and its send, which is one synchronous call).
+ * Asks the server at path to send the changes: the request is sent now, its
+ * answer read later (Asked.answer), so the caller's other work overlaps the
+ * server's. Undefined when the request could not be sent; the answer is
+ * undefined when the server refused, did not answer within ANSWER_MS of the
+ * read, or broke it: the caller then sends the changes itself. The request
+ * carries a deadline (half of ANSWER_MS) after which the server refuses it
+ * unsent, so a client that gave up has a server that did not send (short of
+ * the server stalling between that check and its send, which is one
+ * synchronous call).
  */
-export function askServer(c: Libc, path: string, changes: readonly SetElements[]): Answer | undefined {
+export function sendRequest(c: Libc, path: string, changes: readonly SetElements[]): Asked | undefined {
   const addr = sockaddrUn(path);
   if (!addr) return undefined;
   const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return undefined;
+  let sent = false;
   try {
     const tv = timeval(ANSWER_MS);
     // SO_SNDTIMEO bounds connect (a full backlog) and the send; SO_RCVTIMEO the answer.
@@ -140,18 +150,34 @@ export function askServer(c: Libc, path: string, changes: readonly SetElements[]
       }
       off += n;
     }
-    const answer = new Uint8Array(8);
-    let got = 0;
-    while (got < answer.length) {
-      const n = c.recv(fd, answer.subarray(got), answer.length - got, 0);
-      if (n <= 0) {
-        if (n < 0 && c.errno() === EINTR) continue;
-        return undefined; // closed, timed out (EAGAIN) or failed
-      }
-      got += n;
-    }
-    return decodeAnswer(answer);
+    sent = true;
   } finally {
-    c.close(fd); // a unix socket: its release waits for nothing
+    if (!sent) c.close(fd);
   }
+  let read = false;
+  return {
+    answer(): Answer | undefined {
+      if (read) throw new Error('the answer of a control request was read twice');
+      read = true;
+      try {
+        return readAnswer(c, fd);
+      } finally {
+        c.close(fd); // a unix socket: its release waits for nothing
+      }
+    },
+  };
+}
+
+function readAnswer(c: Libc, fd: number): Answer | undefined {
+  const answer = new Uint8Array(8);
+  let got = 0;
+  while (got < answer.length) {
+    const n = c.recv(fd, answer.subarray(got), answer.length - got, 0);
+    if (n <= 0) {
+      if (n < 0 && c.errno() === EINTR) continue;
+      return undefined; // closed, timed out (EAGAIN) or failed
+    }
+    got += n;
+  }
+  return decodeAnswer(answer);
 }

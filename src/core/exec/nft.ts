@@ -12,7 +12,7 @@ import type { Libc } from '../libc.js';
 import type { NftOp, Op, SetElements } from '../plan.js';
 import { dnsRunFile } from '../paths.js';
 import { debugging, logWork, run } from '../runner.js';
-import { askServer } from './control-socket.js';
+import { type Answer, sendRequest } from './control-socket.js';
 import { elementBatch } from './netlink/nftables.js';
 import { NETLINK_NETFILTER, NetlinkFailure, RouteSocket, netlinkLibc } from './netlink/socket.js';
 import { delimiter } from './sh.js';
@@ -47,41 +47,50 @@ let filterSocket: RouteSocket | undefined;
 /** Whether to ask the DNS server first: until it once could not (then this run sends its own batches). */
 let viaServer = true;
 
-/**
- * The batch's first failure as the server or our own socket saw it. The server
- * is asked first; when it is not there, refuses, or does not answer in time,
- * the same batch goes on our own socket. Sending it twice would be harmless:
- * adds are CREATE without EXCL (an element already there is no error), and a
- * delete of an element already gone fails with ENOENT, which teardown answers
- * by running the script (re-add, then delete). The server does not send a
- * request past its deadline, so a retry here follows a batch that was not sent.
- */
-function firstFailure(c: Libc, changes: readonly SetElements[]): number | undefined {
-  if (viaServer) {
-    const answer = askServer(c, dnsRunFile('ctl'), changes);
-    if (answer?.sent) return answer.errno === 0 ? undefined : answer.errno;
-    viaServer = false;
-  }
-  filterSocket ??= RouteSocket.open(c, undefined, NETLINK_NETFILTER);
-  return filterSocket.failures(elementBatch(changes)).values().next().value?.errno;
-}
+/** A batch's outcome: undefined when done, else the failure (errno and nft's words for it). */
+type Outcome = { errno: number; message: string } | undefined;
 
-/** Sends the changes as one batch; undefined when done, else the failure (errno and nft's words for it). */
-function sendElements(c: Libc, changes: readonly SetElements[], script: readonly string[]): { errno: number; message: string } | undefined {
+/**
+ * Sends the changes as one batch; the returned function gives the outcome.
+ * The DNS server is asked first: then the outcome is its answer, read only
+ * when the function is called, so what the caller does meanwhile overlaps
+ * the server's work. When the server is not there, refuses, or does not
+ * answer in time, the same batch goes on our own socket (at once when there
+ * is no server to ask). Sending it twice would be harmless: adds are CREATE
+ * without EXCL (an element already there is no error), and a delete of an
+ * element already gone fails with ENOENT, which teardown answers by running
+ * the script (re-add, then delete). The server does not send a request past
+ * its deadline, so a retry here follows a batch that was not sent.
+ */
+function sendElements(c: Libc, changes: readonly SetElements[], script: readonly string[]): () => Outcome {
   const t0 = debugging() ? performance.now() : 0;
-  let failed: { errno: number; message: string } | undefined;
-  try {
-    const errno = firstFailure(c, changes);
-    if (errno !== undefined) failed = { errno, message: `Error: ${c.strerror(errno)}` };
-  } catch (e) {
-    if (!(e instanceof NetlinkFailure)) throw e;
-    failed = { errno: 0, message: `Error: ${e.message}` };
+  const asked = viaServer ? sendRequest(c, dnsRunFile('ctl'), changes) : undefined;
+  const outcome = (answer: Answer | undefined): Outcome => {
+    let failed: Outcome;
+    try {
+      let errno: number | undefined;
+      if (answer?.sent) errno = answer.errno === 0 ? undefined : answer.errno;
+      else {
+        viaServer = false; // this run sends its own batches from now on
+        filterSocket ??= RouteSocket.open(c, undefined, NETLINK_NETFILTER);
+        errno = filterSocket.failures(elementBatch(changes)).values().next().value?.errno;
+      }
+      if (errno !== undefined) failed = { errno, message: `Error: ${c.strerror(errno)}` };
+    } catch (e) {
+      if (!(e instanceof NetlinkFailure)) throw e;
+      failed = { errno: 0, message: `Error: ${e.message}` };
+    }
+    if (debugging()) {
+      const how = `${failed ? 'failed' : 'done'}${filterSocket ? '' : ', by the DNS server'}`;
+      logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${how})`, script);
+    }
+    return failed;
+  };
+  if (!asked) {
+    const now = outcome(undefined);
+    return () => now;
   }
-  if (debugging()) {
-    const how = `${failed ? 'failed' : 'done'}${filterSocket ? '' : ', by the DNS server'}`;
-    logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${how})`, script);
-  }
-  return failed;
+  return () => outcome(asked.answer());
 }
 
 export function applyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): void {
@@ -89,7 +98,7 @@ export function applyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): void
   const inverse = [...ops].reverse();
   const nl = fail ? undefined : elementsOnly(ops);
   if (nl) {
-    const failed = sendElements(nl.c, nl.changes, script);
+    const failed = sendElements(nl.c, nl.changes, script)();
     if (failed) throw new KernelOpError(['nft', '-f', '-'], 1, failed.message);
   } else {
     if (fail) script.push('delete table inet cnm-fault-injected');
@@ -109,12 +118,26 @@ export function applyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): void
  * script would have declared it: then the script runs after all.
  */
 export function teardownNft(ops: readonly NftOp[]): string | undefined {
+  return startTeardownNft(ops)();
+}
+
+/**
+ * teardownNft in two steps: the batch is sent now, and the returned function
+ * gives the failure, if any, once the DNS server has answered (see sendElements).
+ */
+export function startTeardownNft(ops: readonly NftOp[]): () => string | undefined {
   const script = ops.flatMap((o) => o.script);
   const nl = elementsOnly(ops);
-  const failed = nl ? sendElements(nl.c, nl.changes, script) : { errno: ENOENT, message: '' };
-  if (failed === undefined) return undefined;
-  const msg = failed.errno === ENOENT ? runScript(script) : failed.message;
-  return msg === undefined ? undefined : `nft: ${msg}`;
+  const problem = (msg: string | undefined) => (msg === undefined ? undefined : `nft: ${msg}`);
+  if (!nl) {
+    const now = problem(runScript(script));
+    return () => now;
+  }
+  const outcome = sendElements(nl.c, nl.changes, script);
+  return () => {
+    const failed = outcome();
+    return failed && problem(failed.errno === ENOENT ? runScript(script) : failed.message);
+  };
 }
 
 /** All nft ops of the plan as one heredoc for `nft -f -`. */
