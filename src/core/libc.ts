@@ -132,10 +132,10 @@ export interface Syscalls {
   errno(): number;
 }
 
-/** The numbers of the calls ./files.ts makes, per architecture (x86-64's own table; arm64's is asm-generic). */
+/** The numbers of the calls ./files.ts makes (and capget, for the control socket's peer check), per architecture (x86-64's own table; arm64's is asm-generic). */
 const SYS_TABLES = {
-  x64: { read: 0, write: 1, close: 3, pwrite64: 18, flock: 73, fsync: 74, ftruncate: 77, getdents64: 217, openat: 257, mkdirat: 258, unlinkat: 263, readlinkat: 267, renameat2: 316, statx: 332, fchmodat: 268, fallocate: 285 },
-  arm64: { read: 63, write: 64, close: 57, pwrite64: 68, flock: 32, fsync: 82, ftruncate: 46, getdents64: 61, openat: 56, mkdirat: 34, unlinkat: 35, readlinkat: 78, renameat2: 276, statx: 291, fchmodat: 53, fallocate: 47 },
+  x64: { read: 0, write: 1, close: 3, pwrite64: 18, flock: 73, fsync: 74, ftruncate: 77, getdents64: 217, openat: 257, mkdirat: 258, unlinkat: 263, readlinkat: 267, renameat2: 316, statx: 332, fchmodat: 268, fallocate: 285, capget: 125 },
+  arm64: { read: 63, write: 64, close: 57, pwrite64: 68, flock: 32, fsync: 82, ftruncate: 46, getdents64: 61, openat: 56, mkdirat: 34, unlinkat: 35, readlinkat: 78, renameat2: 276, statx: 291, fchmodat: 53, fallocate: 47, capget: 90 },
 } as const;
 export type SysName = keyof (typeof SYS_TABLES)['x64'];
 export const SYS: Readonly<Record<SysName, number>> | undefined = (SYS_TABLES as Record<string, Record<SysName, number>>)[process.arch];

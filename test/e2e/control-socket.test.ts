@@ -133,6 +133,26 @@ describe('the control socket', () => {
     expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).not.toContain(tag);
   });
 
+  it("the server tells the peer's capabilities by capget, without having the kernel write out its /proc status", async () => {
+    host.cnmOk(['sandbox', 'add', 's9', '--network', 'n']);
+    const pid = serverPid();
+    const trace = host.background(['strace', '-f', '-qq', '-e', 'trace=openat,capget,sendto', '-e', 'signal=none', '-o', '/run/ctl.trace', '-p', String(pid)]);
+    const calls = () => host.exec(['cat', '/run/ctl.trace']).stdout;
+    try {
+      // strace says nothing when it has attached: wait until the server has a tracer.
+      expect(await waitFor(() => /^TracerPid:\s+[1-9]/m.test(host.exec(['cat', `/proc/${pid}/status`]).stdout), 5000, 20)).toBe(true);
+      const rm = host.cnm(['sandbox', 'rm', 's9', '--debug']);
+      expect(rm.code, rm.stderr).toBe(0);
+      expect(rm.stderr).toMatch(VIA_SERVER);
+      // Its answer (8 bytes of zeros) is sent after the peer check.
+      expect(await waitFor(() => /sendto\(\d+, "\\0\\0\\0\\0\\0\\0\\0\\0", 8/.test(calls()), 5000, 20)).toBe(true);
+    } finally {
+      trace.kill('SIGINT');
+    }
+    expect(calls()).toMatch(/capget\(\{version=_LINUX_CAPABILITY_VERSION_3, pid=\d+\}/);
+    expect(calls()).not.toMatch(/\/proc\/\d+\/status/);
+  });
+
   it('a stopped server: the command waits its bound, sends the batch itself and succeeds; the late request is refused unsent', async () => {
     host.cnmOk(['sandbox', 'add', 's1', '--network', 'n']);
     const tag = `cnm:ep:${epOf(host, 's1').EndpointID.slice(0, 12)}`;

@@ -4,11 +4,11 @@
  * its peer and shapes, and sends the batch on the netfilter socket it keeps.
  * Apart from the client so that no short-lived command loads it.
  */
-import type { Server, Socket } from 'node:net';
-import { chmodSync, readFileSync, renameSync, statSync, unlinkSync } from '../files.js';
+import { chmodSync, renameSync, statSync, unlinkSync } from '../files.js';
 import { parseAddr } from '../ip.js';
-import type { Libc } from '../libc.js';
+import { type Libc, SYS, syscalls } from '../libc.js';
 import type { KeyPart, SetElements } from '../plan.js';
+import { concat } from '../utf8.js';
 import { type Answer, HEADER, MAGIC, type Refusal, REQUEST_MAX, type Request, SOL_SOCKET, STATUS_REFUSED, STATUS_SENT, netnsInode } from './control-socket.js';
 import { elementBatch } from './netlink/nftables.js';
 import { NETLINK_NETFILTER, NetlinkFailure, RouteSocket } from './netlink/socket.js';
@@ -106,16 +106,35 @@ function requestOf(v: unknown): Request | undefined {
 
 // ---- the server: in the DNS server's event loop ----
 
-/** The fd under a node:net socket in Bun (its handle's, not a documented API: without it a peer is refused). */
-function fdOf(sock: Socket): number | undefined {
-  const handle = (sock as unknown as { _handle?: { fd?: unknown } })._handle;
-  return typeof handle?.fd === 'number' && handle.fd >= 0 ? handle.fd : undefined;
+/**
+ * What the server uses of Bun's own sockets (Bun.listen on a unix path): each
+ * event is one native callback, where node:net builds a stream per connection
+ * and takes more turns of the event loop (measured: ~0.3 ms of a command's
+ * wait for its answer). The server exists only in the binary (see listen).
+ */
+interface BunSocket {
+  /** The connection's fd (a getter of Bun's socket; anything but a number refuses the peer). */
+  readonly fd?: unknown;
+  end(data?: Uint8Array): void;
+  terminate(): void;
 }
+interface BunListener {
+  stop(closeActive?: boolean): void;
+}
+type BunListen = (opts: {
+  unix: string;
+  socket: {
+    open(s: BunSocket): void;
+    data(s: BunSocket, data: Uint8Array): void;
+    close(s: BunSocket): void;
+    error(s: BunSocket, e: Error): void;
+  };
+}) => BunListener;
 
 /** The peer's pid and uid (SO_PEERCRED: struct ucred { pid, uid, gid }, in the server's namespaces), or undefined. */
-function peerCred(c: Libc, sock: Socket): { pid: number; uid: number } | undefined {
-  const fd = fdOf(sock);
-  if (fd === undefined) return undefined;
+function peerCred(c: Libc, sock: BunSocket): { pid: number; uid: number } | undefined {
+  const fd = sock.fd;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
   const cred = new Uint8Array(12);
   const len = Uint8Array.of(12, 0, 0, 0);
   if (c.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, len) !== 0) return undefined;
@@ -124,7 +143,24 @@ function peerCred(c: Libc, sock: Socket): { pid: number; uid: number } | undefin
 }
 
 const SO_PEERCRED = 17;
-const CAP_NET_ADMIN = 12n;
+const CAP_NET_ADMIN = 12;
+/** _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set. */
+const CAPABILITY_VERSION_3 = 0x20080522;
+
+/**
+ * Whether process pid has CAP_NET_ADMIN in effect, by capget(2): what
+ * /proc/PID/status shows as CapEff, without the kernel writing out the whole
+ * status text (and its memory figures) for a regex to read. Undefined when it
+ * cannot be told (the process is gone; no syscall(2) here).
+ */
+function hasNetAdmin(pid: number): boolean | undefined {
+  const k = syscalls();
+  if (!k || !SYS) return undefined;
+  const header = Uint32Array.of(CAPABILITY_VERSION_3, pid);
+  const data = new Uint32Array(6); // { effective, permitted, inheritable } x 2
+  if (k.call(SYS.capget, header, data) !== 0) return undefined;
+  return ((data[0]! >>> CAP_NET_ADMIN) & 1) === 1;
+}
 
 /** The inodes of this process's network and user namespaces. */
 function ownNamespaces(): { net: number; user: number } {
@@ -136,18 +172,19 @@ function ownNamespaces(): { net: number; user: number } {
  * must be uid 0, in the server's network and user namespaces, with
  * CAP_NET_ADMIN in effect, so that the server sends nothing its peer could
  * not send itself (a root process in a sandbox has another network
- * namespace, whatever its request says). Read from /proc while the peer waits
- * for its answer (SO_PEERCRED's pid is the one that connected).
+ * namespace, whatever its request says). Read from /proc and capget(2) while
+ * the peer waits for its answer (SO_PEERCRED's pid is the one that connected).
  */
-function peerRefusal(c: Libc, sock: Socket, own: { net: number; user: number }): string | undefined {
+function peerRefusal(c: Libc, sock: BunSocket, own: { net: number; user: number }): string | undefined {
   const cred = peerCred(c, sock);
   if (!cred || cred.pid <= 0) return 'the peer cannot be told';
   if (cred.uid !== 0) return 'the peer is not root';
   try {
     if (statSync(`/proc/${cred.pid}/ns/net`).ino !== own.net) return 'the peer is in another network namespace';
     if (statSync(`/proc/${cred.pid}/ns/user`).ino !== own.user) return 'the peer is in another user namespace';
-    const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${cred.pid}/status`, 'utf8'))?.[1];
-    if (eff === undefined || ((BigInt(`0x${eff}`) >> CAP_NET_ADMIN) & 1n) === 0n) return 'the peer lacks CAP_NET_ADMIN';
+    const netAdmin = hasNetAdmin(cred.pid);
+    if (netAdmin === undefined) return 'the peer is gone';
+    if (!netAdmin) return 'the peer lacks CAP_NET_ADMIN';
   } catch {
     return 'the peer is gone';
   }
@@ -157,15 +194,22 @@ function peerRefusal(c: Libc, sock: Socket, own: { net: number; user: number }):
 /** Counts a fault the server lives with (the DNS server's rate-limited tally). */
 export type Report = (kind: string, detail: string) => void;
 
+/** A connection's request so far; answered once it is whole (or refused). */
+interface Conn {
+  buf: Uint8Array;
+  answered: boolean;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 export class ControlSocket {
   private filter?: RouteSocket;
-  private readonly open = new Set<Socket>();
+  private readonly open = new Map<BunSocket, Conn>();
+  private server?: BunListener;
+  private ino = 0;
 
   private constructor(
     private readonly c: Libc,
     private readonly path: string,
-    private readonly server: Server,
-    private readonly ino: number,
     private readonly own: { net: number; user: number },
     private readonly report: Report,
   ) {}
@@ -173,53 +217,50 @@ export class ControlSocket {
   /**
    * Listens on path (replacing a stale socket there): bound under a temporary
    * name, made 0600, then renamed into place, so it is never reachable with
-   * other modes. Undefined, after a log line, when it cannot.
+   * other modes. Undefined, after a log line, when it cannot; undefined
+   * without one when this is not root, or not Bun.
    */
   static async listen(c: Libc, path: string, log: (line: string) => void, report: Report): Promise<ControlSocket | undefined> {
     if (process.getuid?.() !== 0) return undefined; // a batch from a non-root server would fail where the client's would not
-    const { createServer } = await import('node:net');
+    const listen = (globalThis as { Bun?: { listen?: BunListen } }).Bun?.listen;
+    if (typeof listen !== 'function') return undefined;
     const tmp = `${path}.tmp-${process.pid}`;
-    const server = createServer({ allowHalfOpen: false });
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* none left over */
-    }
-    const ok = await new Promise<boolean>((done) => {
-      const failed = (e: Error) => {
-        log(`cnm dns: cannot listen on the control socket ${path}: ${e.message}`);
-        done(false);
-      };
-      server.once('error', failed);
-      server.listen({ path: tmp, backlog: CONNECTIONS_MAX }, () => {
-        server.off('error', failed);
-        done(true);
-      });
-    });
-    if (!ok) return undefined;
-    try {
-      chmodSync(tmp, 0o600);
-      renameSync(tmp, path);
-      const control = new ControlSocket(c, path, server, statSync(path).ino, ownNamespaces(), report);
-      server.on('connection', (s) => control.accept(s));
-      server.on('error', (e) => report('control socket errors', e.message));
-      return control;
-    } catch (e) {
-      log(`cnm dns: cannot listen on the control socket ${path}: ${(e as Error).message}`);
-      server.close();
+    const removeTmp = () => {
       try {
         unlinkSync(tmp);
       } catch {
-        /* gone */
+        /* none there */
       }
+    };
+    removeTmp();
+    const control = new ControlSocket(c, path, ownNamespaces(), report);
+    try {
+      // Nobody connects before the rename (the temporary name is ours), and the peer check holds anyway.
+      control.server = listen({
+        unix: tmp,
+        socket: {
+          open: (s) => control.accept(s),
+          data: (s, d) => control.receive(s, d),
+          close: (s) => control.closed(s),
+          error: (_s, e) => report('control socket errors', e.message),
+        },
+      });
+      chmodSync(tmp, 0o600);
+      renameSync(tmp, path);
+      control.ino = statSync(path).ino;
+      return control;
+    } catch (e) {
+      log(`cnm dns: cannot listen on the control socket ${path}: ${(e as Error).message}`);
+      control.server?.stop(true);
+      removeTmp();
       return undefined;
     }
   }
 
   /** Stops listening, drops open connections and removes the socket file (when it is still ours). */
   close(): void {
-    this.server.close();
-    for (const s of this.open) s.destroy();
+    this.server?.stop(true);
+    for (const conn of this.open.values()) clearTimeout(conn.timer);
     this.open.clear();
     try {
       if (statSync(this.path).ino === this.ino) unlinkSync(this.path);
@@ -228,36 +269,37 @@ export class ControlSocket {
     }
   }
 
-  private accept(sock: Socket): void {
+  private accept(sock: BunSocket): void {
     const refused = this.open.size >= CONNECTIONS_MAX ? `more than ${CONNECTIONS_MAX} at once` : peerRefusal(this.c, sock, this.own);
     if (refused) {
       this.report(`control connections refused (${refused})`, 'closed at once');
-      sock.destroy();
+      sock.terminate();
       return;
     }
-    this.open.add(sock);
-    let answered = false;
     // A connection lives READ_MS at most: to send its request, and then to take its answer.
     const timer = setTimeout(() => {
-      if (!answered) this.report('control connections closed', `no whole request within ${READ_MS} ms`);
-      sock.destroy();
+      if (!this.open.get(sock)?.answered) this.report('control connections closed', `no whole request within ${READ_MS} ms`);
+      sock.terminate();
     }, READ_MS);
-    sock.on('close', () => {
-      clearTimeout(timer);
-      this.open.delete(sock);
-    });
-    sock.on('error', () => sock.destroy());
-    let buf: Buffer = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
-      const r = decodeRequest(buf);
-      if (r === 'more') return;
-      sock.removeAllListeners('data');
-      sock.pause();
-      answered = true;
-      const answer = 'bad' in r ? this.refuse(r.bad, r.detail) : this.handle(r);
-      sock.end(encodeAnswer(answer));
-    });
+    this.open.set(sock, { buf: new Uint8Array(0), answered: false, timer });
+  }
+
+  private receive(sock: BunSocket, data: Uint8Array): void {
+    const conn = this.open.get(sock);
+    if (!conn || conn.answered) return; // refused, or one request said: the rest is not read
+    conn.buf = concat([conn.buf, data]); // a copy: Bun may reuse its buffer after the callback
+    const r = decodeRequest(conn.buf);
+    if (r === 'more') return;
+    conn.answered = true;
+    conn.buf = new Uint8Array(0);
+    const answer = 'bad' in r ? this.refuse(r.bad, r.detail) : this.handle(r);
+    sock.end(encodeAnswer(answer));
+  }
+
+  private closed(sock: BunSocket): void {
+    const conn = this.open.get(sock);
+    if (conn) clearTimeout(conn.timer);
+    this.open.delete(sock);
   }
 
   private refuse(why: string, detail: string): Answer {
