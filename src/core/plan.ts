@@ -236,6 +236,20 @@ export function inverseOf(op: Op): Op | undefined {
   }
 }
 
+/**
+ * The host-side devices a plan makes that go when a namespace it makes is deleted: each veth pair
+ * whose peer it puts in one (the kernel deletes the pair with the namespace, in the background;
+ * deleting the host end itself waits out RCU grace periods, 15-40 ms here).
+ */
+export function goneWithNamespaces(plan: readonly Op[]): Set<string> {
+  const spaces = new Set(plan.flatMap((op) => (op.kind === 'netns.add' ? [op.name] : [])));
+  const out = new Set<string>();
+  for (const op of plan) {
+    if (op.kind === 'link.add' && op.ns === undefined && op.link.type === 'veth' && op.link.peer.netns !== undefined && spaces.has(op.link.peer.netns)) out.add(op.name);
+  }
+  return out;
+}
+
 function fdbCopy(op: FdbOp): FdbOp {
   const copy: FdbOp = { kind: op.kind, mac: op.mac, dev: op.dev, dst: op.dst };
   if (op.ns !== undefined) copy.ns = op.ns;

@@ -20,9 +20,16 @@ import { readyHooks } from './plans/hooks.js';
 import { readyDrivers } from '../drivers/index.js';
 import { type IntentRecord, intentFile, newIntent, removeIntent, restoreOf, undoOf, writeIntent } from './intent.js';
 import type { State } from './model.js';
-import type { Op } from './plan.js';
+import { type Op, goneWithNamespaces } from './plan.js';
 import { phase } from './runner.js';
 import { Store } from './store.js';
+
+/**
+ * A failure after which the caller runs the update anew at once (a cluster claim that lost): the
+ * rollback of applyAround's first part then deletes its namespaces and leaves the devices they take
+ * with them to the kernel's background cleanup, instead of waiting for each one's deletion.
+ */
+export class Redo extends Error {}
 
 /** The crash recovery a session runs when it finds an interrupted run's intent record. */
 export type Recover = (s: Session, state: State) => Promise<void>;
@@ -73,7 +80,8 @@ export class Session {
   /**
    * Applies a plan like apply(), with one intent record, in two parts: `first` at once, the rest
    * once `wait` resolves, so the first part's kernel work overlaps the wait. When the wait (or the
-   * rest) fails, the update fails and what was applied is undone with it (rollBack).
+   * rest) fails, the update fails and what was applied is undone with it (rollBack): all of it, so
+   * the kernel is as it was when the run ends, except after a Redo (see there).
    */
   async applyAround(first: readonly Op[], rest: readonly Op[], wait: () => Promise<void>): Promise<void> {
     if (this.dryRun) {
@@ -86,8 +94,17 @@ export class Session {
     const undoRest = undoOf(rest);
     this.record([...undoFirst, ...undoRest], []);
     phase('intent recorded');
+    const at = this.applied.length;
     this.run(first, undoFirst);
-    await wait();
+    try {
+      await wait();
+    } catch (e) {
+      if (e instanceof Redo) {
+        const gone = goneWithNamespaces(first);
+        this.applied.splice(at, undoFirst.length, ...undoFirst.filter((op) => !(op.kind === 'link.del' && op.ns === undefined && gone.has(op.name))));
+      }
+      throw e;
+    }
     this.run(rest, undoRest);
   }
 

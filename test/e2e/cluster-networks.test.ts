@@ -299,13 +299,16 @@ describe('crashes and leaving', () => {
     const at = (what: string) => order.split('\n').findIndex((l) => l.includes(what));
     expect(at('claim sent')).toBeGreaterThan(-1);
     expect(at('claim sent')).toBeLessThan(at('state locked'));
-    // The sandbox's namespace is made while the store answers; what others can see (the port on
-    // the bridge, the spoof-check elements, the address) waits for the answer.
+    // The sandbox's namespace, its veth pair and the host end's port on the bridge are made while the
+    // store answers (nobody sees them: the peer is down); what depends on the address (the
+    // spoof-check elements, the address, the peer up) waits for the answer.
     expect(at('state read')).toBeLessThan(at('intent recorded'));
     expect(at('intent recorded')).toBeLessThan(at('netns add k'));
-    expect(at('netns add k')).toBeLessThan(at('store /v3/kv/txn'));
-    expect(at('store /v3/kv/txn')).toBeLessThan(at(' master '));
+    expect(at('netns add k')).toBeLessThan(at(' type veth peer name eth0 '));
+    expect(at(' type veth peer name eth0 ')).toBeLessThan(at(' master '));
+    expect(at(' master ')).toBeLessThan(at('store /v3/kv/txn'));
     expect(at('store /v3/kv/txn')).toBeLessThan(at('add element'));
+    expect(at('store /v3/kv/txn')).toBeLessThan(at('link set eth0 up'));
     expect(at('store /v3/kv/txn')).toBeLessThan(at('addr add'));
     let killed = 0;
     for (let n = 1; n <= 40; n++) {
@@ -328,19 +331,25 @@ describe('crashes and leaving', () => {
     expect([...claims('front2').values()].filter((v) => v.host === 'h2')).toEqual([]);
   }, 240_000);
 
-  it('SIGKILL once the answer of a warm add\'s claim is in, its namespace made meanwhile: reconcile leaves no namespace and no claim', async () => {
+  it('SIGKILL once the answer of a warm add\'s claim is in, its namespace and veth pair made meanwhile: reconcile leaves no namespace, no port and no claim', async () => {
     const h2 = hosts[1]!;
     h2.cnmOk(['sandbox', 'add', 'warm', '--network', 'front2']);
-    let seen = { netns: false, claim: false };
+    const ports = () => h2.exec(['ip', '-br', 'link', 'show', 'master', `cnm-${inspect(h2, 'front2').Id.slice(0, 11)}`]).stdout.split('\n').filter((l) => l.startsWith('veth')).length;
+    const before = ports();
+    expect(before).toBeGreaterThan(0);
+    let seen = { netns: false, eth0: false, ports: 0, claim: false };
     const outcome = await killAt(h2, ['sandbox', 'add', 'k', '--network', 'front2'], 'claimed in the cluster store', () => {
       seen = {
         netns: h2.exec(['ip', 'netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === 'k'),
+        eth0: h2.exec(['ip', '-n', 'k', 'link', 'show', 'eth0']).code === 0,
+        ports: ports(),
         claim: [...claims('front2').values()].some((v) => v.host === 'h2' && v.sandbox === 'k'),
       };
     });
     expect(outcome).toBe('killed');
-    expect(seen).toEqual({ netns: true, claim: true });
+    expect(seen).toEqual({ netns: true, eth0: true, ports: before + 1, claim: true });
     h2.cnmOk(['reconcile']);
+    expect(ports()).toBe(before);
     expect(h2.exec(['ip', 'netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === 'k')).toBe(false);
     expect(h2.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain('k');
     expect([...claims('front2').values()].filter((v) => v.host === 'h2').map((v) => v.sandbox).sort()).toEqual(['', 'warm']);

@@ -168,6 +168,20 @@ describe("an add builds on this host's last view of the network, and the store c
     expect(lost.filter((l) => l.includes('· store /v3/')).length).toBe(2);
     expect(lost.filter((l) => /^ +\| netns (add|del) g3 /.test(`${l} `)).map((l) => l.trim().split(' ').slice(1, 3).join(' '))).toEqual(['netns add', 'netns del', 'netns add']);
     expect((await out(['ip', 'netns', 'list'])).split('\n').filter((l) => l.split(' ')[0] === 'g3').length).toBe(1);
+    // So was its veth pair, made with it before the answer: the namespace's deletion took it (the
+    // kernel's cleanup, in the background), the run did not wait for a deletion of its own.
+    const veths = lost.flatMap((l) => /^ +\| link add (veth\w+) .* type veth peer name eth0 .* netns g3\b/.exec(l)?.[1] ?? []);
+    expect(veths.length).toBe(2);
+    expect(lost.filter((l) => /^ +\| link del /.test(l))).toEqual([]);
+    const gone = async () => {
+      for (let i = 0; i < 100; i++) {
+        if (!(await out(['ip', '-br', 'link'])).includes(veths[0]!)) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    };
+    expect(await gone()).toBe(true);
+    expect(await out(['ip', '-br', 'link'])).toContain(veths[1]!);
     const { bridge, held } = await agreed('guess', 'after the planted claim');
     expect(held.get(next)).toBeUndefined();
     expect([...held.values()].sort()).toEqual(['', 'g1', 'g2', 'g3']);

@@ -9,9 +9,9 @@ import { existsSync } from '../files.js';
 import { join } from '../paths.js';
 import type { State } from '../model.js';
 import type { Op } from '../plan.js';
-import { namespacesFirst } from '../plans/namespace.js';
+import { madeFirst } from '../plans/namespace.js';
 import { phase } from '../runner.js';
-import type { Session } from '../session.js';
+import { Redo, type Session } from '../session.js';
 
 export function joined(stateDir: string): boolean {
   return existsSync(join(stateDir, 'cluster.json'));
@@ -42,7 +42,7 @@ export interface ClusterJoin {
 }
 
 /** A claim sent before the lock lost (the run's view was stale): nothing was changed, the run starts over. */
-export class Missed extends Error {}
+export class Missed extends Redo {}
 
 /**
  * Claims addresses for an endpoint on each cluster network among refs (ip and mac: the first ref's
@@ -121,13 +121,15 @@ export async function settled<T>(cluster: ClusterJoin | undefined, update: () =>
 }
 
 /**
- * Applies an add's plan (under the lock, after the plan is built). With a claim in flight, the
- * sandbox's namespace is made while the store answers (nobody sees it yet), and the rest once the
- * claim is confirmed; a lost claim undoes it with the run.
+ * Applies an add's plan (under the lock, after the plan is built). With a claim in flight, what
+ * does not depend on the address is made while the store answers (the sandbox's namespace, its
+ * veth pair and the host end's port: nobody sees them yet, the peer being down), and the rest once
+ * the claim is confirmed. A lost claim undoes it with the run: the namespace deleted takes the pair
+ * with it (Redo), so a lost guess does not wait for a veth's deletion.
  */
 export async function applyClaimed(s: Session, cluster: ClusterJoin | undefined, plan: Op[]): Promise<void> {
   if (!cluster?.inFlight()) return s.apply(plan);
-  const [own, rest] = namespacesFirst(plan);
+  const [own, rest] = madeFirst(plan);
   await s.applyAround(own, rest, () => cluster.confirmed());
 }
 

@@ -121,7 +121,7 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   await readyHooks(undefined, input); // -p: the ports planning (the state's needs are the session's)
   // On a joined host, addresses on cluster networks are claimed in the store first: sent before the
   // lock, answered (confirmed) before the kernel work others can see, so the plan is built and the
-  // sandbox's namespace made while the store commits.
+  // sandbox's namespace and veth pair made while the store commits.
   const cluster = await clusterJoin(s, refs, input.name, input.aliases, input.ip, input.mac, true);
   const made = await settled(cluster, () => s.update(async (state) => {
     const init = [...ensureBuiltins(state, s.store.dir), ...(cluster?.materialize(state) ?? [])];

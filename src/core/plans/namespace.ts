@@ -51,16 +51,33 @@ export function namespacePlan(sb: Sandbox, onHost: boolean): NamespacePlan {
 }
 
 /**
- * An add's plan split in two: the namespaces it makes (new and empty: nobody sees them, and
- * undoing one is quick, its kernel cleanup happening in the background), and the rest, in plan
- * order. The first part may run while the run still waits for something the rest needs (a
- * cluster claim's answer), and is undone if the wait fails.
+ * An add's plan split in two: what it makes that nobody sees yet and that does not depend on
+ * the endpoints' addresses, and the rest, in plan order. The first part is the namespaces it
+ * makes (new and empty), their loopback, and each veth pair whose peer goes into one of them,
+ * with its host end's port (master, up), when nothing before it in the plan is left for later
+ * (the bridge it joins is there). It may run while the run still waits for something the rest
+ * needs (a cluster claim's answer), and is undone if the wait fails.
  */
-export function namespacesFirst(plan: readonly Op[]): [Op[], Op[]] {
-  const made: Op[] = [];
+export function madeFirst(plan: readonly Op[]): [Op[], Op[]] {
+  const spaces = new Set<string>();
+  const veths = new Set<string>();
+  const first: Op[] = [];
   const rest: Op[] = [];
-  for (const op of plan) (op.kind === 'netns.add' ? made : rest).push(op);
-  return [made, rest];
+  for (const op of plan) {
+    const early =
+      op.kind === 'netns.add' ||
+      (op.kind === 'link.set' && op.name === 'lo' && op.ns !== undefined && spaces.has(op.ns) && op.master === undefined) ||
+      (rest.length === 0 && op.kind === 'link.add' && op.ns === undefined && op.link.type === 'veth' && op.link.peer.netns !== undefined && spaces.has(op.link.peer.netns)) ||
+      (rest.length === 0 && op.kind === 'link.set' && op.ns === undefined && veths.has(op.name));
+    if (!early) {
+      rest.push(op);
+      continue;
+    }
+    if (op.kind === 'netns.add') spaces.add(op.name);
+    if (op.kind === 'link.add') veths.add(op.name);
+    first.push(op);
+  }
+  return [first, rest];
 }
 
 /** The teardown of a sandbox: its hooks' (published ports), its endpoints where they outlive it, its namespace and files. */
