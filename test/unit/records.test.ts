@@ -233,4 +233,22 @@ describe('records kept as text', () => {
     const bytes = new TextEncoder().encode(again.text);
     expect(splitRecords(again.text.slice(0, -1))!.records.fileBytes([again.text.slice(0, -1)], bytes)).toBeUndefined();
   });
+
+  it('a file whose endpoints come before its sandboxes (a hand-made order the store keeps) is still read as text', async () => {
+    const s = await stored(9);
+    const { sandboxes, endpoints, ...rest } = JSON.parse(readFileSync(s.path, 'utf8')) as State;
+    writeFileSync(s.path, JSON.stringify({ ...rest, endpoints, sandboxes }));
+    await s.update((st) => void dropSandboxRecord(st, findSandbox(st, 's9'))); // read whole (no stamp), written laid out
+    expect(readFileSync(s.path, 'utf8').indexOf('"endpoints":[\n')).toBeLessThan(readFileSync(s.path, 'utf8').indexOf('"sandboxes":[\n'));
+    const r = await both(s, (st) => {
+      dropSandboxRecord(st, findSandbox(st, 's4'));
+      addSandboxRecord(st, sandbox(70));
+      addEndpointRecord(st, endpoint(70, NET, 71));
+      return [endpointsOf(st, findSandbox(st, 's5')).map((e) => e.ipv4), sandboxNamed(st, 's8')?.id];
+    });
+    expect(r.stayedText).toBe(true);
+    expect(r.slim).toEqual(r.whole);
+    expect(r.slim).toEqual([['10.1.0.6/16'], hex(8)]);
+    expect(r.text).toBe(r.wholeText);
+  });
 });
