@@ -133,11 +133,11 @@ export class Store {
       const records = recordsOf(state);
       if (records) {
         // Records still text: compared and written as pieces, the untouched runs of lines never copied into a string.
-        if (!records.same(encodePieces(state), length)) {
+        const pieces = encodePieces(state);
+        if (!records.same(pieces, length)) {
           this.save(() => {
-            state.serial = (state.serial ?? 0) + 1;
-            const pieces = encodePieces(state);
-            return records.fileBytes(pieces, file!.bytes) ?? `${records.join(pieces)}\n`;
+            const bumped = bumpPieces(state, pieces);
+            return records.fileBytes(bumped, file!.bytes) ?? `${records.join(bumped)}\n`;
           });
           wrote = true;
         }
@@ -219,12 +219,22 @@ export class Store {
  * the serial elsewhere (a hand edit) or none yet is encoded again.
  */
 export function bumpSerial(state: State, text: string): string {
+  if (recordsOf(state)) {
+    // Records kept as text encode anew (a rope of the same slices): their text is not flattened here.
+    state.serial = (state.serial ?? 0) + 1;
+    return encodeState(state);
+  }
+  return (bumpPieces(state, [text]) as string[]).join('');
+}
+
+/** bumpSerial of a state's pieces (encodePieces): only the last one, new text, holds the serial. */
+function bumpPieces(state: State, pieces: readonly Piece[]): Piece[] {
   const was = state.serial;
   state.serial = (was ?? 0) + 1;
   const tail = `,"serial":${was}}`;
-  // Records kept as text encode anew at no cost (a rope of the same slices), and their text is not flattened here.
-  if (was === undefined || recordsOf(state) || !text.endsWith(tail)) return encodeState(state);
-  return `${text.slice(0, text.length - tail.length)},"serial":${state.serial}}`;
+  const last = pieces[pieces.length - 1];
+  if (was === undefined || typeof last !== 'string' || !last.endsWith(tail)) return encodePieces(state);
+  return [...pieces.slice(0, -1), `${last.slice(0, last.length - tail.length)},"serial":${state.serial}}`];
 }
 
 /**
