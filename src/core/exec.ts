@@ -18,7 +18,7 @@ import { pauseHere, pauseIndex } from './faults.js';
 import { type CommandOp, applyCommand, argvOf, runCommand, teardownCommand } from './exec/commands.js';
 import { applyFiles, writeFileOp } from './exec/file.js';
 import { type LineGroup, applyLines, commandOf, runLine, teardownLines } from './exec/lines.js';
-import { applyNft, startTeardownNft, teardownNft } from './exec/nft.js';
+import { startApplyNft, startTeardownNft, teardownNft } from './exec/nft.js';
 import { applySysctls, kernelHasIPv6, writeSysctl } from './exec/sysctl.js';
 import { applyNetlink, runLineNetlink, teardownNetlink } from './exec/netlink/run.js';
 import { netlinkLibc } from './exec/netlink/socket.js';
@@ -107,32 +107,63 @@ export function faultFromEnv(): FaultHook | undefined {
   return { failAt: Number(v) };
 }
 
-/** Applies a plan all-or-nothing. */
+/**
+ * Applies a plan all-or-nothing. The answer for its nft batch (the DNS server's,
+ * when it sends the batch for us: exec/nft.ts) is read once the groups that
+ * follow it are done, as long as they are only work inside namespaces this plan
+ * made (and files): nothing runs in such a namespace yet, so nothing can send
+ * through its interfaces before its spoof-check elements are in. Anything else
+ * (the host's own links, an adopted namespace: a running container) waits for
+ * the answer first, as every group did before.
+ */
 export function apply(plan: readonly Op[], fault: FaultHook | undefined = faultFromEnv()): void {
   const undo: Op[] = [];
+  const made = new Set<string>(); // the namespaces this plan made so far
+  let pending: (() => void) | undefined;
+  const settle = () => {
+    const read = pending;
+    pending = undefined;
+    read?.();
+  };
   let index = 0; // ops applied so far, across groups, for the fault hook
   try {
     for (const group of pauseSplit(groupOps(plan))) {
+      if (!madeOnly(group, made)) settle();
       const first = index + 1;
       index += group.ops.length;
       const failAt = fault && fault.failAt >= first && fault.failAt <= index ? fault.failAt - first : undefined;
-      applyGroup(group, undo, failAt);
+      if (group.kind === 'nft') {
+        settle();
+        pending = startApplyNft(group.ops, undo, failAt !== undefined);
+        if (failAt !== undefined) settle(); // an injected failure surfaces in its place
+      } else applyGroup(group, undo, failAt);
+      for (const op of group.ops) if (op.kind === 'netns.add') made.add(op.name);
     }
+    settle();
   } catch (err) {
+    try {
+      settle(); // a batch that went through is undone with the rest
+    } catch {
+      /* the first failure is the one reported */
+    }
     const problems = rollback(undo);
     if (problems.length > 0 && err instanceof Error) throw new RollbackError(err, problems);
     throw err;
   }
 }
 
-function applyGroup(group: Group, undo: Op[], failAt: number | undefined): void {
+/** Whether a group only works inside namespaces the plan made (or on files): see apply(). */
+function madeOnly(group: Group, made: ReadonlySet<string>): boolean {
+  if (group.kind === 'file') return true;
+  return group.kind === 'ip' && group.ns !== undefined && made.has(group.ns);
+}
+
+function applyGroup(group: Exclude<Group, { kind: 'nft' }>, undo: Op[], failAt: number | undefined): void {
   switch (group.kind) {
     case 'ip': {
       const c = netlinkLibc();
       return c ? applyNetlink(c, group, undo, inverseOf, failAt) : applyLines(group, undo, inverseOf, failAt);
     }
-    case 'nft':
-      return applyNft(group.ops, undo, failAt !== undefined);
     case 'sysctl':
       return applySysctls(group.ops, undo, failAt);
     case 'file':

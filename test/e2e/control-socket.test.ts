@@ -133,6 +133,37 @@ describe('the control socket', () => {
     expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).not.toContain(tag);
   });
 
+  it('an add reads the answer after its work inside the namespace it made; with an adopted one (a running process) before any work there', async () => {
+    const order = (argv: string[]) => {
+      const r = host.exec(['strace', '-qq', '-e', 'trace=connect,recvfrom,setns', '-e', 'signal=none', CNM, ...argv]);
+      expect(r.code, r.stderr).toBe(0);
+      const calls = r.stderr.split('\n');
+      const asked = calls.findIndex((l) => /connect\(\d+, \{sa_family=AF_UNIX, sun_path="\/run\/cnm\/dns\.ctl"\}/.test(l));
+      const answered = calls.findIndex((l) => /recvfrom\(\d+, "\\0\\0\\0\\0\\0\\0\\0\\0", 8/.test(l));
+      const inside = calls.findIndex((l, i) => i > asked && /^setns\(/.test(l));
+      expect(asked, r.stderr).toBeGreaterThanOrEqual(0);
+      expect(answered, r.stderr).toBeGreaterThan(asked);
+      expect(inside, r.stderr).toBeGreaterThan(asked);
+      return { answered, inside };
+    };
+    const tagOf = (sb: string) => `cnm:ep:${epOf(host, sb).EndpointID.slice(0, 12)}`;
+    // A namespace the add made: nothing runs there yet, so its address and routes go in while the server sends.
+    const made = order(['sandbox', 'add', 'o1', '--network', 'n']);
+    expect(made.answered).toBeGreaterThan(made.inside);
+    expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).toContain(tagOf('o1'));
+    // A running process's namespace: its interface comes up only once the elements are in.
+    const sleeper = host.background(['unshare', '--net', 'sleep', '30']);
+    try {
+      expect(await waitFor(() => host.exec(['readlink', `/proc/${sleeper.pid}/ns/net`]).stdout.trim() !== host.netnsId(), 5000, 20)).toBe(true);
+      const adopted = order(['sandbox', 'add', 'o2', '--network', 'n', '--pid', String(sleeper.pid)]);
+      expect(adopted.answered).toBeLessThan(adopted.inside);
+      expect(host.exec(['nft', 'list', 'table', 'bridge', 'cnm']).stdout).toContain(tagOf('o2'));
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+    host.cnmOk(['sandbox', 'rm', 'o1', 'o2', '--force']);
+  });
+
   it("the server tells the peer's capabilities by capget, without having the kernel write out its /proc status", async () => {
     host.cnmOk(['sandbox', 'add', 's9', '--network', 'n']);
     const pid = serverPid();

@@ -93,23 +93,37 @@ function sendElements(c: Libc, changes: readonly SetElements[], script: readonly
   return () => outcome(asked.answer());
 }
 
-export function applyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): void {
+/**
+ * Applies the ops as one transaction in two steps: it is sent now; the returned
+ * function reads its outcome (the DNS server's answer, when it sends the batch
+ * for us), throws its failure, and only then records its undo.
+ */
+export function startApplyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): () => void {
   const script = ops.flatMap((op) => op.script);
-  const inverse = [...ops].reverse();
   const nl = fail ? undefined : elementsOnly(ops);
+  let outcome: () => { failure?: KernelOpError };
   if (nl) {
-    const failed = sendElements(nl.c, nl.changes, script)();
-    if (failed) throw new KernelOpError(['nft', '-f', '-'], 1, failed.message);
+    const sent = sendElements(nl.c, nl.changes, script);
+    outcome = () => {
+      const failed = sent();
+      return failed ? { failure: new KernelOpError(['nft', '-f', '-'], 1, failed.message) } : {};
+    };
   } else {
     if (fail) script.push('delete table inet cnm-fault-injected');
     const r = run('nft', ['-f', '-'], { input: script.join('\n') + '\n' });
-    if (r.code !== 0) throw new KernelOpError(['nft', '-f', '-'], r.code, nftMessage(r.stderr));
+    const failure = r.code === 0 ? undefined : new KernelOpError(['nft', '-f', '-'], r.code, nftMessage(r.stderr));
+    outcome = () => (failure ? { failure } : {});
   }
-  // One transaction: undo is all of the inverse scripts, latest first.
-  const undoScript = inverse.flatMap((op) => op.undo ?? []);
-  if (undoScript.length === 0) return;
-  const undoElements = inverse.every((op) => op.undo === undefined || op.undoElements !== undefined) ? inverse.flatMap((op) => op.undoElements ?? []) : undefined;
-  undo.push({ kind: 'nft', script: undoScript, ...(undoElements ? { elements: undoElements } : {}) });
+  return () => {
+    const { failure } = outcome();
+    if (failure) throw failure;
+    // One transaction: undo is all of the inverse scripts, latest first.
+    const inverse = [...ops].reverse();
+    const undoScript = inverse.flatMap((op) => op.undo ?? []);
+    if (undoScript.length === 0) return;
+    const undoElements = inverse.every((op) => op.undo === undefined || op.undoElements !== undefined) ? inverse.flatMap((op) => op.undoElements ?? []) : undefined;
+    undo.push({ kind: 'nft', script: undoScript, ...(undoElements ? { elements: undoElements } : {}) });
+  };
 }
 
 /**
