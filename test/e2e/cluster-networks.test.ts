@@ -208,6 +208,11 @@ describe('the store down', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^cnm: the cluster store etcd:\/\/198\.51\.100\.1:2379 is unreachable \([^)\n]+\); check that etcd runs and this host can reach it\n$/);
     expect(snapshot(h1)).toEqual(before);
+    // The claim never left (no connection): the add reads that before it makes anything, so there is nothing to undo.
+    const traced = h1.cnm(['sandbox', 'add', 'x1', '--network', 'front', '--debug']);
+    expect(traced.code).toBe(1);
+    expect(traced.stderr.split('\n').filter((l) => /^ +\| (netns|link) /.test(l))).toEqual([]);
+    expect(snapshot(h1)).toEqual(before);
     // A local bridge network still works, and so does the overlay traffic that exists.
     h1.cnmOk(['sandbox', 'add', 'l2', '--network', 'local']);
     expect(await reaches(h1, 'l2', ipOn(h1, 'l1', 'local'))).toBe(true);

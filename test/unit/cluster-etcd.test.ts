@@ -164,16 +164,19 @@ describe('a transaction written at once, its answer read later (txnLater)', () =
   const won = `{${H},"succeeded":true,"responses":[{"response_put":{"header":{"revision":"3"}}}]}`;
   const txn = { compare: [absent('/a')], success: [put('/a', '1')], failure: [get('/a')] };
 
-  /** A transport whose send() writes at once (logged) and reads the given reply, or fails, when asked. */
-  function writing(read: string | Error, posts: string[] = []) {
+  /** A transport whose send() writes at once (logged; not when the reply is an error at once) and reads the reply, or fails, when asked. */
+  function writing(read: string | Error, posts: string[] = [], written = !(read instanceof Error)) {
     const log: string[] = [];
     const { t, sent } = recorded(posts);
     t.send = (url, body) => {
       log.push(`write ${url} ${JSON.parse(body).compare.length}`);
-      return async () => {
-        log.push('read');
-        if (read instanceof Error) throw read;
-        return { status: 200, text: read };
+      return {
+        written,
+        async read() {
+          log.push('read');
+          if (read instanceof Error) throw read;
+          return { status: 200, text: read };
+        },
       };
     };
     return { t, sent, log };
@@ -184,7 +187,8 @@ describe('a transaction written at once, its answer read later (txnLater)', () =
     const c = client(t);
     const later = c.txnLater(txn);
     expect(log).toEqual(['write http://198.51.100.1:2379/v3/kv/txn 1']);
-    expect(await later()).toEqual({ succeeded: true, revision: 3, responses: [{ kvs: [], deleted: 0 }] });
+    expect(later.written).toBe(true);
+    expect(await later.read()).toEqual({ succeeded: true, revision: 3, responses: [{ kvs: [], deleted: 0 }] });
     expect(log).toEqual(['write http://198.51.100.1:2379/v3/kv/txn 1', 'read']);
     expect(c.requests).toBe(1);
   });
@@ -192,20 +196,22 @@ describe('a transaction written at once, its answer read later (txnLater)', () =
   it('asks the other endpoints in turn when the first does not answer, and names the first failure when none does', async () => {
     const { t, sent } = writing(new Error('connect: Connection refused'), [won]);
     const c = client(t, ['http://198.51.100.1:2379', 'http://198.51.100.2:2379']);
-    expect((await c.txnLater(txn)()).succeeded).toBe(true);
+    const later = c.txnLater(txn);
+    expect(later.written).toBe(false); // the connection failed: the caller reads at once
+    expect((await later.read()).succeeded).toBe(true);
     expect(sent.map((x) => x.url)).toEqual(['http://198.51.100.2:2379/v3/kv/txn']);
     expect(c.requests).toBe(2);
     const alone = writing(new Error('connect: Connection refused'));
-    await expect(client(alone.t).txnLater(txn)()).rejects.toThrow(
+    await expect(client(alone.t).txnLater(txn).read()).rejects.toThrow(
       new StoreError('the cluster store etcd://198.51.100.1:2379 is unreachable (connect: Connection refused); check that etcd runs and this host can reach it'),
     );
   });
 
   it("is refused as the store's own error, not asked elsewhere", async () => {
     const { t, sent } = recorded([]);
-    t.send = () => async () => ({ status: 400, text: '{"error":"etcdserver: too many operations in txn request","code":3,"message":"etcdserver: too many operations in txn request"}' });
+    t.send = () => ({ written: true, read: async () => ({ status: 400, text: '{"error":"etcdserver: too many operations in txn request","code":3,"message":"etcdserver: too many operations in txn request"}' }) });
     const c = client(t, ['http://198.51.100.1:2379', 'http://198.51.100.2:2379']);
-    await expect(c.txnLater(txn)()).rejects.toThrow(/refused \/v3\/kv\/txn: etcdserver: too many operations in txn request/);
+    await expect(c.txnLater(txn).read()).rejects.toThrow(/refused \/v3\/kv\/txn: etcdserver: too many operations in txn request/);
     expect(sent).toEqual([]);
   });
 
@@ -213,8 +219,9 @@ describe('a transaction written at once, its answer read later (txnLater)', () =
     const { t, sent } = recorded([new Error('ECONNREFUSED')]);
     const later = client(t).txnLater(txn);
     expect(sent.length).toBe(1); // posted at once
+    expect(later.written).toBe(true); // as far as it can tell
     await new Promise((r) => setTimeout(r, 10)); // nobody awaits it yet: no unhandled rejection
-    await expect(later()).rejects.toThrow(/is unreachable \(ECONNREFUSED\)/);
+    await expect(later.read()).rejects.toThrow(/is unreachable \(ECONNREFUSED\)/);
   });
 });
 

@@ -369,6 +369,8 @@ interface Sent {
   offer: Offer;
   /** The answer, read when first asked for. */
   reply: () => Promise<TxnResult | Error>;
+  /** False when the request never left this host (its connection failed): the answer is another endpoint's, or the failure. */
+  written: boolean;
 }
 
 /**
@@ -486,10 +488,10 @@ function answered(c: Claiming, round: Round, o: Offer, w: TxnResult): boolean | 
 /** Sends a compare-and-swap whose answer the run reads later (confirmAttach), and builds on it meanwhile. */
 function send(att: Attachment, c: Claiming, round: Round, o: Offer): void {
   // Caught here, thrown where it is awaited: a rejection nobody awaits yet must not end the process.
-  const read = att.client.txnLater(o.txn);
+  const later = att.client.txnLater(o.txn);
   let reply: Promise<TxnResult | Error> | undefined;
   // Read once, when first awaited; a failure is handed back as a value.
-  att.sent = { c, round, offer: o, reply: () => (reply ??= read().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))) };
+  att.sent = { c, round, offer: o, written: later.written, reply: () => (reply ??= later.read().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))) };
   provide(att, o);
   phase('claim sent');
   step('claim sent to the cluster store');

@@ -12,6 +12,12 @@ import { fromUtf8, utf8 } from '../utf8.js';
 import { phase } from '../runner.js';
 import { type Reply, type Transport, httpTransport, type TlsFiles } from './transport.js';
 
+/** An answer to come: read() reads it; `written` is false when the request is known not to have left this host. */
+export interface Later<T> {
+  readonly written: boolean;
+  read(): Promise<T>;
+}
+
 export class StoreError extends CnmError {}
 
 export interface KeyValue {
@@ -223,30 +229,36 @@ export class EtcdClient {
    * answer read when the returned function is called: the caller works meanwhile, and no promise
    * is left pending (a rejection nobody awaits yet would end the process). When that endpoint
    * does not answer, the others are asked in turn then, as call() does; where the transport
-   * cannot write at once, the transaction is posted as txn() does.
+   * cannot write at once, the transaction is posted as txn() does (written, as far as is known).
    */
-  txnLater(t: Txn): () => Promise<TxnResult> {
+  txnLater(t: Txn): Later<TxnResult> {
     const path = '/v3/kv/txn';
     const text = JSON.stringify(wireTxn(t));
     const base = this.opts.endpoints[0];
-    const read = base === undefined ? undefined : this.transport.send?.(`${base}${path}`, text, this.timeoutMs);
-    if (!read) {
+    const sending = base === undefined ? undefined : this.transport.send?.(`${base}${path}`, text, this.timeoutMs);
+    if (!sending) {
       const reply = this.txn(t).then((r) => ({ r }), (e: unknown) => ({ e }));
-      return async () => {
-        const got = await reply;
-        if ('e' in got) throw got.e;
-        return got.r;
+      return {
+        written: true,
+        async read() {
+          const got = await reply;
+          if ('e' in got) throw got.e;
+          return got.r;
+        },
       };
     }
     this.requests++;
-    return async () => {
-      let reply;
-      try {
-        reply = await read();
-      } catch (e) {
-        return txnResult(await this.from<WireTxnResult>(1, path, text, reachError(e)));
-      }
-      return txnResult(this.answer<WireTxnResult>(path, reply));
+    return {
+      written: sending.written,
+      read: async () => {
+        let reply;
+        try {
+          reply = await sending.read();
+        } catch (e) {
+          return txnResult(await this.from<WireTxnResult>(1, path, text, reachError(e)));
+        }
+        return txnResult(this.answer<WireTxnResult>(path, reply));
+      },
     };
   }
 

@@ -28,7 +28,10 @@ export interface ClusterJoin {
    * runs the update anew.
    */
   confirmed(): Promise<void>;
-  /** Whether a claim was sent whose answer confirmed() has not read yet. */
+  /**
+   * Whether a claim was sent whose answer confirmed() has not read yet, and it left this host (a
+   * claim whose connection failed is answered at once: by another endpoint, or with the failure).
+   */
   inFlight(): boolean;
   /** After the locked update: releases what the run claimed but did not keep. */
   settle(ok: boolean): Promise<void>;
@@ -72,7 +75,7 @@ export async function clusterJoin(s: Session, refs: readonly string[], sandbox: 
     async confirmed() {
       if (!(await confirmAttach(att))) throw new Missed('the claim lost');
     },
-    inFlight: () => att.sent !== undefined,
+    inFlight: () => att.sent?.written === true,
     settle: (ok) => settleAttach(s.store.dir, att, ok),
     async lost() {
       try {
@@ -125,10 +128,15 @@ export async function settled<T>(cluster: ClusterJoin | undefined, update: () =>
  * does not depend on the address is made while the store answers (the sandbox's namespace, its
  * veth pair and the host end's port: nobody sees them yet, the peer being down), and the rest once
  * the claim is confirmed. A lost claim undoes it with the run: the namespace deleted takes the pair
- * with it (Redo), so a lost guess does not wait for a veth's deletion.
+ * with it (Redo), so a lost guess does not wait for a veth's deletion. A claim whose connection
+ * failed is answered before anything is made: a store that is down costs no undo.
  */
 export async function applyClaimed(s: Session, cluster: ClusterJoin | undefined, plan: Op[]): Promise<void> {
-  if (!cluster?.inFlight()) return s.apply(plan);
+  if (!cluster?.inFlight()) {
+    // Nothing sent, or a claim that never left (no connection): its answer first, then the kernel work.
+    await cluster?.confirmed();
+    return s.apply(plan);
+  }
   const [own, rest] = madeFirst(plan);
   await s.applyAround(own, rest, () => cluster.confirmed());
 }

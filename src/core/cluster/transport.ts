@@ -22,14 +22,18 @@ export interface Reply {
   text: string;
 }
 
+/** A request written at once, its reply read when asked for (the caller works meanwhile). */
+export interface Sending {
+  /** False when the request never left this host (no connection, or the send failed): read() throws why. */
+  readonly written: boolean;
+  read(): Promise<Reply>;
+}
+
 /** One request/response exchange; a transport may also stream (watch). */
 export interface Transport {
   post(url: string, body: string, timeoutMs: number): Promise<Reply>;
-  /**
-   * Writes the request now and reads its reply when the returned function is called (the caller
-   * works meanwhile); undefined where this transport cannot (then post()).
-   */
-  send?(url: string, body: string, timeoutMs: number): (() => Promise<Reply>) | undefined;
+  /** Writes the request now, its reply read later; undefined where this transport cannot (then post()). */
+  send?(url: string, body: string, timeoutMs: number): Sending | undefined;
   /** Streams the reply line by line (etcd's watch sends one JSON object per chunk) until signal aborts. */
   stream?(url: string, body: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
 }
@@ -135,16 +139,16 @@ const EINTR = 4;
  * or not) and hand the reply over through it. Undefined where it cannot (no libc, a host name, an
  * IPv6 address): the caller posts as usual. A failure to connect or send is thrown by the reader.
  */
-function sendNow(url: string, body: string, timeoutMs: number): (() => Promise<Reply>) | undefined {
+function sendNow(url: string, body: string, timeoutMs: number): Sending | undefined {
   const m = /^http:\/\/(\d+)\.(\d+)\.(\d+)\.(\d+):(\d+)(\/.*)$/.exec(url);
   const c = m ? libc() : undefined;
   if (!m || !c) return undefined;
   const octets = [m[1], m[2], m[3], m[4]].map(Number);
   const port = Number(m[5]);
   if (octets.some((o) => o > 255) || port > 65535) return undefined;
-  const failed = (what: string) => {
+  const failed = (what: string): Sending => {
     const e = new Error(`${what}: ${c.strerror(c.errno())}`);
-    return () => Promise.reject(e);
+    return { written: false, read: () => Promise.reject(e) };
   };
   const fd = c.socket(AF_INET, SOCK_STREAM_CLOEXEC, 0);
   if (fd < 0) return failed('socket');
@@ -178,7 +182,7 @@ function sendNow(url: string, body: string, timeoutMs: number): (() => Promise<R
     }
     at += n;
   }
-  return async () => {
+  const read = async (): Promise<Reply> => {
     const chunks: Uint8Array[] = [];
     const buf = new Uint8Array(65536);
     try {
@@ -200,6 +204,7 @@ function sendNow(url: string, body: string, timeoutMs: number): (() => Promise<R
     }
     return httpReply(concat(chunks));
   };
+  return { written: true, read };
 }
 
 /** The reply, when these bytes hold all of it (its body's length known: Content-Length, or a chunked body's last chunk). */
