@@ -114,11 +114,13 @@ export function faultFromEnv(): FaultHook | undefined {
  * made (and files): nothing runs in such a namespace yet, so nothing can send
  * through its interfaces before its spoof-check elements are in. Anything else
  * (the host's own links, an adopted namespace: a running container) waits for
- * the answer first, as every group did before.
+ * the answer first, as every group did before. `madeBefore`: namespaces the run
+ * made just before this plan, as new and unused (the first part of a plan
+ * applied in two: Session.applyAround).
  */
-export function apply(plan: readonly Op[], fault: FaultHook | undefined = faultFromEnv()): void {
+export function apply(plan: readonly Op[], fault: FaultHook | undefined = faultFromEnv(), madeBefore: Iterable<string> = []): void {
   const undo: Op[] = [];
-  const made = new Set<string>(); // the namespaces this plan made so far
+  const made = new Set<string>(madeBefore); // the namespaces this plan (or the part before it) made so far
   let pending: (() => void) | undefined;
   const settle = () => {
     const read = pending;

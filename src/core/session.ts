@@ -14,7 +14,7 @@
  */
 import { existsSync } from './files.js';
 import { RollbackError } from './errors.js';
-import { type Teardown, apply, startTeardown, teardown } from './exec.js';
+import { type Teardown, apply, faultFromEnv, startTeardown, teardown } from './exec.js';
 import type { DryRunShell } from './shell.js';
 import { readyHooks } from './plans/hooks.js';
 import { readyDrivers } from '../drivers/index.js';
@@ -105,12 +105,13 @@ export class Session {
       }
       throw e;
     }
-    this.run(rest, undoRest);
+    // Nothing runs yet in the namespaces the first part made: the rest treats them as its own (exec.ts apply).
+    this.run(rest, undoRest, first.flatMap((op) => (op.kind === 'netns.add' ? [op.name] : [])));
   }
 
-  private run(plan: readonly Op[], undo: readonly Op[]): void {
+  private run(plan: readonly Op[], undo: readonly Op[], madeBefore: readonly string[] = []): void {
     try {
-      apply(plan);
+      apply(plan, faultFromEnv(), madeBefore);
       this.applied.push(...undo);
     } catch (e) {
       if (e instanceof RollbackError) this.keepIntent = true;

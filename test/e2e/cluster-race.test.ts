@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CNM, type Host, type Result, destroyAll, json } from '../helpers/host.js';
 import { EtcdStore, STORE_IP } from '../helpers/etcd.js';
+import { answerOrder } from '../helpers/answer-order.js';
 
 let store: EtcdStore;
 let h: Host;
@@ -22,7 +23,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own', 'late']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -262,6 +263,22 @@ describe('a warm add sends its claim, built on its last view, before it reads th
     await ok(['sandbox', 'rm', 'q2']);
     await ok(['net', 'rm', 'plain']);
     await removed('own', ['q1', 'q3'], bridge);
+  }, 120_000);
+
+  it("reads the DNS server's answer for its spoof-check elements after its work inside the namespace it made, as a local add does", async () => {
+    await ok(['sandbox', 'add', 'z1', '--network', 'late']);
+    const r = await h.execAsync(['strace', '-qq', '-e', 'trace=connect,recvfrom,setns', '-e', 'signal=none', CNM, 'sandbox', 'add', 'z2', '--network', 'late', '--debug']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(/· plan of \d+ ops \(\d+ first\)/.test(r.stderr), r.stderr).toBe(true); // applied around the claim's answer
+    const { asked, answered, inside } = answerOrder(r.stderr);
+    expect(asked, r.stderr).toBeGreaterThanOrEqual(0);
+    expect(inside, r.stderr).toBeGreaterThan(asked);
+    expect(answered, r.stderr).toBeGreaterThan(inside);
+    const ep = json<{ NetworkSettings: { Networks: Record<string, { EndpointID: string }> } }[]>(await ok(['sandbox', 'inspect', 'z2']))[0]!.NetworkSettings.Networks.late!;
+    expect(await out(['nft', 'list', 'table', 'bridge', 'cnm'])).toContain(`cnm:ep:${ep.EndpointID.slice(0, 12)}`);
+    const { bridge, held } = await agreed('late', 'after the adds');
+    expect([...held.values()].sort()).toEqual(['', 'z1', 'z2']);
+    await removed('late', ['z1', 'z2'], bridge);
   }, 120_000);
 
   it('does not trust a view under the name of a network the state knows otherwise: the add is a local one', async () => {

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRequest } from '../../src/core/exec/control-socket.js';
 import type { SetElements } from '../../src/core/plan.js';
 import { CNM, Host, destroyAll, json, waitFor } from '../helpers/host.js';
+import { answerOrder } from '../helpers/answer-order.js';
 
 afterAll(destroyAll);
 
@@ -137,10 +138,7 @@ describe('the control socket', () => {
     const order = (argv: string[]) => {
       const r = host.exec(['strace', '-qq', '-e', 'trace=connect,recvfrom,setns', '-e', 'signal=none', CNM, ...argv]);
       expect(r.code, r.stderr).toBe(0);
-      const calls = r.stderr.split('\n');
-      const asked = calls.findIndex((l) => /connect\(\d+, \{sa_family=AF_UNIX, sun_path="\/run\/cnm\/dns\.ctl"\}/.test(l));
-      const answered = calls.findIndex((l) => /recvfrom\(\d+, "\\0\\0\\0\\0\\0\\0\\0\\0", 8/.test(l));
-      const inside = calls.findIndex((l, i) => i > asked && /^setns\(/.test(l));
+      const { asked, answered, inside } = answerOrder(r.stderr);
       expect(asked, r.stderr).toBeGreaterThanOrEqual(0);
       expect(answered, r.stderr).toBeGreaterThan(asked);
       expect(inside, r.stderr).toBeGreaterThan(asked);
