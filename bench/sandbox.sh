@@ -14,7 +14,7 @@
 #                `ip netns del` with that many namespaces mounted under /run/netns,
 #                a bridge port's attach and detach with that many ports. Each scale
 #                splits the time into cnm's own (state read, plan, state write) and the
-#                kernel's (the batches of the op phase), and a summary at the end
+#                kernel's (the durations of the run's batches), and a summary at the end
 #                gives each part's ratio to the first scale: which part grows.
 #                NOQUIET=1 skips the wait for an idle machine after each fill (a machine
 #                others are using never is: each scale would wait its 60 s out).
@@ -121,10 +121,11 @@ measure() { # $1 title
 }
 
 # Per --debug run of a log, cnm's own time and the kernel's, as medians over the runs, in ms:
-# "cnm read plan write op kernel rest". cnm = read (locked -> read) + plan (read -> plan; 0 for an
-# rm, which marks none) + write (done -> written); op = the phase the kernel work runs in (intent
-# recorded, or plan, or read -> done); kernel = the durations of its batches (`+ netlink ...  (N ms`,
-# the DNS server's nft included); rest = op - kernel (what cnm does between them, an rm's plan).
+# "cnm read plan write op kernel rest after". cnm = read (locked -> read) + plan (read -> plan; 0 for
+# an rm, which marks none) + write (done -> written); op = the phase the kernel work runs in (intent
+# recorded, or plan, or read -> done); kernel = the durations of the run's batches (`+ netlink ...
+# (N ms`, the DNS server's nft included); rest = op - the batches inside it (what cnm does between
+# them, an rm's plan); after = the batches answered after the state write (an rm's nft).
 shares() {
   awk 'function flush() {
          if (!("locked" in t) || !("done" in t)) return
@@ -133,22 +134,22 @@ shares() {
          w = ("written" in t) ? t["written"] - t["done"] : 0
          s = ("intent" in t) ? t["intent"] : ("plan" in t) ? t["plan"] : t["read"]
          v["cnm", n] = r + p + w; v["read", n] = r; v["plan", n] = p; v["write", n] = w
-         v["op", n] = t["done"] - s; v["kernel", n] = k; v["rest", n] = t["done"] - s - k
+         v["op", n] = t["done"] - s; v["kernel", n] = k + a; v["rest", n] = t["done"] - s - k; v["after", n] = a
        }
        function med(key,   a, i, m) { for (i = 1; i <= n; i++) a[i] = v[key, i]; m = asort(a); return m ? a[int((m + 1) / 2)] : 0 }
-       /^· state locked/ { flush(); delete t; k = 0 }
+       /^· state locked/ { flush(); delete t; k = 0; a = 0 }
        /^· / { x = $0; sub(/.*\(at /, "", x); sub(/ ms\).*/, "", x)
                if (/^· state read/) t["read"] = x; else if (/^· state locked/) t["locked"] = x
                else if (/^· plan of/) t["plan"] = x; else if (/^· intent recorded/) t["intent"] = x
                else if (/^· operation done/) t["done"] = x; else if (/^· state written/) t["written"] = x }
-       /^\+ .*\([0-9.]+ ms/ { x = $0; sub(/.*\(/, "", x); sub(/ ms.*/, "", x); k += x }
-       END { flush(); printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", med("cnm"), med("read"), med("plan"), med("write"), med("op"), med("kernel"), med("rest") }' "$1"
+       /^\+ .*\([0-9.]+ ms/ { x = $0; sub(/.*\(/, "", x); sub(/ ms.*/, "", x); if ("done" in t) a += x; else k += x }
+       END { flush(); printf "%.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", med("cnm"), med("read"), med("plan"), med("write"), med("op"), med("kernel"), med("rest"), med("after") }' "$1"
 }
 show_shares() { # $1 add|rm, $2 what shares printed
-  local c r p w o k x
-  read -r c r p w o k x <<<"$2"
-  printf '  %s shares (medians of the --debug runs): cnm'"'"'s own %s ms (state read %s + plan %s + write %s); kernel %s ms (the op phase'"'"'s batches; the op phase %s, the rest of it %s)\n' \
-    "$1" "$c" "$r" "$p" "$w" "$k" "$o" "$x"
+  local c r p w o k x f
+  read -r c r p w o k x f <<<"$2"
+  printf '  %s shares (medians of the --debug runs): cnm'"'"'s own %s ms (state read %s + plan %s + write %s); kernel %s ms (the run'"'"'s batches, %s of them answered after the state write; the op phase %s, the rest of it %s)\n' \
+    "$1" "$c" "$r" "$p" "$w" "$k" "$f" "$o" "$x"
 }
 
 ms() { awk -v ns="$1" 'BEGIN {printf "· process ended (as bash saw it)  (at %.1f ms)\n", ns / 1e6}'; }
@@ -201,7 +202,7 @@ for target in ${SCALE//,/ }; do
   measure "warm bridge network, DNS on, $target other sandboxes, $RUNS runs"
 done
 if [ "${#SUMMARY[@]}" -gt 1 ]; then # which part grows: each scale against the first
-  echo "== scale summary: median ms, and the ratio to the first scale (cnm's own: state read + plan + write; kernel: the op phase's batches)"
+  echo "== scale summary: median ms, and the ratio to the first scale (cnm's own: state read + plan + write; kernel: the run's batches)"
   printf '  %-34s %-40s %s\n' "sandboxes on the network" "add: total / cnm's own / kernel" "rm: total / cnm's own / kernel"
   first=${SUMMARY[0]}
   for row in "${SUMMARY[@]}"; do
