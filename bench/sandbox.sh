@@ -3,7 +3,7 @@
 # (median and p95 over RUNS runs), the processes each spawns, where the time goes
 # (the phases `--debug` marks, from exec), and cnm's start-up against a bun hello
 # world compiled the same way. Runs in a throwaway host.
-#   sudo [CNM=path/to/cnm] bash bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...]
+#   sudo [CNM=path/to/cnm] bash bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...] [--procs N]
 # --vs-netavark  interleaves netavark (Debian's package) in the same run, called the
 #                way podman calls it: `ip netns add` + `netavark setup` with the
 #                network JSON on stdin; `netavark teardown` + `ip netns del`; and
@@ -18,24 +18,33 @@
 #                gives each part's ratio to the first scale: which part grows.
 #                NOQUIET=1 skips the wait for an idle machine after each fill (a machine
 #                others are using never is: each scale would wait its 60 s out).
+# --procs N      N idle processes (sleep) in the host while it measures: rm asks every
+#                process in /proc whether it is in the sandbox's namespace (SPEC: refused
+#                while processes run inside), and the throwaway host's own PID namespace
+#                has only a handful, where a real host has hundreds to thousands. The scan
+#                shows in the rm share's "rest" (the op phase minus its batches).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=30
 VS=0
 SCALE=0
+PROCS=0
 while [ $# -gt 0 ]; do
   case $1 in
     --vs-netavark) VS=1 ;;
     --scale) SCALE=$2; shift ;;
+    --procs) PROCS=$2; shift ;;
     [0-9]*) RUNS=$1 ;;
-    *) echo "usage: bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...]" >&2; exit 2 ;;
+    *) echo "usage: bench/sandbox.sh [RUNS] [--vs-netavark] [--scale N,N,...] [--procs N]" >&2; exit 2 ;;
   esac
   shift
 done
 CNM="${CNM:-$PWD/dist/cnm}" # CNM=path/to/another/build compares it
 ROOT=$PWD
-source bench/lib/throwaway-host.sh "$0" "$RUNS" $([ "$VS" = 1 ] && echo --vs-netavark) --scale "$SCALE"
+source bench/lib/throwaway-host.sh "$0" "$RUNS" $([ "$VS" = 1 ] && echo --vs-netavark) --scale "$SCALE" --procs "$PROCS"
 TMP=$(mktemp -d)
+SLEEPERS=() # killed at the end by PID (and by the host's end, as its PID namespace goes)
+for i in $(seq 1 "$PROCS"); do sleep 3600 & SLEEPERS+=($!); done
 "$CNM" net create bench --subnet 10.200.0.0/16 >/dev/null
 "$CNM" sandbox add warm --network bench >/dev/null
 
@@ -199,7 +208,7 @@ SUMMARY=()
 for target in ${SCALE//,/ }; do
   while [ "$prefill" -lt "$target" ]; do "$CNM" sandbox add "fill$prefill" --network bench >/dev/null; prefill=$((prefill + 1)); done
   [ "$target" -gt 0 ] && [ -z "${NOQUIET:-}" ] && quiet
-  measure "warm bridge network, DNS on, $target other sandboxes, $RUNS runs"
+  measure "warm bridge network, DNS on, $target other sandboxes, $RUNS runs, $(ls /proc | grep -c '^[0-9]') processes in /proc"
 done
 if [ "${#SUMMARY[@]}" -gt 1 ]; then # which part grows: each scale against the first
   echo "== scale summary: median ms, and the ratio to the first scale (cnm's own: state read + plan + write; kernel: the run's batches)"
@@ -239,3 +248,4 @@ if command -v perf >/dev/null; then # CPU time is steadier than wall time on a s
     "$(cpu "$TMP/hello")" "$(cpu "$CNM" sandbox rm nosuch)"
 fi
 rm -rf "$TMP"
+[ "${#SLEEPERS[@]}" = 0 ] || kill "${SLEEPERS[@]}"
