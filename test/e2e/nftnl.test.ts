@@ -10,7 +10,7 @@
  * already gone is fine on all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Host, destroyAll, json } from '../helpers/host.js';
+import { Host, destroyAll, json, waitFor } from '../helpers/host.js';
 
 afterAll(destroyAll);
 
@@ -125,14 +125,20 @@ describe('set elements over nf_tables netlink and over nft -f give the same rule
     viaNetlink.cnmOk(['sandbox', 'rm', 's5'], { env: NETLINK });
   });
 
-  it('a failure reads as nft words it and rolls back; a removal whose elements are gone succeeds', () => {
-    const results = [viaNft, viaNetlink, viaServer].map((h, i) => {
+  it('a failure reads as nft words it and rolls back; a removal whose elements are gone succeeds', async () => {
+    const linkNames = (h: Host) => h.exec(['ip', '-br', 'link']).stdout.split('\n').map((l) => l.split(/\s+/)[0]).sort().join(' ');
+    const results = [];
+    for (const [i, h] of [viaNft, viaNetlink, viaServer].entries()) {
       const env = [IP, NETLINK, SERVER][i]!;
+      const before = linkNames(h);
       h.cnmOk(['sandbox', 'add', 's6', '--network', 'n1'], { env });
       // Someone removed the endpoint's elements by hand: rm still succeeds.
       const els = h.exec(['nft', 'list', 'set', 'bridge', 'cnm', 'guarded']).stdout.match(/"veth[0-9a-f]+" comment "cnm:ep:[0-9a-f]+"/g) ?? [];
       for (const e of els) expect(h.exec(['nft', `delete element bridge cnm guarded { ${e.replace(/ comment .*/, '')} }`]).code).toBe(0);
       const rm = h.cnm(['sandbox', 'rm', 's6'], { env });
+      // rm deletes the namespace, and the kernel's namespace cleanup (one queue for the whole machine,
+      // behind every other test's namespaces) takes s6's veth with it in the background: gone before the count below.
+      expect(await waitFor(() => linkNames(h) === before, 10_000, 20)).toBe(true);
       // The whole table gone: an add fails with nft's words and leaves nothing behind; an rm succeeds.
       h.cnmOk(['sandbox', 'add', 's7', '--network', 'n1'], { env });
       expect(h.exec(['nft', 'delete', 'table', 'bridge', 'cnm']).code).toBe(0);
@@ -140,8 +146,8 @@ describe('set elements over nf_tables netlink and over nft -f give the same rule
       const links = h.exec(['ip', '-br', 'link']).stdout.split('\n').length;
       const rm7 = h.cnm(['sandbox', 'rm', 's7'], { env });
       // nft adds a hint from its own cache ("; did you mean table ‘cnm’ in family inet?"): the batch has none to give.
-      return { rm: [rm.code, rm.stderr], add: [add.code, add.stderr.replace(/; did you mean .*$/m, '')], rm7: [rm7.code, rm7.stderr], links, sandboxes: h.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}']) };
-    });
+      results.push({ rm: [rm.code, rm.stderr], add: [add.code, add.stderr.replace(/; did you mean .*$/m, '')], rm7: [rm7.code, rm7.stderr], links, sandboxes: h.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}']) });
+    }
     expect(results[0]!.rm).toEqual([0, '']);
     expect(results[0]!.add[0]).not.toBe(0);
     expect(results[0]!.add[1]).toMatch(/^cnm: nft -f -.*No such file or directory/m);
