@@ -53,10 +53,12 @@ export function namespacePlan(sb: Sandbox, onHost: boolean): NamespacePlan {
 /**
  * An add's plan split in two: what it makes that nobody sees yet and that does not depend on
  * the endpoints' addresses, and the rest, in plan order. The first part is the namespaces it
- * makes (new and empty), their loopback, and each veth pair whose peer goes into one of them,
- * with its host end's port (master, up), when nothing before it in the plan is left for later
- * (the bridge it joins is there). It may run while the run still waits for something the rest
- * needs (a cluster claim's answer), and is undone if the wait fails.
+ * makes (new and empty) and each veth pair whose peer goes into one of them, with its host end's
+ * port (master, up), when nothing before it in the plan is left for later (the bridge it joins is
+ * there): one batch in cnm's own namespace. Work inside the new namespaces (their loopback too)
+ * waits for the rest, in one batch there: a batch of its own would cost more than its op, and
+ * the answer is mostly in by the time the first part is done. It may run while the run still
+ * waits for something the rest needs (a cluster claim's answer), and is undone if the wait fails.
  */
 export function madeFirst(plan: readonly Op[]): [Op[], Op[]] {
   const spaces = new Set<string>();
@@ -66,7 +68,6 @@ export function madeFirst(plan: readonly Op[]): [Op[], Op[]] {
   for (const op of plan) {
     const early =
       op.kind === 'netns.add' ||
-      (op.kind === 'link.set' && op.name === 'lo' && op.ns !== undefined && spaces.has(op.ns) && op.master === undefined) ||
       (rest.length === 0 && op.kind === 'link.add' && op.ns === undefined && op.link.type === 'veth' && op.link.peer.netns !== undefined && spaces.has(op.link.peer.netns)) ||
       (rest.length === 0 && op.kind === 'link.set' && op.ns === undefined && veths.has(op.name));
     if (!early) {
