@@ -1,13 +1,15 @@
 /**
  * Processes inside network namespaces, found through /proc (no process spawned).
  *
- * A namespace's processes are those whose /proc/PID/ns/net links to it: every
- * process in /proc is asked, so the scan grows with the host's process count
- * (each entry is one readlink, the kernel's part of it ~1 µs). In the binary
- * the scan is one loop of syscalls on a /proc descriptor (getdents64, then
- * readlinkat of `PID/ns/net` relative to it) into buffers made once, comparing
- * bytes: no string, regex or path built per process. Under Node it is
- * readdir and readlink; both give the same PIDs (test/unit/processes.test.ts).
+ * A namespace's processes are those whose /proc/PID/ns/net links to it
+ * (`net:[INO]`, INO the namespace file's inode): every process in /proc is
+ * asked, so the scan grows with the host's process count (each entry is one
+ * readlink, the kernel's part of it a few µs), and one scan answers for any
+ * number of namespaces. In the binary it is one loop of syscalls on a /proc
+ * descriptor (getdents64, then readlinkat of `PID/ns/net` relative to it) into
+ * buffers made once, reading the inode from the link's bytes: no string,
+ * regex or path built per process. Under Node it is readdir and readlink;
+ * both give the same PIDs (test/e2e/processes.test.ts).
  */
 import { readdirSync, readlinkSync, statSync } from './files.js';
 import { SYS, type Syscalls, syscalls } from './libc.js';
@@ -15,48 +17,63 @@ import { utf8 } from './utf8.js';
 
 /** PIDs of processes living in the namespace mounted at nsFile (this process excluded). */
 export function processesIn(nsFile: string): number[] {
-  let ino: number;
-  try {
-    ino = statSync(nsFile).ino;
-  } catch {
-    return [];
+  return processesInEach([nsFile])[0]!;
+}
+
+/** processesIn for each of nsFiles, in their order, from one scan of /proc (none when no file is a namespace). */
+export function processesInEach(nsFiles: readonly string[]): number[][] {
+  const found = nsFiles.map((): number[] => []);
+  const byIno = new Map<number, number[][]>(); // a namespace's inode -> the lists of the files that are it
+  for (const [i, file] of nsFiles.entries()) {
+    let ino: number;
+    try {
+      ino = statSync(file).ino;
+    } catch {
+      continue;
+    }
+    byIno.set(ino, [...(byIno.get(ino) ?? []), found[i]!]);
   }
-  const want = `net:[${ino}]`;
+  if (byIno.size === 0) return found;
+  const add = (pid: number, ino: number) => {
+    for (const pids of byIno.get(ino) ?? []) pids.push(pid);
+  };
   const k = syscalls();
-  return k ? scanProc(k, utf8(want)) : scanProcPortably(want);
+  if (k) scanProc(k, add);
+  else scanProcPortably(add);
+  return found;
 }
 
 /** readdir and readlink, one path and string per process (Node, or no syscall table). */
-export function scanProcPortably(want: string): number[] {
-  const pids: number[] = [];
+function scanProcPortably(add: (pid: number, ino: number) => void): void {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readlinkSync(`/proc/${entry}/ns/net`) === want) pids.push(Number(entry));
+      const link = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${entry}/ns/net`));
+      if (link) add(Number(entry), Number(link[1]));
     } catch {
       /* exited or not ours to read */
     }
   }
-  return pids;
 }
 
 const O_RDONLY_DIRECTORY_CLOEXEC = 0o2000000 | 0o200000;
 const AT_FDCWD = -100;
 const NS_NET = utf8('/ns/net\0');
+const NET = utf8('net:[');
 
 /**
- * The same scan as syscalls on one /proc descriptor; want is the link's text
- * (`net:[INO]`) as bytes. A /proc it cannot open or read throws, as readdir does.
+ * The same scan as syscalls on one /proc descriptor. A namespace's inode is
+ * 32 bits (the kernel's ns_common.inum), so its digits read as a number are
+ * exact. A /proc it cannot open or read throws, as readdir does.
  */
-function scanProc(k: Syscalls, want: Uint8Array): number[] {
+function scanProc(k: Syscalls, add: (pid: number, ino: number) => void): void {
   const sys = SYS!;
   const dir = k.call(sys.openat, AT_FDCWD, utf8('/proc\0'), O_RDONLY_DIRECTORY_CLOEXEC, 0);
   if (dir < 0) throw new Error(`cannot open /proc (errno ${k.errno()})`);
-  const pids: number[] = [];
   const ents = new Uint8Array(32768);
   // `PID/ns/net\0`: a PID has at most 10 digits (pid_max is at most 2^22).
   const path = new Uint8Array(10 + NS_NET.length);
-  const link = new Uint8Array(want.length + 1); // one byte more: a longer link cannot match
+  const link = new Uint8Array(32); // `net:[` + at most 20 digits + `]`
   try {
     for (;;) {
       const n = k.call(sys.getdents64, dir, ents, ents.length);
@@ -71,14 +88,17 @@ function scanProc(k: Syscalls, want: Uint8Array): number[] {
         if (len === 0 || ents[i] !== 0 || pid === process.pid) continue; // not a PID: self, net, sys, ...
         path.set(ents.subarray(off + 19, i));
         path.set(NS_NET, len);
-        if (k.call(sys.readlinkat, dir, path, link, link.length) !== want.length) continue; // exited, not ours, or another ns
-        let same = true;
-        for (let j = 0; j < want.length && same; j++) same = link[j] === want[j];
-        if (same) pids.push(pid);
+        const size = k.call(sys.readlinkat, dir, path, link, link.length);
+        if (size < NET.length + 2 || link[size - 1] !== 0x5d) continue; // exited, not ours to read, or not `net:[...]`
+        let ino = 0;
+        let j = 0;
+        for (; j < NET.length && link[j] === NET[j]; j++);
+        if (j < NET.length) continue;
+        for (; j < size - 1 && link[j]! >= 0x30 && link[j]! <= 0x39; j++) ino = ino * 10 + link[j]! - 0x30;
+        if (j === size - 1) add(pid, ino);
       }
     }
   } finally {
     k.call(sys.close, dir);
   }
-  return pids;
 }

@@ -237,6 +237,25 @@ describe('sandbox rm with processes inside', () => {
     expect(await waitFor(() => host.exec(['kill', '-0', String(pid)]).code !== 0)).toBe(true);
     expect(host.cnmOk(['sandbox', 'ls', '-q']).trim()).toBe('');
   });
+
+  it('several at once: each is refused over its own processes, the others go; --force kills each one\'s', async () => {
+    const host = await Host.create();
+    for (const n of ['busy1', 'idle', 'busy2']) host.cnmOk(['sandbox', 'add', n, '--network', 'none']);
+    const pids: Record<string, number> = {};
+    for (const n of ['busy1', 'busy2']) {
+      host.exec(['ip', 'netns', 'exec', n, 'sh', '-c', 'sleep 300 >/dev/null 2>&1 &']);
+      expect(await waitFor(() => (pids[n] = Number(host.exec(['ip', 'netns', 'pids', n]).stdout.trim().split('\n')[0])) > 0)).toBe(true);
+    }
+    const r = host.cnm(['sandbox', 'rm', 'busy1', 'idle', 'busy2']);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('idle\n');
+    expect(r.stderr).toBe(['busy1', 'busy2'].map((n) => `cnm: sandbox "${n}" has running processes (pid ${pids[n]}); stop them or use --force\n`).join(''));
+    expect(host.cnmOk(['sandbox', 'ls', '--format', '{{.Name}}']).trim().split('\n').sort()).toEqual(['busy1', 'busy2']);
+    expect(host.cnmOk(['sandbox', 'rm', '--force', '--dry-run', 'busy2', 'busy1']).split('\n').slice(0, 2)).toEqual([`kill -9 ${pids.busy2}`, `kill -9 ${pids.busy1}`]);
+    host.cnmOk(['sandbox', 'rm', '--force', 'busy1', 'busy2']);
+    for (const n of ['busy1', 'busy2']) expect(await waitFor(() => host.exec(['kill', '-0', String(pids[n])]).code !== 0)).toBe(true);
+    expect(host.cnmOk(['sandbox', 'ls', '-q']).trim()).toBe('');
+  });
 });
 
 describe('net rm --force', () => {

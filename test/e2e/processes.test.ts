@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processesIn } from '../../src/core/processes.js';
+import { processesIn, processesInEach } from '../../src/core/processes.js';
 import { waitFor } from '../helpers/host.js';
 
 const ROOT = join(__dirname, '../..');
@@ -26,10 +26,10 @@ function start(argv: string[]): number {
   return c.pid!;
 }
 
-function viaBun(nsFile: string): { syscalls: boolean; pids: number[] } {
-  const r = spawnSync(BUN, [join(ROOT, 'test/helpers/processes-in.ts'), nsFile], { encoding: 'utf8', cwd: ROOT });
+function viaBun(...nsFiles: string[]): { syscalls: boolean; pids: number[][] } {
+  const r = spawnSync(BUN, [join(ROOT, 'test/helpers/processes-in.ts'), ...nsFiles], { encoding: 'utf8', cwd: ROOT });
   expect(r.stderr).toBe('');
-  return JSON.parse(r.stdout) as { syscalls: boolean; pids: number[] };
+  return JSON.parse(r.stdout) as { syscalls: boolean; pids: number[][] };
 }
 
 const children = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
@@ -56,14 +56,22 @@ describe('the processes in a network namespace', () => {
     expect(sorted(processesIn(nsFile))).toEqual(want);
     const bun = viaBun(nsFile);
     expect(bun.syscalls).toBe(true); // the loop of syscalls, not the Node path
-    expect(sorted(bun.pids)).toEqual(want);
+    expect(sorted(bun.pids[0]!)).toEqual(want);
 
-    // This test's own namespace: the scanner is not among them, the other scanner is (Node sees Bun's and Bun Node's).
+    // Several namespaces in one scan, each with its own: a second one, the first again (another
+    // file of it), this test's own (the scanner is not among them, the other scanner is: Node
+    // sees Bun's and Bun Node's), and a missing file (nothing).
+    const second = start(['unshare', '--net', 'sleep', '60']);
+    expect(await waitFor(() => readFileSync(`/proc/${second}/cmdline`, 'utf8').startsWith('sleep'))).toBe(true);
     const own = `/proc/${process.pid}/ns/net`;
-    expect(processesIn(own)).not.toContain(process.pid);
-    expect(viaBun(own).pids).toContain(process.pid);
-    // A missing file: nothing, on both.
-    expect(viaBun('/nonexistent').pids).toEqual([]);
-    expect(processesIn('/nonexistent')).toEqual([]);
+    const files = [nsFile, `/proc/${second}/ns/net`, `/proc/${parent}/ns/net`, own, '/nonexistent'];
+    const [node, viaLibc] = [processesInEach(files), viaBun(...files).pids];
+    for (const each of [node, viaLibc]) {
+      expect(each.slice(0, 3).map(sorted)).toEqual([want, [second], want]);
+      expect(each[4]).toEqual([]);
+    }
+    expect(node[3]).not.toContain(process.pid);
+    expect(viaLibc[3]).toContain(process.pid);
+    expect(processesInEach([])).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { CnmError, ConflictError, UsageError } from '../errors.js';
 import type { Endpoint, Sandbox, State } from '../model.js';
 import { checkName, newId } from '../names.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
-import { processesIn } from '../processes.js';
+import { processesInEach } from '../processes.js';
 import { type Op, byNamespace } from '../plan.js';
 import { findNetwork, findSandbox, sandboxNamed } from '../resolve.js';
 import { addEndpointRecord, addSandboxRecord, dropSandboxRecord } from '../records.js';
@@ -152,6 +152,26 @@ export async function addSandbox(s: Session, input: AddSandboxInput): Promise<Sa
   return made;
 }
 
+/**
+ * The processes in the namespace of each sandbox the refs name (that has one of its own), by
+ * namespace name: one scan of /proc for all of them, which asks every process on the host.
+ */
+function processesOf(state: State, refs: readonly string[]): Map<string, number[]> {
+  const names = new Set<string>();
+  for (const ref of refs) {
+    let sb: Sandbox;
+    try {
+      sb = findSandbox(state, ref);
+    } catch {
+      continue; // reported by the removal itself
+    }
+    if (!sb.adopted && !onHostNetwork(state, sb)) names.add(sb.netns);
+  }
+  const netns = [...names];
+  const pids = processesInEach(netns.map((n) => `${NETNS_DIR}/${n}`));
+  return new Map(netns.map((n, i) => [n, pids[i]!]));
+}
+
 /** What a removal of several objects did: the names removed, and what stopped the others. */
 export interface Removal {
   removed: string[];
@@ -170,6 +190,7 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
     const out: Removal = { removed: [], errors: [] };
     const kills: Op[] = [];
     const plan: Op[] = [];
+    const running = processesOf(state, refs);
     for (const ref of refs) {
       let sb: Sandbox;
       try {
@@ -182,7 +203,7 @@ export async function removeSandboxes(s: Session, refs: string[], force: boolean
         throw e;
       }
       if (!sb.adopted && !onHostNetwork(state, sb)) {
-        const pids = processesIn(`${NETNS_DIR}/${sb.netns}`);
+        const pids = running.get(sb.netns) ?? [];
         if (pids.length > 0 && !force) {
           out.errors.push(new ConflictError(`sandbox "${sb.name}" has running processes (pid ${pids.slice(0, 5).join(', ')}); stop them or use --force`));
           continue;

@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { removeSandboxFiles } from '../plans/sandbox-files.js';
 import { fileMark, ownsLink } from '../instance.js';
 import { ETC_NETNS_DIR, netnsPath, sandboxEtc } from '../paths.js';
-import { processesIn } from '../processes.js';
+import { processesInEach } from '../processes.js';
 import { linkDel } from '../plan.js';
 import { ownedHostLinks } from './desired.js';
 import { sleepSync } from '../observe/kernel.js';
@@ -54,11 +54,14 @@ export const orphanReconciler: Reconciler = {
     const known = new Set(ctx.state.sandboxes.map((s) => s.netns));
     const mark = `${fileMark()} for sandbox `;
     const cnmWrote = (name: string) => ctx.kernel.file(sandboxEtc(name, 'resolv.conf'))?.startsWith(mark) === true;
-    const names = new Set([...ctx.kernel.netnsNames(), ...etcNetnsNames()]);
-    for (const name of names) {
-      if (known.has(name) || !cnmWrote(name)) continue;
-      const mounted = ctx.kernel.netnsMounted(name);
-      const pids = mounted ? processesIn(netnsPath(name)) : [];
+    const orphans = [...new Set([...ctx.kernel.netnsNames(), ...etcNetnsNames()])].filter((name) => !known.has(name) && cnmWrote(name));
+    // One scan of /proc (it asks every process on the host) for all the mounted ones.
+    const mountedOnes = orphans.filter((name) => ctx.kernel.netnsMounted(name));
+    const inside = processesInEach(mountedOnes.map(netnsPath));
+    const running = new Map(mountedOnes.map((name, i) => [name, inside[i]!]));
+    for (const name of orphans) {
+      const mounted = running.has(name);
+      const pids = running.get(name) ?? [];
       if (pids.length > 0) {
         found.push({
           reconciler: 'orphans',
