@@ -15,12 +15,11 @@ import { readdirSync, readlinkSync, statSync } from './files.js';
 import { SYS, type Syscalls, syscalls } from './libc.js';
 import { utf8 } from './utf8.js';
 
-/** PIDs of processes living in the namespace mounted at nsFile (this process excluded). */
-export function processesIn(nsFile: string): number[] {
-  return processesInEach([nsFile])[0]!;
-}
-
-/** processesIn for each of nsFiles, in their order, from one scan of /proc (none when no file is a namespace). */
+/**
+ * PIDs of the processes living in the namespace mounted at each of nsFiles
+ * (this process excluded), in their order, from one scan of /proc (none when
+ * no file is a namespace).
+ */
 export function processesInEach(nsFiles: readonly string[]): number[][] {
   const found = nsFiles.map((): number[] => []);
   const byIno = new Map<number, number[][]>(); // a namespace's inode -> the lists of the files that are it

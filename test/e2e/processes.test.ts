@@ -10,7 +10,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { processesIn, processesInEach } from '../../src/core/processes.js';
+import { processesInEach } from '../../src/core/processes.js';
 import { waitFor } from '../helpers/host.js';
 
 const ROOT = join(__dirname, '../..');
@@ -53,7 +53,7 @@ describe('the processes in a network namespace', () => {
 
     const want = [first, parent, inner, threaded].sort((a, b) => a - b);
     const sorted = (pids: number[]) => [...pids].sort((a, b) => a - b);
-    expect(sorted(processesIn(nsFile))).toEqual(want);
+    expect(sorted(processesInEach([nsFile])[0]!)).toEqual(want);
     const bun = viaBun(nsFile);
     expect(bun.syscalls).toBe(true); // the loop of syscalls, not the Node path
     expect(sorted(bun.pids[0]!)).toEqual(want);
