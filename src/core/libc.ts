@@ -161,9 +161,21 @@ function loadSyscalls(): Syscalls | null {
       __errno_location: { args: [], returns: 'ptr' },
     });
     const { syscall, __errno_location } = s;
-    const a = (x: Arg | undefined): number => (x === undefined ? 0 : typeof x === 'number' ? x : f.ptr(x));
+    // Each argument converted in place, not by a helper called five times a call: JavaScriptCore
+    // compiles a function on a JIT thread (started for it) once it has been called a few dozen
+    // times, which such a helper was by the state lock.
     return {
-      call: (nr, x, y, z, u, v) => Number(syscall!(nr, a(x), a(y), a(z), a(u), a(v))),
+      call: (nr, x, y, z, u, v) =>
+        Number(
+          syscall!(
+            nr,
+            x === undefined ? 0 : typeof x === 'number' ? x : f.ptr(x),
+            y === undefined ? 0 : typeof y === 'number' ? y : f.ptr(y),
+            z === undefined ? 0 : typeof z === 'number' ? z : f.ptr(z),
+            u === undefined ? 0 : typeof u === 'number' ? u : f.ptr(u),
+            v === undefined ? 0 : typeof v === 'number' ? v : f.ptr(v),
+          ),
+        ),
       errno: () => f.read.i32(__errno_location!() as number, 0),
     };
   } catch {

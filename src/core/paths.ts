@@ -110,6 +110,7 @@ function normalizeString(path: string, allowAboveRoot: boolean): string {
 
 function normalize(path: string): string {
   if (path.length === 0) return '.';
+  if (isNormal(path)) return path;
   const absolute = path.charCodeAt(0) === SLASH;
   const trailing = path.charCodeAt(path.length - 1) === SLASH;
   let out = normalizeString(path, !absolute);
@@ -118,9 +119,34 @@ function normalize(path: string): string {
   return absolute ? `/${out}` : out;
 }
 
+/**
+ * Whether normalize() would return the path as it is: no empty, `.` or `..` segment (a trailing
+ * slash is kept). Asked with the engine's native string calls before the loop above, which is what
+ * nearly every path cnm joins is (its own state and run files): JavaScriptCore counts that loop's
+ * iterations and compiles it on a JIT thread after a few hundred, started just for that in a run
+ * that would otherwise compile nothing before its state lock.
+ */
+function isNormal(path: string): boolean {
+  return (
+    !path.includes('//') &&
+    !path.includes('/./') &&
+    !path.includes('/../') &&
+    !path.startsWith('./') &&
+    !path.startsWith('../') &&
+    !path.endsWith('/.') &&
+    !path.endsWith('/..') &&
+    path !== '.' &&
+    path !== '..'
+  );
+}
+
 /** node:path's join (POSIX). */
 export function join(...parts: string[]): string {
-  const joined = parts.filter((p) => p.length > 0).join('/');
+  let joined = '';
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.length > 0) joined = joined.length > 0 ? `${joined}/${part}` : part;
+  }
   return joined.length === 0 ? '.' : normalize(joined);
 }
 

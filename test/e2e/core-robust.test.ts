@@ -203,6 +203,26 @@ describe('the default state dir\'s instance file', () => {
   });
 });
 
+describe('start-up', () => {
+  // JavaScriptCore compiles a function on a JIT thread, which it starts for the first one, once the function
+  // has run a few dozen times or looped a few hundred: a cost on the way to the state lock (the thread's
+  // creation on the main thread, and the compile beside it on 2 cores) for work done once. The file calls
+  // and path joins of a plain rm must stay under that (libc.ts' syscall, paths.ts' join).
+  it('a plain sandbox rm compiles nothing on a JIT thread', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'n1']);
+    host.cnmOk(['sandbox', 'add', 'w0', '--network', 'n1']); // DNS server up, as the bench's warm network
+    for (let i = 0; i < 3; i++) {
+      const r = host.cnm(['sandbox', 'rm', 'NOSUCH'], { env: { BUN_JSC_reportBaselineCompileTimes: '1', BUN_JSC_reportDFGCompileTimes: '1' } });
+      expect(r.stdout + r.stderr).not.toContain('Optimized');
+      expect([r.code, r.stderr]).toEqual([3, expect.stringMatching(/^cnm: sandbox "NOSUCH" not found/)]);
+    }
+    // The switch is the engine's own: a run that does compile reports it.
+    const busy = host.exec(['/bin/sh', '-c', `BUN_JSC_reportBaselineCompileTimes=1 BUN_BE_BUN=1 ${CNM} -e 'let s = 0; for (let i = 0; i < 100000; i++) s += i; console.log(s)'`]);
+    expect(busy.stdout + busy.stderr).toContain('Optimized');
+  });
+});
+
 describe('state file', () => {
   it('a corrupt state file is refused and left byte-identical', async () => {
     const host = await Host.create();
