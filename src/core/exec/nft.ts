@@ -62,7 +62,7 @@ type Outcome = { errno: number; message: string } | undefined;
  * the script (re-add, then delete). The server does not send a request past
  * its deadline, so a retry here follows a batch that was not sent.
  */
-function sendElements(c: Libc, changes: readonly SetElements[], script: readonly string[]): () => Outcome {
+function sendElements(c: Libc, changes: readonly SetElements[], script: () => readonly string[]): () => Outcome {
   const t0 = debugging() ? performance.now() : 0;
   const asked = viaServer ? sendRequest(c, dnsRunFile('ctl'), changes) : undefined;
   const outcome = (answer: Answer | undefined): Outcome => {
@@ -82,7 +82,7 @@ function sendElements(c: Libc, changes: readonly SetElements[], script: readonly
     }
     if (debugging()) {
       const how = `${failed ? 'failed' : 'done'}${filterSocket ? '' : ', by the DNS server'}`;
-      logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${how})`, script);
+      logWork(`+ netlink nft -f -  (${(performance.now() - t0).toFixed(1)} ms, ${how})`, script());
     }
     return failed;
   };
@@ -103,7 +103,7 @@ export function startApplyNft(ops: readonly NftOp[], undo: Op[], fail: boolean):
   const nl = fail ? undefined : elementsOnly(ops);
   let outcome: () => { failure?: KernelOpError };
   if (nl) {
-    const sent = sendElements(nl.c, nl.changes, script);
+    const sent = sendElements(nl.c, nl.changes, () => script);
     outcome = () => {
       const failed = sent();
       return failed ? { failure: new KernelOpError(['nft', '-f', '-'], 1, failed.message) } : {};
@@ -140,17 +140,18 @@ export function teardownNft(ops: readonly NftOp[]): string | undefined {
  * gives the failure, if any, once the DNS server has answered (see sendElements).
  */
 export function startTeardownNft(ops: readonly NftOp[]): () => string | undefined {
-  const script = ops.flatMap((o) => o.script);
+  // Rendered only when it runs or is logged: the elements go as they are.
+  const script = () => ops.flatMap((o) => o.script);
   const nl = elementsOnly(ops);
   const problem = (msg: string | undefined) => (msg === undefined ? undefined : `nft: ${msg}`);
   if (!nl) {
-    const now = problem(runScript(script));
+    const now = problem(runScript(script()));
     return () => now;
   }
   const outcome = sendElements(nl.c, nl.changes, script);
   return () => {
     const failed = outcome();
-    return failed && problem(failed.errno === ENOENT ? runScript(script) : failed.message);
+    return failed && problem(failed.errno === ENOENT ? runScript(script()) : failed.message);
   };
 }
 

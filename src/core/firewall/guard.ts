@@ -178,5 +178,14 @@ export function addEndpointGuardOp(ep: Endpoint): NftOp {
 
 /** The nft op that removes an endpoint's elements ("already gone" is fine). */
 export function removeEndpointGuardOp(ep: Endpoint): NftOp {
-  return { kind: 'nft', script: removeEndpointGuard(ep), elements: removeEndpointElements(ep) };
+  // The script's text is read only where the elements are not sent as they are (no netlink, a
+  // fallback, --debug, --dry-run): an rm, as a rule, never renders it (its raw128 keys in hex).
+  let script: string[] | undefined;
+  return {
+    kind: 'nft',
+    get script() {
+      return (script ??= removeEndpointGuard(ep));
+    },
+    elements: removeEndpointElements(ep),
+  };
 }
