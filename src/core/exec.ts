@@ -16,7 +16,7 @@ import { RollbackError } from './errors.js';
 import { type FileOp, type NftOp, type Op, type SysctlOp, forKernel, inverseOf, isLineOp, nsOf, toolOf } from './plan.js';
 import { pauseHere, pauseIndex } from './faults.js';
 import { type CommandOp, applyCommand, argvOf, runCommand, teardownCommand } from './exec/commands.js';
-import { applyFiles, writeFileOp } from './exec/file.js';
+import { applyFiles, writeFileOp, writeFileOps } from './exec/file.js';
 import { type LineGroup, applyLines, commandOf, runLine, teardownLines } from './exec/lines.js';
 import { startApplyNft, startTeardownNft, teardownNft } from './exec/nft.js';
 import { applySysctls, kernelHasIPv6, writeSysctl } from './exec/sysctl.js';
@@ -39,7 +39,7 @@ export type Group =
  */
 export function groupOps(plan: readonly Op[]): Group[] {
   const groups: Group[] = [];
-  for (const op of forKernel(plan, kernelHasIPv6())) {
+  for (const op of forKernel(plan, kernelHasIPv6)) {
     const prev = groups[groups.length - 1];
     if (isLineOp(op)) {
       const ns = nsOf(op);
@@ -209,7 +209,7 @@ function teardownGroup(group: Exclude<Group, { kind: 'nft' }>): string[] {
       return c ? teardownNetlink(c, group) : teardownLines(group);
     }
     case 'file':
-      group.ops.forEach(writeFileOp);
+      writeFileOps(group.ops);
       return [];
     case 'cmd':
       return [teardownCommand(group.ops[0])].filter((p): p is string => p !== undefined);

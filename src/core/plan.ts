@@ -184,9 +184,14 @@ export type Op = LineOp | NftOp | SysctlOp | FileOp | MountOp | UmountOp | KillO
 
 export type OpKind = Op['kind'];
 
-/** The plan as this kernel can carry it out: without the IPv6-only ops when it has no IPv6. */
-export function forKernel(plan: readonly Op[], hasIPv6: boolean): readonly Op[] {
-  return hasIPv6 ? plan : plan.filter((op) => !((op.kind === 'sysctl' || op.kind === 'link.set') && op.ipv6Only));
+/**
+ * The plan as this kernel can carry it out: without the IPv6-only ops when it has no IPv6.
+ * `hasIPv6` may be a question, asked only of a plan that has such ops (a teardown has none).
+ */
+export function forKernel(plan: readonly Op[], hasIPv6: boolean | (() => boolean)): readonly Op[] {
+  const ipv6Only = (op: Op): boolean => (op.kind === 'sysctl' || op.kind === 'link.set') && op.ipv6Only === true;
+  if (!plan.some(ipv6Only)) return plan;
+  return (typeof hasIPv6 === 'function' ? hasIPv6() : hasIPv6) ? plan : plan.filter((op) => !ipv6Only(op));
 }
 
 const LINE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['link.add', 'link.set', 'link.del', 'addr.add', 'route.add', 'route.replace', 'fdb.append', 'fdb.replace', 'fdb.del', 'neigh.replace', 'neigh.del', 'netns.add', 'netns.attach', 'netns.del']);

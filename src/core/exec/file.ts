@@ -15,17 +15,32 @@ export function readOrNull(path: string): string | null {
 
 /** Writes the content, or removes the file (and its directory when empty) for null. */
 export function writeFileOp(op: FileOp): void {
-  if (op.content === null) {
-    rmFileSync(op.path);
+  writeFileOps([op]);
+}
+
+/**
+ * writeFileOp of each op in order, but the directories emptied are removed
+ * once, after the group (as fileShell prints it): a sandbox's three files are
+ * three unlinks and one rmdir, not a failed rmdir (an exception) after each.
+ */
+export function writeFileOps(ops: readonly FileOp[]): void {
+  const emptied = new Set<string>();
+  for (const op of ops) {
+    if (op.content === null) {
+      rmFileSync(op.path);
+      emptied.add(dirname(op.path));
+      continue;
+    }
+    mkdirSync(dirname(op.path), { recursive: true });
+    writeFileSync(op.path, op.content);
+  }
+  for (const dir of emptied) {
     try {
-      rmdirSync(dirname(op.path));
+      rmdirSync(dir);
     } catch {
       /* not empty or already gone: fine */
     }
-    return;
   }
-  mkdirSync(dirname(op.path), { recursive: true });
-  writeFileSync(op.path, op.content);
 }
 
 export function applyFiles(ops: readonly FileOp[], undo: Op[], failAt: number | undefined): void {
