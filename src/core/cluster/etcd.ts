@@ -80,10 +80,13 @@ function base64(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-const enc = (s: string) => base64(utf8(s));
+/** Only ASCII: its UTF-8 bytes are its characters, so btoa and atob take and give it as it is. */
+const ascii = /^[\x00-\x7f]*$/;
+const enc = (s: string) => (ascii.test(s) ? btoa(s) : base64(utf8(s)));
 function dec(s: string | undefined): string {
   if (s === undefined) return '';
   const bin = atob(s);
+  if (ascii.test(bin)) return bin;
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return fromUtf8(bytes);
