@@ -29,7 +29,7 @@ function node(): NodeFs {
 }
 
 /** The open(2) flags cnm uses (the same on every Linux architecture it builds for). */
-export const constants = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_NONBLOCK: 0o4000 } as const;
+export const constants = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_CREAT: 0o100, O_EXCL: 0o200, O_TRUNC: 0o1000, O_APPEND: 0o2000, O_NONBLOCK: 0o4000 } as const;
 const O_CLOEXEC = 0o2000000;
 const AT_FDCWD = -100;
 const AT_REMOVEDIR = 0x200;

@@ -23,7 +23,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own', 'late']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own', 'late', 'appended']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -188,6 +188,24 @@ describe("an add builds on this host's last view of the network, and the store c
     expect([...held.values()].sort()).toEqual(['', 'g1', 'g2', 'g3']);
     expect((await etcdctl(['del', `/cnm/v1/ipam/guess/${next}`])).code).toBe(0);
     await removed('guess', ['g1', 'g2', 'g3'], bridge);
+  }, 120_000);
+
+  it("a warm add adds its claim at the view file's end: what the add before left stays as it was, and the next add still takes one round trip", async () => {
+    const file = '/var/lib/cnm/cluster-cache/appended.json';
+    await ok(['sandbox', 'add', 'p1', '--network', 'appended']); // the first: the view written whole
+    const whole = await out(['cat', file]);
+    expect(whole.split('\n').filter(Boolean).length).toBe(1);
+    await ok(['sandbox', 'add', 'p2', '--network', 'appended']);
+    const after = await out(['cat', file]);
+    expect(after.startsWith(whole)).toBe(true);
+    const delta = JSON.parse(after.slice(whole.length)) as { r: number; c: string; p: [string, string][]; d: string[] };
+    const p2 = json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }[]>(await ok(['sandbox', 'inspect', 'p2']))[0]!.NetworkSettings.Networks.appended!.IPAddress;
+    expect(delta.p.map(([k]) => k)).toContain(`/cnm/v1/ipam/appended/${p2}`);
+    expect(await trips(['sandbox', 'add', 'p3', '--network', 'appended'])).toBe(1);
+    expect((await out(['cat', file])).split('\n').filter(Boolean).length).toBe(3);
+    const { bridge, held } = await agreed('appended', 'after the appended views');
+    expect([...held.values()].sort()).toEqual(['', 'p1', 'p2', 'p3']);
+    await removed('appended', ['p1', 'p2', 'p3'], bridge);
   }, 120_000);
 
   it('a removal keeps the view, less the claims it released: the add after it still takes one round trip', async () => {

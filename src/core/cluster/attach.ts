@@ -26,7 +26,7 @@
  * gateway) holds and no live run has pending is released by the next
  * command that reads the network's claims, or by `cnm reconcile`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmFileSync, writeFileSync } from '../files.js';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmFileSync, writeFileSync, writeSync } from '../files.js';
 import { join } from '../paths.js';
 import { getDriver } from '../../drivers/index.js';
 import { hostLinks, linkWithAddress } from '../observe/host.js';
@@ -45,6 +45,7 @@ import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord }
 import { type Membership, clientOf, preconnect } from './membership.js';
 import { asLocal } from './networks.js';
 import { del, get, put, unchangedSince, absent } from './txn.js';
+import { type Delta, MAX_DELTAS, type NetworkView, deltaLine, parseView, wholeView } from './view.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -89,8 +90,15 @@ interface Held {
 const pendingDir = (stateDir: string) => join(stateDir, 'cluster-pending');
 
 function writePending(stateDir: string, claimKeys: readonly string[]): void {
-  mkdirSync(pendingDir(stateDir), { recursive: true, mode: 0o700 });
-  writeFileSync(join(pendingDir(stateDir), String(process.pid)), `${JSON.stringify(claimKeys)}\n`, { mode: 0o600 });
+  const file = join(pendingDir(stateDir), String(process.pid));
+  const text = `${JSON.stringify(claimKeys)}\n`;
+  try {
+    writeFileSync(file, text, { mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(pendingDir(stateDir), { recursive: true, mode: 0o700 }); // the first run's
+    writeFileSync(file, text, { mode: 0o600 });
+  }
 }
 
 export function clearPending(stateDir: string): void {
@@ -250,31 +258,28 @@ export function sendFromView(stateDir: string, m: Membership, name: string, sand
   return att;
 }
 
-/** One read of a cluster network: its record, its IPAM cursor, its claims. */
-interface NetworkView {
-  net: KeyValue | undefined;
-  cursor: KeyValue | undefined;
-  claims: KeyValue[];
-}
-
 const readOps = (name: string): RequestOp[] => [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true)];
 const viewOf = (responses: readonly TxnResponse[]): NetworkView => ({ net: responses[0]?.kvs[0], cursor: responses[1]?.kvs[0], claims: responses[2]?.kvs ?? [] });
 
 /**
  * This host's last view of a cluster network, as its last successful claim left it
- * (STATE_DIR/cluster-cache/NAME.json, for this membership only). Only a guess: the
+ * (STATE_DIR/cluster-cache/NAME.json, for this membership only; view.ts). Only a guess: the
  * claim's compare-and-swap checks every revision it builds on, and when one moved, the
  * transaction's failure branch reads the network afresh, so a stale guess costs nothing
  * but what a read costs anyway. A fresh one saves the add its first round trip.
  */
 const cacheFile = (stateDir: string, name: string) => join(stateDir, 'cluster-cache', `${name}.json`);
 
+/** How many deltas the view of each network this run read had: a claim built on it appends while they are few. */
+const deltasRead = new Map<string, number>();
+
 function cachedView(stateDir: string, m: Membership, name: string): NetworkView | undefined {
   const file = cacheFile(stateDir, name);
   if (!existsSync(file)) return undefined; // asked on every add of a joined host (local networks too): no error built
   try {
-    const doc = JSON.parse(readFileSync(file, 'utf8')) as { uid?: string; view?: NetworkView };
-    return doc.uid === m.uid && doc.view?.net && Array.isArray(doc.view.claims) ? doc.view : undefined;
+    const read = parseView(readFileSync(file, 'utf8'), m.uid, name);
+    if (read) deltasRead.set(name, read.deltas);
+    return read?.view;
   } catch {
     return undefined;
   }
@@ -284,10 +289,24 @@ function cacheView(stateDir: string, m: Membership, name: string, view: NetworkV
   try {
     mkdirSync(join(stateDir, 'cluster-cache'), { recursive: true, mode: 0o700 });
     const tmp = `${cacheFile(stateDir, name)}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ uid: m.uid, view }), { mode: 0o600 });
+    writeFileSync(tmp, wholeView(m.uid, view), { mode: 0o600 });
     renameSync(tmp, cacheFile(stateDir, name));
   } catch {
     /* a cache that cannot be written is a cache that is not used */
+  }
+}
+
+/** Adds what a claim won to the view file it was built on (read by this run), at its end. */
+function appendView(stateDir: string, name: string, d: Delta): void {
+  try {
+    const fd = openSync(cacheFile(stateDir, name), constants.O_WRONLY | constants.O_APPEND); // gone (dropped meanwhile): nothing to add to
+    try {
+      writeSync(fd, deltaLine(d));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* the next claim builds on an older view: its compare-and-swap says so */
   }
 }
 
@@ -446,12 +465,17 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
     won(w) {
       att.made.push(claimKey);
       if (hold) att.gateways.set(g.id, { key: gwKey, revision: w.revision });
+      const claimValue = JSON.stringify(claim);
+      if (guessed && (deltasRead.get(name) ?? MAX_DELTAS) < MAX_DELTAS) {
+        // Built on the view this run read from the file: what it changed, added at the file's end.
+        return appendView(stateDir, name, { r: w.revision, c: sub.next!, p: [...(hold ? [[gwKey, gwValue] as [string, string]] : []), [claimKey, claimValue]], d: [...staleKeys] });
+      }
       const kv = (key: string, value: string): KeyValue => ({ key, value, createRevision: w.revision, modRevision: w.revision, version: 1 });
       const kept = claims.filter((x) => !staleKeys.has(x.key) && x.key !== gwKey);
       cacheView(stateDir, m, name, {
         net: netKv,
         cursor: kv(keys.cursor(name), sub.next!),
-        claims: [...kept, ...(hold ? [kv(gwKey, gwValue)] : gwKv ? [gwKv] : []), kv(claimKey, JSON.stringify(claim))],
+        claims: [...kept, ...(hold ? [kv(gwKey, gwValue)] : gwKv ? [gwKv] : []), kv(claimKey, claimValue)],
       });
     },
   };
