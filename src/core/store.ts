@@ -93,19 +93,25 @@ export class Store {
    */
   async update<T>(fn: (state: State) => T | Promise<T>, done?: (ok: boolean) => void): Promise<T> {
     let made: string | undefined;
+    let dirAsked = false;
     let lock: Awaited<ReturnType<typeof acquire>>;
     for (let attempt = 1; ; attempt++) {
-      try {
-        made ??= mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      } catch (e) {
-        throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
-      }
+      // The lock file is opened first: its directory is there for all but a first run, and a failed open
+      // is the one that makes it (or says why it cannot be), without a mkdir and a stat of it on every run.
       try {
         lock = await acquire(lockFile(this.dir));
       } catch (e) {
         if (e instanceof CnmError) throw e;
         // A run that made the directory and wrote nothing removes it again (see below): make it anew.
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 10) continue;
+        if (!dirAsked || ((e as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 10)) {
+          try {
+            made ??= mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+          } catch (e) {
+            throw new CnmError(`cannot create state directory ${this.dir}: ${(e as Error).message}`);
+          }
+          dirAsked = true;
+          continue;
+        }
         throw new CnmError(`cannot lock ${lockFile(this.dir)}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; check --state-dir`);
       }
       if (lock.current() || attempt >= 10) break;

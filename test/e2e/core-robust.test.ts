@@ -221,6 +221,24 @@ describe('start-up', () => {
     const busy = host.exec(['/bin/sh', '-c', `BUN_JSC_reportBaselineCompileTimes=1 BUN_BE_BUN=1 ${CNM} -e 'let s = 0; for (let i = 0; i < 100000; i++) s += i; console.log(s)'`]);
     expect(busy.stdout + busy.stderr).toContain('Optimized');
   });
+
+  it('a state dir that is there is locked without a mkdir; one that is not is made, one that cannot be says why', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'n1']);
+    // The lock file is opened in it without a mkdir (and a stat of the dir) first.
+    const traced = host.exec(['strace', '-f', '-qq', '-e', 'trace=mkdirat,mkdir,openat', '-e', 'signal=none', CNM, 'sandbox', 'rm', 'NOSUCH']);
+    expect(traced.stderr).toContain('"/var/lib/cnm/state.lock", O_RDWR|O_CREAT');
+    expect(traced.stderr).not.toMatch(/mkdir/);
+    // A dir that is not there is made (and, nothing written, removed again); one that cannot be says why, as before.
+    host.exec(['sh', '-c', 'mkdir /run/sd && touch /run/sd/afile']); // the host's own /run (a tmpfs)
+    const made = host.exec(['strace', '-f', '-qq', '-e', 'trace=mkdirat,mkdir', '-e', 'signal=none', CNM, 'sandbox', 'rm', 'NOSUCH', '--state-dir', '/run/sd/new/dir']);
+    expect(made.stderr.split('\n').filter((l) => l.includes('mkdir') && l.endsWith(' = 0'))).toEqual([expect.stringContaining('"/run/sd/new"'), expect.stringContaining('"/run/sd/new/dir"')]);
+    expect(host.exec(['ls', '/run/sd']).stdout).toBe('afile\n');
+    for (const [dir, why] of [['/run/sd/afile', "EEXIST: file already exists, mkdir '/run/sd/afile'"], ['/run/sd/afile/sub', "ENOTDIR: not a directory, mkdir '/run/sd/afile/sub'"]] as const) {
+      const r = host.cnm(['sandbox', 'rm', 'NOSUCH', '--state-dir', dir]);
+      expect([r.code, r.stderr]).toEqual([1, `cnm: cannot create state directory ${dir}: ${why}\n`]);
+    }
+  });
 });
 
 describe('state file', () => {
