@@ -14,6 +14,9 @@ import { endpointConnect, endpointDisconnect, sandboxAdd, sandboxRm } from './ac
 import { CommandRun } from './runtime.js';
 import { fdStreams } from './streams.js';
 
+/** The wiring, for main.ts: one import() of this module loads all a hot command needs (each import() and chunk costs start-up). */
+export { loadAll, wire } from '../wiring.js';
+
 type Kind = 'string' | 'array' | 'boolean' | 'number';
 export interface HotOption {
   readonly key: string;

@@ -9,7 +9,9 @@
  * node:child_process, clipanion. Type-only imports cost nothing and are not
  * followed; an `import()` is loaded only when taken.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -87,5 +89,36 @@ describe('what a hot command loads', () => {
     const allowed = new Set(['core/runner.ts']);
     const users = [...modules].filter((f) => !allowed.has(f) && /\bBuffer\b/.test(readFileSync(join(SRC, f), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')));
     expect(users).toEqual([]);
+  });
+
+  // Each import() target is an entry of the bundle, and the bundler cuts the modules two entries share
+  // into chunks of their own: the hot path and the wiring as two import()s were 9 chunks, each one more
+  // module for Bun to fetch, link and evaluate on every run. One import() of commands/hot.ts: 4.
+  it('is one import() from main.ts, bundled into a few chunks', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cnm-chunks-'));
+    try {
+      const bun = resolve(SRC, '../node_modules/.bin/bun');
+      execFileSync(bun, ['build', join(SRC, 'main.ts'), '--format', 'esm', '--splitting', '--target', 'bun', '--outdir', out], { stdio: 'ignore' });
+      const text = (chunk: string) => readFileSync(join(out, chunk), 'utf8');
+      const statics = (chunk: string) => [...text(chunk).matchAll(/(?:^|[;\n}])\s*(?:import|export)\s*[^'"()]*?from\s*['"]\.\/([^'"]+)['"]/g)].map((m) => m[1]!);
+      const closure = (roots: string[]) => {
+        const seen = new Set<string>();
+        for (const stack = [...roots]; stack.length > 0; ) {
+          const c = stack.pop()!;
+          if (!seen.has(c)) stack.push(...statics((seen.add(c), c)));
+        }
+        return seen;
+      };
+      const always = closure(['main.js']);
+      const targets = [...text('main.js').matchAll(/import\(\s*['"]\.\/([^'"]+)['"]\s*\)/g)].map((m) => m[1]!);
+      const hot = targets.filter((t) => t.startsWith('hot-'));
+      expect(targets.filter((t) => t.startsWith('wiring-'))).toEqual([]);
+      expect(hot).toHaveLength(1);
+      const chunks = [...closure(hot)].filter((c) => !always.has(c));
+      expect(chunks.length).toBeGreaterThan(1); // the walk follows the chunks' imports
+      expect(chunks.length).toBeLessThanOrEqual(4);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
