@@ -18,7 +18,7 @@
  */
 import { basename, dirname, join } from './paths.js';
 import { CnmError } from './errors.js';
-import { SYS, type Syscalls, cString, syscalls } from './libc.js';
+import { SYS, type Syscalls, syscalls } from './libc.js';
 import { fromUtf8, utf8 } from './utf8.js';
 
 type NodeFs = typeof import('node:fs');
@@ -67,43 +67,56 @@ function fsError(errno: number, syscall: string, path?: string, dest?: string): 
   return e;
 }
 
-/** A path as the kernel takes it; node:fs refuses one with a NUL byte the same way. */
+/*
+ * The calls below are made dozens of times a run, and JavaScriptCore compiles a JavaScript
+ * function on a JIT thread (started for it, and competing for the CPU with the DNS server that
+ * answers this run) once it has been called a few dozen times. So no helper of theirs is called
+ * per call: syscall(2) is Bun's native function (k.raw, pointers as k.ptr(view)), the library
+ * is looked up in a variable, and the errno check and the retry after EINTR are written out
+ * where they are made. A plain `sandbox rm` then compiles nothing (test/e2e/core-robust.test.ts).
+ */
+
+/** syscall(2) (libc.ts), looked up once: undefined until then, null where there is none (Node). */
+let K: Syscalls | null | undefined;
+function loadSyscalls(): Syscalls | null {
+  K = syscalls() ?? null;
+  return K;
+}
+
+/** The encoder of paths: utf8() and cString() are helpers every path would call. */
+let encoder: InstanceType<typeof TextEncoder> | undefined;
+
+/** A path as the kernel takes it (a NUL-terminated C string); node:fs refuses one with a NUL byte the same way. */
 function cPath(path: string): Uint8Array {
   if (path.includes('\0')) throw Object.assign(new TypeError(`The argument 'path' must be a string without null bytes. Received ${JSON.stringify(path)}`), { code: 'ERR_INVALID_ARG_VALUE' });
-  return cString(path);
-}
-
-/** A call that returns -1 with errno on failure, retried when a signal interrupted it. */
-function check(k: Syscalls, r: number, syscall: string, path?: string, dest?: string): number {
-  if (r >= 0) return r;
-  throw fsError(k.errno(), syscall, path, dest);
-}
-
-function retrying(k: Syscalls, call: () => number): number {
-  for (;;) {
-    const r = call();
-    if (r >= 0 || k.errno() !== EINTR) return r;
-  }
+  return (encoder ??= new TextEncoder()).encode(`${path}\0`);
 }
 
 export function openSync(path: string, flags: number | 'r' | 'w', mode = 0o666): number {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().openSync(path, flags, mode);
   const f = flags === 'r' ? constants.O_RDONLY : flags === 'w' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : flags;
-  const p = cPath(path);
-  return check(k, retrying(k, () => k.call(SYS!.openat, AT_FDCWD, p, f | O_CLOEXEC, mode)), 'open', path);
+  const p = k.ptr(cPath(path));
+  let r: number;
+  do r = Number(k.raw(SYS!.openat, AT_FDCWD, p, f | O_CLOEXEC, mode, 0));
+  while (r < 0 && k.errno() === EINTR);
+  if (r < 0) throw fsError(k.errno(), 'open', path);
+  return r;
 }
 
 export function closeSync(fd: number): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().closeSync(fd);
-  check(k, k.call(SYS!.close, fd), 'close');
+  if (Number(k.raw(SYS!.close, fd, 0, 0, 0, 0)) < 0) throw fsError(k.errno(), 'close');
 }
 
 export function fsyncSync(fd: number): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().fsyncSync(fd);
-  check(k, retrying(k, () => k.call(SYS!.fsync, fd)), 'fsync');
+  let r: number;
+  do r = Number(k.raw(SYS!.fsync, fd, 0, 0, 0, 0));
+  while (r < 0 && k.errno() === EINTR);
+  if (r < 0) throw fsError(k.errno(), 'fsync');
 }
 
 /**
@@ -113,30 +126,38 @@ export function fsyncSync(fd: number): void {
  */
 export function allocateSync(fd: number, length: number): boolean {
   if (length <= 0) return true; // nothing to take (fallocate(2) calls a zero length invalid)
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return false;
-  const r = retrying(k, () => k.call(SYS!.fallocate, fd, 0, 0, length));
+  let r: number;
+  do r = Number(k.raw(SYS!.fallocate, fd, 0, 0, length, 0));
+  while (r < 0 && k.errno() === EINTR);
   if (r === 0) return true;
   if (k.errno() === EOPNOTSUPP || k.errno() === ENOSYS) return false;
   throw fsError(k.errno(), 'write');
 }
 
 export function ftruncateSync(fd: number, length: number): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().ftruncateSync(fd, length);
-  check(k, retrying(k, () => k.call(SYS!.ftruncate, fd, length)), 'ftruncate');
+  let r: number;
+  do r = Number(k.raw(SYS!.ftruncate, fd, length, 0, 0, 0));
+  while (r < 0 && k.errno() === EINTR);
+  if (r < 0) throw fsError(k.errno(), 'ftruncate');
 }
 
 /** write(2) (or pwrite(2) at a position) of bytes, or of a string's UTF-8; returns how many were written. */
 export function writeSync(fd: number, data: Uint8Array | string, offset = 0, length?: number, position?: number | null): number {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return typeof data === 'string' ? node().writeSync(fd, data) : node().writeSync(fd, data, offset, length, position);
   const bytes = typeof data === 'string' ? utf8(data) : data;
   const len = length ?? bytes.length - offset;
   if (len === 0) return 0;
-  const view = bytes.subarray(offset, offset + len);
-  const r = retrying(k, () => (position === undefined || position === null ? k.call(SYS!.write, fd, view, len) : k.call(SYS!.pwrite64, fd, view, len, position)));
-  return check(k, r, 'write');
+  const p = k.ptr(bytes.subarray(offset, offset + len));
+  let r: number;
+  do r = Number(position === undefined || position === null ? k.raw(SYS!.write, fd, p, len, 0, 0) : k.raw(SYS!.pwrite64, fd, p, len, position, 0));
+  while (r < 0 && k.errno() === EINTR);
+  if (r < 0) throw fsError(k.errno(), 'write');
+  return r;
 }
 
 /** All of an open file from where it stands, as UTF-8 (`sizeHint`: its size, if known). */
@@ -154,7 +175,11 @@ function readFdBytes(k: Syscalls, fd: number, sizeHint = 0, spare = 0): Uint8Arr
       bigger.set(buf);
       buf = bigger;
     }
-    const n = check(k, retrying(k, () => k.call(SYS!.read, fd, buf.subarray(len), buf.length - len)), 'read');
+    const at = k.ptr(buf.subarray(len));
+    let n: number;
+    do n = Number(k.raw(SYS!.read, fd, at, buf.length - len, 0, 0));
+    while (n < 0 && k.errno() === EINTR);
+    if (n < 0) throw fsError(k.errno(), 'read');
     if (n === 0) break;
     len += n;
   }
@@ -163,7 +188,7 @@ function readFdBytes(k: Syscalls, fd: number, sizeHint = 0, spare = 0): Uint8Arr
 
 /** A file's text (UTF-8), by path or by an open fd (read from where it stands). */
 export function readFileSync(file: string | number, encoding: 'utf8'): string {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().readFileSync(file, encoding);
   if (typeof file === 'number') return readFd(k, file);
   const fd = openSync(file, constants.O_RDONLY);
@@ -176,7 +201,7 @@ export function readFileSync(file: string | number, encoding: 'utf8'): string {
 
 /** Writes a string to a file (made with `mode` if new, truncated if not), as node:fs's writeFileSync. */
 export function writeFileSync(path: string, text: string, opts: { mode?: number } = {}): void {
-  if (!syscalls()) return node().writeFileSync(path, text, opts);
+  if (!(K !== undefined ? K : loadSyscalls())) return node().writeFileSync(path, text, opts);
   const fd = openSync(path, 'w', opts.mode ?? 0o666);
   try {
     const bytes = utf8(text);
@@ -200,7 +225,7 @@ const S_IFMT = 0o170000;
 let statxBuf: Uint32Array | undefined;
 function statx(k: Syscalls, dirfd: number, path: string, syscall: string): FileStat {
   const buf = (statxBuf ??= new Uint32Array(64));
-  check(k, k.call(SYS!.statx, dirfd, cPath(path), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, buf), syscall, path === '' ? undefined : path);
+  if (Number(k.raw(SYS!.statx, dirfd, k.ptr(cPath(path)), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, k.ptr(buf))) < 0) throw fsError(k.errno(), syscall, path === '' ? undefined : path);
   const mode = buf[7]! & 0xffff;
   const [major, minor] = [buf[34]!, buf[35]!];
   return {
@@ -214,21 +239,21 @@ function statx(k: Syscalls, dirfd: number, path: string, syscall: string): FileS
 }
 
 export function statSync(path: string): FileStat {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   return k ? statx(k, AT_FDCWD, path, 'stat') : node().statSync(path);
 }
 
 export function fstatSync(fd: number): FileStat {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   return k ? statx(k, fd, '', 'fstat') : node().fstatSync(fd);
 }
 
 export function existsSync(path: string): boolean {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().existsSync(path);
   // No error built for a missing file: most asks are for files that are not there.
   if (path.includes('\0')) return false;
-  return k.call(SYS!.statx, AT_FDCWD, cString(path), 0, STATX_BASIC_STATS, (statxBuf ??= new Uint32Array(64))) === 0;
+  return Number(k.raw(SYS!.statx, AT_FDCWD, k.ptr(cPath(path)), 0, STATX_BASIC_STATS, k.ptr((statxBuf ??= new Uint32Array(64))))) === 0;
 }
 
 function isDirectory(path: string): boolean {
@@ -241,10 +266,10 @@ function isDirectory(path: string): boolean {
 
 /** `mkdir -p`: the first directory it made, or undefined if there was nothing to make (node:fs's recursive mkdirSync). */
 export function mkdirSync(path: string, opts: { recursive: true; mode?: number }): string | undefined {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().mkdirSync(path, opts);
   const mode = opts.mode ?? 0o777;
-  const make = (): number => k.call(SYS!.mkdirat, AT_FDCWD, cPath(path), mode);
+  const make = (): number => Number(k.raw(SYS!.mkdirat, AT_FDCWD, k.ptr(cPath(path)), mode, 0, 0));
   if (make() === 0) return path;
   let errno = k.errno();
   let first: string | undefined;
@@ -258,15 +283,15 @@ export function mkdirSync(path: string, opts: { recursive: true; mode?: number }
 }
 
 export function unlinkSync(path: string): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().unlinkSync(path);
-  check(k, k.call(SYS!.unlinkat, AT_FDCWD, cPath(path), 0), 'unlink', path);
+  if (Number(k.raw(SYS!.unlinkat, AT_FDCWD, k.ptr(cPath(path)), 0, 0, 0)) < 0) throw fsError(k.errno(), 'unlink', path);
 }
 
 export function rmdirSync(path: string): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().rmdirSync(path);
-  check(k, k.call(SYS!.unlinkat, AT_FDCWD, cPath(path), AT_REMOVEDIR), 'rmdir', path);
+  if (Number(k.raw(SYS!.unlinkat, AT_FDCWD, k.ptr(cPath(path)), AT_REMOVEDIR, 0, 0)) < 0) throw fsError(k.errno(), 'rmdir', path);
 }
 
 /** Removes a file, if there is one (`rm -f`; not for directories). */
@@ -279,35 +304,39 @@ export function rmFileSync(path: string): void {
 }
 
 export function chmodSync(path: string, mode: number): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().chmodSync(path, mode);
-  check(k, k.call(SYS!.fchmodat, AT_FDCWD, cPath(path), mode, 0), 'chmod', path);
+  if (Number(k.raw(SYS!.fchmodat, AT_FDCWD, k.ptr(cPath(path)), mode, 0, 0)) < 0) throw fsError(k.errno(), 'chmod', path);
 }
 
 export function renameSync(from: string, to: string): void {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().renameSync(from, to);
-  check(k, k.call(SYS!.renameat2, AT_FDCWD, cPath(from), AT_FDCWD, cPath(to), 0), 'rename', from, to);
+  if (Number(k.raw(SYS!.renameat2, AT_FDCWD, k.ptr(cPath(from)), AT_FDCWD, k.ptr(cPath(to)), 0)) < 0) throw fsError(k.errno(), 'rename', from, to);
 }
 
 export function readlinkSync(path: string): string {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().readlinkSync(path, 'utf8');
   const buf = new Uint8Array(4096);
-  const n = check(k, k.call(SYS!.readlinkat, AT_FDCWD, cPath(path), buf, buf.length), 'readlink', path);
+  const n = Number(k.raw(SYS!.readlinkat, AT_FDCWD, k.ptr(cPath(path)), k.ptr(buf), buf.length, 0));
+  if (n < 0) throw fsError(k.errno(), 'readlink', path);
   return fromUtf8(buf.subarray(0, n));
 }
 
 /** The names in a directory, but `.` and `..` (in the directory's own order: node:fs sorts them). */
 export function readdirSync(path: string): string[] {
-  const k = syscalls();
+  const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().readdirSync(path);
-  const fd = check(k, k.call(SYS!.openat, AT_FDCWD, cPath(path), constants.O_RDONLY | O_CLOEXEC, 0), 'scandir', path);
+  const fd = Number(k.raw(SYS!.openat, AT_FDCWD, k.ptr(cPath(path)), constants.O_RDONLY | O_CLOEXEC, 0, 0));
+  if (fd < 0) throw fsError(k.errno(), 'scandir', path);
   try {
     const buf = new Uint8Array(32768);
+    const at = k.ptr(buf);
     const names: string[] = [];
     for (;;) {
-      const n = check(k, k.call(SYS!.getdents64, fd, buf, buf.length), 'scandir', path);
+      const n = Number(k.raw(SYS!.getdents64, fd, at, buf.length, 0, 0));
+      if (n < 0) throw fsError(k.errno(), 'scandir', path);
       if (n === 0) return names;
       // struct linux_dirent64: d_ino, d_off (8 bytes each), d_reclen (2), d_type (1), d_name (NUL-terminated)
       for (let off = 0; off < n; ) {
@@ -325,8 +354,14 @@ export function readdirSync(path: string): string[] {
 
 /** flock(2), or undefined where there is none (Node: the lock takes its pid file instead). */
 export function flock(): ((fd: number, op: number) => number) | undefined {
-  const k = syscalls();
-  return k ? (fd, op) => retrying(k, () => k.call(SYS!.flock, fd, op)) : undefined;
+  const k = K !== undefined ? K : loadSyscalls();
+  if (!k) return undefined;
+  return (fd, op) => {
+    let r: number;
+    do r = Number(k.raw(SYS!.flock, fd, op, 0, 0, 0));
+    while (r < 0 && k.errno() === EINTR);
+    return r;
+  };
 }
 
 /** The temp file a process writes `path` through. */
@@ -460,7 +495,7 @@ export function readRegularBytes(path: string, spare = 0): Uint8Array {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new CnmError(`${path} is not a regular file; cnm will not touch it: move it away`);
-    const k = syscalls();
+    const k = K !== undefined ? K : loadSyscalls();
     if (k) return readFdBytes(k, fd, st.size, spare);
     const read = node().readFileSync(fd);
     const out = new Uint8Array(read.length + spare);

@@ -129,6 +129,15 @@ function load(): Libc | null {
 export interface Syscalls {
   /** The call's result, or -1 with errno() set. */
   call(nr: number, a?: Arg, b?: Arg, c?: Arg, d?: Arg, e?: Arg): number;
+  /**
+   * syscall(2) itself, Bun's native function: six numbers (a pointer as ptr(view)), its result
+   * a number (a BigInt only past 2^53). For calls made dozens of times a run (./files.ts, the
+   * /proc scan): JavaScriptCore compiles a JavaScript function on a JIT thread, started for it,
+   * once it has been called a few dozen times, as call() is by then; a native one it never does.
+   */
+  raw(nr: number, a: number, b: number, c: number, d: number, e: number): number | bigint;
+  /** The address of a typed array's bytes (Bun's native ptr()). */
+  ptr(view: ArrayBufferView): number;
   errno(): number;
 }
 
@@ -176,6 +185,8 @@ function loadSyscalls(): Syscalls | null {
             v === undefined ? 0 : typeof v === 'number' ? v : f.ptr(v),
           ),
         ),
+      raw: syscall as Syscalls['raw'],
+      ptr: f.ptr,
       errno: () => f.read.i32(__errno_location!() as number, 0),
     };
   } catch {

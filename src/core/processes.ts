@@ -67,15 +67,18 @@ const NET = utf8('net:[');
  */
 function scanProc(k: Syscalls, add: (pid: number, ino: number) => void): void {
   const sys = SYS!;
-  const dir = k.call(sys.openat, AT_FDCWD, utf8('/proc\0'), O_RDONLY_DIRECTORY_CLOEXEC, 0);
+  // Bun's native syscall(2) (k.raw), not the call() wrapper: one call a process would have the
+  // engine compile the wrapper on a JIT thread (libc.ts).
+  const dir = Number(k.raw(sys.openat, AT_FDCWD, k.ptr(utf8('/proc\0')), O_RDONLY_DIRECTORY_CLOEXEC, 0, 0));
   if (dir < 0) throw new Error(`cannot open /proc (errno ${k.errno()})`);
   const ents = new Uint8Array(32768);
   // `PID/ns/net\0`: a PID has at most 10 digits (pid_max is at most 2^22).
   const path = new Uint8Array(10 + NS_NET.length);
   const link = new Uint8Array(32); // `net:[` + at most 20 digits + `]`
+  const [entsAt, pathAt, linkAt] = [k.ptr(ents), k.ptr(path), k.ptr(link)];
   try {
     for (;;) {
-      const n = k.call(sys.getdents64, dir, ents, ents.length);
+      const n = Number(k.raw(sys.getdents64, dir, entsAt, ents.length, 0, 0));
       if (n === 0) break;
       if (n < 0) throw new Error(`cannot read /proc (errno ${k.errno()})`);
       // struct linux_dirent64: d_ino, d_off (8 bytes each), d_reclen (2), d_type (1), d_name (NUL-terminated)
@@ -87,7 +90,7 @@ function scanProc(k: Syscalls, add: (pid: number, ino: number) => void): void {
         if (len === 0 || ents[i] !== 0 || pid === process.pid) continue; // not a PID: self, net, sys, ...
         path.set(ents.subarray(off + 19, i));
         path.set(NS_NET, len);
-        const size = k.call(sys.readlinkat, dir, path, link, link.length);
+        const size = Number(k.raw(sys.readlinkat, dir, pathAt, linkAt, link.length, 0));
         if (size < NET.length + 2 || link[size - 1] !== 0x5d) continue; // exited, not ours to read, or not `net:[...]`
         let ino = 0;
         let j = 0;
@@ -98,6 +101,6 @@ function scanProc(k: Syscalls, add: (pid: number, ino: number) => void): void {
       }
     }
   } finally {
-    k.call(sys.close, dir);
+    k.raw(sys.close, dir, 0, 0, 0, 0);
   }
 }

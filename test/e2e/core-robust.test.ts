@@ -239,6 +239,25 @@ describe('start-up', () => {
       expect([r.code, r.stderr]).toEqual([1, `cnm: cannot create state directory ${dir}: ${why}\n`]);
     }
   });
+
+  // After the lock too: an rm makes some sixty file calls, and a JIT thread then competes for the
+  // second core with the DNS server that sends the rm's nft batch (files.ts, the /proc scan, guard.ts).
+  // Run in a PID namespace of its own, as the bench's host: rm asks every process in /proc whether it
+  // is in the sandbox, and with the hundreds of a whole machine that loop is hot enough to compile.
+  it('a plain sandbox rm of a sandbox compiles nothing either, start to end', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'n1']);
+    host.cnmOk(['sandbox', 'add', 'w0', '--network', 'n1']);
+    for (let i = 0; i < 3; i++) {
+      host.cnmOk(['sandbox', 'add', `s${i}`, '--network', 'n1']);
+      const env = ['env', 'BUN_JSC_reportBaselineCompileTimes=1', 'BUN_JSC_reportDFGCompileTimes=1'];
+      const r = host.exec([...env, 'unshare', '--pid', '--fork', '--mount-proc', CNM, 'sandbox', 'rm', `s${i}`]);
+      expect(r.stdout + r.stderr).not.toContain('Optimized');
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `s${i}\n`, '']);
+    }
+    expect(host.exec(['ip', 'netns', 'list']).stdout).toContain('w0');
+    expect(host.exec(['ip', 'netns', 'list']).stdout).not.toContain('s2');
+  });
 });
 
 describe('state file', () => {

@@ -109,10 +109,11 @@ export const endpointTag = (ep: Pick<Endpoint, 'id'>) => `cnm:ep:${ep.id.slice(0
 
 /** The IPv6 link-local address the kernel derives from a MAC (EUI-64), as the sandbox's interface has it. */
 export function linkLocalOf(mac: string): string {
-  const b = mac.split(':').map((h) => parseInt(h, 16));
+  const b: number[] = [];
+  for (const h of mac.split(':')) b.push(parseInt(h, 16));
   b[0] = b[0]! ^ 2;
-  const g = [(b[0] << 8) | b[1]!, (b[2]! << 8) | 0xff, (0xfe << 8) | b[3]!, (b[4]! << 8) | b[5]!];
-  return `fe80::${g.map((x) => x.toString(16)).join(':')}`;
+  const g = (x: number) => x.toString(16);
+  return `fe80::${g((b[0] << 8) | b[1]!)}:${g((b[2]! << 8) | 0xff)}:${g((0xfe << 8) | b[3]!)}:${g((b[4]! << 8) | b[5]!)}`;
 }
 
 const hex128 = (addr: string) => `0x${mustAddr(addr).value.toString(16).padStart(32, '0')}`;
@@ -129,24 +130,45 @@ export function elementsText(c: SetElements): string {
   return `${c.verb} element ${c.family} ${c.table} ${c.set} { ${els.join(', ')} }`;
 }
 
-/** The endpoint's keys per set, with the owner comment. */
+/**
+ * The endpoint's keys per set, with the owner comment. Built with loops, not map(): an add or rm
+ * builds these once, and map() is one function for the whole run, which the engine compiles on a
+ * JIT thread once it has been called a few dozen times (see files.ts).
+ */
 function elements(ep: Endpoint): SetElements[] {
   const table = guardTable().split(' ')[1]!;
   const port: KeyPart = { type: 'ifname', value: ep.hostIfname };
   const comment = endpointTag(ep);
   const v6 = [linkLocalOf(ep.mac), ...(ep.ipv6 ? [ep.ipv6.split('/')[0]!] : [])];
-  const set = (name: GuardSet, keys: KeyPart[][]): SetElements => ({ verb: 'add', family: 'bridge', table, set: name, elements: keys.map((key) => ({ key, comment })) });
+  const set = (name: GuardSet, keys: KeyPart[][]): SetElements => {
+    const els: SetElements['elements'] = [];
+    for (const key of keys) els.push({ key, comment });
+    return { verb: 'add', family: 'bridge', table, set: name, elements: els };
+  };
+  const v6Keys = (type: 'ipv6_addr' | 'raw128'): KeyPart[][] => {
+    const keys: KeyPart[][] = [];
+    for (const value of v6) keys.push([port, { type, value }]);
+    return keys;
+  };
   return [
     set('guarded', [[port]]),
     set('ep_mac', [[port, { type: 'ether_addr', value: ep.mac }]]),
     ...(ep.ipv4 ? [set('ep_ip4', [[port, { type: 'ipv4_addr', value: ep.ipv4.split('/')[0]! }]])] : []),
-    set('ep_ip6', v6.map((a) => [port, { type: 'ipv6_addr', value: a }])),
-    set('ep_nd', v6.map((a) => [port, { type: 'raw128', value: a }])),
+    set('ep_ip6', v6Keys('ipv6_addr')),
+    set('ep_nd', v6Keys('raw128')),
   ];
 }
 
-/** The undo of elements(): the same keys deleted, without comments. */
-const deleted = (adds: SetElements[]): SetElements[] => adds.map((c) => ({ ...c, verb: 'delete', elements: c.elements.map((e) => ({ key: e.key })) }));
+/** The undo of elements(): the same keys deleted, without comments (loops, as elements()). */
+function deleted(adds: SetElements[]): SetElements[] {
+  const out: SetElements[] = [];
+  for (const c of adds) {
+    const els: SetElements['elements'] = [];
+    for (const e of c.elements) els.push({ key: e.key });
+    out.push({ ...c, verb: 'delete', elements: els });
+  }
+  return out;
+}
 
 /** Whether an endpoint of this network gets spoof-check elements. */
 export const guarded = (net: Network, ep: Endpoint): boolean => spoofcheckOn(net) && ep.hostIfname !== '' && ep.mac !== '';
