@@ -173,7 +173,9 @@ function mayHold(state: State, name: string): (key: string) => boolean {
   for (const n of state.networks) {
     if (n.scope === 'global' && n.name === name) for (const s of n.subnets) if (s.gateway) held.add(formatAddr(s.gateway));
   }
-  for (const m of records.encode().endpoints.matchAll(/"ipv4":"([0-9.]+)\//g)) held.add(m[1]!);
+  const text = records.encode().endpoints;
+  const ipv4 = /"ipv4":"([0-9.]+)\//g;
+  for (let m = ipv4.exec(text); m !== null; m = ipv4.exec(text)) held.add(m[1]!);
   return (key) => held.has(leaf(key));
 }
 
@@ -406,16 +408,31 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   // The common case costs nothing: only when the state read before finds claims it does not hold is
   // the careful pass (pending files, then a fresh state) run.
   const backed = state === undefined ? undefined : (c.held ??= backing(state));
-  const record = new Map(claims.map((kv) => [kv.key, parseRecord<Claim>(kv.value)]));
+  // Every claim of the network, in index loops (here and in confirmAttach, mayHold, view.ts): a
+  // warm add runs them once in a fresh process, where a pass per question through the array
+  // builtins (map, filter, find, the array and regexp iterators) cost more and made
+  // JavaScriptCore compile Array.prototype.map (DFG, on its JIT thread) in most cluster adds.
+  const record = new Map<string, Claim | undefined>();
+  let ownGateways = 0;
+  for (let i = 0; i < claims.length; i++) {
+    const c = parseRecord<Claim>(claims[i]!.value);
+    record.set(claims[i]!.key, c);
+    if (c?.host === m.name && c.sandbox === '') ownGateways++;
+  }
   const suspects = backed === undefined ? [] : claims.filter((kv) => !backed.has(kv.key) && record.get(kv.key)?.host === m.name);
   // Built on the view alone (sendFromView): only when it shows the network local here, by this host's one gateway claim.
-  if (state === undefined && claims.filter((kv) => record.get(kv.key)?.host === m.name && record.get(kv.key)?.sandbox === '').length !== 1) return 'read';
+  if (state === undefined && ownGateways !== 1) return 'read';
   const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
   const staleKeys = new Set(stale.map((kv) => kv.key));
   // Stale claims stay taken in this round (they are released by this very transaction).
-  const taken = new Set<bigint>(claims.map((kv) => mustAddr(leaf(kv.key)).value));
+  const taken = new Set<bigint>();
+  for (let i = 0; i < claims.length; i++) taken.add(mustAddr(leaf(claims[i]!.key)).value);
   const local = state?.networks.find((n) => n.id === g.id);
-  const mine = claims.find((kv) => !staleKeys.has(kv.key) && record.get(kv.key)?.host === m.name && record.get(kv.key)?.sandbox === '');
+  let mine: KeyValue | undefined;
+  for (let i = 0; i < claims.length && mine === undefined; i++) {
+    const c = record.get(claims[i]!.key);
+    if (!staleKeys.has(claims[i]!.key) && c?.host === m.name && c.sandbox === '') mine = claims[i];
+  }
   const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
   const prefix = sub.subnet.prefix;
   if (cursor) sub.next = cursor.value;
@@ -436,7 +453,8 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   }
   sub.next = a.next;
   const gwKey = keys.claim(name, gateway);
-  const gwKv = claims.find((kv) => kv.key === gwKey);
+  let gwKv: KeyValue | undefined;
+  for (let i = 0; i < claims.length && gwKv === undefined; i++) if (claims[i]!.key === gwKey) gwKv = claims[i];
   const gwClaim = record.get(gwKey);
   // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
   const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
@@ -565,7 +583,12 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
   if (unread?.state) {
     // While the store answers: the view's claims of this host that the locked state does not hold.
     const held = mayHold(unread.state, unread.name);
-    const suspects = sent.round.view?.claims.filter((kv) => !held(kv.key) && parseRecord<Claim>(kv.value)?.host === att.m.name) ?? [];
+    const suspects: KeyValue[] = [];
+    const claims = sent.round.view?.claims ?? [];
+    for (let i = 0; i < claims.length; i++) {
+      const kv = claims[i]!;
+      if (!held(kv.key) && parseRecord<Claim>(kv.value)?.host === att.m.name) suspects.push(kv);
+    }
     unread.stale = suspects.length === 0 ? [] : staleClaims(sent.c.stateDir, () => unread.state!, att.m, suspects);
     unread.state = undefined;
   }

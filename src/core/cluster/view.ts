@@ -37,6 +37,13 @@ export const wholeView = (uid: string, view: NetworkView): string => `${JSON.str
 /** A line that adds one won claim to the view. */
 export const deltaLine = (d: Delta): string => `${JSON.stringify(d)}\n`;
 
+/** The claims by key (an index loop: see attach.ts, offerFrom). */
+function byKey(kvs: readonly KeyValue[]): Map<string, KeyValue> {
+  const out = new Map<string, KeyValue>();
+  for (let i = 0; i < kvs.length; i++) out.set(kvs[i]!.key, kvs[i]!);
+  return out;
+}
+
 const written = (key: string, value: string, rev: number): KeyValue => ({ key, value, createRevision: rev, modRevision: rev, version: 1 });
 
 /**
@@ -60,14 +67,19 @@ export function parseView(text: string, uid: string, name: string): { view: Netw
     deltas++;
     const d = JSON.parse(line) as Delta;
     if (d.r <= (view.cursor?.modRevision ?? 0)) continue;
-    claims ??= new Map(view.claims.map((kv) => [kv.key, kv]));
-    for (const k of d.d) claims.delete(k);
-    for (const [key, value] of d.p) {
+    claims ??= byKey(view.claims);
+    for (let i = 0; i < d.d.length; i++) claims.delete(d.d[i]!);
+    for (let i = 0; i < d.p.length; i++) {
+      const [key, value] = d.p[i]!;
       claims.delete(key); // written again: last, where a whole write puts it
       claims.set(key, written(key, value, d.r));
     }
     view.cursor = written(keys.cursor(name), d.c, d.r);
   }
-  if (claims) view.claims = [...claims.values()];
+  if (claims) {
+    const all: KeyValue[] = [];
+    claims.forEach((kv) => void all.push(kv));
+    view.claims = all;
+  }
   return { view, deltas };
 }
