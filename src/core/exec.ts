@@ -18,7 +18,7 @@ import { pauseHere, pauseIndex } from './faults.js';
 import { type CommandOp, applyCommand, argvOf, runCommand, teardownCommand } from './exec/commands.js';
 import { applyFiles, writeFileOp, writeFileOps } from './exec/file.js';
 import { type LineGroup, applyLines, commandOf, runLine, teardownLines } from './exec/lines.js';
-import { startApplyNft, startTeardownNft, teardownNft } from './exec/nft.js';
+import { connectAhead, startApplyNft, startTeardownNft, teardownNft } from './exec/nft.js';
 import { applySysctls, kernelHasIPv6, writeSysctl } from './exec/sysctl.js';
 import { applyNetlink, runLineNetlink, teardownNetlink } from './exec/netlink/run.js';
 import { netlinkLibc } from './exec/netlink/socket.js';
@@ -253,7 +253,11 @@ function runTeardown(plan: readonly Op[], defer: boolean): Teardown {
     pending = undefined;
     return answer ? caught(() => [answer()].filter((p): p is string => p !== undefined)) : [];
   };
-  for (const group of pauseSplit(groupOps(plan))) {
+  const groups = groupOps(plan);
+  // The DNS server takes the connection for the nft batch while the groups before it run (exec/nft.ts).
+  const nft = groups.find((g): g is Extract<Group, { kind: 'nft' }> => g.kind === 'nft');
+  if (defer && nft && groups[0] !== nft) connectAhead(nft.ops);
+  for (const group of pauseSplit(groups)) {
     if (group.kind !== 'nft') problems.push(...caught(() => teardownGroup(group)));
     else {
       // groupOps makes one nft group of a plan: its answer is read here, or by finish() when deferred.

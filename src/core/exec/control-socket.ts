@@ -104,12 +104,12 @@ function sockaddrUn(path: string): Uint8Array | undefined {
   return out;
 }
 
-/** struct timeval of ms (64-bit seconds and microseconds). */
+/** struct timeval of ms (64-bit seconds and microseconds, little-endian: their low words hold them). */
 function timeval(ms: number): Uint8Array {
   const b = new Uint8Array(16);
   const v = new DataView(b.buffer);
-  v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
-  v.setBigInt64(8, BigInt((ms % 1000) * 1000), true);
+  v.setUint32(0, Math.floor(ms / 1000), true);
+  v.setUint32(8, (ms % 1000) * 1000, true);
   return b;
 }
 
@@ -117,6 +117,48 @@ function timeval(ms: number): Uint8Array {
 export interface Asked {
   /** The server's answer (see sendRequest); closes the connection. Read it once. */
   answer(): Answer | undefined;
+}
+
+/** A connection to the server with no request on it yet (connectServer). */
+export interface Connection {
+  /** Sends the request on it, as sendRequest does; once. */
+  ask(changes: readonly SetElements[]): Asked | undefined;
+  /** Closes it unused (a connection that asked is closed by its answer). */
+  close(): void;
+}
+
+/**
+ * Connects to the server at path, to send a request on later (Connection.ask):
+ * the server accepts the connection and checks its peer while the caller does
+ * other work. Undefined when there is no server to connect to.
+ */
+export function connectServer(c: Libc, path: string): Connection | undefined {
+  const addr = sockaddrUn(path);
+  if (!addr) return undefined;
+  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return undefined;
+  const tv = timeval(ANSWER_MS);
+  // SO_SNDTIMEO bounds connect (a full backlog) and the send; SO_RCVTIMEO the answer.
+  if (
+    c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length) !== 0 ||
+    c.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv, tv.length) !== 0 ||
+    c.connect(fd, addr, addr.length) !== 0
+  ) {
+    c.close(fd);
+    return undefined;
+  }
+  let used = false;
+  return {
+    ask(changes) {
+      if (used) throw new Error('a control connection was asked twice');
+      used = true;
+      return ask(c, fd, changes);
+    },
+    close() {
+      if (!used) c.close(fd);
+      used = true;
+    },
+  };
 }
 
 /**
@@ -131,16 +173,13 @@ export interface Asked {
  * synchronous call).
  */
 export function sendRequest(c: Libc, path: string, changes: readonly SetElements[]): Asked | undefined {
-  const addr = sockaddrUn(path);
-  if (!addr) return undefined;
-  const fd = c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return undefined;
+  return connectServer(c, path)?.ask(changes);
+}
+
+/** Sends the request on a connected fd (closed when it cannot be sent), for its answer to be read later. */
+function ask(c: Libc, fd: number, changes: readonly SetElements[]): Asked | undefined {
   let sent = false;
   try {
-    const tv = timeval(ANSWER_MS);
-    // SO_SNDTIMEO bounds connect (a full backlog) and the send; SO_RCVTIMEO the answer.
-    if (c.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv, tv.length) !== 0 || c.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, tv, tv.length) !== 0) return undefined;
-    if (c.connect(fd, addr, addr.length) !== 0) return undefined;
     const req = encodeRequest({ ns: netnsInode(), deadline: Date.now() + ANSWER_MS / 2, changes: [...changes] });
     for (let off = 0; off < req.length; ) {
       const n = c.sendto(fd, req.subarray(off), req.length - off, 0, null, 0);
