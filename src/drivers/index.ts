@@ -17,21 +17,33 @@ import { hostDriver } from './host.js';
 import { noneDriver } from './none.js';
 import type { NetworkDriver } from './types.js';
 
-const drivers = new Map<DriverName, NetworkDriver>([
+const BUILT_IN: readonly (readonly [DriverName, NetworkDriver])[] = [
   ['bridge', bridgeDriver],
   ['host', hostDriver],
   ['none', noneDriver],
-]);
+];
 
 /** The drivers loaded on demand, each by its module. */
-const lazy = new Map<DriverName, () => Promise<NetworkDriver>>([
+const ON_DEMAND: readonly (readonly [DriverName, () => Promise<NetworkDriver>])[] = [
   ['macvlan', async () => (await import('./macvlan.js')).macvlanDriver],
   ['ipvlan', async () => (await import('./ipvlan.js')).ipvlanDriver],
   ['overlay', async () => (await import('./overlay.js')).overlayDriver],
-]);
+];
 
+// Filled by plain loops, not from iterables and spreads: this module is evaluated on every run, and each
+// of those is a builtin (Map's iterable constructor, its keys' iterator) the engine compiles on first use.
+const drivers = new Map<DriverName, NetworkDriver>();
+const lazy = new Map<DriverName, () => Promise<NetworkDriver>>();
 /** The names in the order users see them. */
-const ORDER: readonly DriverName[] = [...drivers.keys(), ...lazy.keys()];
+const ORDER: DriverName[] = [];
+for (let i = 0; i < BUILT_IN.length; i++) {
+  drivers.set(BUILT_IN[i]![0], BUILT_IN[i]![1]);
+  ORDER.push(BUILT_IN[i]![0]);
+}
+for (let i = 0; i < ON_DEMAND.length; i++) {
+  lazy.set(ON_DEMAND[i]![0], ON_DEMAND[i]![1]);
+  ORDER.push(ON_DEMAND[i]![0]);
+}
 
 export function registerDriver(d: NetworkDriver): void {
   drivers.set(d.type, d);
