@@ -25,11 +25,14 @@ type FlockFn = (fd: number, op: number) => number;
 
 export async function acquire(path: string, timeoutMs = Number(process.env.CNM_LOCK_TIMEOUT_MS ?? 120_000)): Promise<Lock> {
   const lockFn = flock();
-  return lockFn ? acquireFlock(lockFn, path, timeoutMs) : acquirePidFile(path, timeoutMs);
+  if (!lockFn) return acquirePidFile(path, timeoutMs);
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  // Free (the usual case): taken at once, without the wait loop's async machinery.
+  return lockFn(fd, LOCK_EX | LOCK_NB) === 0 ? flockHeld(lockFn, fd, path) : waitFlock(lockFn, fd, path, timeoutMs);
 }
 
-async function acquireFlock(flock: FlockFn, path: string, timeoutMs: number): Promise<Lock> {
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+/** Polls for the flock another run holds, with a short backoff, until the timeout. */
+async function waitFlock(flock: FlockFn, fd: number, path: string, timeoutMs: number): Promise<Lock> {
   const deadline = Date.now() + timeoutMs;
   for (let wait = 1; flock(fd, LOCK_EX | LOCK_NB) !== 0; wait = Math.min(wait * 2, 8)) {
     if (Date.now() > deadline) {
@@ -38,6 +41,10 @@ async function acquireFlock(flock: FlockFn, path: string, timeoutMs: number): Pr
     }
     await sleep(wait);
   }
+  return flockHeld(flock, fd, path);
+}
+
+function flockHeld(flock: FlockFn, fd: number, path: string): Lock {
   return {
     release() {
       flock(fd, LOCK_UN);

@@ -222,6 +222,18 @@ describe('start-up', () => {
     expect(busy.stdout + busy.stderr).toContain('Optimized');
   });
 
+  it('a free state lock is taken at once; a held one is waited for, and given up on after the timeout', async () => {
+    const host = await Host.create();
+    host.cnmOk(['net', 'create', 'n1']);
+    // Another holder (flock(1) on the same file): the run waits until it lets go, then goes on.
+    const waited = host.sh('(flock -x /var/lib/cnm/state.lock sleep 0.5 >/dev/null 2>&1 &) ; sleep 0.1; CNM_LOCK_TIMEOUT_MS=20000 ' + CNM + ' sandbox rm NOSUCH; echo "rc=$?"');
+    expect([waited.stdout, waited.stderr]).toEqual(['rc=3\n', expect.stringMatching(/^cnm: sandbox "NOSUCH" not found[^\n]*\n$/)]);
+    const timedOut = host.sh('(flock -x /var/lib/cnm/state.lock sleep 2 >/dev/null 2>&1 &) ; sleep 0.1; CNM_LOCK_TIMEOUT_MS=200 ' + CNM + ' sandbox rm NOSUCH; echo "rc=$?"');
+    expect([timedOut.stdout, timedOut.stderr]).toEqual(['rc=1\n', 'cnm: timed out waiting for the state lock /var/lib/cnm/state.lock; another cnm is still running\n']);
+    host.exec(['sh', '-c', 'while ! flock -n /var/lib/cnm/state.lock true; do sleep 0.05; done']);
+    expect(host.cnm(['sandbox', 'rm', 'NOSUCH']).code).toBe(3);
+  });
+
   it('a state dir that is there is locked without a mkdir; one that is not is made, one that cannot be says why', async () => {
     const host = await Host.create();
     host.cnmOk(['net', 'create', 'n1']);
