@@ -86,17 +86,29 @@ function loadSyscalls(): Syscalls | null {
 /** The encoder of paths: utf8() and cString() are helpers every path would call. */
 let encoder: InstanceType<typeof TextEncoder> | undefined;
 
-/** A path as the kernel takes it (a NUL-terminated C string); node:fs refuses one with a NUL byte the same way. */
-function cPath(path: string): Uint8Array {
+/**
+ * Where paths are handed to the kernel: two buffers (a rename takes two paths) that the module
+ * holds. A pointer from ptr() keeps nothing alive, so a C string made for one call and held only
+ * by its address could be collected (by an allocation between ptr() and the call, as a rename's
+ * second path is) while the kernel reads it. A longer path gets a bigger buffer, held in the slot.
+ */
+const pathBufs: Uint8Array[] = [];
+
+/** A path as the kernel takes it (a NUL-terminated C string in slot 0 or 1); node:fs refuses one with a NUL byte the same way. */
+function cPath(k: Syscalls, path: string, slot = 0): number {
   if (path.includes('\0')) throw Object.assign(new TypeError(`The argument 'path' must be a string without null bytes. Received ${JSON.stringify(path)}`), { code: 'ERR_INVALID_ARG_VALUE' });
-  return (encoder ??= new TextEncoder()).encode(`${path}\0`);
+  let buf = pathBufs[slot];
+  // UTF-8 takes at most 3 bytes for each UTF-16 unit, and the NUL one more.
+  if (buf === undefined || buf.length <= path.length * 3) pathBufs[slot] = buf = new Uint8Array(Math.max(4096, path.length * 3 + 1));
+  buf[(encoder ??= new TextEncoder()).encodeInto(path, buf).written] = 0;
+  return k.ptr(buf);
 }
 
 export function openSync(path: string, flags: number | 'r' | 'w', mode = 0o666): number {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().openSync(path, flags, mode);
   const f = flags === 'r' ? constants.O_RDONLY : flags === 'w' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : flags;
-  const p = k.ptr(cPath(path));
+  const p = cPath(k, path);
   let r: number;
   do r = Number(k.raw(SYS!.openat, AT_FDCWD, p, f | O_CLOEXEC, mode, 0));
   while (r < 0 && k.errno() === EINTR);
@@ -225,7 +237,7 @@ const S_IFMT = 0o170000;
 let statxBuf: Uint32Array | undefined;
 function statx(k: Syscalls, dirfd: number, path: string, syscall: string): FileStat {
   const buf = (statxBuf ??= new Uint32Array(64));
-  if (Number(k.raw(SYS!.statx, dirfd, k.ptr(cPath(path)), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, k.ptr(buf))) < 0) throw fsError(k.errno(), syscall, path === '' ? undefined : path);
+  if (Number(k.raw(SYS!.statx, dirfd, cPath(k, path), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, k.ptr(buf))) < 0) throw fsError(k.errno(), syscall, path === '' ? undefined : path);
   const mode = buf[7]! & 0xffff;
   const [major, minor] = [buf[34]!, buf[35]!];
   return {
@@ -253,7 +265,7 @@ export function existsSync(path: string): boolean {
   if (!k) return node().existsSync(path);
   // No error built for a missing file: most asks are for files that are not there.
   if (path.includes('\0')) return false;
-  return Number(k.raw(SYS!.statx, AT_FDCWD, k.ptr(cPath(path)), 0, STATX_BASIC_STATS, k.ptr((statxBuf ??= new Uint32Array(64))))) === 0;
+  return Number(k.raw(SYS!.statx, AT_FDCWD, cPath(k, path), 0, STATX_BASIC_STATS, k.ptr((statxBuf ??= new Uint32Array(64))))) === 0;
 }
 
 function isDirectory(path: string): boolean {
@@ -269,7 +281,7 @@ export function mkdirSync(path: string, opts: { recursive: true; mode?: number }
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().mkdirSync(path, opts);
   const mode = opts.mode ?? 0o777;
-  const make = (): number => Number(k.raw(SYS!.mkdirat, AT_FDCWD, k.ptr(cPath(path)), mode, 0, 0));
+  const make = (): number => Number(k.raw(SYS!.mkdirat, AT_FDCWD, cPath(k, path), mode, 0, 0));
   if (make() === 0) return path;
   let errno = k.errno();
   let first: string | undefined;
@@ -285,13 +297,13 @@ export function mkdirSync(path: string, opts: { recursive: true; mode?: number }
 export function unlinkSync(path: string): void {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().unlinkSync(path);
-  if (Number(k.raw(SYS!.unlinkat, AT_FDCWD, k.ptr(cPath(path)), 0, 0, 0)) < 0) throw fsError(k.errno(), 'unlink', path);
+  if (Number(k.raw(SYS!.unlinkat, AT_FDCWD, cPath(k, path), 0, 0, 0)) < 0) throw fsError(k.errno(), 'unlink', path);
 }
 
 export function rmdirSync(path: string): void {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().rmdirSync(path);
-  if (Number(k.raw(SYS!.unlinkat, AT_FDCWD, k.ptr(cPath(path)), AT_REMOVEDIR, 0, 0)) < 0) throw fsError(k.errno(), 'rmdir', path);
+  if (Number(k.raw(SYS!.unlinkat, AT_FDCWD, cPath(k, path), AT_REMOVEDIR, 0, 0)) < 0) throw fsError(k.errno(), 'rmdir', path);
 }
 
 /** Removes a file, if there is one (`rm -f`; not for directories). */
@@ -306,20 +318,20 @@ export function rmFileSync(path: string): void {
 export function chmodSync(path: string, mode: number): void {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().chmodSync(path, mode);
-  if (Number(k.raw(SYS!.fchmodat, AT_FDCWD, k.ptr(cPath(path)), mode, 0, 0)) < 0) throw fsError(k.errno(), 'chmod', path);
+  if (Number(k.raw(SYS!.fchmodat, AT_FDCWD, cPath(k, path), mode, 0, 0)) < 0) throw fsError(k.errno(), 'chmod', path);
 }
 
 export function renameSync(from: string, to: string): void {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().renameSync(from, to);
-  if (Number(k.raw(SYS!.renameat2, AT_FDCWD, k.ptr(cPath(from)), AT_FDCWD, k.ptr(cPath(to)), 0)) < 0) throw fsError(k.errno(), 'rename', from, to);
+  if (Number(k.raw(SYS!.renameat2, AT_FDCWD, cPath(k, from), AT_FDCWD, cPath(k, to, 1), 0)) < 0) throw fsError(k.errno(), 'rename', from, to);
 }
 
 export function readlinkSync(path: string): string {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().readlinkSync(path, 'utf8');
   const buf = new Uint8Array(4096);
-  const n = Number(k.raw(SYS!.readlinkat, AT_FDCWD, k.ptr(cPath(path)), k.ptr(buf), buf.length, 0));
+  const n = Number(k.raw(SYS!.readlinkat, AT_FDCWD, cPath(k, path), k.ptr(buf), buf.length, 0));
   if (n < 0) throw fsError(k.errno(), 'readlink', path);
   return fromUtf8(buf.subarray(0, n));
 }
@@ -328,7 +340,7 @@ export function readlinkSync(path: string): string {
 export function readdirSync(path: string): string[] {
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().readdirSync(path);
-  const fd = Number(k.raw(SYS!.openat, AT_FDCWD, k.ptr(cPath(path)), constants.O_RDONLY | O_CLOEXEC, 0, 0));
+  const fd = Number(k.raw(SYS!.openat, AT_FDCWD, cPath(k, path), constants.O_RDONLY | O_CLOEXEC, 0, 0));
   if (fd < 0) throw fsError(k.errno(), 'scandir', path);
   try {
     const buf = new Uint8Array(32768);
