@@ -44,11 +44,10 @@ export interface LinkSetOp extends InNs {
   /** An isolated bridge port: it forwards only to ports that are not isolated (enable_icc=false). */
   isolated?: true;
   alias?: string;
+  /** No automatic IPv6 link-local address. A kernel without IPv6 (ipv6.disable=1) has no such setting: there the op goes without it. */
   addrgenmode?: 'none';
   group?: number;
   up?: true;
-  /** Only on a kernel with IPv6: one booted with ipv6.disable=1 has no such setting, and the op is skipped there. */
-  ipv6Only?: true;
 }
 
 export interface LinkDelOp extends InNs {
@@ -185,13 +184,20 @@ export type Op = LineOp | NftOp | SysctlOp | FileOp | MountOp | UmountOp | KillO
 export type OpKind = Op['kind'];
 
 /**
- * The plan as this kernel can carry it out: without the IPv6-only ops when it has no IPv6.
- * `hasIPv6` may be a question, asked only of a plan that has such ops (a teardown has none).
+ * The plan as this kernel can carry it out: without its IPv6 settings when it has no IPv6 (an op
+ * that only made one goes). `hasIPv6` may be a question, asked only of a plan that has such
+ * settings (a teardown has none).
  */
 export function forKernel(plan: readonly Op[], hasIPv6: boolean | (() => boolean)): readonly Op[] {
-  const ipv6Only = (op: Op): boolean => (op.kind === 'sysctl' || op.kind === 'link.set') && op.ipv6Only === true;
-  if (!plan.some(ipv6Only)) return plan;
-  return (typeof hasIPv6 === 'function' ? hasIPv6() : hasIPv6) ? plan : plan.filter((op) => !ipv6Only(op));
+  const v6 = (op: Op): boolean => (op.kind === 'sysctl' && op.ipv6Only === true) || (op.kind === 'link.set' && op.addrgenmode !== undefined);
+  if (!plan.some(v6)) return plan;
+  if (typeof hasIPv6 === 'function' ? hasIPv6() : hasIPv6) return plan;
+  return plan.flatMap((op): Op[] => {
+    if (op.kind === 'sysctl') return op.ipv6Only ? [] : [op];
+    if (op.kind !== 'link.set' || op.addrgenmode === undefined) return [op];
+    const { addrgenmode: _, ...rest } = op;
+    return Object.keys(rest).some((k) => k !== 'kind' && k !== 'name' && k !== 'ns') ? [rest] : [];
+  });
 }
 
 const LINE_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['link.add', 'link.set', 'link.del', 'addr.add', 'route.add', 'route.replace', 'fdb.append', 'fdb.replace', 'fdb.del', 'neigh.replace', 'neigh.del', 'netns.add', 'netns.attach', 'netns.del']);

@@ -25,12 +25,23 @@ export function forwardingSysctls(net: Network): Op[] {
   return ops;
 }
 
+/**
+ * The sandbox's interface up. One with no IPv6 address (its network has none) gets no IPv6
+ * link-local address either (addrgenmode none, in the same message as up: the kernel reads it
+ * first), as Docker does on IPv4-only networks: no duplicate address detection, router
+ * solicitations and multicast listener reports from it, which its network's bridge floods to
+ * every port. Per interface: a sandbox's interface on an IPv6 network keeps its link-local one.
+ */
+export function sandboxUp(ep: Endpoint, ns: string): Op {
+  return linkSet(ep.ifname, { ...(ep.ipv6 ? {} : { addrgenmode: 'none' as const }), up: true }, ns);
+}
+
 /** Addresses, link up and default routes inside the sandbox: shared by veth-based drivers. */
 export function sandboxSide(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[] {
   const ops: Op[] = [];
   if (ep.ipv4) ops.push(addrAdd(ep.ipv4, ep.ifname, sb.netns));
   if (ep.ipv6) ops.push(addrAdd(ep.ipv6, ep.ifname, sb.netns, true));
-  ops.push(linkSet(ep.ifname, { up: true }, sb.netns));
+  ops.push(sandboxUp(ep, sb.netns));
   if (ctx.defaultRoute && !net.internal) {
     for (const s of net.subnets) {
       if (!s.gateway) continue;
@@ -61,7 +72,7 @@ export function createBridge(net: BridgedNetwork): Op[] {
   // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
   // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for
   // forwarded packets only from a link-local source, so without one routed IPv6 stops at the bridge.
-  ops.push(linkSet(br, { addrgenmode: 'none', ipv6Only: true }));
+  ops.push(linkSet(br, { addrgenmode: 'none' }));
   if (net.ipv6) ops.push(addrAdd('fe80::1/64', br, undefined, true));
   for (const g of gatewayAddrs(net)) {
     ops.push(addrAdd(g.addr, br, undefined, g.family === 6));
@@ -88,7 +99,9 @@ export function joinBridge(net: BridgedNetwork, ep: Endpoint, sb: Sandbox, ctx: 
     host: [
       // The group marks the port for guard.ts's rules (router adverts, spoof checks).
       { kind: 'link.add', name: ep.hostIfname, mtu, group: PORT_GROUP, link: { type: 'veth', peer: { name: ep.ifname, mtu, mac: ep.mac, netns: sb.netns } } },
-      linkSet(ep.hostIfname, { master: net.bridge, up: true, ...linkMark() }),
+      // A port, like the bridge, holds no address of its own: no IPv6 link-local one either
+      // (it would solicit routers and report multicast listeners into the sandbox).
+      linkSet(ep.hostIfname, { master: net.bridge, addrgenmode: 'none', up: true, ...linkMark() }),
       // A port's bridge options apply once it is a port: a line of its own, after master.
       ...(isolated ? [linkSet(ep.hostIfname, { isolated: true })] : []),
       ...(guarded(net, ep) ? [addEndpointGuardOp(ep)] : []),

@@ -8,8 +8,8 @@
  */
 import { UsageError } from '../core/errors.js';
 import { IPVLAN_MODES, type Endpoint, type IpvlanNetwork, type Network, type Sandbox } from '../core/model.js';
-import { type Op, addrAdd, linkDel, linkSet } from '../core/plan.js';
-import { sandboxSide } from './bridge.js';
+import { type Op, addrAdd, linkDel } from '../core/plan.js';
+import { sandboxSide, sandboxUp } from './bridge.js';
 import { probe } from './macvlan.js';
 import { describeParent, parentDockerOptions, chooseParent, parentAndMode, parentOpts, parentSetup, parentTeardown } from './parent.js';
 import type { JoinContext, JoinPlan, NetworkDriver, RawNetworkOptions } from './types.js';
@@ -19,7 +19,7 @@ function l3Side(net: Network, ep: Endpoint, sb: Sandbox, ctx: JoinContext): Op[]
   const ops: Op[] = [];
   if (ep.ipv4) ops.push(addrAdd(ep.ipv4, ep.ifname, sb.netns));
   if (ep.ipv6) ops.push(addrAdd(ep.ipv6, ep.ifname, sb.netns, true));
-  ops.push(linkSet(ep.ifname, { up: true }, sb.netns));
+  ops.push(sandboxUp(ep, sb.netns));
   if (ctx.defaultRoute && !net.internal) {
     for (const fam of new Set(net.subnets.map((s) => s.subnet.family))) {
       ops.push({ kind: 'route.replace', ns: sb.netns, dst: fam === 6 ? '::/0' : '0.0.0.0/0', dev: ep.ifname });

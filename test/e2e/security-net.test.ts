@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { epOf } from '../helpers/endpoint.js';
 import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.js';
 
 /**
@@ -10,19 +11,6 @@ import { Host, destroyAll, json, waitFor, withInternet } from '../helpers/host.j
  */
 const FRAMES = resolve(__dirname, '../helpers/frames.py');
 
-interface EpView {
-  EndpointID: string;
-  IPAddress: string;
-  MacAddress: string;
-  GlobalIPv6Address?: string;
-  Gateway: string;
-}
-type Networks = Record<string, EpView>;
-/** A sandbox's endpoint on a network, from `sandbox inspect` (Docker's NetworkSettings.Networks shape, or the older top-level Networks). */
-const epOf = (h: Host, sb: string, net: string): EpView => {
-  const v = json<{ Networks?: Networks; NetworkSettings?: { Networks: Networks } }[]>(h.cnmOk(['sandbox', 'inspect', sb]))[0]!;
-  return (v.NetworkSettings?.Networks ?? v.Networks)![net]!;
-};
 const inNs = (h: Host, ns: string, argv: string[], timeoutMs?: number) => h.exec(['ip', 'netns', 'exec', ns, ...argv], timeoutMs ? { timeoutMs } : {});
 const frames = (h: Host, ns: string, ...args: string[]) => {
   const r = inNs(h, ns, ['python3', FRAMES, ...args]);

@@ -82,7 +82,7 @@ describe('bridge driver plans (golden)', () => {
     expect(renderShell([...join.host, ...join.sandbox])).toBe(
       [
         'ip link add veth22222222222 mtu 1450 group 1668181249 type veth peer name eth0 mtu 1450 address 02:42:ac:12:00:02 netns web',
-        'ip link set veth22222222222 master cnm-abcdef01234 up',
+        'ip link set veth22222222222 master cnm-abcdef01234 addrgenmode none up',
         "nft -f - <<'EOF'",
         'add element bridge cnm guarded { "veth22222222222" comment "cnm:ep:222222222222" }',
         'add element bridge cnm ep_mac { "veth22222222222" . 02:42:ac:12:00:02 comment "cnm:ep:222222222222" }',
@@ -98,6 +98,31 @@ describe('bridge driver plans (golden)', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('join on an IPv4-only network: no IPv6 link-local address at either end, no IPv6 spoof-check elements', () => {
+    const v4: Network = { ...net, ipv6: false, subnets: net.subnets.slice(0, 1) };
+    const ep4: Endpoint = { ...ep, ipv6: undefined };
+    const join = bridgeDriver.join(v4, ep4, sb, { defaultRoute: true });
+    expect(renderShell([...join.host, ...join.sandbox])).toBe(
+      [
+        'ip link add veth22222222222 mtu 1450 group 1668181249 type veth peer name eth0 mtu 1450 address 02:42:ac:12:00:02 netns web',
+        'ip link set veth22222222222 master cnm-abcdef01234 addrgenmode none up',
+        "nft -f - <<'EOF'",
+        'add element bridge cnm guarded { "veth22222222222" comment "cnm:ep:222222222222" }',
+        'add element bridge cnm ep_mac { "veth22222222222" . 02:42:ac:12:00:02 comment "cnm:ep:222222222222" }',
+        'add element bridge cnm ep_ip4 { "veth22222222222" . 172.18.0.2 comment "cnm:ep:222222222222" }',
+        'EOF',
+        'ip -n web addr add 172.18.0.2/16 dev eth0',
+        'ip -n web link set eth0 addrgenmode none up',
+        'ip -n web route replace 0.0.0.0/0 via 172.18.0.1 dev eth0',
+        '',
+      ].join('\n'),
+    );
+    // Its removal takes back exactly what its add made.
+    const forget = renderShell(bridgeDriver.forget!(v4, ep4, sb));
+    expect(forget).not.toMatch(/element bridge cnm ep_(ip6|nd)/);
+    expect(forget).toContain('delete element bridge cnm ep_ip4 { "veth22222222222" . 172.18.0.2 }');
   });
 
   it('join with --opt spoofcheck=false: a port in the group (router adverts) but no elements', () => {

@@ -157,7 +157,7 @@ describe('macvlan plans (golden)', () => {
     expect(renderShell(plan.sandbox)).toBe(
       [
         'ip -n web addr add 198.51.100.128/24 dev eth1',
-        'ip -n web link set eth1 up',
+        'ip -n web link set eth1 addrgenmode none up',
         'ip -n web route replace 0.0.0.0/0 via 198.51.100.254 dev eth1',
         '',
       ].join('\n'),
@@ -169,7 +169,7 @@ describe('macvlan plans (golden)', () => {
     const net = { ...vlanShim, subnets: [{ subnet: mustCidr('192.0.2.0/24'), gateway: mustAddr('192.0.2.1') }] };
     const plan = macvlanDriver.join(net, { ...ep, ipv4: '192.0.2.2/24' }, sb, { defaultRoute: false });
     expect(renderShell(plan.sandbox)).toBe(
-      ['ip -n web addr add 192.0.2.2/24 dev eth1', 'ip -n web link set eth1 up', 'ip -n web route replace 198.51.100.1/32 dev eth1', ''].join('\n'),
+      ['ip -n web addr add 192.0.2.2/24 dev eth1', 'ip -n web link set eth1 addrgenmode none up', 'ip -n web route replace 198.51.100.1/32 dev eth1', ''].join('\n'),
     );
   });
 });

@@ -134,15 +134,16 @@ describe('byNamespace', () => {
 describe('a kernel without IPv6', () => {
   const bridge: Op[] = [
     { kind: 'link.add', name: 'br', link: { type: 'bridge' } },
-    linkSet('br', { addrgenmode: 'none', ipv6Only: true }),
+    linkSet('br', { addrgenmode: 'none' }),
     addrAdd('10.0.0.1/24', 'br'),
     { kind: 'sysctl', key: 'net.ipv6.conf.br.accept_ra', value: '0', ipv6Only: true },
     { kind: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' },
+    linkSet('eth0', { addrgenmode: 'none', up: true }, 'sb'),
   ];
 
-  it('gets the plan without its IPv6-only ops; a kernel with IPv6 gets all of it', () => {
+  it('gets the plan without its IPv6-only ops, and without the IPv6 setting of an op that does more; a kernel with IPv6 gets all of it', () => {
     expect(forKernel(bridge, true)).toBe(bridge);
-    expect(forKernel(bridge, false)).toEqual([bridge[0], bridge[2], bridge[4]]);
+    expect(forKernel(bridge, false)).toEqual([bridge[0], bridge[2], bridge[4], linkSet('eth0', { up: true }, 'sb')]);
   });
 
   it('a setting the kernel lacks is one line naming it, before anything is written', () => {

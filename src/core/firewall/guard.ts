@@ -11,8 +11,9 @@
  *   A port in set `guarded` (endpoints of networks with spoof checks, the
  *   default; `--opt spoofcheck=false` turns them off) must send the endpoint's
  *   MAC, in ARP the endpoint's MAC and IPv4 address, in IPv4/IPv6 the
- *   endpoint's addresses (or its IPv6 link-local one), in neighbour adverts only
- *   its own addresses as target.
+ *   endpoint's addresses (or its IPv6 link-local one, which only an endpoint
+ *   with an IPv6 address has), in neighbour adverts only its own addresses as
+ *   target.
  *
  * The port and its addresses are per-endpoint elements keyed by the port's name,
  * each with its owner "cnm:ep:<12 hex>": added and removed with the endpoint, in
@@ -139,7 +140,9 @@ function elements(ep: Endpoint): SetElements[] {
   const table = guardTable().split(' ')[1]!;
   const port: KeyPart = { type: 'ifname', value: ep.hostIfname };
   const comment = endpointTag(ep);
-  const v6 = [linkLocalOf(ep.mac), ...(ep.ipv6 ? [ep.ipv6.split('/')[0]!] : [])];
+  // An interface without an IPv6 address has no link-local one either (bridge.ts's sandboxUp), so
+  // nothing of its IPv6 is let through: only the unspecified source of duplicate address detection.
+  const v6 = ep.ipv6 ? [linkLocalOf(ep.mac), ep.ipv6.split('/')[0]!] : [];
   const set = (name: GuardSet, keys: KeyPart[][]): SetElements => {
     const els: SetElements['elements'] = [];
     for (const key of keys) els.push({ key, comment });
@@ -154,8 +157,7 @@ function elements(ep: Endpoint): SetElements[] {
     set('guarded', [[port]]),
     set('ep_mac', [[port, { type: 'ether_addr', value: ep.mac }]]),
     ...(ep.ipv4 ? [set('ep_ip4', [[port, { type: 'ipv4_addr', value: ep.ipv4.split('/')[0]! }]])] : []),
-    set('ep_ip6', v6Keys('ipv6_addr')),
-    set('ep_nd', v6Keys('raw128')),
+    ...(v6.length > 0 ? [set('ep_ip6', v6Keys('ipv6_addr')), set('ep_nd', v6Keys('raw128'))] : []),
   ];
 }
 
@@ -181,10 +183,13 @@ export function addEndpointGuard(ep: Endpoint): string[] {
 /**
  * Removes an endpoint's elements; each is (re)declared and (re)added first so
  * that a missing table or element is not an error: teardown accepts "already gone".
+ * Only the sets it has elements in are declared.
  */
 export function removeEndpointGuard(ep: Endpoint): string[] {
   const T = guardTable();
-  return [`add table ${T}`, ...SETS.map((s) => `add set ${T} ${s} { ${TYPES[s]} }`), ...removeEndpointElements(ep).map(elementsText)];
+  const els = removeEndpointElements(ep);
+  const sets = SETS.filter((s) => els.some((c) => c.set === s));
+  return [`add table ${T}`, ...sets.map((s) => `add set ${T} ${s} { ${TYPES[s]} }`), ...els.map(elementsText)];
 }
 
 /** removeEndpointGuard's element work alone: re-add, then delete (one netlink batch in the binary). */
