@@ -7,11 +7,14 @@
  * It follows the state without restarting: a stat of state.json (at most once
  * a millisecond) before answering, so a name connected or disconnected a
  * moment ago is already right; fs.watch on the state dir, re-reading once the
- * writes have settled (SETTLE_MS), and a poll once a second as a fallback.
- * A re-read costs milliseconds of CPU with 1,000 sandboxes: done at every
- * write, it ran while the command that wrote was exiting and the next one
- * starting; a burst of runs now costs one, and queries never wait for it. Sockets of gateways that stay are never touched, so
- * a reload drops no query. With --idle-exit it leaves when no DNS network
+ * writes have settled (SETTLE_MS), and a poll once a second as a fallback,
+ * which re-reads only a state that has not changed for a whole tick (or has
+ * not been read for STALE_MS). A re-read costs milliseconds of CPU with 1,000
+ * sandboxes (the whole state parsed, the zone built): done at every write, or
+ * every second of a burst of writes, it ran beside the commands that wrote; a
+ * burst now costs one re-read, after it, unless a query asks first (then that
+ * query's). Sockets of gateways that stay are never touched, so a reload
+ * drops no query. With --idle-exit it leaves when no DNS network
  * with endpoints is left, or when it is the last process of the throwaway
  * mount namespace it was started in.
  *
@@ -66,6 +69,8 @@ const IDLE_GRACE_MS = 1000;
 const POLL_MS = 1000;
 /** How long the state dir must be quiet after a change before the watcher re-reads it. */
 const SETTLE_MS = 250;
+/** The longest the view goes without a re-read while the state keeps changing and nobody asks. */
+const STALE_MS = 30_000;
 const CACHE_MAX = 4096;
 const MAX_FORWARDS = 512;
 /** Every this many ticks each listener is probed from outside (a connect and a datagram). */
@@ -83,6 +88,10 @@ export class DnsServer {
   private readonly conns = new ConnTable<Socket>();
   readonly tally: Tally;
   private seen = '';
+  /** When the state was last read (performance.now()). */
+  private readAt = 0;
+  /** The fingerprints at the last poll tick. */
+  private polled = '';
   private lastCheck = 0;
   private readonly listeners = new Map<string, Listener>();
   private readonly cache = new Map<string, Buffer>();
@@ -124,7 +133,7 @@ export class DnsServer {
     this.poll = setInterval(() => {
       this.sweep();
       this.heal();
-      this.refresh();
+      this.pollRefresh();
       if (++ticks % PROBE_EVERY === 0) void this.probe();
       if (this.opts.idleExit && ticks % 5 === 0 && orphaned()) {
         this.opts.log('cnm dns: the namespace this server was started in is gone; exiting');
@@ -135,14 +144,31 @@ export class DnsServer {
   }
 
   /** Re-reads the state when state.json (or the cluster agent's records) changed; true when it did. */
-  private refresh(force = false): boolean {
+  private refresh(force = false, fp = this.fingerprints()): boolean {
     if (this.stopping) return false;
-    const fp = this.fingerprints();
     const changed = force || fp !== this.seen;
     if (changed) this.reload(false, fp);
-    else if (this.listeners.size < this.zone.listen.length) this.sync(); // a gateway that was not up yet
+    else this.bindMissing();
     this.checkIdle();
     return changed;
+  }
+
+  /**
+   * The poll's refresh: while the state changes from one tick to the next (a burst of writes)
+   * it is left to the watcher's settle and to queries, which re-read it themselves.
+   */
+  private pollRefresh(): void {
+    if (this.stopping) return;
+    const fp = this.fingerprints();
+    const moving = fp !== this.polled;
+    this.polled = fp;
+    if (moving && fp !== this.seen && performance.now() - this.readAt < STALE_MS) this.bindMissing();
+    else this.refresh(false, fp);
+  }
+
+  /** Binds a gateway that was not up yet. */
+  private bindMissing(): void {
+    if (this.listeners.size < this.zone.listen.length) this.sync();
   }
 
   private fingerprints(): string {
@@ -152,6 +178,7 @@ export class DnsServer {
   private reload(first: boolean, fp?: string): void {
     try {
       this.seen = fp ?? this.fingerprints();
+      this.readAt = performance.now();
       this.zone = buildZone(this.store.read(), readRemoteNames(this.opts.stateDir));
       this.cache.clear();
     } catch (e) {
