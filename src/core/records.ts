@@ -53,8 +53,9 @@ export function encodeLines(items: readonly unknown[]): string {
  * the text is not laid out so (an older cnm's compact file, a hand edit).
  */
 export function splitRecords(text: string): { rest: string; records: Records } | undefined {
-  const sb = block(text, '"sandboxes":[');
-  const ep = block(text, '"endpoints":[');
+  const sb = block(text, '"sandboxes":[', 0);
+  // cnm writes the endpoints after the sandboxes: looked for there first, not through the sandboxes' lines.
+  const ep = sb && (block(text, '"endpoints":[', sb.end) ?? block(text, '"endpoints":[', 0));
   if (!sb || !ep) return undefined;
   const [a, b] = sb.start < ep.start ? [sb, ep] : [ep, sb];
   const rest = text.slice(0, a.start) + text.slice(a.end, b.start) + text.slice(b.end);
@@ -62,8 +63,8 @@ export function splitRecords(text: string): { rest: string; records: Records } |
 }
 
 /** A raw newline is only ever a line break of a block: JSON keeps the ones in strings escaped. */
-function block(text: string, key: string): Block | undefined {
-  const at = text.indexOf(`${key}\n`);
+function block(text: string, key: string, from: number): Block | undefined {
+  const at = text.indexOf(`${key}\n`, from);
   if (at < 0) return undefined;
   const start = at + key.length;
   const end = text.indexOf('\n]', start);
@@ -178,14 +179,24 @@ export class Records {
     return out;
   }
 
-  /** The offsets of the lines of a block that hold `needle`. */
+  /** Each block's text (a slice: it shares the text's characters, nothing is copied), by its start. */
+  private readonly blockText = new Map<number, string>();
+
+  /**
+   * The offsets of the lines of a block that hold `needle`. Searched in the
+   * block's slice: a search in the whole text does not stop at the block's
+   * end, so looking for a name ran on through every endpoint line (at 1,000
+   * sandboxes, 380 KB after the 180 KB of sandboxes: ~0.15 ms of each add and rm).
+   */
   private linesWith(b: Block, needle: string): number[] {
     const key = `${b.start} ${needle}`;
     let lines = this.hits.get(key);
     if (lines) return lines;
     lines = [];
-    for (let i = this.text.indexOf(needle, b.start); i !== -1 && i < b.end; i = this.text.indexOf(needle, i + needle.length)) {
-      const at = this.text.lastIndexOf('\n', i);
+    let text = this.blockText.get(b.start);
+    if (text === undefined) this.blockText.set(b.start, (text = this.text.slice(b.start, b.end)));
+    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) {
+      const at = b.start + text.lastIndexOf('\n', i);
       if (lines[lines.length - 1] !== at) lines.push(at);
     }
     this.hits.set(key, lines);

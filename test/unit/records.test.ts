@@ -94,6 +94,28 @@ describe('records kept as text', () => {
     expect(r.text).toBe(r.wholeText); // nothing changed: neither file was rewritten
   });
 
+  it('looks for a sandbox only among the sandboxes: the first and last line found, an endpoint holding the same text never taken', async () => {
+    // An endpoint's CNI name is `"name":"..."` in the endpoints' lines, exactly the needle of a sandbox's name.
+    const s = await stored(8);
+    await s.update((st) => {
+      st.endpoints[2]!.cni = { name: 'ghost' };
+      st.endpoints[7]!.cni = { name: 's8' }; // the last endpoint: the file's last record
+    });
+    expect(readFileSync(s.path, 'utf8')).toContain('"cni":{"name":"s8"}}\n]');
+    const names = (st: State) => [sandboxNamed(st, 's1')?.id, sandboxNamed(st, 's8')?.id, sandboxNamed(st, 'ghost'), findSandbox(st, 's8').name];
+    const r = await both(s, names);
+    expect(r.slim).toEqual(r.whole);
+    expect(r.slim).toEqual([hex(1), hex(8), undefined, 's8']);
+    expect(r.stayedText).toBe(true);
+    // The same with the endpoints first (a hand-made order): the sandboxes' block is then the file's last.
+    const { sandboxes, endpoints, ...rest } = JSON.parse(readFileSync(s.path, 'utf8')) as State;
+    writeFileSync(s.path, JSON.stringify({ ...rest, endpoints, sandboxes }));
+    await s.update((st) => void dropSandboxRecord(st, findSandbox(st, 's2'))); // read whole (no stamp), written laid out
+    const again = await both(s, names);
+    expect(again.slim).toEqual([hex(1), hex(8), undefined, 's8']);
+    expect(again.stayedText).toBe(true);
+  });
+
   it('takes an address only when an endpoint on that network holds it', async () => {
     const s = await stored(12);
     const r = await both(s, (st) => {
