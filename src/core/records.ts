@@ -53,22 +53,27 @@ export function encodeLines(items: readonly unknown[]): string {
  * the text is not laid out so (an older cnm's compact file, a hand edit).
  */
 export function splitRecords(text: string): { rest: string; records: Records } | undefined {
-  const sb = block(text, '"sandboxes":[', 0);
-  // cnm writes the endpoints after the sandboxes: looked for there first, not through the sandboxes' lines.
-  const ep = sb && (block(text, '"endpoints":[', sb.end) ?? block(text, '"endpoints":[', 0));
+  const sb = block(text, '"sandboxes":[', 0, false);
+  // cnm writes the endpoints after the sandboxes: looked for there first, not through the sandboxes' lines,
+  // and as the last block, its end is the text's last `\n]`, found from the end, not through its own lines.
+  const ep = sb && (block(text, '"endpoints":[', sb.end, true) ?? block(text, '"endpoints":[', 0, false));
   if (!sb || !ep) return undefined;
   const [a, b] = sb.start < ep.start ? [sb, ep] : [ep, sb];
   const rest = text.slice(0, a.start) + text.slice(a.end, b.start) + text.slice(b.end);
   return { rest, records: new Records(text, sb, ep) };
 }
 
-/** A raw newline is only ever a line break of a block: JSON keeps the ones in strings escaped. */
-function block(text: string, key: string, from: number): Block | undefined {
+/**
+ * A raw newline is only ever a line break of a block: JSON keeps the ones in
+ * strings escaped. So `\n]` only ever ends a block, and the last one in the
+ * text ends the last block (`last`: the one looked for is it).
+ */
+function block(text: string, key: string, from: number, last: boolean): Block | undefined {
   const at = text.indexOf(`${key}\n`, from);
   if (at < 0) return undefined;
   const start = at + key.length;
-  const end = text.indexOf('\n]', start);
-  return end < 0 ? undefined : { start, end };
+  const end = last ? text.lastIndexOf('\n]') : text.indexOf('\n]', start);
+  return end < start ? undefined : { start, end };
 }
 
 /**
