@@ -94,12 +94,22 @@ let encoder: InstanceType<typeof TextEncoder> | undefined;
  */
 const pathBufs: Uint8Array[] = [];
 
+/** node:fs's refusal of a path with a NUL byte. */
+function nulInPath(path: string): TypeError {
+  return Object.assign(new TypeError(`The argument 'path' must be a string without null bytes. Received ${JSON.stringify(path)}`), { code: 'ERR_INVALID_ARG_VALUE' });
+}
+
+/** The buffer of a slot, big enough for a path of `length` UTF-16 units: UTF-8 takes at most 3 bytes for each, and the NUL one more. */
+function pathBuf(slot: number, length: number): Uint8Array {
+  const buf = pathBufs[slot];
+  if (buf !== undefined && buf.length > length * 3) return buf;
+  return (pathBufs[slot] = new Uint8Array(Math.max(4096, length * 3 + 1)));
+}
+
 /** A path as the kernel takes it (a NUL-terminated C string in slot 0 or 1); node:fs refuses one with a NUL byte the same way. */
 function cPath(k: Syscalls, path: string, slot = 0): number {
-  if (path.includes('\0')) throw Object.assign(new TypeError(`The argument 'path' must be a string without null bytes. Received ${JSON.stringify(path)}`), { code: 'ERR_INVALID_ARG_VALUE' });
-  let buf = pathBufs[slot];
-  // UTF-8 takes at most 3 bytes for each UTF-16 unit, and the NUL one more.
-  if (buf === undefined || buf.length <= path.length * 3) pathBufs[slot] = buf = new Uint8Array(Math.max(4096, path.length * 3 + 1));
+  if (path.includes('\0')) throw nulInPath(path);
+  const buf = pathBuf(slot, path.length);
   buf[(encoder ??= new TextEncoder()).encodeInto(path, buf).written] = 0;
   return k.ptr(buf);
 }
@@ -108,7 +118,12 @@ export function openSync(path: string, flags: number | 'r' | 'w', mode = 0o666):
   const k = K !== undefined ? K : loadSyscalls();
   if (!k) return node().openSync(path, flags, mode);
   const f = flags === 'r' ? constants.O_RDONLY : flags === 'w' ? constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC : flags;
-  const p = cPath(k, path);
+  // cPath written out: an add opens some twenty paths, besides the fifteen other path calls (see above).
+  if (path.includes('\0')) throw nulInPath(path);
+  let buf = pathBufs[0];
+  if (buf === undefined || buf.length <= path.length * 3) buf = pathBuf(0, path.length);
+  buf[(encoder ??= new TextEncoder()).encodeInto(path, buf).written] = 0;
+  const p = k.ptr(buf);
   let r: number;
   do r = Number(k.raw(SYS!.openat, AT_FDCWD, p, f | O_CLOEXEC, mode, 0));
   while (r < 0 && k.errno() === EINTR);
@@ -235,9 +250,11 @@ export interface FileStat {
 const S_IFMT = 0o170000;
 /** struct statx (256 bytes), one for every call: each is read before the next is made. */
 let statxBuf: Uint32Array | undefined;
+/** The empty C string of an fstat (statx of AT_EMPTY_PATH). */
+let emptyPath: Uint8Array | undefined;
 function statx(k: Syscalls, dirfd: number, path: string, syscall: string): FileStat {
   const buf = (statxBuf ??= new Uint32Array(64));
-  if (Number(k.raw(SYS!.statx, dirfd, cPath(k, path), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, k.ptr(buf))) < 0) throw fsError(k.errno(), syscall, path === '' ? undefined : path);
+  if (Number(k.raw(SYS!.statx, dirfd, path === '' ? k.ptr((emptyPath ??= new Uint8Array(1))) : cPath(k, path), path === '' ? AT_EMPTY_PATH : 0, STATX_BASIC_STATS, k.ptr(buf))) < 0) throw fsError(k.errno(), syscall, path === '' ? undefined : path);
   const mode = buf[7]! & 0xffff;
   const [major, minor] = [buf[34]!, buf[35]!];
   return {

@@ -87,8 +87,10 @@ function parse6(text: string): Addr | undefined {
 
 export function formatAddr(a: Addr): string {
   if (a.family === 4) {
-    const v = a.value;
-    return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
+    // Written out, not a map over the octets: a sandbox add formats a few dozen addresses, and
+    // JavaScriptCore compiles a callback (and map) called that often on a JIT thread (see files.ts).
+    const v = Number(a.value);
+    return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
   }
   const groups: number[] = [];
   for (let i = 7; i >= 0; i--) groups.push(Number((a.value >> BigInt(i * 16)) & 0xffffn));

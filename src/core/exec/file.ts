@@ -43,11 +43,19 @@ export function writeFileOps(ops: readonly FileOp[]): void {
   }
 }
 
+/** Each op with its undo; a directory is made once for the group (a sandbox's three files: one mkdir, as fileShell prints it). */
 export function applyFiles(ops: readonly FileOp[], undo: Op[], failAt: number | undefined): void {
+  const made = new Set<string>();
   ops.forEach((op, i) => {
     if (i === failAt) throw new CnmError(`injected fault at file ${op.path}`);
     const before = readOrNull(op.path);
-    writeFileOp(op);
+    if (op.content === null) writeFileOp(op);
+    else {
+      const dir = dirname(op.path);
+      if (!made.has(dir)) mkdirSync(dir, { recursive: true });
+      made.add(dir);
+      writeFileSync(op.path, op.content);
+    }
     undo.push({ kind: 'file', path: op.path, content: before });
   });
 }

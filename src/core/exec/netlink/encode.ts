@@ -178,6 +178,12 @@ export function ipBytes(text: string): Uint8Array {
 
 export function mac(text: string): Uint8Array {
   const parts = text.split(':');
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) throw new CnmError(`not a MAC address: "${text}"`);
-  return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
+  const out = new Uint8Array(6);
+  let ok = parts.length === 6;
+  for (let i = 0; ok && i < 6; i++) {
+    ok = /^[0-9a-fA-F]{1,2}$/.test(parts[i]!);
+    out[i] = parseInt(parts[i]!, 16);
+  }
+  if (!ok) throw new CnmError(`not a MAC address: "${text}"`);
+  return out;
 }

@@ -126,8 +126,14 @@ export class RouteSocket {
   /** Sends the requests in one sendto; returns the sequence number of the first. */
   private send(requests: readonly Message[]): number {
     const first = this.seq + 1;
-    const bytes = requests.map((m) => m.done(++this.seq));
-    const all = bytes.length === 1 ? bytes[0]! : concat(bytes);
+    // A loop, not map(): an add sends each of its requests on its own (see message.ts).
+    let all: Uint8Array;
+    if (requests.length === 1) all = requests[0]!.done(++this.seq);
+    else {
+      const bytes: Uint8Array[] = [];
+      for (let i = 0; i < requests.length; i++) bytes.push(requests[i]!.done(++this.seq));
+      all = concat(bytes);
+    }
     const addr = Uint8Array.of(AF_NETLINK, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     if (this.c.sendto(this.fd, all, all.length, 0, addr, addr.length) !== all.length) throw sysError(this.c, 'netlink send failed');
     return first;
