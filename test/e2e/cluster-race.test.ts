@@ -23,7 +23,7 @@ let h: Host;
 beforeAll(async () => {
   store = await EtcdStore.create();
   h = (await store.joinHosts(['h1'])).hosts[0]!;
-  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own', 'late', 'appended']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
+  for (const n of ['kept', 'failed', 'regrown', 'guess', 'sent', 'kept-view', 'race', 'unread', 'own', 'late', 'appended', 'oldview']) h.cnmOk(['net', 'create', n, '--driver', 'overlay']); // one per test: a failure stays in its test
 }, 60_000);
 
 afterAll(async () => {
@@ -206,6 +206,22 @@ describe("an add builds on this host's last view of the network, and the store c
     const { bridge, held } = await agreed('appended', 'after the appended views');
     expect([...held.values()].sort()).toEqual(['', 'p1', 'p2', 'p3']);
     await removed('appended', ['p1', 'p2', 'p3'], bridge);
+  }, 120_000);
+
+  it('a view file written before deltas existed (no line end) is written whole by the next claim, not appended to', async () => {
+    const file = '/var/lib/cnm/cluster-cache/oldview.json';
+    await ok(['sandbox', 'add', 'o1', '--network', 'oldview']);
+    const whole = await out(['cat', file]);
+    expect(whole.endsWith('\n')).toBe(true);
+    expect((await h.execAsync(['truncate', '-s', `${Buffer.byteLength(whole) - 1}`, file])).code).toBe(0); // as an older cnm wrote it
+    expect(await trips(['sandbox', 'add', 'o2', '--network', 'oldview'])).toBe(1);
+    const after = await out(['cat', file]);
+    expect(after.split('\n').filter(Boolean).length).toBe(1);
+    JSON.parse(after);
+    expect(await trips(['sandbox', 'add', 'o3', '--network', 'oldview'])).toBe(1);
+    const { bridge, held } = await agreed('oldview', 'after the old view file');
+    expect([...held.values()].sort()).toEqual(['', 'o1', 'o2', 'o3']);
+    await removed('oldview', ['o1', 'o2', 'o3'], bridge);
   }, 120_000);
 
   it('a removal keeps the view, less the claims it released: the add after it still takes one round trip', async () => {

@@ -13,12 +13,25 @@ const base = (): NetworkView => ({
 const summary = (v: NetworkView) => ({ cursor: [v.cursor?.value, v.cursor?.modRevision], claims: Object.fromEntries(v.claims.map((c) => [c.key.split('/').pop(), c.modRevision])) });
 
 describe("cluster view file: a view written whole, then one line per claim won on it", () => {
-  it('reads a view written whole (and one written before deltas existed: no line end) as it is', () => {
+  it('reads a view written whole (and one written before deltas existed: no line end) as it is; only a file whose last line ended takes a delta', () => {
     for (const text of [wholeView('u1', base()), JSON.stringify({ uid: 'u1', view: base() })]) {
       const read = parseView(text, 'u1', 'front')!;
       expect(read.deltas).toBe(0);
       expect(read.view).toEqual(base());
+      expect(read.appendable).toBe(text.endsWith('\n'));
     }
+  });
+
+  it('takes no more deltas once it holds 32: the next claim writes the view whole', () => {
+    let text = wholeView('u1', base());
+    for (let i = 0; i < 32; i++) {
+      expect(parseView(text, 'u1', 'front')!.appendable).toBe(true);
+      text += deltaLine({ r: 11 + i, c: `10.210.1.${i}`, p: [[ipam(`10.210.1.${i}`), claim(`s${i}`, `10.210.1.${i}`)]], d: [] });
+    }
+    const read = parseView(text, 'u1', 'front')!;
+    expect(read).toMatchObject({ deltas: 32, appendable: false });
+    expect(read.view.claims.length).toBe(3 + 32);
+    expect(read.view.cursor?.value).toBe('10.210.1.31');
   });
 
   it("adds each delta: the claims it wrote (at its revision), less those it released, and the cursor it wrote", () => {

@@ -45,7 +45,7 @@ import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord }
 import { type Membership, clientOf, preconnect } from './membership.js';
 import { asLocal } from './networks.js';
 import { del, get, put, unchangedSince, absent } from './txn.js';
-import { type Delta, MAX_DELTAS, type NetworkView, deltaLine, parseView, wholeView } from './view.js';
+import { type Delta, type NetworkView, deltaLine, parseView, wholeView } from './view.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -272,15 +272,16 @@ const viewOf = (responses: readonly TxnResponse[]): NetworkView => ({ net: respo
  */
 const cacheFile = (stateDir: string, name: string) => join(stateDir, 'cluster-cache', `${name}.json`);
 
-/** How many deltas the view of each network this run read had: a claim built on it appends while they are few. */
-const deltasRead = new Map<string, number>();
+/** The networks whose view file, as this run read it, a claim built on it may append to (view.ts, parseView). */
+const appendable = new Set<string>();
 
 function cachedView(stateDir: string, m: Membership, name: string): NetworkView | undefined {
   const file = cacheFile(stateDir, name);
   if (!existsSync(file)) return undefined; // asked on every add of a joined host (local networks too): no error built
   try {
     const read = parseView(readFileSync(file, 'utf8'), m.uid, name);
-    if (read) deltasRead.set(name, read.deltas);
+    if (read?.appendable) appendable.add(name);
+    else appendable.delete(name);
     return read?.view;
   } catch {
     return undefined;
@@ -484,7 +485,7 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
       att.made.push(claimKey);
       if (hold) att.gateways.set(g.id, { key: gwKey, revision: w.revision });
       const claimValue = JSON.stringify(claim);
-      if (guessed && (deltasRead.get(name) ?? MAX_DELTAS) < MAX_DELTAS) {
+      if (guessed && appendable.has(name)) {
         // Built on the view this run read from the file: what it changed, added at the file's end.
         return appendView(stateDir, name, { r: w.revision, c: sub.next!, p: [...(hold ? [[gwKey, gwValue] as [string, string]] : []), [claimKey, claimValue]], d: [...staleKeys] });
       }

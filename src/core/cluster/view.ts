@@ -29,7 +29,7 @@ export interface Delta {
 }
 
 /** Deltas a view file may hold before a claim writes the view whole again. */
-export const MAX_DELTAS = 32;
+const MAX_DELTAS = 32;
 
 /** The first line of a view file: the view written whole. */
 export const wholeView = (uid: string, view: NetworkView): string => `${JSON.stringify({ uid, view })}\n`;
@@ -47,12 +47,14 @@ function byKey(kvs: readonly KeyValue[]): Map<string, KeyValue> {
 const written = (key: string, value: string, rev: number): KeyValue => ({ key, value, createRevision: rev, modRevision: rev, version: 1 });
 
 /**
- * The view a file holds for membership `uid` on network `name`, with how many deltas it has;
- * undefined when it is another membership's or not a view. A delta no newer than the cursor
+ * The view a file holds for membership `uid` on network `name`, and whether a claim built on it
+ * may add its delta at the file's end (fewer than MAX_DELTAS, and the last line ended: a file
+ * written whole before deltas existed has no line end, and a delta appended to it would make its
+ * one line no JSON); undefined when it is another membership's or not a view. A delta no newer than the cursor
  * the view has so far is skipped: it was appended after another run wrote a fresher view
  * whole (one read from the store after that claim), which holds it already.
  */
-export function parseView(text: string, uid: string, name: string): { view: NetworkView; deltas: number } | undefined {
+export function parseView(text: string, uid: string, name: string): { view: NetworkView; deltas: number; appendable: boolean } | undefined {
   const eol = text.indexOf('\n');
   const doc = JSON.parse(eol < 0 ? text : text.slice(0, eol)) as { uid?: string; view?: NetworkView };
   const view = doc.view;
@@ -81,5 +83,5 @@ export function parseView(text: string, uid: string, name: string): { view: Netw
     claims.forEach((kv) => void all.push(kv));
     view.claims = all;
   }
-  return { view, deltas };
+  return { view, deltas, appendable: deltas < MAX_DELTAS && text.endsWith('\n') };
 }
