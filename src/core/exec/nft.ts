@@ -127,18 +127,19 @@ function sendElements(c: Libc, changes: readonly SetElements[], script: () => re
  * for us), throws its failure, and only then records its undo.
  */
 export function startApplyNft(ops: readonly NftOp[], undo: Op[], fail: boolean): () => void {
-  const script = ops.flatMap((op) => op.script);
+  const script = () => ops.flatMap((op) => op.script);
   const nl = fail ? undefined : elementsOnly(ops);
   let outcome: () => { failure?: KernelOpError };
   if (nl) {
-    const sent = sendElements(nl.c, nl.changes, () => script);
+    const sent = sendElements(nl.c, nl.changes, script);
     outcome = () => {
       const failed = sent();
       return failed ? { failure: new KernelOpError(['nft', '-f', '-'], 1, failed.message) } : {};
     };
   } else {
-    if (fail) script.push('delete table inet cnm-fault-injected');
-    const r = run('nft', ['-f', '-'], { input: script.join('\n') + '\n' });
+    const text = script();
+    if (fail) text.push('delete table inet cnm-fault-injected');
+    const r = run('nft', ['-f', '-'], { input: text.join('\n') + '\n' });
     const failure = r.code === 0 ? undefined : new KernelOpError(['nft', '-f', '-'], r.code, nftMessage(r.stderr));
     outcome = () => (failure ? { failure } : {});
   }

@@ -200,7 +200,20 @@ function removeEndpointElements(ep: Endpoint): SetElements[] {
 
 /** The nft op that adds an endpoint's elements, with its undo. */
 export function addEndpointGuardOp(ep: Endpoint): NftOp {
-  return { kind: 'nft', script: addEndpointGuard(ep), undo: removeEndpointGuard(ep), elements: elements(ep), undoElements: removeEndpointElements(ep) };
+  // As removeEndpointGuardOp's: the text (and its undo's) is rendered only where it is read.
+  let script: string[] | undefined;
+  let undo: string[] | undefined;
+  return {
+    kind: 'nft',
+    get script() {
+      return (script ??= addEndpointGuard(ep));
+    },
+    get undo() {
+      return (undo ??= removeEndpointGuard(ep));
+    },
+    elements: elements(ep),
+    undoElements: removeEndpointElements(ep),
+  };
 }
 
 /** The nft op that removes an endpoint's elements ("already gone" is fine). */
