@@ -185,7 +185,7 @@ kernel() { # the kernel's share at this scale: it grows with the namespaces moun
   done
   ip link del kshareA
   printf '  kernel: cnm port attach (link set master) %s ms (median of the --debug runs); ip link set master %s ms, nomaster %s ms (median, wall; %s ports on %s)\n' \
-    "$(sed -n 's/^  | link set [^ ]* master [^ ]* up  (\([0-9.]*\) ms)$/\1/p' "$TMP/add.log" | awk '{print int($1 * 1000)}' | stats | cut -d' ' -f1)" \
+    "$(sed -n 's/^  | link set [^ ]* master [^ ]* .*up  (\([0-9.]*\) ms)$/\1/p' "$TMP/add.log" | awk '{print int($1 * 1000)}' | stats | cut -d' ' -f1)" \
     "$(printf '%s\n' "${pa[@]}" | stats | cut -d' ' -f1)" "$(printf '%s\n' "${pd[@]}" | stats | cut -d' ' -f1)" "$ports" "$br"
 }
 
