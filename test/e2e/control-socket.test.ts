@@ -104,11 +104,16 @@ describe('the control socket', () => {
     const held = () => host.sh("ss -xH | grep -c 'ESTAB.*dns\\.ctl' || true").stdout.trim();
     expect(await waitFor(() => held() === '0', 15_000, 100)).toBe(true);
     expect(serverPid()).toBe(pid);
-    for (const cmd of [['sandbox', 'add', 'w', '--network', 'n', '--debug'], ['sandbox', 'rm', 'w', '--debug']]) {
-      const r = host.cnm(cmd);
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stderr).toMatch(VIA_SERVER);
+    // A request the server takes after its deadline (a loaded machine: 200 ms) is refused and sent by the
+    // client itself, as it should be; a server still holding the hostile clients' places refuses every one.
+    // So of three tries of an add and its rm, one must go through the server both ways.
+    const through: boolean[] = [];
+    for (let i = 0; i < 3 && !through.some(Boolean); i++) {
+      const rs = [['sandbox', 'add', 'w', '--network', 'n', '--debug'], ['sandbox', 'rm', 'w', '--debug']].map((cmd) => host.cnm(cmd));
+      for (const r of rs) expect(r.code, r.stderr).toBe(0);
+      through.push(rs.every((r) => VIA_SERVER.test(r.stderr)));
     }
+    expect(through.some(Boolean), host.exec(['cat', '/run/cnm/dns.log']).stdout).toBe(true);
     expect(guarded()).not.toContain('vethprobe');
     const log = host.exec(['cat', '/run/cnm/dns.log']).stdout;
     expect(log).toMatch(/control connections refused \(more than 16 at once\)/);
