@@ -84,6 +84,34 @@ describe('the control socket', () => {
     expect(host.exec(['nft', 'delete element bridge cnm guarded { "vethprobe" }']).code).toBe(0);
   });
 
+  // setns(2) moves one thread: a command does its work inside a namespace it made on its main thread
+  // while the server checks its connection (the add reads its answer afterwards), so /proc/PID/ns/net
+  // may show the sandbox's namespace then. Any thread of the peer in the host's namespace will do (it
+  // could send the batch itself); a process with every thread in a sandbox is still closed on.
+  it('checks the peer by any of its threads: a main thread inside a sandbox with another thread in the host is served', () => {
+    const script = [
+      'import base64, ctypes, os, socket, sys, threading',
+      'stay = threading.Event()',
+      "if sys.argv[1] == 'thread': threading.Thread(target=stay.wait, daemon=True).start()",
+      "if ctypes.CDLL(None, use_errno=True).setns(os.open('/run/netns/e', os.O_RDONLY), 0x40000000) != 0: sys.exit('setns failed')",
+      's = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)',
+      's.connect(sys.argv[2])',
+      "answer = b''",
+      'try:',
+      '    s.sendall(base64.b64decode(sys.stdin.read()))',
+      '    while chunk := s.recv(64): answer += chunk',
+      'except (BrokenPipeError, ConnectionResetError): pass  # closed on',
+      "print(os.readlink('/proc/self/ns/net'), answer.hex())",
+    ].join('\n');
+    const ask = (mode: string) => host.exec(['python3', '-c', script, mode, CTL], { input: probe(ns) }).stdout.trim();
+    const eNs = host.exec(['ip', 'netns', 'exec', 'e', 'readlink', '/proc/self/ns/net']).stdout.trim();
+    expect(ask('alone')).toBe(eNs);
+    expect(guarded()).not.toContain('vethprobe');
+    expect(ask('thread')).toBe(`${eNs} 0000000000000000`);
+    expect(guarded()).toContain('"vethprobe" comment "cnm:ep:probe"');
+    expect(host.exec(['nft', 'delete element bridge cnm guarded { "vethprobe" }']).code).toBe(0);
+  });
+
   it('garbage, oversized, slow and too many clients stop neither DNS answers nor the server', async () => {
     const pid = serverPid();
     const v = epOf(host, 'v');

@@ -4,7 +4,7 @@
  * its peer and shapes, and sends the batch on the netfilter socket it keeps.
  * Apart from the client so that no short-lived command loads it.
  */
-import { chmodSync, renameSync, statSync, unlinkSync } from '../files.js';
+import { chmodSync, readdirSync, renameSync, statSync, unlinkSync } from '../files.js';
 import { parseAddr } from '../ip.js';
 import { type Libc, SYS, syscalls } from '../libc.js';
 import type { KeyPart, SetElements } from '../plan.js';
@@ -172,7 +172,7 @@ function ownNamespaces(): { net: number; user: number } {
  * must be uid 0, in the server's network and user namespaces, with
  * CAP_NET_ADMIN in effect, so that the server sends nothing its peer could
  * not send itself (a root process in a sandbox has another network
- * namespace, whatever its request says). Read from /proc and capget(2) while
+ * namespace, in all its threads, whatever its request says). Read from /proc and capget(2) while
  * the peer waits for its answer (SO_PEERCRED's pid is the one that connected).
  */
 function peerRefusal(c: Libc, sock: BunSocket, own: { net: number; user: number }): string | undefined {
@@ -180,7 +180,7 @@ function peerRefusal(c: Libc, sock: BunSocket, own: { net: number; user: number 
   if (!cred || cred.pid <= 0) return 'the peer cannot be told';
   if (cred.uid !== 0) return 'the peer is not root';
   try {
-    if (statSync(`/proc/${cred.pid}/ns/net`).ino !== own.net) return 'the peer is in another network namespace';
+    if (statSync(`/proc/${cred.pid}/ns/net`).ino !== own.net && !anyThreadIn(cred.pid, own.net)) return 'the peer is in another network namespace';
     if (statSync(`/proc/${cred.pid}/ns/user`).ino !== own.user) return 'the peer is in another user namespace';
     const netAdmin = hasNetAdmin(cred.pid);
     if (netAdmin === undefined) return 'the peer is gone';
@@ -189,6 +189,28 @@ function peerRefusal(c: Libc, sock: BunSocket, own: { net: number; user: number 
     return 'the peer is gone';
   }
   return undefined;
+}
+
+/**
+ * Whether a thread of process pid is in the network namespace net. setns(2) moves one thread, and a
+ * command does its work inside a namespace it made on its main thread, after it sent its request
+ * (the batch is for its own namespace, and it reads the answer later): the main thread, which
+ * /proc/PID/ns/net shows, may be in there when its connection is checked. A thread of the peer in
+ * the server's namespace means the peer can send the batch there itself.
+ */
+function anyThreadIn(pid: number, net: number): boolean {
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (statSync(`/proc/${pid}/task/${tid}/ns/net`).ino === net) return true;
+      } catch {
+        /* that thread has ended */
+      }
+    }
+  } catch {
+    /* the process has ended */
+  }
+  return false;
 }
 
 /** Counts a fault the server lives with (the DNS server's rate-limited tally). */
