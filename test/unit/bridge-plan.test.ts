@@ -77,16 +77,21 @@ describe('bridge driver plans (golden)', () => {
     expect(shell).not.toContain('add element inet cnm net_nat');
   });
 
+  /** The host side of the join of `ep` on either network: the pair, the port, its IPv4 spoof-check elements. */
+  const JOIN_HOST = [
+    'ip link add veth22222222222 mtu 1450 group 1668181249 type veth peer name eth0 mtu 1450 address 02:42:ac:12:00:02 netns web',
+    'ip link set veth22222222222 master cnm-abcdef01234 addrgenmode none up',
+    "nft -f - <<'EOF'",
+    'add element bridge cnm guarded { "veth22222222222" comment "cnm:ep:222222222222" }',
+    'add element bridge cnm ep_mac { "veth22222222222" . 02:42:ac:12:00:02 comment "cnm:ep:222222222222" }',
+    'add element bridge cnm ep_ip4 { "veth22222222222" . 172.18.0.2 comment "cnm:ep:222222222222" }',
+  ];
+
   it('join: a veth into the sandbox, addresses, up, default routes', () => {
     const join = bridgeDriver.join(net, ep, sb, { defaultRoute: true });
     expect(renderShell([...join.host, ...join.sandbox])).toBe(
       [
-        'ip link add veth22222222222 mtu 1450 group 1668181249 type veth peer name eth0 mtu 1450 address 02:42:ac:12:00:02 netns web',
-        'ip link set veth22222222222 master cnm-abcdef01234 addrgenmode none up',
-        "nft -f - <<'EOF'",
-        'add element bridge cnm guarded { "veth22222222222" comment "cnm:ep:222222222222" }',
-        'add element bridge cnm ep_mac { "veth22222222222" . 02:42:ac:12:00:02 comment "cnm:ep:222222222222" }',
-        'add element bridge cnm ep_ip4 { "veth22222222222" . 172.18.0.2 comment "cnm:ep:222222222222" }',
+        ...JOIN_HOST,
         'add element bridge cnm ep_ip6 { "veth22222222222" . fe80::42:acff:fe12:2 comment "cnm:ep:222222222222", "veth22222222222" . fd00:1::2 comment "cnm:ep:222222222222" }',
         'add element bridge cnm ep_nd { "veth22222222222" . 0xfe800000000000000042acfffe120002 comment "cnm:ep:222222222222", "veth22222222222" . 0xfd000001000000000000000000000002 comment "cnm:ep:222222222222" }',
         'EOF',
@@ -106,12 +111,7 @@ describe('bridge driver plans (golden)', () => {
     const join = bridgeDriver.join(v4, ep4, sb, { defaultRoute: true });
     expect(renderShell([...join.host, ...join.sandbox])).toBe(
       [
-        'ip link add veth22222222222 mtu 1450 group 1668181249 type veth peer name eth0 mtu 1450 address 02:42:ac:12:00:02 netns web',
-        'ip link set veth22222222222 master cnm-abcdef01234 addrgenmode none up',
-        "nft -f - <<'EOF'",
-        'add element bridge cnm guarded { "veth22222222222" comment "cnm:ep:222222222222" }',
-        'add element bridge cnm ep_mac { "veth22222222222" . 02:42:ac:12:00:02 comment "cnm:ep:222222222222" }',
-        'add element bridge cnm ep_ip4 { "veth22222222222" . 172.18.0.2 comment "cnm:ep:222222222222" }',
+        ...JOIN_HOST,
         'EOF',
         'ip -n web addr add 172.18.0.2/16 dev eth0',
         'ip -n web link set eth0 addrgenmode none up',
