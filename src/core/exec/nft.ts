@@ -146,12 +146,20 @@ export function startApplyNft(ops: readonly NftOp[], undo: Op[], fail: boolean):
   return () => {
     const { failure } = outcome();
     if (failure) throw failure;
-    // One transaction: undo is all of the inverse scripts, latest first.
+    // One transaction: undo is all of the inverse scripts, latest first. Its text is rendered only
+    // when read (a rollback's fallback or its log): an endpoint guard's undo is a getter (guard.ts),
+    // so undoElements is asked before undo.
     const inverse = [...ops].reverse();
-    const undoScript = inverse.flatMap((op) => op.undo ?? []);
-    if (undoScript.length === 0) return;
-    const undoElements = inverse.every((op) => op.undo === undefined || op.undoElements !== undefined) ? inverse.flatMap((op) => op.undoElements ?? []) : undefined;
-    undo.push({ kind: 'nft', script: undoScript, ...(undoElements ? { elements: undoElements } : {}) });
+    if (!inverse.some((op) => op.undoElements !== undefined || (op.undo?.length ?? 0) > 0)) return;
+    const undoElements = inverse.every((op) => op.undoElements !== undefined || op.undo === undefined) ? inverse.flatMap((op) => op.undoElements ?? []) : undefined;
+    let undoScript: string[] | undefined;
+    undo.push({
+      kind: 'nft',
+      get script() {
+        return (undoScript ??= inverse.flatMap((op) => op.undo ?? []));
+      },
+      ...(undoElements ? { elements: undoElements } : {}),
+    });
   };
 }
 
