@@ -13,7 +13,8 @@ interface InNs {
 
 /** The type-specific part of `ip link add ... type T ...`. */
 export type LinkType =
-  | { type: 'bridge' }
+  /** mcastSnooping: IGMP/MLD snooping (the kernel's default is on; cnm's bridges have it off, docs/security.md). */
+  | { type: 'bridge'; mcastSnooping?: boolean }
   | { type: 'veth'; peer: { name: string; mtu?: number; mac?: string; netns?: string } }
   /** proxy: the device answers ARP from its neighbour table (cluster overlays, whose entries the agent programs). */
   | { type: 'vxlan'; id: number; port: number; local: string; dev: string; proxy?: boolean }
@@ -36,13 +37,15 @@ export interface LinkAddOp extends InNs {
   link: LinkType;
 }
 
-/** `ip link set NAME [master M] [alias A] [addrgenmode none] [up] [type bridge_slave isolated on]`. */
+/** `ip link set NAME [master M] [alias A] [addrgenmode none] [up] [type bridge_slave isolated on | type bridge mcast_snooping 0|1]`. */
 export interface LinkSetOp extends InNs {
   kind: 'link.set';
   name: string;
   master?: string;
   /** An isolated bridge port: it forwards only to ports that are not isolated (enable_icc=false). */
   isolated?: true;
+  /** A bridge's IGMP/MLD snooping, changed on a bridge that exists (reconcile: one made by an older cnm). */
+  mcastSnooping?: boolean;
   alias?: string;
   /** No automatic IPv6 link-local address. A kernel without IPv6 (ipv6.disable=1) has no such setting: there the op goes without it. */
   addrgenmode?: 'none';

@@ -67,7 +67,9 @@ const ICC = OPT.icc;
 export function createBridge(net: BridgedNetwork): Op[] {
   const br = net.bridge;
   const ops: Op[] = [
-    { kind: 'link.add', name: br, mtu: net.mtu, mac: macFromId(net.id), link: { type: 'bridge' } },
+    // Multicast snooping off: without an IGMP/MLD querier the bridge floods multicast anyway, and
+    // with it on a sandbox steers forwarding, and every new port costs O(ports) (docs/security.md).
+    { kind: 'link.add', name: br, mtu: net.mtu, mac: macFromId(net.id), link: { type: 'bridge', mcastSnooping: false } },
   ];
   // No automatic IPv6 link-local address: the bridge holds only what cnm gives it. An IPv6
   // network's bridge gets fe80::1 (as Docker's does): the kernel solicits neighbours for

@@ -23,7 +23,7 @@ describe('bridge driver plans (golden)', () => {
     const shell = renderShell(bridgeDriver.createNetwork(net));
     expect(shell.split("nft -f - <<'EOF'")[0]).toBe(
       [
-        'ip link add cnm-abcdef01234 mtu 1450 address 02:ab:cd:ef:01:23 type bridge',
+        'ip link add cnm-abcdef01234 mtu 1450 address 02:ab:cd:ef:01:23 type bridge mcast_snooping 0',
         'ip link set cnm-abcdef01234 addrgenmode none',
         'ip addr add fe80::1/64 dev cnm-abcdef01234 nodad',
         'ip addr add 172.18.0.1/16 dev cnm-abcdef01234',

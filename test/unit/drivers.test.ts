@@ -266,7 +266,7 @@ describe('overlay', () => {
     const plan = overlayDriver.createNetwork(ov);
     expect(renderShell(plan).split("nft -f - <<'EOF'")[0]).toBe(
       [
-        'ip link add cnm-abcdef01234 mtu 1450 address 02:ab:cd:ef:01:23 type bridge',
+        'ip link add cnm-abcdef01234 mtu 1450 address 02:ab:cd:ef:01:23 type bridge mcast_snooping 0',
         'ip link set cnm-abcdef01234 addrgenmode none',
         'ip addr add 10.77.1.1/16 dev cnm-abcdef01234',
         'ip link set cnm-abcdef01234 up',

@@ -50,6 +50,10 @@ describe('rtnetlink requests for line ops: what ip and bridge send', () => {
     expect(hex({ kind: 'link.add', name: 'br1', mtu: 1500, mac: '02:42:00:00:00:01', link: { type: 'bridge' } })).toBe(
       ip('4c00000010000506b6be076b000000000000000000000000000000000000000008000400dc0500000a00010002420000000100000800030062723100100012000a0001006272696467650000'),
     );
+    // `type bridge mcast_snooping 0`: IFLA_INFO_DATA { IFLA_BR_MCAST_SNOOPING (23) u8 0 } after the kind.
+    expect(hex({ kind: 'link.add', name: 'br1', mtu: 1500, mac: '02:42:00:00:00:01', link: { type: 'bridge', mcastSnooping: false } })).toBe(
+      ip('58000000100005067554086b000000000000000000000000000000000000000008000400dc0500000a000100024200000001000008000300627231001c0012000a00010062726964676500000c0002000500170000000000'),
+    );
   });
 
   it('addr add: IPv4, IPv6 nodad, loopback scope host', () => {
@@ -109,6 +113,14 @@ describe('rtnetlink requests that name the link (hand-checked)', () => {
         '10001a00' + '0c000a00' + '05000800' + '01000000' + // IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE none } }
         '08001b00' + '07000000' + // IFLA_GROUP 7
         '20001200' + '10000100' + '6272696467655f736c617665' + '0c000500' + '05002100' + '01000000' + // LINKINFO { KIND "bridge_slave", SLAVE_DATA { ISOLATED 1 } }
+        '08000300' + '62723000', // IFLA_IFNAME "br0\0"
+    );
+  });
+
+  it('link set type bridge mcast_snooping 0: LINKINFO { KIND "bridge", DATA { MCAST_SNOOPING 0 } }', () => {
+    expect(hex(linkSet('br0', { mcastSnooping: false }))).toBe(
+      '44000000' + '10000500' + '00000000' + '00000000' + '00000000000000000000000000000000' + // len 68
+        '1c001200' + '0a000100' + '627269646765' + '0000' + '0c000200' + '05001700' + '00000000' + // LINKINFO { KIND "bridge", DATA { IFLA_BR_MCAST_SNOOPING 0 } }
         '08000300' + '62723000', // IFLA_IFNAME "br0\0"
     );
   });

@@ -16,12 +16,14 @@ const undo = (op: Op) => {
 describe('typed ops: render and undo of every kind', () => {
   const cases: [string, Op, string, string | undefined][] = [
     ['link.add bridge', { kind: 'link.add', name: 'br0', mtu: 1500, mac: '02:00:00:00:00:01', link: { type: 'bridge' } }, 'ip link add br0 mtu 1500 address 02:00:00:00:00:01 type bridge', 'ip link del br0'],
+    ['link.add bridge without multicast snooping', { kind: 'link.add', name: 'br0', link: { type: 'bridge', mcastSnooping: false } }, 'ip link add br0 type bridge mcast_snooping 0', 'ip link del br0'],
     ['link.add veth', { kind: 'link.add', name: 'v0', mtu: 1400, link: { type: 'veth', peer: { name: 'eth0', mtu: 1400, mac: '02:00:00:00:00:02', netns: 'sb' } } }, 'ip link add v0 mtu 1400 type veth peer name eth0 mtu 1400 address 02:00:00:00:00:02 netns sb', 'ip link del v0'],
     ['link.add vxlan', { kind: 'link.add', name: 'vx', mtu: 1450, link: { type: 'vxlan', id: 42, port: 4789, local: '192.0.2.1', dev: 'ul0' } }, 'ip link add vx mtu 1450 type vxlan id 42 dstport 4789 local 192.0.2.1 dev ul0 nolearning', 'ip link del vx'],
     ['link.add macvlan inside a sandbox', { kind: 'link.add', parent: 'eth0', name: 'eth1', netns: 'sb', mtu: 1500, mac: '02:00:00:00:00:03', link: { type: 'macvlan', mode: 'bridge' } }, 'ip link add link eth0 name eth1 netns sb mtu 1500 address 02:00:00:00:00:03 type macvlan mode bridge', 'ip -n sb link del eth1'],
     ['link.add ipvlan', { kind: 'link.add', parent: 'eth0', name: 'eth1', netns: 'sb', link: { type: 'ipvlan', mode: 'l3' } }, 'ip link add link eth0 name eth1 netns sb type ipvlan mode l3', 'ip -n sb link del eth1'],
     ['link.add vlan', { kind: 'link.add', parent: 'eth0', name: 'eth0.10', link: { type: 'vlan', id: 10 } }, 'ip link add link eth0 name eth0.10 type vlan id 10', 'ip link del eth0.10'],
     ['link.set', linkSet('v0', { master: 'br0', alias: 'a', addrgenmode: 'none', up: true }, 'sb'), 'ip -n sb link set v0 master br0 alias a addrgenmode none up', undefined],
+    ['link.set a bridge\'s multicast snooping', linkSet('br0', { mcastSnooping: false }), 'ip link set br0 type bridge mcast_snooping 0', undefined],
     ['link.del', linkDel('v0', 'sb'), 'ip -n sb link del v0', undefined],
     ['addr.add', { kind: 'addr.add', ns: 'sb', addr: 'fd00::2/64', dev: 'eth0', nodad: true }, 'ip -n sb addr add fd00::2/64 dev eth0 nodad', undefined],
     ['route.add', { kind: 'route.add', dst: '10.0.0.0/24', dev: 'm0', src: '10.0.0.1' }, 'ip route add 10.0.0.0/24 dev m0 src 10.0.0.1', undefined],

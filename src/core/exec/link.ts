@@ -5,10 +5,12 @@ import { type LineKind, NEVER } from './kind.js';
 /** A link that is not there, or whose namespace is not. */
 const LINK_GONE = /Cannot find device|No such device|does not exist|Cannot open network namespace/i;
 
+const snoopingWords = (on: boolean | undefined): string[] => (on === undefined ? [] : ['mcast_snooping', on ? '1' : '0']);
+
 function typeWords(t: LinkType): string[] {
   switch (t.type) {
     case 'bridge':
-      return ['type', 'bridge'];
+      return ['type', 'bridge', ...snoopingWords(t.mcastSnooping)];
     case 'veth': {
       const p = t.peer;
       return [
@@ -50,6 +52,7 @@ export const linkSet: LineKind<LinkSetOp> = {
     ...(op.group !== undefined ? ['group', String(op.group)] : []),
     ...(op.up ? ['up'] : []),
     ...(op.isolated ? ['type', 'bridge_slave', 'isolated', 'on'] : []),
+    ...(op.mcastSnooping !== undefined ? ['type', 'bridge', ...snoopingWords(op.mcastSnooping)] : []),
   ],
   gone: NEVER,
 };

@@ -19,6 +19,8 @@ export interface LinkView {
   alias: string | undefined;
   /** The interface group, as `ip -j` prints it ("default" or a number). */
   group: string | undefined;
+  /** A bridge's IGMP/MLD snooping (`ip -d`'s mcast_snooping); undefined for other links. */
+  mcastSnooping: boolean | undefined;
   /** "a.b.c.d/len" and "x::y/len". */
   addrs: string[];
 }
@@ -50,7 +52,7 @@ interface JsonLink {
   master?: string;
   ifalias?: string;
   group?: string;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { info_kind?: string; info_data?: { mcast_snooping?: number } };
   addr_info?: { local: string; prefixlen: number; scope?: string }[];
 }
 
@@ -114,6 +116,7 @@ export function parseIpBatch(stdout: string): NsView {
       up: (l.flags ?? []).includes('UP'),
       alias: l.ifalias,
       group: l.group,
+      mcastSnooping: l.linkinfo?.info_kind === 'bridge' ? l.linkinfo.info_data?.mcast_snooping === 1 : undefined,
       addrs: (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
     });
   }

@@ -91,6 +91,11 @@ export function unsatisfied(plan: readonly Op[], k: Kernel): Gap {
           if (op.group !== undefined && main.group !== undefined && main.group !== String(op.group)) {
             miss(linkSet(mp.name, { group: op.group }, mp.ns), `link ${mp.name}${where(mp.ns)} is in group ${main.group}, not ${op.group}`);
           }
+          // A bridge made by an older cnm, with the kernel's default snooping, gets cnm's.
+          const snooping = op.link.type === 'bridge' ? op.link.mcastSnooping : undefined;
+          if (snooping !== undefined && main.mcastSnooping !== undefined && main.mcastSnooping !== snooping) {
+            miss(linkSet(mp.name, { mcastSnooping: snooping }, mp.ns), `bridge ${mp.name}${where(mp.ns)} has multicast snooping ${main.mcastSnooping ? 'on' : 'off'}`);
+          }
           break;
         }
         if (main) gap.teardown.push(linkDel(mp.name, mp.ns));

@@ -20,6 +20,7 @@ export type NetlinkOp = Exclude<LineOp, { kind: 'netns.add' | 'netns.attach' | '
 
 const IFLA = { ADDRESS: 1, IFNAME: 3, MTU: 4, LINK: 5, MASTER: 10, LINKINFO: 18, IFALIAS: 20, AF_SPEC: 26, GROUP: 27, NET_NS_FD: 28 } as const;
 const INFO = { KIND: 1, DATA: 2, SLAVE_DATA: 5 } as const;
+const IFLA_BR_MCAST_SNOOPING = 23;
 const IFF_UP = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -84,6 +85,7 @@ function modeOf(table: Record<string, number>, mode: string, type: string): numb
 function linkData(m: Message, t: LinkType, r: Resolve): void {
   switch (t.type) {
     case 'bridge':
+      if (t.mcastSnooping !== undefined) m.nest(INFO.DATA).u8(IFLA_BR_MCAST_SNOOPING, t.mcastSnooping ? 1 : 0).end();
       return;
     case 'veth': {
       m.nest(INFO.DATA).nest(1 /* VETH_INFO_PEER */).raw(ifinfomsg());
@@ -119,6 +121,7 @@ function linkSet(op: LinkSetOp, r: Resolve): Message {
   if (op.addrgenmode !== undefined) m.nest(IFLA.AF_SPEC).nest(AF_INET6).u8(8 /* IFLA_INET6_ADDR_GEN_MODE */, 1 /* none */).end().end();
   if (op.group !== undefined) m.u32(IFLA.GROUP, op.group);
   if (op.isolated) m.nest(IFLA.LINKINFO).str(INFO.KIND, 'bridge_slave').nest(INFO.SLAVE_DATA).u8(33 /* IFLA_BRPORT_ISOLATED */, 1).end().end();
+  if (op.mcastSnooping !== undefined) m.nest(IFLA.LINKINFO).str(INFO.KIND, 'bridge').nest(INFO.DATA).u8(IFLA_BR_MCAST_SNOOPING, op.mcastSnooping ? 1 : 0).end().end();
   return m.cstr(IFLA.IFNAME, op.name);
 }
 
