@@ -25,7 +25,7 @@ import { VERSION } from '../version.js';
 import { validateState } from './schema.js';
 import { type Piece, encodeLines, recordsOf, splitRecords, withRecords } from './records.js';
 import { fromUtf8, utf8 } from './utf8.js';
-import { Reservation, mkdirSync, readFileSync, readRegularBytes, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';
+import { Reservation, mapRegularBytes, mkdirSync, readFileSync, readRegularBytes, rmdirSync, sweepTemps, unlinkSync, writeFileSync } from './files.js';
 
 /** Room kept for the state to grow by in one run, on top of its current size. */
 const RESERVE_MARGIN = 64 * 1024;
@@ -49,7 +49,7 @@ export class Store {
   /** Reads the state without the lock (for read-only commands): renames are atomic. */
   read(): State {
     knowStateDir(this.dir);
-    const file = this.readFile(0);
+    const file = this.readFile(false);
     return file === null ? emptyState() : parseState(file.text, this.path, this.wroteItself(file.bytes));
   }
 
@@ -72,12 +72,13 @@ export class Store {
   }
 
   /**
-   * The file's bytes (with room for `spare` more in their buffer) and its
-   * text, or null when there is none yet.
+   * The file's bytes and its text, or null when there is none yet. `mapped`:
+   * the bytes are the file's pages (an update's read: it writes a new file,
+   * never this one, and holds the lock against other cnm runs), not a copy.
    */
-  private readFile(spare: number): { bytes: Uint8Array; text: string } | null {
+  private readFile(mapped: boolean): { bytes: Uint8Array; text: string } | null {
     try {
-      const bytes = readRegularBytes(this.path, spare);
+      const bytes = mapped ? mapRegularBytes(this.path) : readRegularBytes(this.path);
       return { bytes, text: fromUtf8(bytes) };
     } catch (e) {
       if (e instanceof CnmError) throw e;
@@ -126,8 +127,8 @@ export class Store {
     try {
       // Compact JSON (a record a line), compared with the text as read: one encoding per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
-      // Read with room for the update's growth in the same buffer: the write lays the new file out there.
-      const file = this.readFile(RESERVE_MARGIN);
+      // Mapped: the write takes the runs of lines nobody changed from these bytes (records.ts fileParts).
+      const file = this.readFile(true);
       const text = file?.text ?? null;
       const state = text === null ? emptyState() : updateState(text, this.path, this.wroteItself(file!.bytes));
       phase('state read');
@@ -143,7 +144,7 @@ export class Store {
         if (!records.same(pieces, length)) {
           this.save(() => {
             const bumped = bumpPieces(state, pieces);
-            return records.fileBytes(bumped, file!.bytes) ?? `${records.join(bumped)}\n`;
+            return records.fileParts(bumped, file!.bytes) ?? `${records.join(bumped)}\n`;
           });
           wrote = true;
         }
@@ -194,7 +195,7 @@ export class Store {
   }
 
   /** Writes the file `content` gives (its serial bumped), with the crash steps around it. */
-  private save(content: () => string | Uint8Array): void {
+  private save(content: () => string | Uint8Array[]): void {
     step('write state');
     storeInstance(this.dir);
     this.write(content());
@@ -202,14 +203,14 @@ export class Store {
     phase('state written');
   }
 
-  private write(content: string | Uint8Array): void {
-    // Stamped first: a reader woken by the rename (the DNS server) finds the new file's stamp already
-    // there. A write that then fails leaves a stamp no file has: the next read runs the checks.
-    // One copy of the file's bytes for both.
-    const bytes = typeof content === 'string' ? utf8(content) : content;
-    this.stamp(bytes);
+  private write(content: string | Uint8Array[]): void {
+    // Stamped before the rename: a reader woken by it (the DNS server) finds the new file's stamp already
+    // there. A write that then fails leaves a stamp no file has: the next read runs the checks. Parts are
+    // stamped from the new file's bytes once written (mapped), a string's UTF-8 before (one copy for both).
+    const bytes = typeof content === 'string' ? utf8(content) : undefined;
+    if (bytes) this.stamp(bytes);
     try {
-      (this.room ?? new Reservation(this.path, 0)).write(bytes);
+      (this.room ?? new Reservation(this.path, 0)).write(bytes ?? content, bytes ? undefined : (written) => this.stamp(written));
       this.room = undefined;
     } catch (e) {
       throw new CnmError(`cannot write ${this.path}: ${(e as Error).message.replace(/^[A-Z]+: /, '')}; nothing was saved: free space in ${this.dir} and retry`);

@@ -6,9 +6,9 @@
  */
 import { mkdtempSync, rmSync, statSync as nodeStat, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
-  Reservation, chmodSync, closeSync, constants, existsSync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readRegular,
+  Reservation, chmodSync, mapRegularBytes, closeSync, constants, existsSync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readRegular,
   readdirSync, readlinkSync, renameSync, replaceFile, rmFileSync, rmdirSync, statSync, sweepTemps, unlinkSync, writeFileSync, writeSync,
 } from '../../src/core/files.js';
 
@@ -124,6 +124,23 @@ export function exercise(): Record<string, unknown> {
       r.release();
       return [st.size, st.blocks * 512 >= 600_000, existsSync(at(tmp))];
     });
+    step('a reserved write of parts, shown whole before it replaces the file', () => {
+      writeFileSync(at('parts.json'), 'old\n');
+      const r = new Reservation(at('parts.json'), 4096);
+      let seen: unknown[] = [];
+      const enc = new TextEncoder();
+      r.write([enc.encode('{"a":'), enc.encode('[1,2]'), enc.encode('}\n')], (bytes) => {
+        seen = [new TextDecoder().decode(bytes), readRegular(at('parts.json'))];
+      });
+      return [...seen, readRegular(at('parts.json')), readdirSync(dir).filter((f) => f.startsWith('parts.json.tmp-')).length];
+    });
+    step('map a file', () => new TextDecoder().decode(mapRegularBytes(at('parts.json'))));
+    step('map an empty file', () => {
+      writeFileSync(at('zero'), '');
+      return mapRegularBytes(at('zero')).length;
+    });
+    step('map a directory', () => mapRegularBytes(at('a')));
+    step('map a missing file', () => mapRegularBytes(at('nope.json')));
     step('an empty reservation', () => {
       const r = new Reservation(at('empty.json'), 0);
       r.write('{}\n');
@@ -154,5 +171,11 @@ if (bun?.FFI !== undefined && process.argv[1]?.endsWith('files-exercise.ts')) {
   const out = exercise();
   // bun:ffi takes `callback` off the native object when it loads: the binary's file calls should not need it.
   out['bun:ffi loaded'] = !('callback' in native);
+  // A mapping, not a read (Node's copy is the fallback the steps above compare it with): the file is in the process's maps.
+  const probe = join(mkdtempSync(join(tmpdir(), 'cnm-map-')), 'state.json');
+  writeFileSync(probe, '{}\n');
+  const mapped = mapRegularBytes(probe);
+  out['mapped'] = [mapped.length, readFileSync('/proc/self/maps', 'utf8').includes(probe)];
+  rmSync(dirname(probe), { recursive: true });
   process.stdout.write(JSON.stringify(out));
 }
