@@ -191,37 +191,45 @@ describe("an add builds on this host's last view of the network, and the store c
   }, 120_000);
 
   it("a warm add adds its claim at the view file's end: what the add before left stays as it was, and the next add still takes one round trip", async () => {
-    const file = '/var/lib/cnm/cluster-cache/appended.json';
+    const file = '/var/lib/cnm/cluster-cache/appended.view';
+    const cursors = (text: string) => text.split('\n').filter((l) => l.startsWith('c ')).length;
     await ok(['sandbox', 'add', 'p1', '--network', 'appended']); // the first: the view written whole
     const whole = await out(['cat', file]);
-    expect(whole.split('\n').filter(Boolean).length).toBe(1);
+    expect(whole.startsWith('cnm-view 2 ')).toBe(true);
+    expect(cursors(whole)).toBe(1);
     await ok(['sandbox', 'add', 'p2', '--network', 'appended']);
     const after = await out(['cat', file]);
     expect(after.startsWith(whole)).toBe(true);
-    const delta = JSON.parse(after.slice(whole.length)) as { r: number; c: string; p: [string, string][]; d: string[] };
+    const delta = after.slice(whole.length).split('\n');
     const p2 = json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }[]>(await ok(['sandbox', 'inspect', 'p2']))[0]!.NetworkSettings.Networks.appended!.IPAddress;
-    expect(delta.p.map(([k]) => k)).toContain(`/cnm/v1/ipam/appended/${p2}`);
+    expect(delta[0]).toMatch(/^c \d+ 10\.210\.\d+\.\d+$/);
+    expect(delta.filter((l) => new RegExp(`^\\+ ${p2.replaceAll('.', '\\.')} \\d+ \\d+ h1 p2$`).test(l)).length).toBe(1);
     expect(await trips(['sandbox', 'add', 'p3', '--network', 'appended'])).toBe(1);
-    expect((await out(['cat', file])).split('\n').filter(Boolean).length).toBe(3);
+    expect(cursors(await out(['cat', file]))).toBe(3);
     const { bridge, held } = await agreed('appended', 'after the appended views');
     expect([...held.values()].sort()).toEqual(['', 'p1', 'p2', 'p3']);
     await removed('appended', ['p1', 'p2', 'p3'], bridge);
   }, 120_000);
 
-  it('a view file written before deltas existed (no line end) is written whole by the next claim, not appended to', async () => {
-    const file = '/var/lib/cnm/cluster-cache/oldview.json';
+  it('a view file of another format (the JSON an older cnm wrote) or torn is no view: the add reads the store and writes the view whole', async () => {
+    const file = '/var/lib/cnm/cluster-cache/oldview.view';
     await ok(['sandbox', 'add', 'o1', '--network', 'oldview']);
     const whole = await out(['cat', file]);
     expect(whole.endsWith('\n')).toBe(true);
-    expect((await h.execAsync(['truncate', '-s', `${Buffer.byteLength(whole) - 1}`, file])).code).toBe(0); // as an older cnm wrote it
-    expect(await trips(['sandbox', 'add', 'o2', '--network', 'oldview'])).toBe(1);
+    const uid = whole.split('\n')[0]!.split(' ')[2]!;
+    // The previous format (one JSON line per view or delta), as an older cnm wrote it, under the file's name.
+    const v1 = JSON.stringify({ uid, view: { net: { key: '/cnm/v1/networks/oldview', value: '{}', createRevision: 1, modRevision: 1, version: 1 }, claims: [] } });
+    expect((await h.execAsync(['sh', '-c', `printf '%s' '${v1}' > ${file}`])).code).toBe(0);
+    expect(await trips(['sandbox', 'add', 'o2', '--network', 'oldview'])).toBe(2);
     const after = await out(['cat', file]);
-    expect(after.split('\n').filter(Boolean).length).toBe(1);
-    JSON.parse(after);
+    expect(after.startsWith(`cnm-view 2 ${uid}\n`)).toBe(true);
     expect(await trips(['sandbox', 'add', 'o3', '--network', 'oldview'])).toBe(1);
+    // A torn last line: read from the store again.
+    expect((await h.execAsync(['truncate', '-s', `${Buffer.byteLength(await out(['cat', file])) - 1}`, file])).code).toBe(0);
+    expect(await trips(['sandbox', 'add', 'o4', '--network', 'oldview'])).toBe(2);
     const { bridge, held } = await agreed('oldview', 'after the old view file');
-    expect([...held.values()].sort()).toEqual(['', 'o1', 'o2', 'o3']);
-    await removed('oldview', ['o1', 'o2', 'o3'], bridge);
+    expect([...held.values()].sort()).toEqual(['', 'o1', 'o2', 'o3', 'o4']);
+    await removed('oldview', ['o1', 'o2', 'o3', 'o4'], bridge);
   }, 120_000);
 
   it('a removal keeps the view, less the claims it released: the add after it still takes one round trip', async () => {
@@ -321,7 +329,7 @@ describe('a warm add sends its claim, built on its last view, before it reads th
     await ok(['sandbox', 'add', 'w1', '--network', 'unread']);
     await ok(['net', 'create', 'twin', '--subnet', '10.99.7.0/24']);
     // A view of the cluster network "unread" (holding this host's gateway claim) filed under the local network's name.
-    expect((await h.execAsync(['cp', '/var/lib/cnm/cluster-cache/unread.json', '/var/lib/cnm/cluster-cache/twin.json'])).code).toBe(0);
+    expect((await h.execAsync(['cp', '/var/lib/cnm/cluster-cache/unread.view', '/var/lib/cnm/cluster-cache/twin.view'])).code).toBe(0);
     const r = await h.cnmAsync(['sandbox', 'add', 't1', '--network', 'twin', '--debug']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('· claim sent');

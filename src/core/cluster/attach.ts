@@ -45,7 +45,7 @@ import { type Claim, type GlobalNetwork, claimNetwork, keys, leaf, parseRecord }
 import { type Membership, clientOf, preconnect } from './membership.js';
 import { asLocal } from './networks.js';
 import { del, get, put, unchangedSince, absent } from './txn.js';
-import { type Delta, type NetworkView, deltaLine, parseView, wholeView } from './view.js';
+import { type Delta, type NetworkView, type Slot, deltaLines, parseView, slotOf, slotsOf, wholeView } from './view.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -71,7 +71,7 @@ export interface Attachment {
    * under the lock. `name` is the network's; `state`, the locked state (materialize); `stale`,
    * the claims of this host that nothing holds, found then and released after the run.
    */
-  unread?: { name: string; state?: State; stale?: KeyValue[] };
+  unread?: { name: string; state?: State; stale?: Slot[] };
   /** The run must start over the usual way (materialize found the state knows the network of a claim sendFromView sent otherwise). */
   redo?: boolean;
 }
@@ -157,26 +157,26 @@ function backing(state: State): Set<string> {
 }
 
 /**
- * Whether the state may hold a claim (a key) on the cluster network `name`, answered without parsing
+ * The addresses the state may hold a claim of on the cluster network `name`, found without parsing
  * the state's records while they are still text (records.ts: an add parses only the ones it
  * touches): the network's gateway, and the IPv4 addresses written in any endpoint line. One held
  * on another network counts too: such a claim is only left for the next removal or `cnm
  * reconcile`, never released wrongly.
  */
-function mayHold(state: State, name: string): (key: string) => boolean {
-  const records = recordsOf(state);
-  if (!records) {
-    const held = backing(state);
-    return (key) => held.has(key);
-  }
+function mayHold(state: State, name: string): Set<string> {
   const held = new Set<string>();
   for (const n of state.networks) {
     if (n.scope === 'global' && n.name === name) for (const s of n.subnets) if (s.gateway) held.add(formatAddr(s.gateway));
   }
+  const records = recordsOf(state);
+  if (!records) {
+    for (const e of state.endpoints) if (e.ipv4 !== undefined) held.add(stripPrefix(e.ipv4));
+    return held;
+  }
   const text = records.encode().endpoints;
   const ipv4 = /"ipv4":"([0-9.]+)\//g;
   for (let m = ipv4.exec(text); m !== null; m = ipv4.exec(text)) held.add(m[1]!);
-  return (key) => held.has(leaf(key));
+  return held;
 }
 
 /**
@@ -184,14 +184,14 @@ function mayHold(state: State, name: string): (key: string) => boolean {
  * The pending files are read before the state: a run saves its state before it clears its pending file,
  * so a claim is either still pending or already in the state read after.
  */
-export function staleClaims(stateDir: string, readState: () => State, m: Membership, claims: readonly KeyValue[]): KeyValue[] {
+export function staleClaims(stateDir: string, readState: () => State, m: Membership, claims: readonly Slot[]): Slot[] {
   const pending = livePending(stateDir);
   const held = backing(readState());
-  return claims.filter((kv) => {
-    const c = parseRecord<Claim>(kv.value);
-    return c !== undefined && c.host === m.name && !pending.has(kv.key) && !held.has(kv.key);
-  });
+  return claims.filter((s) => s.host === m.name && !pending.has(s.key) && !held.has(s.key));
 }
+
+/** staleClaims() of claims read from the store. */
+export const staleOf = (stateDir: string, readState: () => State, m: Membership, kvs: readonly KeyValue[]): Slot[] => staleClaims(stateDir, readState, m, slotsOf(kvs));
 
 /** The local record of a cluster network on this host: its gateway, the VXLAN (proxy ARP, no flooding) over this host's underlay. */
 function localRecord(g: GlobalNetwork, m: Membership, gateway: string): OverlayNetwork {
@@ -261,16 +261,16 @@ export function sendFromView(stateDir: string, m: Membership, name: string, sand
 }
 
 const readOps = (name: string): RequestOp[] => [get(keys.network(name)), get(keys.cursor(name)), get(keys.claims(name), true)];
-const viewOf = (responses: readonly TxnResponse[]): NetworkView => ({ net: responses[0]?.kvs[0], cursor: responses[1]?.kvs[0], claims: responses[2]?.kvs ?? [] });
+const viewOf = (responses: readonly TxnResponse[]): NetworkView => ({ net: responses[0]?.kvs[0], cursor: responses[1]?.kvs[0], claims: slotsOf(responses[2]?.kvs ?? []) });
 
 /**
  * This host's last view of a cluster network, as its last successful claim left it
- * (STATE_DIR/cluster-cache/NAME.json, for this membership only; view.ts). Only a guess: the
+ * (STATE_DIR/cluster-cache/NAME.view, for this membership only; view.ts). Only a guess: the
  * claim's compare-and-swap checks every revision it builds on, and when one moved, the
  * transaction's failure branch reads the network afresh, so a stale guess costs nothing
  * but what a read costs anyway. A fresh one saves the add its first round trip.
  */
-const cacheFile = (stateDir: string, name: string) => join(stateDir, 'cluster-cache', `${name}.json`);
+const cacheFile = (stateDir: string, name: string) => join(stateDir, 'cluster-cache', `${name}.view`);
 
 /** The networks whose view file, as this run read it, a claim built on it may append to (view.ts, parseView). */
 const appendable = new Set<string>();
@@ -289,10 +289,12 @@ function cachedView(stateDir: string, m: Membership, name: string): NetworkView 
 }
 
 function cacheView(stateDir: string, m: Membership, name: string, view: NetworkView): void {
+  const text = wholeView(m.uid, view);
+  if (text === undefined) return dropView(stateDir, name); // what no view file can hold (another tool's keys): the next add reads the store
   try {
     mkdirSync(join(stateDir, 'cluster-cache'), { recursive: true, mode: 0o700 });
     const tmp = `${cacheFile(stateDir, name)}.${process.pid}.tmp`;
-    writeFileSync(tmp, wholeView(m.uid, view), { mode: 0o600 });
+    writeFileSync(tmp, text, { mode: 0o600 });
     renameSync(tmp, cacheFile(stateDir, name));
   } catch {
     /* a cache that cannot be written is a cache that is not used */
@@ -304,7 +306,7 @@ function appendView(stateDir: string, name: string, d: Delta): void {
   try {
     const fd = openSync(cacheFile(stateDir, name), constants.O_WRONLY | constants.O_APPEND); // gone (dropped meanwhile): nothing to add to
     try {
-      writeSync(fd, deltaLine(d));
+      writeSync(fd, deltaLines(d));
     } finally {
       closeSync(fd);
     }
@@ -322,7 +324,15 @@ export function forgetClaims(stateDir: string, m: Membership, released: readonly
   const gone = new Set(released);
   for (const name of new Set(released.map(claimNetwork))) {
     const view = cachedView(stateDir, m, name);
-    if (view) cacheView(stateDir, m, name, { ...view, claims: view.claims.filter((kv) => !gone.has(kv.key)) });
+    if (view) cacheView(stateDir, m, name, { ...view, claims: view.claims.filter((s) => !gone.has(s.key)) });
+  }
+}
+
+function dropView(stateDir: string, name: string): void {
+  try {
+    rmFileSync(cacheFile(stateDir, name));
+  } catch {
+    /* none */
   }
 }
 
@@ -409,36 +419,39 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   // The common case costs nothing: only when the state read before finds claims it does not hold is
   // the careful pass (pending files, then a fresh state) run.
   const backed = state === undefined ? undefined : (c.held ??= backing(state));
-  // Every claim of the network, in index loops (here and in confirmAttach, mayHold, view.ts): a
-  // warm add runs them once in a fresh process, where a pass per question through the array
-  // builtins (map, filter, find, the array and regexp iterators) cost more and made
-  // JavaScriptCore compile Array.prototype.map (DFG, on its JIT thread) in most cluster adds.
-  const record = new Map<string, Claim | undefined>();
+  // Every claim of the network, in one index loop (as in confirmAttach, mayHold, view.ts): a warm
+  // add runs it once in a fresh process, where a pass per question through the array builtins
+  // (map, filter, find, the array and regexp iterators) cost more and made JavaScriptCore compile
+  // Array.prototype.map (DFG, on its JIT thread) in most cluster adds. A view's claims are slots
+  // (view.ts): host, sandbox and revision, no value to parse.
+  const taken = new Set<bigint>();
+  const suspects: Slot[] = [];
   let ownGateways = 0;
   for (let i = 0; i < claims.length; i++) {
-    const c = parseRecord<Claim>(claims[i]!.value);
-    record.set(claims[i]!.key, c);
-    if (c?.host === m.name && c.sandbox === '') ownGateways++;
+    const s = claims[i]!;
+    // Stale claims stay taken in this round (they are released by this very transaction).
+    taken.add(BigInt(s.value));
+    if (s.host !== m.name) continue;
+    if (s.sandbox === '') ownGateways++;
+    if (backed !== undefined && !backed.has(s.key)) suspects.push(s);
   }
-  const suspects = backed === undefined ? [] : claims.filter((kv) => !backed.has(kv.key) && record.get(kv.key)?.host === m.name);
   // Built on the view alone (sendFromView): only when it shows the network local here, by this host's one gateway claim.
   if (state === undefined && ownGateways !== 1) return 'read';
   const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
-  const staleKeys = new Set(stale.map((kv) => kv.key));
-  // Stale claims stay taken in this round (they are released by this very transaction).
-  const taken = new Set<bigint>();
-  for (let i = 0; i < claims.length; i++) taken.add(mustAddr(leaf(claims[i]!.key)).value);
+  const staleKeys = new Set<string>();
+  for (let i = 0; i < stale.length; i++) staleKeys.add(stale[i]!.key);
   const local = state?.networks.find((n) => n.id === g.id);
-  let mine: KeyValue | undefined;
+  let mine: Slot | undefined;
   for (let i = 0; i < claims.length && mine === undefined; i++) {
-    const c = record.get(claims[i]!.key);
-    if (!staleKeys.has(claims[i]!.key) && c?.host === m.name && c.sandbox === '') mine = claims[i];
+    const s = claims[i]!;
+    if (s.host === m.name && s.sandbox === '' && !staleKeys.has(s.key)) mine = s;
   }
   const sub: SubnetConfig = { subnet: mustCidr(g.subnet), ...(g.gateway === undefined ? {} : { gateway: mustAddr(g.gateway) }) };
   const prefix = sub.subnet.prefix;
   if (cursor) sub.next = cursor.value;
   const localGateway = local?.subnets[0]?.gateway;
-  let gateway = localGateway ? formatAddr(localGateway) : mine ? leaf(mine.key) : undefined;
+  let gateway = localGateway ? formatAddr(localGateway) : mine?.addr;
+  let gwValue: bigint;
   let a;
   try {
     if (gateway === undefined) {
@@ -446,7 +459,8 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
       gateway = stripPrefix(gw.address);
       sub.next = gw.next;
     }
-    taken.add(mustAddr(gateway).value);
+    gwValue = mustAddr(gateway).value;
+    taken.add(gwValue);
     a = allocateAddress(sub, taken, ip);
   } catch (e) {
     if (!guessed) throw e;
@@ -454,48 +468,50 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   }
   sub.next = a.next;
   const gwKey = keys.claim(name, gateway);
-  let gwKv: KeyValue | undefined;
-  for (let i = 0; i < claims.length && gwKv === undefined; i++) if (claims[i]!.key === gwKey) gwKv = claims[i];
-  const gwClaim = record.get(gwKey);
+  let gwSlot: Slot | undefined;
+  for (let i = 0; i < claims.length && gwSlot === undefined; i++) if (claims[i]!.key === gwKey) gwSlot = claims[i];
   // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
-  const hold = !gwKv || (gwClaim?.host === m.name && gwClaim.sandbox === '');
+  const hold = !gwSlot || (gwSlot.host === m.name && gwSlot.sandbox === '');
   const addr = stripPrefix(a.address);
   const claimKey = keys.claim(name, addr);
   const claim: Claim = { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases };
-  const gwValue = JSON.stringify({ host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim);
-  const held = [...att.gateways.values()].map((x) => x.key);
-  writePending(stateDir, [...att.made, ...held, claimKey, ...(hold ? [gwKey] : [])]);
+  const gwClaim = JSON.stringify({ host: m.name, sandbox: '', mac: '', address: `${gateway}/${prefix}`, aliases: [] } satisfies Claim);
+  const pending: string[] = [...att.made];
+  att.gateways.forEach((x) => void pending.push(x.key));
+  pending.push(claimKey);
+  if (hold) pending.push(gwKey);
+  writePending(stateDir, pending);
+  const success: RequestOp[] = hold ? [put(gwKey, gwClaim)] : [];
+  success.push(put(claimKey, claim), put(keys.cursor(name), sub.next!));
+  const compare = [unchangedSince(keys.network(name), netKv.modRevision), unchangedSince(keys.cursor(name), cursor?.modRevision ?? 0), absent(claimKey)];
+  if (hold) compare.push(unchangedSince(gwKey, gwSlot?.modRevision ?? 0));
+  for (let i = 0; i < stale.length; i++) {
+    compare.push(unchangedSince(stale[i]!.key, stale[i]!.modRevision));
+    success.push(del(stale[i]!.key));
+  }
   return {
     id: g.id,
     address: `${addr}/${prefix}`,
     // No flooding: the agent programs one FDB and one neighbour entry per remote endpoint.
     local: { id: g.id, record: local ? () => local : once(() => localRecord(g, m, gateway!)) },
-    txn: {
-      compare: [
-        unchangedSince(keys.network(name), netKv.modRevision),
-        unchangedSince(keys.cursor(name), cursor?.modRevision ?? 0),
-        absent(claimKey),
-        ...(hold ? [unchangedSince(gwKey, gwKv?.modRevision ?? 0)] : []),
-        ...stale.map((kv) => unchangedSince(kv.key, kv.modRevision)),
-      ],
-      success: [...(hold ? [put(gwKey, gwValue)] : []), put(claimKey, claim), put(keys.cursor(name), sub.next!), ...stale.map((kv) => del(kv.key))],
-      failure: readOps(name), // what moved, read in the same round trip
-    },
+    txn: { compare, success, failure: readOps(name) }, // failure: what moved, read in the same round trip
     won(w) {
       att.made.push(claimKey);
       if (hold) att.gateways.set(g.id, { key: gwKey, revision: w.revision });
-      const claimValue = JSON.stringify(claim);
+      const slot = (key: string, at: string, value: bigint, sb: string): Slot => ({ key, addr: at, value: Number(value), modRevision: w.revision, host: m.name, sandbox: sb });
+      const mineNow = slot(claimKey, addr, mustAddr(addr).value, sandbox);
+      const wrote = hold ? [slot(gwKey, gateway!, gwValue, ''), mineNow] : [mineNow];
       if (guessed && appendable.has(name)) {
         // Built on the view this run read from the file: what it changed, added at the file's end.
-        return appendView(stateDir, name, { r: w.revision, c: sub.next!, p: [...(hold ? [[gwKey, gwValue] as [string, string]] : []), [claimKey, claimValue]], d: [...staleKeys] });
+        const released: string[] = [];
+        for (let i = 0; i < stale.length; i++) released.push(stale[i]!.addr);
+        return appendView(stateDir, name, { r: w.revision, c: sub.next!, p: wrote, d: released });
       }
-      const kv = (key: string, value: string): KeyValue => ({ key, value, createRevision: w.revision, modRevision: w.revision, version: 1 });
-      const kept = claims.filter((x) => !staleKeys.has(x.key) && x.key !== gwKey);
-      cacheView(stateDir, m, name, {
-        net: netKv,
-        cursor: kv(keys.cursor(name), sub.next!),
-        claims: [...kept, ...(hold ? [kv(gwKey, gwValue)] : gwKv ? [gwKv] : []), kv(claimKey, claimValue)],
-      });
+      const kept: Slot[] = [];
+      for (let i = 0; i < claims.length; i++) if (!staleKeys.has(claims[i]!.key) && claims[i]!.key !== gwKey) kept.push(claims[i]!);
+      if (!hold && gwSlot) kept.push(gwSlot);
+      for (let i = 0; i < wrote.length; i++) kept.push(wrote[i]!);
+      cacheView(stateDir, m, name, { net: netKv, cursor: { value: sub.next!, modRevision: w.revision }, claims: kept });
     },
   };
 }
@@ -520,7 +536,7 @@ function answered(c: Claiming, round: Round, o: Offer, w: TxnResult): boolean | 
     return true;
   }
   round.view = viewOf(w.responses);
-  if (c.ip !== undefined && round.view.claims.some((kv) => leaf(kv.key) === stripPrefix(c.ip!))) return 'taken';
+  if (c.ip !== undefined && round.view.claims.some((s) => s.addr === stripPrefix(c.ip!))) return 'taken';
   // Someone else moved the cursor: try again, after a pause (taken before the next attempt, outside the lock).
   round.pause = round.guessed ? 0 : 2 + Math.random() * 20 * Math.min(round.attempt + 1, 5);
   round.guessed = false;
@@ -584,11 +600,11 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
   if (unread?.state) {
     // While the store answers: the view's claims of this host that the locked state does not hold.
     const held = mayHold(unread.state, unread.name);
-    const suspects: KeyValue[] = [];
+    const suspects: Slot[] = [];
     const claims = sent.round.view?.claims ?? [];
     for (let i = 0; i < claims.length; i++) {
-      const kv = claims[i]!;
-      if (!held(kv.key) && parseRecord<Claim>(kv.value)?.host === att.m.name) suspects.push(kv);
+      const s = claims[i]!;
+      if (s.host === att.m.name && !held.has(s.addr)) suspects.push(s);
     }
     unread.stale = suspects.length === 0 ? [] : staleClaims(sent.c.stateDir, () => unread.state!, att.m, suspects);
     unread.state = undefined;
@@ -679,7 +695,7 @@ export async function settleAttach(stateDir: string, att: Attachment, ok: boolea
 }
 
 /** Releases leftovers found by a claim sent before the state was read (each only if unchanged since the view). */
-async function releaseStale(stateDir: string, att: Attachment, stale: readonly KeyValue[]): Promise<void> {
+async function releaseStale(stateDir: string, att: Attachment, stale: readonly Slot[]): Promise<void> {
   try {
     const r = await att.client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });
     if (r.succeeded) forgetClaims(stateDir, att.m, stale.map((kv) => kv.key));

@@ -8,7 +8,7 @@
 import { getDriver } from '../../drivers/index.js';
 import { byNamespace } from '../plan.js';
 import type { Session } from '../session.js';
-import { clearPending, dropCache, forgetClaims, staleClaims } from './attach.js';
+import { clearPending, dropCache, forgetClaims, staleOf } from './attach.js';
 import type { EtcdClient, KeyValue } from './etcd.js';
 import { globalNetworks } from './flood.js';
 import { keys } from './keys.js';
@@ -39,7 +39,7 @@ export async function finishDetach(s: Session, d: Detachment): Promise<void> {
       s.teardown(byNamespace(idle.flatMap((n) => getDriver(n.driver).deleteNetwork(n, state.networks))));
     }
   });
-  const stale = staleClaims(s.store.dir, () => s.read(), d.m, [...d.claims.values()].flat());
+  const stale = staleOf(s.store.dir, () => s.read(), d.m, [...d.claims.values()].flat());
   if (stale.length === 0) return;
   // Each only if unchanged since read: a claim re-made meanwhile is someone's.
   const r = await d.client.txn({ compare: stale.map((kv) => unchangedSince(kv.key, kv.modRevision)), success: stale.map((kv) => del(kv.key)) });

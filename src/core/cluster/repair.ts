@@ -12,7 +12,7 @@ import { byNamespace } from '../plan.js';
 import type { Outcome } from '../reconcile/index.js';
 import type { Session } from '../session.js';
 import { agentPid, startAgent } from './agent.js';
-import { dropCache, staleClaims } from './attach.js';
+import { dropCache, staleOf } from './attach.js';
 import { globalNetworks } from './flood.js';
 import { type Claim, keys } from './keys.js';
 import { clientOf, readMembership } from './membership.js';
@@ -47,7 +47,7 @@ export async function reconcileCluster(s: Session, dryRun: boolean): Promise<Out
   }
   const now = s.read();
   const { kvs } = await client.range(keys.claims(), true);
-  const stale = staleClaims(s.store.dir, () => s.read(), m, kvs);
+  const stale = staleOf(s.store.dir, () => s.read(), m, kvs);
   for (const kv of stale) out.push(outcome(`claim ${kv.key}`, 'held by no endpoint of this host', 'release it', dryRun));
   const held = new Set(kvs.map((kv) => kv.key));
   const missing: [string, Claim][] = [];

@@ -1,19 +1,54 @@
 /**
- * This host's last view of a cluster network as a file (STATE_DIR/cluster-cache/NAME.json):
- * the view written whole (one line: this membership's uid and the view), then one line per
- * claim won on a view read from the file (a delta: the revision it was written at, the
- * cursor's new value, the claims it wrote and those it released). A warm add appends its
- * delta instead of writing the whole view again, which grows with the network's claims.
- * Only a guess either way: a claim's compare-and-swap checks every revision it builds on.
+ * This host's last view of a cluster network as a file (STATE_DIR/cluster-cache/NAME.view), one
+ * record a line, holding exactly what an add needs to pick and claim an address:
+ *
+ *   cnm-view 2 UID            this membership's uid (another membership's file is no view)
+ *   n REV JSON                the network's record and its revision
+ *   c REV ADDR                the IPAM cursor and its revision
+ *   + ADDR N REV HOST SANDBOX a claim: its address (and as a number), revision, host and sandbox ('' for a host's gateway)
+ *   - ADDR                    a claim released
+ *
+ * The view is written whole (header, network, cursor, claims), then each claim won on a view read
+ * from the file appends its delta: a cursor line (every won claim moves the cursor) and the claims
+ * it released and wrote. A delta no newer than the cursor so far is skipped: it was appended after
+ * another run wrote a fresher view whole (one read from the store after that claim), which holds
+ * it already. A later line for an address replaces the earlier one.
+ *
+ * Read with a loop over the lines and no JSON but the network's record: the claims' values (MAC,
+ * aliases) are no add's business, and parsing each was most of a warm add's cost of its view. A file
+ * that is not this format (the JSON written by cnm before it, a torn last line) is no view: the add
+ * reads the network from the store and writes the view whole. Only a guess either way: a claim's
+ * compare-and-swap checks every revision it builds on.
  */
 import type { KeyValue } from './etcd.js';
-import { keys } from './keys.js';
+import { parseAddr } from '../ip.js';
+import { type Claim, keys, leaf, parseRecord } from './keys.js';
+
+/** A record the view keeps with its revision (the network's, the cursor's). */
+export interface Versioned {
+  value: string;
+  modRevision: number;
+}
+
+/** One claim as a view keeps it. */
+export interface Slot {
+  /** The claim's key (keys.claim(network, addr)). */
+  key: string;
+  addr: string;
+  /** The IPv4 address as a number (what IPAM's scan compares: no address parsed per claim). */
+  value: number;
+  modRevision: number;
+  /** '?' when the value is no claim of any host cnm knows. */
+  host: string;
+  /** '' for a host's own gateway on the network. */
+  sandbox: string;
+}
 
 /** One read of a cluster network: its record, its IPAM cursor, its claims. */
 export interface NetworkView {
-  net: KeyValue | undefined;
-  cursor: KeyValue | undefined;
-  claims: KeyValue[];
+  net: Versioned | undefined;
+  cursor: Versioned | undefined;
+  claims: Slot[];
 }
 
 /** What one won claim changed in the view it was built on. */
@@ -22,66 +57,115 @@ export interface Delta {
   r: number;
   /** The cursor's value it wrote. */
   c: string;
-  /** The claims it wrote: [key, value]. */
-  p: [string, string][];
-  /** The claims it released. */
-  d: string[];
+  /** The claims it wrote. */
+  p: readonly Slot[];
+  /** The addresses it released. */
+  d: readonly string[];
 }
 
 /** Deltas a view file may hold before a claim writes the view whole again. */
 const MAX_DELTAS = 32;
 
-/** The first line of a view file: the view written whole. */
-export const wholeView = (uid: string, view: NetworkView): string => `${JSON.stringify({ uid, view })}\n`;
+const header = (uid: string) => `cnm-view 2 ${uid}\n`;
 
-/** A line that adds one won claim to the view. */
-export const deltaLine = (d: Delta): string => `${JSON.stringify(d)}\n`;
+/** A host or sandbox name as a field: '?' for what no line may hold (cnm's names never have a space or a line end). */
+const field = (s: string, last: boolean) => (s.includes('\n') || (!last && (s === '' || s.includes(' '))) ? '?' : s);
 
-/** The claims by key (an index loop: see attach.ts, offerFrom). */
-function byKey(kvs: readonly KeyValue[]): Map<string, KeyValue> {
-  const out = new Map<string, KeyValue>();
-  for (let i = 0; i < kvs.length; i++) out.set(kvs[i]!.key, kvs[i]!);
-  return out;
+const slotLine = (s: Slot) => `+ ${s.addr} ${s.value} ${s.modRevision} ${field(s.host, false)} ${field(s.sandbox, true)}\n`;
+
+/** The file of a view written whole; undefined when a line could not hold it (a record or an address with a line end: then nothing is cached). */
+export function wholeView(uid: string, view: NetworkView): string | undefined {
+  const net = view.net;
+  if (!net || net.value.includes('\n') || (view.cursor && (view.cursor.value.includes(' ') || view.cursor.value.includes('\n')))) return undefined;
+  let text = `${header(uid)}n ${net.modRevision} ${net.value}\n`;
+  if (view.cursor) text += `c ${view.cursor.modRevision} ${view.cursor.value}\n`;
+  for (let i = 0; i < view.claims.length; i++) {
+    const s = view.claims[i]!;
+    if (s.value < 0 || s.addr.includes(' ') || s.addr.includes('\n')) return undefined;
+    text += slotLine(s);
+  }
+  return text;
 }
 
-const written = (key: string, value: string, rev: number): KeyValue => ({ key, value, createRevision: rev, modRevision: rev, version: 1 });
+/** The lines that add one won claim to the view (written in one write: appends do not interleave). */
+export function deltaLines(d: Delta): string {
+  let text = `c ${d.r} ${d.c}\n`;
+  for (let i = 0; i < d.d.length; i++) text += `- ${d.d[i]!}\n`;
+  for (let i = 0; i < d.p.length; i++) text += slotLine(d.p[i]!);
+  return text;
+}
 
 /**
  * The view a file holds for membership `uid` on network `name`, and whether a claim built on it
- * may add its delta at the file's end (fewer than MAX_DELTAS, and the last line ended: a file
- * written whole before deltas existed has no line end, and a delta appended to it would make its
- * one line no JSON); undefined when it is another membership's or not a view. A delta no newer than the cursor
- * the view has so far is skipped: it was appended after another run wrote a fresher view
- * whole (one read from the store after that claim), which holds it already.
+ * may append its delta (fewer than MAX_DELTAS); undefined when it is no view of this format for
+ * that membership (another's, the older JSON file, a torn or unknown line).
  */
 export function parseView(text: string, uid: string, name: string): { view: NetworkView; deltas: number; appendable: boolean } | undefined {
-  const eol = text.indexOf('\n');
-  const doc = JSON.parse(eol < 0 ? text : text.slice(0, eol)) as { uid?: string; view?: NetworkView };
-  const view = doc.view;
-  if (doc.uid !== uid || !view?.net || !Array.isArray(view.claims)) return undefined;
+  const head = header(uid);
+  if (!text.startsWith(head) || text.charCodeAt(text.length - 1) !== 10) return undefined;
+  const prefix = keys.claims(name);
+  const claims = new Map<string, Slot>();
+  let net: Versioned | undefined;
+  let cursor: Versioned | undefined;
   let deltas = 0;
-  let claims: Map<string, KeyValue> | undefined;
-  for (let at = eol; at >= 0 && at + 1 < text.length; ) {
-    const end = text.indexOf('\n', at + 1);
-    const line = text.slice(at + 1, end < 0 ? text.length : end);
-    at = end;
-    if (line === '') continue;
-    deltas++;
-    const d = JSON.parse(line) as Delta;
-    if (d.r <= (view.cursor?.modRevision ?? 0)) continue;
-    claims ??= byKey(view.claims);
-    for (let i = 0; i < d.d.length; i++) claims.delete(d.d[i]!);
-    for (let i = 0; i < d.p.length; i++) {
-      const [key, value] = d.p[i]!;
-      claims.delete(key); // written again: last, where a whole write puts it
-      claims.set(key, written(key, value, d.r));
+  let skip = false;
+  // One pass over the lines, each cut at its spaces by indexOf (no split, no helper per line).
+  for (let at = head.length; at < text.length; ) {
+    const eol = text.indexOf('\n', at);
+    const kind = text.charCodeAt(at);
+    if (text.charCodeAt(at + 1) !== 32) return undefined;
+    if (kind === 45) {
+      // '-': released
+      if (!skip) claims.delete(text.slice(at + 2, eol));
+    } else {
+      const a = text.indexOf(' ', at + 2);
+      if (a < 0 || a >= eol) return undefined;
+      if (kind === 43) {
+        // '+': ADDR N REV HOST SANDBOX
+        const n = text.indexOf(' ', a + 1);
+        const b = n < 0 ? -1 : text.indexOf(' ', n + 1);
+        const h = b < 0 ? -1 : text.indexOf(' ', b + 1);
+        if (h < 0 || h >= eol) return undefined;
+        const addr = text.slice(at + 2, a);
+        const value = Number(text.slice(a + 1, n));
+        const modRevision = Number(text.slice(n + 1, b));
+        if (!(modRevision >= 0) || !(value >= 0 && value <= 0xffffffff)) return undefined;
+        if (!skip) {
+          claims.delete(addr); // written again: last, where a whole write puts it
+          claims.set(addr, { key: prefix + addr, addr, value, modRevision, host: text.slice(b + 1, h), sandbox: text.slice(h + 1, eol) });
+        }
+      } else {
+        const modRevision = Number(text.slice(at + 2, a));
+        if (!(modRevision >= 0)) return undefined;
+        const value = text.slice(a + 1, eol);
+        if (kind === 110) net = { value, modRevision }; // 'n'
+        else if (kind === 99) {
+          // 'c': the whole view's cursor, or a delta's first line
+          if (cursor !== undefined) deltas++;
+          skip = cursor !== undefined && modRevision <= cursor.modRevision;
+          if (!skip) cursor = { value, modRevision };
+        } else return undefined;
+      }
     }
-    view.cursor = written(keys.cursor(name), d.c, d.r);
+    at = eol + 1;
   }
-  if (claims) {
-    const all: KeyValue[] = [];
-    claims.forEach((kv) => void all.push(kv));
-    view.claims = all;
-  }
-  return { view, deltas, appendable: deltas < MAX_DELTAS && text.endsWith('\n') };
+  if (!net) return undefined;
+  const all: Slot[] = [];
+  claims.forEach((s) => void all.push(s));
+  return { view: { net, cursor, claims: all }, deltas, appendable: deltas < MAX_DELTAS };
+}
+
+/** A claim read from the store, as a view keeps it. */
+export function slotOf(kv: KeyValue): Slot {
+  const c = parseRecord<Claim>(kv.value);
+  const addr = leaf(kv.key);
+  const a = parseAddr(addr);
+  return { key: kv.key, addr, value: a?.family === 4 ? Number(a.value) : -1, modRevision: kv.modRevision, host: typeof c?.host === 'string' ? c.host : '?', sandbox: typeof c?.sandbox === 'string' ? c.sandbox : '?' };
+}
+
+/** The claims read from the store (a network's range), as a view keeps them. */
+export function slotsOf(kvs: readonly KeyValue[]): Slot[] {
+  const out: Slot[] = [];
+  for (let i = 0; i < kvs.length; i++) out.push(slotOf(kvs[i]!));
+  return out;
 }
