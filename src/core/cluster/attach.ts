@@ -660,10 +660,12 @@ export function materialize(state: State, att: Attachment): Op[] {
  * with another gateway (rarely). Asked after the claims are answered.
  */
 function spareGateways(att: Attachment): Held[] {
-  return [...att.gateways].filter(([id, gw]) => {
+  const spare: Held[] = [];
+  att.gateways.forEach((gw, id) => {
     const there = att.found.get(id);
-    return there !== undefined && !there.subnets.some((x) => x.gateway && formatAddr(x.gateway) === leaf(gw.key));
-  }).map(([, gw]) => gw);
+    if (there !== undefined && !there.subnets.some((x) => x.gateway && formatAddr(x.gateway) === leaf(gw.key))) spare.push(gw);
+  });
+  return spare;
 }
 
 /**

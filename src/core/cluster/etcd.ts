@@ -95,6 +95,8 @@ const num = (s: string | number | undefined) => (s === undefined ? 0 : Number(s)
 
 /** etcd's range_end for a prefix (the first key after every key that starts with it), base64 of its bytes. */
 function encEnd(prefix: string): string {
+  // ASCII (cnm's keys): its last byte plus one is its last character's code plus one, at most 0x80, which btoa takes as that byte.
+  if (prefix !== '' && ascii.test(prefix)) return btoa(`${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`);
   const b = utf8(prefix);
   for (let i = b.length - 1; i >= 0; i--) {
     if (b[i]! < 0xff) {
@@ -340,16 +342,29 @@ export class EtcdClient {
 type WireResponse = { response_range?: { kvs?: WireKv[] }; response_delete_range?: { deleted?: string } };
 type WireTxnResult = WireHeader & { succeeded?: boolean; responses?: WireResponse[] };
 
+// Index loops, not Array map: a cluster add builds one transaction and reads one answer, and map's
+// calls there made JavaScriptCore compile map on its JIT thread in every cluster add.
 function wireTxn(t: Txn): Record<string, unknown> {
-  return { compare: t.compare.map(wireCompare), success: t.success.map(wireOp), failure: (t.failure ?? []).map(wireOp) };
+  const compare: Record<string, string>[] = [];
+  for (let i = 0; i < t.compare.length; i++) compare.push(wireCompare(t.compare[i]!));
+  const success: Record<string, unknown>[] = [];
+  for (let i = 0; i < t.success.length; i++) success.push(wireOp(t.success[i]!));
+  const failure: Record<string, unknown>[] = [];
+  for (let i = 0; i < (t.failure?.length ?? 0); i++) failure.push(wireOp(t.failure![i]!));
+  return { compare, success, failure };
 }
 
 function txnResult(r: WireTxnResult): TxnResult {
-  return {
-    succeeded: r.succeeded === true,
-    revision: num(r.header?.revision),
-    responses: (r.responses ?? []).map((x) => ({ kvs: (x.response_range?.kvs ?? []).map(kvOf), deleted: num(x.response_delete_range?.deleted) })),
-  };
+  const responses: TxnResponse[] = [];
+  const wire = r.responses ?? [];
+  for (let i = 0; i < wire.length; i++) {
+    const x = wire[i]!;
+    const kvs: KeyValue[] = [];
+    const got = x.response_range?.kvs ?? [];
+    for (let j = 0; j < got.length; j++) kvs.push(kvOf(got[j]!));
+    responses.push({ kvs, deleted: num(x.response_delete_range?.deleted) });
+  }
+  return { succeeded: r.succeeded === true, revision: num(r.header?.revision), responses };
 }
 
 function reachError(e: unknown): string {
