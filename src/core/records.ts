@@ -1,14 +1,16 @@
 /**
- * The sandboxes and endpoints of a state, kept as the text they were read
+ * The sandboxes and endpoints of a state, kept as the bytes they were read
  * from until someone needs them all.
  *
  * state.json holds one sandbox or endpoint per line (still one JSON document:
  * any JSON reader takes it whole). A locked update of a file cnm wrote itself
  * (its stamp: store.ts) parses only the rest of it (networks, the serial) and
- * keeps the two arrays as text: `sandbox add` and `sandbox rm` find what they
- * need by searching it (a name, an address, a veth name, a MAC, one sandbox's
- * endpoints), parse only the lines they hit, and the write puts the file back
- * together from the lines nobody touched, the changed ones and the new ones.
+ * keeps the two arrays as the file's bytes: `sandbox add` and `sandbox rm`
+ * find what they need by searching them (a name, an address, a veth name, a
+ * MAC, one sandbox's endpoints; in the file's text for a small state, in its
+ * bytes for a big one: SEARCH_BYTES_FROM), parse only the lines they hit, and
+ * the write puts the file back together from the lines nobody touched (views
+ * of the bytes read), the changed ones and the new ones.
  * Parsing and encoding every record cost each add and rm ~3 ms of a fresh
  * process at 1,000 sandboxes, and its heap's page faults more.
  *
@@ -23,15 +25,31 @@
  */
 import type { Endpoint, Sandbox, State } from './model.js';
 import { phase } from './runner.js';
-import { utf8 } from './utf8.js';
+import { fromUtf8, utf8 } from './utf8.js';
 
-/** A block of records in the text: `start` is the `\n` of its first line, `end` the `\n` of its closing `\n]`. */
+/** A block of records in the bytes: `start` is the `\n` of its first line, `end` the `\n` of its closing `\n]`. */
 interface Block {
   start: number;
   end: number;
 }
 
 type Item = Sandbox | Endpoint;
+
+/**
+ * Where the records are searched: the file's text, or its bytes as a Buffer
+ * (the same calls: indexOf and lastIndexOf of a string). Offsets are byte
+ * offsets either way: the text serves only a file all ASCII.
+ */
+type Haystack = string | Buffer;
+
+/**
+ * A state this big is searched in its bytes (Buffer's indexOf, memmem), not
+ * in its text: decoding 570 KB (1,000 sandboxes) into a string cost an add or
+ * rm ~0.5 ms of fresh pages, and JavaScriptCore's indexOf ~0.1 ms a search,
+ * against Buffer's ~0.01 ms a search and ~0.15 ms once, to build Buffer (on
+ * its first use in a run), which a small state does not repay.
+ */
+export const SEARCH_BYTES_FROM = 64 * 1024;
 
 const slim = new WeakMap<State, Records>();
 
@@ -48,31 +66,41 @@ export function encodeLines(items: readonly unknown[]): string {
 }
 
 /**
- * Splits state text as encodeLines wrote it into the rest of the document
- * (with both blocks empty, for JSON.parse) and the records, or undefined when
- * the text is not laid out so (an older cnm's compact file, a hand edit).
+ * Splits the UTF-8 of state text as encodeLines wrote it into the rest of the
+ * document (with both blocks empty, for JSON.parse) and the records, or
+ * undefined when it is not laid out so (an older cnm's compact file, a hand
+ * edit). The records stay bytes, searched as text or as bytes
+ * (SEARCH_BYTES_FROM; `inBytes` to choose), and only the lines a search hits
+ * are decoded. A file not all ASCII is searched in its bytes.
  */
-export function splitRecords(text: string): { rest: string; records: Records } | undefined {
-  const sb = block(text, '"sandboxes":[', 0, false);
+export function splitRecords(bytes: Uint8Array, inBytes = bytes.length >= SEARCH_BYTES_FROM): { rest: string; records: Records } | undefined {
+  let hay: Haystack | undefined;
+  if (!inBytes) {
+    const text = fromUtf8(bytes);
+    if (text.length === bytes.length) hay = text;
+  }
+  hay ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sb = block(hay, '"sandboxes":[', 0, false);
   // cnm writes the endpoints after the sandboxes: looked for there first, not through the sandboxes' lines,
-  // and as the last block, its end is the text's last `\n]`, found from the end, not through its own lines.
-  const ep = sb && (block(text, '"endpoints":[', sb.end, true) ?? block(text, '"endpoints":[', 0, false));
+  // and as the last block, its end is the file's last `\n]`, found from the end, not through its own lines.
+  const ep = sb && (block(hay, '"endpoints":[', sb.end, true) ?? block(hay, '"endpoints":[', 0, false));
   if (!sb || !ep) return undefined;
   const [a, b] = sb.start < ep.start ? [sb, ep] : [ep, sb];
-  const rest = text.slice(0, a.start) + text.slice(a.end, b.start) + text.slice(b.end);
-  return { rest, records: new Records(text, sb, ep) };
+  const rest = fromUtf8(bytes.subarray(0, a.start)) + fromUtf8(bytes.subarray(a.end, b.start)) + fromUtf8(bytes.subarray(b.end));
+  return { rest, records: new Records(bytes, hay, sb, ep) };
 }
 
 /**
  * A raw newline is only ever a line break of a block: JSON keeps the ones in
- * strings escaped. So `\n]` only ever ends a block, and the last one in the
- * text ends the last block (`last`: the one looked for is it).
+ * strings escaped (and no byte of a multi-byte UTF-8 character is one). So
+ * `\n]` only ever ends a block, and the last one in the file ends the last
+ * block (`last`: the one looked for is it). `key` is ASCII: its length is its bytes'.
  */
-function block(text: string, key: string, from: number, last: boolean): Block | undefined {
-  const at = text.indexOf(`${key}\n`, from);
+function block(hay: Haystack, key: string, from: number, last: boolean): Block | undefined {
+  const at = hay.indexOf(`${key}\n`, from);
   if (at < 0) return undefined;
   const start = at + key.length;
-  const end = last ? text.lastIndexOf('\n]') : text.indexOf('\n]', start);
+  const end = last ? hay.lastIndexOf('\n]') : hay.indexOf('\n]', start);
   return end < start ? undefined : { start, end };
 }
 
@@ -115,11 +143,13 @@ export class Records {
   private readonly removed = new Set<number>();
   private readonly newSandboxes: Sandbox[] = [];
   private readonly newEndpoints: Endpoint[] = [];
-  /** The lines each needle was found on: the text never changes, so a needle is searched for once. */
+  /** The lines each needle was found on: the bytes never change, so a needle is searched for once. */
   private readonly hits = new Map<string, number[]>();
 
+  /** `bytes`: the file's, searched in `hay` (them, or their text if all ASCII); every offset here is a byte offset in them. */
   constructor(
-    private readonly text: string,
+    private readonly bytes: Uint8Array,
+    private readonly hay: Haystack,
     private readonly sb: Block,
     private readonly ep: Block,
   ) {}
@@ -184,12 +214,17 @@ export class Records {
     return out;
   }
 
-  /** Each block's text (a slice: it shares the text's characters, nothing is copied), by its start. */
-  private readonly blockText = new Map<number, string>();
+  /** Whether the records are searched in the file's bytes, not its text. */
+  get inBytes(): boolean {
+    return typeof this.hay !== 'string';
+  }
+
+  /** Each block's text or bytes (a slice or view: nothing is copied), by its start. */
+  private readonly blockHay = new Map<number, Haystack>();
 
   /**
    * The offsets of the lines of a block that hold `needle`. Searched in the
-   * block's slice: a search in the whole text does not stop at the block's
+   * block's view: a search in the whole file does not stop at the block's
    * end, so looking for a name ran on through every endpoint line (at 1,000
    * sandboxes, 380 KB after the 180 KB of sandboxes: ~0.15 ms of each add and rm).
    */
@@ -198,10 +233,11 @@ export class Records {
     let lines = this.hits.get(key);
     if (lines) return lines;
     lines = [];
-    let text = this.blockText.get(b.start);
-    if (text === undefined) this.blockText.set(b.start, (text = this.text.slice(b.start, b.end)));
-    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) {
-      const at = b.start + text.lastIndexOf('\n', i);
+    let hay = this.blockHay.get(b.start);
+    if (hay === undefined) this.blockHay.set(b.start, (hay = typeof this.hay === 'string' ? this.hay.slice(b.start, b.end) : this.hay.subarray(b.start, b.end)));
+    // On from the byte after a hit (a needle's length in bytes is not its length), a line taken once.
+    for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + 1)) {
+      const at = b.start + hay.lastIndexOf('\n', i);
       if (lines[lines.length - 1] !== at) lines.push(at);
     }
     this.hits.set(key, lines);
@@ -220,8 +256,13 @@ export class Records {
 
   /** The JSON of the line at `at`, without its separating comma. */
   private line(at: number): string {
-    const s = this.text.slice(at + 1, this.text.indexOf('\n', at + 1));
+    const s = this.text(at + 1, this.hay.indexOf('\n', at + 1));
     return s.endsWith(',') ? s.slice(0, -1) : s;
+  }
+
+  /** The text of bytes [from, to) (at a line's or a block's bounds: whole characters). */
+  private text(from: number, to: number): string {
+    return typeof this.hay === 'string' ? this.hay.slice(from, to) : fromUtf8(this.bytes.subarray(from, to));
   }
 
   /** Every record, in the order a whole parse and then the same edits give. */
@@ -230,9 +271,9 @@ export class Records {
   }
 
   private all<T extends Item>(b: Block, added: readonly T[]): T[] {
-    const parsed = JSON.parse(`[${this.text.slice(b.start, b.end)}]`) as T[];
+    const parsed = JSON.parse(`[${this.text(b.start, b.end)}]`) as T[];
     const out: T[] = [];
-    for (let i = 0, at = b.start; i < parsed.length; i++, at = this.text.indexOf('\n', at + 1)) {
+    for (let i = 0, at = b.start; i < parsed.length; i++, at = this.hay.indexOf('\n', at + 1)) {
       if (!this.removed.has(at)) out.push((this.loaded.get(at) as T | undefined) ?? parsed[i]!);
     }
     for (let i = 0; i < added.length; i++) out.push(added[i]!);
@@ -247,7 +288,7 @@ export class Records {
 
   /**
    * The JSON of both blocks as encodeLines gives it for the edited records, as
-   * pieces: every run of lines nobody changed is a span of the text read.
+   * pieces: every run of lines nobody changed is a span of the bytes read.
    */
   pieces(): { sandboxes: Piece[]; endpoints: Piece[] } {
     return { sandboxes: this.blockPieces(this.sb, this.newSandboxes), endpoints: this.blockPieces(this.ep, this.newEndpoints) };
@@ -257,8 +298,8 @@ export class Records {
     const edits: number[] = [];
     for (const at of this.loaded.keys()) if (at >= b.start && at < b.end) edits.push(at);
     edits.sort((x, y) => x - y);
-    // The block's records, each `\n` JSON, joined by commas: runs of untouched lines are spans of the text
-    // (their last comma left out), never copied into a string: the write takes them as views of the bytes read (fileParts).
+    // The block's records, each `\n` JSON, joined by commas: runs of untouched lines are spans of the bytes
+    // (their last comma left out), never decoded: the write takes them as views of the bytes read (fileParts).
     const parts: Piece[] = [];
     let from = b.start;
     for (const at of edits) {
@@ -270,7 +311,7 @@ export class Records {
       }
       if (from < at) parts.push({ from, to: at - 1 });
       if (now !== undefined) parts.push(now);
-      from = this.text.indexOf('\n', at + 1);
+      from = this.hay.indexOf('\n', at + 1);
     }
     if (from < b.end) parts.push({ from, to: b.end });
     for (let i = 0; i < added.length; i++) parts.push(`\n${JSON.stringify(added[i])}`);
@@ -283,17 +324,17 @@ export class Records {
     return out;
   }
 
-  /** The text of pieces made of this text's spans (their slices joined: a rope, not a copy). */
+  /** The text of pieces made of spans of these bytes (each decoded). */
   join(pieces: readonly Piece[]): string {
     let out = '';
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
-      out += typeof p === 'string' ? p : this.text.slice(p.from, p.to);
+      out += typeof p === 'string' ? p : this.text(p.from, p.to);
     }
     return out;
   }
 
-  /** Whether pieces give `text` itself (its first `length` characters): nothing to write. */
+  /** Whether pieces give the bytes read themselves (their first `length`): nothing to write. */
   same(pieces: readonly Piece[], length: number): boolean {
     let at = 0;
     for (let i = 0; i < pieces.length; i++) {
@@ -301,27 +342,27 @@ export class Records {
       if (typeof p !== 'string') {
         if (p.from !== at) return false;
         at = p.to;
-      } else if (this.text.startsWith(p, at)) at += p.length;
-      else return false;
+        continue;
+      }
+      const n = utf8(p).length;
+      if (at + n > length || this.text(at, at + n) !== p) return false;
+      at += n;
     }
     return at === length;
   }
 
   /**
    * The bytes of the file of `pieces` and a final newline, as parts to write
-   * one after another: each span a view of `bytes` (this text's UTF-8, as
-   * read), only the new text encoded. No copy of the whole file is made: laid
-   * out in one buffer, it was the read's pages moved (or a fresh buffer's
-   * faulted in, ~0.3 ms at 1,000 sandboxes), and a mapped file's pages are
-   * not to be written. Undefined when spans are not byte offsets (the text is
-   * not all ASCII).
+   * one after another: each span a view of the bytes read, only the new text
+   * encoded. No copy of the whole file is made: laid out in one buffer, it was
+   * the read's pages moved (or a fresh buffer's faulted in, ~0.3 ms at 1,000
+   * sandboxes), and a mapped file's pages are not to be written.
    */
-  fileParts(pieces: readonly Piece[], bytes: Uint8Array): Uint8Array[] | undefined {
-    if (bytes.length !== this.text.length) return undefined;
+  fileParts(pieces: readonly Piece[]): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (let i = 0; i < pieces.length; i++) {
       const p = pieces[i]!;
-      if (typeof p !== 'string') out.push(bytes.subarray(p.from, p.to));
+      if (typeof p !== 'string') out.push(this.bytes.subarray(p.from, p.to));
       else out.push(utf8(i === pieces.length - 1 ? `${p}\n` : p));
     }
     if (typeof pieces[pieces.length - 1] !== 'string') out.push(utf8('\n'));
@@ -329,13 +370,13 @@ export class Records {
   }
 }
 
-/** A run of the text read, kept as it was: characters [from, to). */
+/** A run of the file read, kept as it was: bytes [from, to). */
 export interface Span {
   from: number;
   to: number;
 }
 
-/** A part of a new state text: new text, or a span of the text read. */
+/** A part of a new state file: new text, or a span of the file read. */
 export type Piece = string | Span;
 
 /* The state's records, added and dropped the same way whether they are still text or parsed. */

@@ -49,8 +49,8 @@ export class Store {
   /** Reads the state without the lock (for read-only commands): renames are atomic. */
   read(): State {
     knowStateDir(this.dir);
-    const file = this.readFile(false);
-    return file === null ? emptyState() : parseState(file.text, this.path, this.wroteItself(file.bytes));
+    const bytes = this.readFile(false);
+    return bytes === null ? emptyState() : parseState(fromUtf8(bytes), this.path, this.wroteItself(bytes));
   }
 
   /** Whether `bytes` are the state this cnm last wrote here (its stamp matches). */
@@ -72,14 +72,13 @@ export class Store {
   }
 
   /**
-   * The file's bytes and its text, or null when there is none yet. `mapped`:
-   * the bytes are the file's pages (an update's read: it writes a new file,
-   * never this one, and holds the lock against other cnm runs), not a copy.
+   * The file's bytes, or null when there is none yet. `mapped`: they are the
+   * file's pages (an update's read: it writes a new file, never this one, and
+   * holds the lock against other cnm runs), not a copy.
    */
-  private readFile(mapped: boolean): { bytes: Uint8Array; text: string } | null {
+  private readFile(mapped: boolean): Uint8Array | null {
     try {
-      const bytes = mapped ? mapRegularBytes(this.path) : readRegularBytes(this.path);
-      return { bytes, text: fromUtf8(bytes) };
+      return mapped ? mapRegularBytes(this.path) : readRegularBytes(this.path);
     } catch (e) {
       if (e instanceof CnmError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -127,29 +126,33 @@ export class Store {
     try {
       // Compact JSON (a record a line), compared with the text as read: one encoding per update (the
       // file of 500 sandboxes is ~250 KB; pretty-printing and re-stringifying it cost more than the kernel work).
-      // Mapped: the write takes the runs of lines nobody changed from these bytes (records.ts fileParts).
-      const file = this.readFile(true);
-      const text = file?.text ?? null;
-      const state = text === null ? emptyState() : updateState(text, this.path, this.wroteItself(file!.bytes));
+      // Mapped: the records are searched there and the write takes the runs of lines nobody changed from
+      // these bytes (records.ts); the text of the whole file is decoded only for a state parsed whole.
+      const bytes = this.readFile(true);
+      // A file this cnm wrote itself keeps its sandboxes and endpoints as bytes until they are used (records.ts):
+      // an add or rm parses and encodes only the records it touches.
+      const stamped = bytes !== null && this.wroteItself(bytes);
+      const split = stamped ? splitRecords(bytes!) : undefined;
+      let text: string | null = split || bytes === null ? null : fromUtf8(bytes);
+      const state = split ? withRecords(parseState(split.rest, this.path, true), split.records) : text === null ? emptyState() : parseState(text, this.path, stamped);
       phase('state read');
-      // The file ends with a newline that JSON.stringify does not give (cut without a regex: that scans the whole text).
-      const length = text === null ? 0 : text.endsWith('\n') ? text.length - 1 : text.length;
-      this.reserveSize = (file?.bytes.length ?? 0) + RESERVE_MARGIN;
+      // The file ends with a newline that JSON.stringify does not give (in bytes, for the records' compare).
+      const length = bytes === null ? 0 : bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;
+      this.reserveSize = (bytes?.length ?? 0) + RESERVE_MARGIN;
       const result = await fn(state);
       phase('operation done');
       const records = recordsOf(state);
       if (records) {
-        // Records still text: compared and written as pieces, the untouched runs of lines never copied into a string.
+        // Records still bytes: compared and written as pieces, the untouched runs of lines never decoded.
         const pieces = encodePieces(state);
         if (!records.same(pieces, length)) {
-          this.save(() => {
-            const bumped = bumpPieces(state, pieces);
-            return records.fileParts(bumped, file!.bytes) ?? `${records.join(bumped)}\n`;
-          });
+          this.save(() => records.fileParts(bumpPieces(state, pieces)));
           wrote = true;
         }
       } else {
-        const before = text === null ? encodeState(emptyState()) : text.slice(0, length);
+        // Parsed whole during the update (its first touch of all records), or read whole.
+        if (text === null && bytes !== null) text = fromUtf8(bytes);
+        const before = text === null ? encodeState(emptyState()) : text.endsWith('\n') ? text.slice(0, -1) : text;
         const after = encodeState(state);
         if (after !== before && (text === null || text.includes('"sandboxes":[\n') || after !== layOut(before))) {
           this.save(() => `${bumpSerial(state, after)}\n`);
@@ -274,16 +277,6 @@ export function parseState(text: string, path: string, checked = false): State {
   const bad = problem ?? decodeSubnets(doc as Stored);
   if (bad) throw new CnmError(`state file ${path} is invalid: ${bad}; cnm will not touch it: repair it or move it away`);
   return doc as State;
-}
-
-/**
- * The state an update starts from. A text this cnm wrote itself keeps its
- * sandboxes and endpoints as text until they are used (records.ts): an add or
- * rm parses and encodes only the records it touches.
- */
-function updateState(text: string, path: string, stamped: boolean): State {
-  const split = stamped ? splitRecords(text) : undefined;
-  return split ? withRecords(parseState(split.rest, path, true), split.records) : parseState(text, path, stamped);
 }
 
 /** A subnet as state.json holds it: the addresses as text. */

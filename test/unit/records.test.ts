@@ -7,11 +7,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { takenAddresses } from '../../src/core/ipam.js';
-import { mustCidr } from '../../src/core/ip.js';
+import { mustCidr, parseAddr } from '../../src/core/ip.js';
+import { vethName, macFromIpv4 } from '../../src/core/names.js';
+import { type EndpointRequest, buildEndpoint } from '../../src/core/ops/endpoint.js';
 import type { Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
-import { type Piece, addEndpointRecord, addSandboxRecord, dropSandboxRecord, recordsOf, splitRecords } from '../../src/core/records.js';
+import { type Piece, SEARCH_BYTES_FROM, addEndpointRecord, addSandboxRecord, dropSandboxRecord, encodeLines, recordsOf, splitRecords } from '../../src/core/records.js';
 import { endpointsOf, findSandbox, sandboxNamed } from '../../src/core/resolve.js';
 import { Store, layOut, stampOf } from '../../src/core/store.js';
 
@@ -37,10 +39,16 @@ const endpoint = (i: number, networkId: string, host: number): Endpoint => ({
 });
 
 /** A store holding `n` sandboxes, one endpoint each (every fifth on the other network), written by the store itself. */
+/**
+ * Each test runs twice: on states searched in their text, and on states over
+ * SEARCH_BYTES_FROM searched in their bytes (a network's label pads them).
+ */
+let padding = 0;
+
 async function stored(n: number): Promise<Store> {
   const s = new Store(dir());
   await s.update((st) => {
-    st.networks.push(net(NET, 'a', '10.1.0.0/16'), net(OTHER, 'b', '10.2.0.0/16'));
+    st.networks.push({ ...net(NET, 'a', '10.1.0.0/16'), labels: padding > 0 ? { pad: 'p'.repeat(padding) } : {} }, net(OTHER, 'b', '10.2.0.0/16'));
     for (let i = 1; i <= n; i++) {
       st.sandboxes.push(sandbox(i));
       st.endpoints.push(endpoint(i, i % 5 === 0 ? OTHER : NET, i + 1));
@@ -60,6 +68,9 @@ async function both<T>(s: Store, work: (st: State) => T): Promise<{ slim: T; who
   let stayedText = false;
   const slim = await s.update((st) => {
     expect(recordsOf(st)).toBeDefined();
+    // In its bytes when big (or not all ASCII), else in its text.
+    const size = readFileSync(s.path).length;
+    expect(recordsOf(st)!.inBytes).toBe(size >= SEARCH_BYTES_FROM || size !== readFileSync(s.path, 'utf8').length);
     const out = work(st);
     stayedText = recordsOf(st) !== undefined;
     return out;
@@ -67,7 +78,11 @@ async function both<T>(s: Store, work: (st: State) => T): Promise<{ slim: T; who
   return { slim, whole, text: readFileSync(s.path, 'utf8'), wholeText: readFileSync(copy.path, 'utf8'), stayedText };
 }
 
-describe('records kept as text', () => {
+for (const [how, pad] of [['searched in their text', 0], ['searched in their bytes', SEARCH_BYTES_FROM]] as const) describe(`records kept as text, ${how}`, () => {
+  beforeAll(() => {
+    padding = pad;
+  });
+
   it('an update of a file the store wrote keeps them as text; one of any other file parses them', async () => {
     const s = await stored(10);
     expect(readFileSync(s.path, 'utf8').split('\n')).toHaveLength(1 + 10 + 1 + 10 + 1 + 1); // and the empty string after the final newline
@@ -114,6 +129,48 @@ describe('records kept as text', () => {
     const again = await both(s, names);
     expect(again.slim).toEqual([hex(1), hex(8), undefined, 's8']);
     expect(again.stayedText).toBe(true);
+  });
+
+  it('allocates at 1,000 sandboxes what a whole parse allocates: the free address from the cursor, its MAC, a new veth; a taken one pinned is refused', async () => {
+    const s = new Store(dir());
+    const ip = (n: number) => `10.1.${n >> 8}.${n & 255}`;
+    await s.update((st) => {
+      // The cursor on addresses held (by endpoints 498 and 499): the next free one is past them.
+      const a = net(NET, 'a', '10.1.0.0/16');
+      a.subnets[0]!.gateway = parseAddr('10.1.0.1');
+      a.subnets[0]!.next = ip(500);
+      st.networks.push({ ...a, labels: padding > 0 ? { pad: 'p'.repeat(padding) } : {} }, net(OTHER, 'b', '10.2.0.0/16'));
+      for (let i = 1; i <= 1000; i++) {
+        // Every 7th on the other network, with the same address text: only the network tells them apart.
+        const host = i + 2;
+        const e = { ...endpoint(i, i % 7 === 0 ? OTHER : NET, 0), ipv4: `${ip(host)}/16`, mac: macFromIpv4(ip(host)), hostIfname: vethName(hex(i, 1)) };
+        st.sandboxes.push(sandbox(i));
+        st.endpoints.push(e);
+      }
+    });
+    const r = await both(s, (st) => {
+      const a = st.networks.find((n) => n.id === NET)!;
+      const sb = { ...sandbox(2000), name: 'new' };
+      addSandboxRecord(st, sb);
+      const ep = buildEndpoint(st, a, sb, { aliases: [] });
+      const refused = (req: EndpointRequest) => {
+        try {
+          return buildEndpoint(st, a, sb, req).ipv4;
+        } catch (e) {
+          return (e as Error).message;
+        }
+      };
+      return [ep.ipv4, ep.mac, ep.ifname, ep.hostIfname === vethName(ep.id), a.subnets[0]!.next, refused({ aliases: [], ip: ip(801) }), refused({ aliases: [], ip: ip(9) }), refused({ aliases: [], mac: macFromIpv4(ip(9)) }), refused({ aliases: [], mac: macFromIpv4(ip(600)) })];
+    });
+    expect(r.slim).toEqual(r.whole);
+    // From the cursor (500), every address is held on this network up to 506: endpoint 504's, on the other one.
+    expect(r.slim.slice(0, 5)).toEqual([`${ip(506)}/16`, macFromIpv4(ip(506)), 'eth0', true, ip(507)]);
+    expect(r.slim[5]).toMatch(/^address 10\.1\.3\.33 is already in use/); // endpoint 799's
+    expect(r.slim[6]).toBe(`${ip(9)}/16`); // held on the other network only (endpoint 7)
+    // The other network's MAC is free here; its address the cursor's next free one (a pinned one did not move it).
+    expect(r.slim[7]).toBe(`${ip(513)}/16`);
+    expect(r.slim[8]).toMatch(/^MAC address 02:42:0a:01:02:58 is already used on network "a" by sandbox "s598"/);
+    expect(r.stayedText).toBe(false); // the refusal names the holder from every sandbox (an error's path)
   });
 
   it('takes an address only when an endpoint on that network holds it', async () => {
@@ -204,27 +261,34 @@ describe('records kept as text', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return seed % n;
     };
-    const line = (i: number, pad: number) => JSON.stringify({ id: hex(i), name: `s${i}`, note: 'x'.repeat(pad) });
+    // Some lines not all ASCII: spans are byte offsets, and a line's length in bytes is not its length.
+    const note = (pad: number) => (pad % 3 === 0 ? 'é☕' : 'x').repeat(pad);
+    const line = (i: number, pad: number) => JSON.stringify({ id: hex(i), name: `s${i}`, note: note(pad) });
     for (let round = 0; round < 120; round++) {
       const n = 1 + rand(12);
       const sb = Array.from({ length: n }, (_, i) => line(i, rand(40)));
       const ep = Array.from({ length: n }, (_, i) => line(100 + i, rand(40)));
       const text = `{"head":"${'h'.repeat(rand(30))}","sandboxes":[\n${sb.join(',\n')}\n],"endpoints":[\n${ep.join(',\n')}\n],"serial":${round}}`;
-      const split = splitRecords(text)!;
+      const read = new TextEncoder().encode(text);
+      const split = splitRecords(read, pad > 0)!;
       const r = split.records;
       for (let i = 0; i < n; i++) {
         const what = rand(4);
         const x = r.sandboxNamed(`s${i}`)!;
         if (what === 0) r.dropSandbox(x);
-        else if (what === 1) (x as unknown as { note: string }).note = 'y'.repeat(rand(80)); // longer or shorter
+        else if (what === 1) (x as unknown as { note: string }).note = note(rand(80)); // longer or shorter
       }
       for (let i = 0, more = rand(3); i < more; i++) r.addSandbox(sandbox(500 + round * 10 + i));
       const blocks = r.pieces();
       // The document around the blocks changes length too (as the networks' cursors do).
-      const pieces: Piece[] = [`{"head":"${'H'.repeat(rand(30))}","sandboxes":`, ...blocks.sandboxes, ',"endpoints":', ...blocks.endpoints, `,"serial":${round + 1}}`];
-      const want = new TextEncoder().encode(`${r.join(pieces)}\n`);
-      const read = new TextEncoder().encode(text);
-      const parts = r.fileParts(pieces, read)!;
+      const head = `{"head":"${'H'.repeat(rand(30))}","sandboxes":`;
+      const pieces: Piece[] = [head, ...blocks.sandboxes, ',"endpoints":', ...blocks.endpoints, `,"serial":${round + 1}}`];
+      // What encoding every record (as parsed, with the edits) gives.
+      const all = r.parse();
+      const whole = `${head}${encodeLines(all.sandboxes)},"endpoints":${encodeLines(all.endpoints)},"serial":${round + 1}}`;
+      expect(r.join(pieces)).toBe(whole);
+      const want = new TextEncoder().encode(`${whole}\n`);
+      const parts = r.fileParts(pieces);
       let size = 0;
       for (const p of parts) size += p.length;
       const out = new Uint8Array(size);
@@ -251,11 +315,12 @@ describe('records kept as text', () => {
     expect(st.serial).toBe(4);
   });
 
-  it('a state that is not all ASCII is written as text, and as a whole parse writes it', async () => {
+  it('a state that is not all ASCII is searched and written as bytes, as a whole parse finds and writes it', async () => {
     const s = await stored(6);
     const r = await both(s, (st) => {
       const sb = { ...sandbox(60), name: 'new', labels: { 'café': 'naïve ☕' } };
       addSandboxRecord(st, sb);
+      addSandboxRecord(st, { ...sandbox(61), name: 'after', labels: { n: 'après' } });
       addEndpointRecord(st, endpoint(60, NET, 70));
       dropSandboxRecord(st, findSandbox(st, 's2'));
     });
@@ -268,8 +333,15 @@ describe('records kept as text', () => {
     expect(again.stayedText).toBe(true);
     expect(again.text).toBe(again.wholeText);
     expect(JSON.parse(again.text).sandboxes.find((x: Sandbox) => x.name === 'new').labels).toEqual({ 'café': 'naïve ☕' });
-    const bytes = new TextEncoder().encode(again.text);
-    expect(splitRecords(again.text.slice(0, -1))!.records.fileParts([again.text.slice(0, -1)], bytes)).toBeUndefined();
+    // Found by name and edited after lines that are not all ASCII (their bytes are not their characters).
+    const third = await both(s, (st) => {
+      findSandbox(st, 'after').hostname = 'h-ü';
+      return [sandboxNamed(st, 'new')?.labels, sandboxNamed(st, 'après'), findSandbox(st, 'after').id];
+    });
+    expect(third.stayedText).toBe(true);
+    expect(third.slim).toEqual(third.whole);
+    expect(third.slim).toEqual([{ 'café': 'naïve ☕' }, undefined, hex(61)]);
+    expect(third.text).toBe(third.wholeText);
   });
 
   it('a file whose endpoints come before its sandboxes (a hand-made order the store keeps) is still read as text', async () => {
