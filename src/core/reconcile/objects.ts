@@ -109,7 +109,8 @@ export const networkReconciler: Reconciler = {
     for (const net of ctx.state.networks) {
       const gap = unsatisfied(withoutNft(getDriver(net.driver).createNetwork(net)), ctx.kernel);
       if (gap.apply.length === 0) continue;
-      found.push({ reconciler: 'networks', object: `network ${net.name}`, problem: gap.problems.join('; '), action: 'recreate what is missing', teardown: gap.teardown, apply: gap.apply });
+      const action = gap.problems.length > 0 ? 'recreate what is missing' : 'set it';
+      found.push({ reconciler: 'networks', object: `network ${net.name}`, problem: [...gap.problems, ...gap.drift].join('; '), action, teardown: gap.teardown, apply: gap.apply });
     }
     return found;
   },

@@ -17,6 +17,8 @@ export interface Gap {
   teardown: Op[];
   /** One line per missing piece. */
   problems: string[];
+  /** One line per setting that differs without cutting anything off (a CNI STATUS or CHECK passes): reconcile sets it. */
+  drift: string[];
 }
 
 const key = (ns: string | undefined, name: string) => `${ns ?? ''}\u0000${name}`;
@@ -46,7 +48,7 @@ function routeDst(dst: string): string {
 }
 
 export function unsatisfied(plan: readonly Op[], k: Kernel): Gap {
-  const gap: Gap = { apply: [], teardown: [], problems: [] };
+  const gap: Gap = { apply: [], teardown: [], problems: [], drift: [] };
   const places = finalPlaces(plan);
   // A link the plan adds and deletes again (a driver's probe) is not meant to exist.
   const recreated = new Set<string>();
@@ -91,10 +93,12 @@ export function unsatisfied(plan: readonly Op[], k: Kernel): Gap {
           if (op.group !== undefined && main.group !== undefined && main.group !== String(op.group)) {
             miss(linkSet(mp.name, { group: op.group }, mp.ns), `link ${mp.name}${where(mp.ns)} is in group ${main.group}, not ${op.group}`);
           }
-          // A bridge made by an older cnm, with the kernel's default snooping, gets cnm's.
+          // A bridge made by an older cnm, with the kernel's default snooping, gets cnm's: drift, not
+          // a fault (its sandboxes' traffic flows the same).
           const snooping = op.link.type === 'bridge' ? op.link.mcastSnooping : undefined;
           if (snooping !== undefined && main.mcastSnooping !== undefined && main.mcastSnooping !== snooping) {
-            miss(linkSet(mp.name, { mcastSnooping: snooping }, mp.ns), `bridge ${mp.name}${where(mp.ns)} has multicast snooping ${main.mcastSnooping ? 'on' : 'off'}`);
+            gap.apply.push(linkSet(mp.name, { mcastSnooping: snooping }, mp.ns));
+            gap.drift.push(`bridge ${mp.name}${where(mp.ns)} has multicast snooping ${main.mcastSnooping ? 'on' : 'off'}`);
           }
           break;
         }
