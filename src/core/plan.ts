@@ -154,6 +154,20 @@ export interface SysctlOp {
   ipv6Only?: true;
 }
 
+/** An interface's setting: net.ipv4.conf.DEV.KEY, net.ipv6.conf.DEV.KEY, net.ipv6.neigh.DEV.KEY (DEV may hold dots: br.1). */
+const IFACE_KEY = /^(net\.ipv[46]\.(?:conf|neigh))\.(.+)\.([^.]+)$/;
+
+/** A sysctl key as a path under /proc/sys: the dots are separators, but for those of an interface's name. */
+export function sysctlPath(key: string): string {
+  const m = IFACE_KEY.exec(key);
+  return m ? `${m[1]!.replace(/\./g, '/')}/${m[2]}/${m[3]}` : key.replace(/\./g, '/');
+}
+
+/** The key as sysctl(8) takes it: with '/' separators when an interface's name holds a dot (it then reads the dots as part of a name). */
+export function sysctlKeyWord(key: string): string {
+  return IFACE_KEY.exec(key)?.[2]?.includes('.') ? sysctlPath(key) : key;
+}
+
 export interface FileOp {
   kind: 'file';
   path: string;

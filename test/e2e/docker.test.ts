@@ -423,6 +423,20 @@ describe('--opt is honoured or refused', () => {
     expect(host.cnm(['net', 'create', 'again', '-o', 'com.docker.network.bridge.name=br-named']).code).toBe(4);
   });
 
+  it('a bridge name with a dot (br.lan): its settings are its own, in --dry-run too, and reconcile finds them', () => {
+    // The dots of a sysctl key are separators but for an interface's name: br.lan's accept_ra is not net/ipv6/conf/br/lan.
+    const dry = host.cnmOk(['net', 'create', 'dotted', '--subnet', '10.84.0.0/24', '-o', 'com.docker.network.bridge.name=br.lan', '--dry-run']);
+    expect(dry).toContain('sysctl -qw net/ipv6/conf/br.lan/accept_ra=0\n');
+    host.cnmOk(['net', 'create', 'dotted', '--subnet', '10.84.0.0/24', '-o', 'com.docker.network.bridge.name=br.lan']);
+    expect(host.exec(['cat', '/proc/sys/net/ipv6/conf/br.lan/accept_ra']).stdout.trim()).toBe('0');
+    host.cnmOk(['sandbox', 'add', 'dot1', '--network', 'dotted']);
+    expect(ping('dot1', '10.84.0.1')).toBe(0);
+    const found = json<{ findings: { object: string }[] }>(host.cnmOk(['reconcile', '--dry-run', '--json'])).findings;
+    expect(found.filter((f) => /dotted|dot1/.test(f.object))).toEqual([]);
+    host.cnmOk(['sandbox', 'rm', 'dot1']);
+    host.cnmOk(['net', 'rm', 'dotted']);
+  });
+
   it('enable_icc=false: sandboxes on the network cannot reach each other, but reach the gateway', () => {
     host.cnmOk(['net', 'create', 'noicc', '--subnet', '10.79.0.0/24', '-o', 'com.docker.network.bridge.enable_icc=false']);
     host.cnmOk(['sandbox', 'add', 'i1', '--network', 'noicc']);

@@ -36,6 +36,8 @@ describe('typed ops: render and undo of every kind', () => {
     ['netns.del', { kind: 'netns.del', name: 'sb' }, 'ip netns del sb', undefined],
     ['nft', nft(['add table inet t'], ['delete table inet t']), "nft -f - <<'EOF'\nadd table inet t\nEOF", "nft -f - <<'EOF'\ndelete table inet t\nEOF"],
     ['sysctl', { kind: 'sysctl', key: 'net.ipv4.ip_forward', value: '1' }, 'sysctl -qw net.ipv4.ip_forward=1', undefined],
+    // An interface name with a dot: sysctl(8) reads a key whose first separator is '/' as a path.
+    ['sysctl of an interface whose name has a dot', { kind: 'sysctl', key: 'net.ipv6.conf.br.1.accept_ra', value: '0' }, 'sysctl -qw net/ipv6/conf/br.1/accept_ra=0', undefined],
     ['file', { kind: 'file', path: '/etc/netns/sb/hosts', content: 'a\n' }, "mkdir -p /etc/netns/sb\ncat > /etc/netns/sb/hosts <<'EOF'\na\nEOF", undefined],
     ['mount.bind', { kind: 'mount.bind', source: '/proc/1/ns/net', target: '/run/netns/sb' }, 'mount --bind /proc/1/ns/net /run/netns/sb', 'umount /run/netns/sb'],
     ['umount', { kind: 'umount', target: '/run/netns/sb' }, 'umount /run/netns/sb', undefined],

@@ -1,10 +1,10 @@
 /** sysctl ops: written in-process under /proc/sys; undone by writing back the value read before. */
 import { existsSync, readFileSync, writeFileSync } from '../files.js';
 import { CnmError } from '../errors.js';
-import type { Op, SysctlOp } from '../plan.js';
+import { type Op, type SysctlOp, sysctlKeyWord, sysctlPath } from '../plan.js';
 import { shellWord } from './sh.js';
 
-const procPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
+const procPath = (key: string) => `/proc/sys/${sysctlPath(key)}`;
 
 export function applySysctls(ops: readonly SysctlOp[], undo: Op[], failAt: number | undefined): void {
   ops.forEach((op, i) => {
@@ -31,7 +31,7 @@ export function writeSysctl(op: SysctlOp): void {
 }
 
 export function sysctlShell(ops: readonly SysctlOp[]): string[] {
-  return ops.map((op) => `sysctl -qw ${shellWord(`${op.key}=${op.value}`)}`);
+  return ops.map((op) => `sysctl -qw ${shellWord(`${sysctlKeyWord(op.key)}=${op.value}`)}`);
 }
 
 let ipv6: boolean | undefined;

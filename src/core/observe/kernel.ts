@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { CnmError, firstLine } from '../errors.js';
 import { TABLE } from '../instance.js';
 import { NETNS_DIR, netnsPath } from '../paths.js';
+import { sysctlPath } from '../plan.js';
 import { run } from '../runner.js';
 
 export interface LinkView {
@@ -240,7 +241,7 @@ export class Kernel {
 
   sysctl(key: string): string | undefined {
     try {
-      return readFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, 'utf8').trim();
+      return readFileSync(`/proc/sys/${sysctlPath(key)}`, 'utf8').trim();
     } catch {
       return undefined;
     }
