@@ -157,6 +157,27 @@ describe('discovery without flooding on a cluster overlay', () => {
   });
 });
 
+describe('what etcd sends the agents', () => {
+  it('each agent watches the alive keys and the claims on one stream: an add sends each its claim events, not the cursor; a net create sends none', async () => {
+    // Counted by etcd itself (its /metrics): events sent to all watchers, watchers and watch streams.
+    expect(store.metric('etcd_debugging_mvcc_watch_stream_total')).toBe(3);
+    expect(store.metric('etcd_debugging_mvcc_watcher_total')).toBe(6);
+    const before = store.metric('etcd_debugging_mvcc_events_total');
+    // A warm add on h2: one transaction puts h2's gateway claim, the sandbox's claim and the cursor.
+    h2().cnmOk(['sandbox', 'add', 'ev', '--network', 'front']);
+    expect(await waitFor(() => resolves(h1(), 's1', 'ev') !== '', 10_000, 50)).toBe(true);
+    // Two events to each of the three agents (on the tree before: three, the cursor's too).
+    expect(store.metric('etcd_debugging_mvcc_events_total') - before).toBe(6);
+    const mid = store.metric('etcd_debugging_mvcc_events_total');
+    h1().cnmOk(['net', 'create', 'quiet', '--driver', 'overlay']); // its network, VNI and subnet keys
+    h1().cnmOk(['net', 'rm', 'quiet']);
+    h2().cnmOk(['sandbox', 'rm', 'ev']);
+    expect(await waitFor(() => resolves(h1(), 's1', 'ev') === '', 10_000, 50)).toBe(true);
+    // The rm deletes its claim (one event to each agent); the network's keys are sent to none.
+    expect(store.metric('etcd_debugging_mvcc_events_total') - mid).toBe(3);
+  });
+});
+
 describe('live changes reach every host by themselves', () => {
   it('a sandbox removed on h2 is neither resolved nor reached from h1, with no command run there', async () => {
     const s2 = addrOf(h2(), 's2').front!;

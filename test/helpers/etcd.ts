@@ -124,6 +124,15 @@ export class EtcdStore {
     });
   }
 
+  /** A counter or gauge of etcd's /metrics (e.g. etcd_debugging_mvcc_events_total: events sent to all watchers so far). */
+  metric(name: string): number {
+    const tls = this.certs ? ['--cacert', this.certs.ca, '--cert', this.certs.cert, '--key', this.certs.key] : [];
+    const r = this.host.exec(['curl', '-sf', ...tls, `${this.certs ? 'https' : 'http'}://${STORE_IP}:2379/metrics`], { timeoutMs: 5000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith(`${name} `));
+    if (line === undefined) throw new Error(`etcd /metrics has no ${name} (curl: ${r.code} ${r.stderr.trim()})`);
+    return Number(line.slice(name.length + 1));
+  }
+
   /** Every key under prefix with its value, as etcdctl prints them (key line, value line). */
   dump(prefix = '/cnm/'): Map<string, string> {
     const lines = this.etcdctl(['get', '--prefix', prefix]).stdout.split('\n');

@@ -23,7 +23,7 @@ function recorded(replies: (string | Error)[], lines: string[] = []) {
       return { status: /"error"/.test(r) ? 400 : 200, text: r };
     },
     async stream(url, body, onLine) {
-      sent.push({ url, body: JSON.parse(body) });
+      sent.push({ url, body: body.split('\n').map((l) => JSON.parse(l) as unknown) });
       for (const l of lines) onLine(l);
     },
   };
@@ -129,15 +129,34 @@ describe('the gateway client', () => {
     ];
     const { t, sent } = recorded([], lines);
     const seen: string[] = [];
-    const next = await client(t).watch('/w/', true, 4, (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key} ${e.kv.value}`)), new AbortController().signal);
+    const next = await client(t).watch([{ key: '/w/', prefix: true }], 4, (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key} ${e.kv.value}`)), new AbortController().signal);
     expect(seen).toEqual(['PUT /w/1 1', 'DELETE /w/1 ']);
     expect(next).toBe(7);
-    expect(sent[0]!.body).toEqual({ create_request: { key: b64('/w/'), range_end: b64('/w0'), start_revision: '4' } });
+    expect(sent[0]!.body).toEqual([{ create_request: { key: b64('/w/'), range_end: b64('/w0'), start_revision: '4' } }]);
+  });
+
+  it('watches several ranges on one stream: one create_request per line, the events of each handed over', async () => {
+    const lines = [
+      `{"result":{${H},"created":true}}`,
+      `{"result":{${H},"watch_id":"1","created":true}}`,
+      `{"result":{${H.replace('"3"', '"5"')},"events":[{"kv":{"key":"L2EvaDE=","create_revision":"5","mod_revision":"5","version":"1","value":"MQ=="}}]}}`,
+      `{"result":{${H.replace('"3"', '"6"')},"watch_id":"1","events":[{"kv":{"key":"L2MvMQ==","create_revision":"6","mod_revision":"6","version":"1","value":"Mg=="}}]}}`,
+    ];
+    const { t, sent } = recorded([], lines);
+    const seen: string[] = [];
+    const next = await client(t).watch([{ key: '/a/', prefix: true }, { key: '/c/1' }], 4, (evs) => seen.push(...evs.map((e) => `${e.type} ${e.kv.key} ${e.kv.value}`)), new AbortController().signal);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body).toEqual([
+      { create_request: { key: b64('/a/'), range_end: b64('/a0'), start_revision: '4' } },
+      { create_request: { key: b64('/c/1'), start_revision: '4' } },
+    ]);
+    expect(seen).toEqual(['PUT /a/h1 1', 'PUT /c/1 2']);
+    expect(next).toBe(7);
   });
 
   it('a compacted watch revision is an error, so the caller re-reads', async () => {
     const { t } = recorded([], [`{"result":{${H},"created":true,"compact_revision":"9","canceled":true}}`]);
-    await expect(client(t).watch('/w/', true, 2, () => {}, new AbortController().signal)).rejects.toThrow(/compacted/);
+    await expect(client(t).watch([{ key: '/w/', prefix: true }], 2, () => {}, new AbortController().signal)).rejects.toThrow(/compacted/);
   });
 });
 

@@ -19,7 +19,7 @@ import type { Network } from '../model.js';
 import { Store } from '../store.js';
 import { type Held, changesRemotes, programEntries, remoteNames, remotes, writeRemoteNames } from './discovery.js';
 import { globalNetworks } from './flood.js';
-import { type Claim, type HostRecord, ROOT, keys, leaf, parseRecord } from './keys.js';
+import { type Claim, type HostRecord, keys, leaf, parseRecord } from './keys.js';
 import { get } from './txn.js';
 import { reregister } from './members.js';
 import { type Membership, clientOf, readMembership, writeMembership } from './membership.js';
@@ -144,8 +144,8 @@ async function keepAlive(stateDir: string, client: EtcdClient, m: Membership, st
 
 /**
  * Reads the live members and the endpoint records at one revision, programs
- * the local overlays and the DNS records, then follows every change under
- * the cluster prefix from the next revision; after any failure (store down,
+ * the local overlays and the DNS records, then follows their changes (the
+ * alive keys and the claims, one watch stream) from the next revision; after any failure (store down,
  * compaction) it reads everything again. The state file is polled too: a
  * local part made after the last event gets its entries within a poll.
  */
@@ -196,7 +196,9 @@ async function followCluster(stateDir: string, client: EtcdClient, m: Membership
         else if (fingerprint(stateDir) !== seen) sync(false);
       }, 250);
       try {
-        await client.watch(ROOT, true, r.revision + 1, (events) => {
+        // Only what it uses, on one stream: a claim's cursor put (every add), networks, hosts and the
+        // config are no events of its, so etcd encodes and sends them to no agent.
+        await client.watch([{ key: keys.alives(), prefix: true }, { key: keys.claims(), prefix: true }], r.revision + 1, (events) => {
           let relevant = false;
           for (const e of events) {
             if (e.kv.key.startsWith(keys.alives())) {

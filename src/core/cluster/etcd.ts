@@ -58,6 +58,12 @@ export interface TxnResult {
   responses: TxnResponse[];
 }
 
+/** What a watch follows: one key, or every key under a prefix. */
+export interface WatchRange {
+  key: string;
+  prefix?: boolean;
+}
+
 export interface WatchEvent {
   type: 'PUT' | 'DELETE';
   kv: KeyValue;
@@ -290,14 +296,15 @@ export class EtcdClient {
   }
 
   /**
-   * Watches a key (or a prefix) from a revision on, calling onEvents for each
-   * batch, until signal aborts or the stream ends. Resolves with the revision
-   * to resume from (the last seen + 1); throws StoreError when the store is
-   * unreachable or the revision was compacted (then re-read and watch anew).
+   * Watches keys (each a key or a prefix) from a revision on, all on one stream (one
+   * create_request per line of the body: the gateway sends each to etcd's watch stream), calling
+   * onEvents for each batch, until signal aborts or the stream ends. Resolves with the revision
+   * to resume from (the last seen + 1); throws StoreError when the store is unreachable or the
+   * revision was compacted (then re-read and watch anew).
    */
-  async watch(key: string, prefix: boolean, fromRevision: number, onEvents: (events: WatchEvent[], revision: number) => void, signal: AbortSignal): Promise<number> {
+  async watch(ranges: readonly WatchRange[], fromRevision: number, onEvents: (events: WatchEvent[], revision: number) => void, signal: AbortSignal): Promise<number> {
     if (!this.transport.stream) throw new StoreError('this transport cannot watch');
-    const body = JSON.stringify({ create_request: { ...wireRange(key, prefix), start_revision: String(fromRevision) } });
+    const body = ranges.map((w) => JSON.stringify({ create_request: { ...wireRange(w.key, w.prefix), start_revision: String(fromRevision) } })).join('\n');
     let next = fromRevision;
     let failure: string | undefined;
     type WireWatch = { result?: WireHeader & { events?: { type?: string; kv: WireKv }[]; compact_revision?: string; canceled?: boolean }; error?: { message?: string } };
