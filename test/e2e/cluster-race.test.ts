@@ -186,8 +186,18 @@ describe("an add builds on this host's last view of the network, and the store c
     const { bridge, held } = await agreed('guess', 'after the planted claim');
     expect(held.get(next)).toBeUndefined();
     expect([...held.values()].sort()).toEqual(['', 'g1', 'g2', 'g3']);
+    // The view written from that read keeps the other host's claim as an address taken (a number
+    // on its 'o' line, not a claim line): the next add builds on it in one round trip, elsewhere.
+    const view = (await out(['cat', '/var/lib/cnm/cluster-cache/guess.view'])).split('\n');
+    const number = next.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+    expect(view.filter((l) => l.startsWith('o ')).map((l) => l.slice(2).split(',').map(Number))).toEqual([[number]]);
+    expect(view.filter((l) => l.startsWith(`+ ${next} `))).toEqual([]);
+    expect(await trips(['sandbox', 'add', 'g4', '--network', 'guess'])).toBe(1);
+    const g4 = (await agreed('guess', 'after g4')).held;
+    expect(g4.get(next)).toBeUndefined();
+    expect([...g4.values()].sort()).toEqual(['', 'g1', 'g2', 'g3', 'g4']);
     expect((await etcdctl(['del', `/cnm/v1/ipam/guess/${next}`])).code).toBe(0);
-    await removed('guess', ['g1', 'g2', 'g3'], bridge);
+    await removed('guess', ['g1', 'g2', 'g3', 'g4'], bridge);
   }, 120_000);
 
   it("a warm add adds its claim at the view file's end: what the add before left stays as it was, and the next add still takes one round trip", async () => {

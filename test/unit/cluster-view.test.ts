@@ -11,9 +11,9 @@ const NET = '{"id":"n1","name":"front","vni":4097,"subnet":"10.210.0.0/24","gate
 const base = (): NetworkView => ({
   net: { value: NET, modRevision: 3 },
   cursor: { value: '10.210.0.3', modRevision: 10 },
-  claims: [slot('10.210.0.1', '', 10), slot('10.210.0.2', 's1', 10), slot('10.210.0.9', 'old', 4, 'h2')],
+  claims: [slot('10.210.0.1', '', 10), slot('10.210.0.2', 's1', 10), slot('10.210.0.9', 'old', 4)],
 });
-const whole = (v: NetworkView = base()) => wholeView('u1', v)!;
+const whole = (v: NetworkView = base()) => wholeView('u1', 'h1', v)!;
 const summary = (v: NetworkView) => ({ cursor: [v.cursor?.value, v.cursor?.modRevision], claims: Object.fromEntries(v.claims.map((c) => [c.addr, c.modRevision])) });
 
 describe('cluster view file: a view written whole, then the lines of each claim won on it', () => {
@@ -21,7 +21,7 @@ describe('cluster view file: a view written whole, then the lines of each claim 
     const read = parseView(whole(), 'u1', 'front')!;
     expect(read).toEqual({ view: base(), deltas: 0, appendable: true });
     // No claim value is kept: one line per claim, no JSON but the network's record.
-    expect(whole().split('\n').filter(Boolean)).toEqual(['cnm-view 2 u1', `n 3 ${NET}`, 'c 10 10.210.0.3', '+ 10.210.0.1 181534721 10 h1 ', '+ 10.210.0.2 181534722 10 h1 s1', '+ 10.210.0.9 181534729 4 h2 old']);
+    expect(whole().split('\n').filter(Boolean)).toEqual(['cnm-view 2 u1', `n 3 ${NET}`, 'c 10 10.210.0.3', '+ 10.210.0.1 181534721 10 h1 ', '+ 10.210.0.2 181534722 10 h1 s1', '+ 10.210.0.9 181534729 4 h1 old']);
     const none = parseView(whole({ ...base(), cursor: undefined, claims: [] }), 'u1', 'front')!;
     expect(none.view).toEqual({ net: base().net, cursor: undefined, claims: [] });
   });
@@ -34,6 +34,22 @@ describe('cluster view file: a view written whole, then the lines of each claim 
       expect(parseView(text, 'u1', 'front'), JSON.stringify(text)).toBeUndefined();
     }
     expect(parseView(whole() + deltaLines({ r: 12, c: '10.210.0.4', p: [slot('10.210.0.3', 's3', 12)], d: [] }).slice(0, -3), 'u1', 'front')).toBeUndefined();
+  });
+
+  it("keeps other hosts' claims as one line of addresses (numbers): taken, never changed by a delta, written again whole as they were", () => {
+    const read = [slot('10.210.0.1', '', 10), slot('10.210.0.5', 'b', 11, 'h2'), slot('10.210.0.2', 's1', 12), slot('10.210.0.6', '', 13, 'h3')];
+    const text = whole({ ...base(), claims: read });
+    expect(text.split('\n').filter(Boolean).slice(3)).toEqual([`o ${num('10.210.0.5')},${num('10.210.0.6')}`, '+ 10.210.0.1 181534721 10 h1 ', '+ 10.210.0.2 181534722 12 h1 s1']);
+    const withDelta = text + deltaLines({ r: 20, c: '10.210.0.8', p: [slot('10.210.0.1', '', 20), slot('10.210.0.7', 's7', 20)], d: ['10.210.0.2'] });
+    const v = parseView(withDelta, 'u1', 'front')!.view;
+    expect(v.others).toEqual([num('10.210.0.5'), num('10.210.0.6')]);
+    expect(v.claims.map((c) => [c.addr, c.modRevision])).toEqual([['10.210.0.1', 20], ['10.210.0.7', 20]]);
+    // Written whole again from the file's view (after 32 deltas, or a removal): the same others.
+    const again = parseView(wholeView('u1', 'h1', v)!, 'u1', 'front')!.view;
+    expect(again).toEqual(v);
+    for (const bad of ['o x', 'o 1,,2', 'o -1', 'o 4294967296', 'o {}', 'o 1]', 'o "1"']) {
+      expect(parseView(`${whole()}${bad}\n`, 'u1', 'front'), bad).toBeUndefined();
+    }
   });
 
   it('is no view for another membership', () => {
@@ -78,19 +94,16 @@ describe('cluster view file: a view written whole, then the lines of each claim 
     const read = slotsOf([kv(ipam('10.210.0.1'), claim('', '10.210.0.1'), 7), kv(ipam('10.210.0.2'), claim('s2', '10.210.0.2', 'h2'), 8), kv(ipam('10.210.0.3'), 'not json', 9), kv(ipam('10.210.0.4'), '{"host":"a b\\nc"}', 9)]);
     expect(read.slice(0, 3)).toEqual([slot('10.210.0.1', '', 7), slot('10.210.0.2', 's2', 8, 'h2'), slot('10.210.0.3', '?', 9, '?')]);
     expect(slotOf(kv(ipam('10.210.0.4'), '{"host":"h1"}', 9))).toEqual(slot('10.210.0.4', '?', 9));
-    // What no line may hold is written as nobody's: the file still reads.
+    // Another host's, or nobody's (no line could hold its host), is an address taken: the file still reads.
     const text = whole({ ...base(), claims: read });
-    expect(parseView(text, 'u1', 'front')!.view.claims.map((c) => [c.addr, c.host, c.sandbox])).toEqual([
-      ['10.210.0.1', 'h1', ''],
-      ['10.210.0.2', 'h2', 's2'],
-      ['10.210.0.3', '?', '?'],
-      ['10.210.0.4', '?', '?'],
-    ]);
-    expect(wholeView('u1', { ...base(), net: { value: '{\n}', modRevision: 3 } })).toBeUndefined();
-    expect(wholeView('u1', { ...base(), claims: [slot('10.210.0.1 x', '', 1)] })).toBeUndefined();
+    const back = parseView(text, 'u1', 'front')!.view;
+    expect(back.claims.map((c) => [c.addr, c.host, c.sandbox])).toEqual([['10.210.0.1', 'h1', '']]);
+    expect(back.others).toEqual([num('10.210.0.2'), num('10.210.0.3'), num('10.210.0.4')]);
+    expect(wholeView('u1', 'h1', { ...base(), net: { value: '{\n}', modRevision: 3 } })).toBeUndefined();
+    expect(wholeView('u1', 'h1', { ...base(), claims: [slot('10.210.0.1 x', '', 1)] })).toBeUndefined();
     // A key whose last part is no IPv4 address (another tool's): no view is cached, the add reads the store.
     const odd = slotOf(kv('/cnm/v1/ipam/front/fe80::1', claim('s', 'fe80::1'), 9));
     expect(odd.value).toBe(-1);
-    expect(wholeView('u1', { ...base(), claims: [odd] })).toBeUndefined();
+    expect(wholeView('u1', 'h1', { ...base(), claims: [odd] })).toBeUndefined();
   });
 });

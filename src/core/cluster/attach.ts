@@ -289,7 +289,7 @@ function cachedView(stateDir: string, m: Membership, name: string): NetworkView 
 }
 
 function cacheView(stateDir: string, m: Membership, name: string, view: NetworkView): void {
-  const text = wholeView(m.uid, view);
+  const text = wholeView(m.uid, m.name, view);
   if (text === undefined) return dropView(stateDir, name); // what no view file can hold (another tool's keys): the next add reads the store
   try {
     mkdirSync(join(stateDir, 'cluster-cache'), { recursive: true, mode: 0o700 });
@@ -435,6 +435,8 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
     if (s.sandbox === '') ownGateways++;
     if (backed !== undefined && !backed.has(s.key)) suspects.push(s);
   }
+  const others = view.others;
+  if (others !== undefined) for (let i = 0; i < others.length; i++) taken.add(BigInt(others[i]!));
   // Built on the view alone (sendFromView): only when it shows the network local here, by this host's one gateway claim.
   if (state === undefined && ownGateways !== 1) return 'read';
   const stale = suspects.length === 0 ? [] : staleClaims(stateDir, () => new Store(stateDir).read(), m, suspects);
@@ -452,6 +454,7 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   const localGateway = local?.subnets[0]?.gateway;
   let gateway = localGateway ? formatAddr(localGateway) : mine?.addr;
   let gwValue: bigint;
+  let gwTaken = false;
   let a;
   try {
     if (gateway === undefined) {
@@ -460,6 +463,7 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
       sub.next = gw.next;
     }
     gwValue = mustAddr(gateway).value;
+    gwTaken = taken.has(gwValue);
     taken.add(gwValue);
     a = allocateAddress(sub, taken, ip);
   } catch (e) {
@@ -470,8 +474,9 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
   const gwKey = keys.claim(name, gateway);
   let gwSlot: Slot | undefined;
   for (let i = 0; i < claims.length && gwSlot === undefined; i++) if (claims[i]!.key === gwKey) gwSlot = claims[i];
-  // Held (written again) unless it is, wrongly, someone else's: then it is left alone.
-  const hold = !gwSlot || (gwSlot.host === m.name && gwSlot.sandbox === '');
+  // Held (written again) unless it is, wrongly, someone else's (a claim of another host in a view
+  // file is only its address): then it is left alone.
+  const hold = gwSlot ? gwSlot.host === m.name && gwSlot.sandbox === '' : !gwTaken;
   const addr = stripPrefix(a.address);
   const claimKey = keys.claim(name, addr);
   const claim: Claim = { host: m.name, sandbox, mac: mac?.toLowerCase() ?? macFromIpv4(addr), address: `${addr}/${prefix}`, aliases };
@@ -511,7 +516,9 @@ function offerFrom(c: Claiming, view: NetworkView, guessed: boolean): Offer | 'r
       for (let i = 0; i < claims.length; i++) if (!staleKeys.has(claims[i]!.key) && claims[i]!.key !== gwKey) kept.push(claims[i]!);
       if (!hold && gwSlot) kept.push(gwSlot);
       for (let i = 0; i < wrote.length; i++) kept.push(wrote[i]!);
-      cacheView(stateDir, m, name, { net: netKv, cursor: { value: sub.next!, modRevision: w.revision }, claims: kept });
+      const next: NetworkView = { net: netKv, cursor: { value: sub.next!, modRevision: w.revision }, claims: kept };
+      if (others !== undefined) next.others = others;
+      cacheView(stateDir, m, name, next);
     },
   };
 }

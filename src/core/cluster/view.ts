@@ -5,10 +5,16 @@
  *   cnm-view 2 UID            this membership's uid (another membership's file is no view)
  *   n REV JSON                the network's record and its revision
  *   c REV ADDR                the IPAM cursor and its revision
+ *   o N,N,...                 the addresses (as numbers) other hosts' claims hold
  *   + ADDR N REV HOST SANDBOX a claim: its address (and as a number), revision, host and sandbox ('' for a host's gateway)
  *   - ADDR                    a claim released
  *
- * The view is written whole (header, network, cursor, claims), then each claim won on a view read
+ * Another host's claim is only an address taken to an add: it never builds on one (its revision,
+ * holder and value are no compare of this host's transactions), and no delta of this host changes
+ * one. So they are one line of numbers, read by one JSON.parse: a network with hundreds of other
+ * hosts' claims cost a warm add ~1.3 ms to read as a line per claim, and as much again to use.
+ *
+ * The view is written whole (header, network, cursor, others, this host's claims), then each claim won on a view read
  * from the file appends its delta: a cursor line (every won claim moves the cursor) and the claims
  * it released and wrote. A delta no newer than the cursor so far is skipped: it was appended after
  * another run wrote a fresher view whole (one read from the store after that claim), which holds
@@ -48,7 +54,10 @@ export interface Slot {
 export interface NetworkView {
   net: Versioned | undefined;
   cursor: Versioned | undefined;
+  /** Every claim read from the store; read from a view file, this host's only. */
   claims: Slot[];
+  /** Read from a view file: the addresses (as numbers) other hosts' claims hold. */
+  others?: number[];
 }
 
 /** What one won claim changed in the view it was built on. */
@@ -73,18 +82,26 @@ const field = (s: string, last: boolean) => (s.includes('\n') || (!last && (s ==
 
 const slotLine = (s: Slot) => `+ ${s.addr} ${s.value} ${s.modRevision} ${field(s.host, false)} ${field(s.sandbox, true)}\n`;
 
-/** The file of a view written whole; undefined when a line could not hold it (a record or an address with a line end: then nothing is cached). */
-export function wholeView(uid: string, view: NetworkView): string | undefined {
+/**
+ * The file of a view written whole for host `me`: its claims a line each, other hosts' as numbers;
+ * undefined when a line could not hold it (a record or an address with a line end, an address that
+ * is no IPv4 one: then nothing is cached).
+ */
+export function wholeView(uid: string, me: string, view: NetworkView): string | undefined {
   const net = view.net;
   if (!net || net.value.includes('\n') || (view.cursor && (view.cursor.value.includes(' ') || view.cursor.value.includes('\n')))) return undefined;
   let text = `${header(uid)}n ${net.modRevision} ${net.value}\n`;
   if (view.cursor) text += `c ${view.cursor.modRevision} ${view.cursor.value}\n`;
+  const others = view.others === undefined ? [] : view.others.slice();
+  let own = '';
   for (let i = 0; i < view.claims.length; i++) {
     const s = view.claims[i]!;
     if (s.value < 0 || s.addr.includes(' ') || s.addr.includes('\n')) return undefined;
-    text += slotLine(s);
+    if (s.host === me) own += slotLine(s);
+    else others.push(s.value);
   }
-  return text;
+  if (others.length > 0) text += `o ${others.join(',')}\n`;
+  return text + own;
 }
 
 /** The lines that add one won claim to the view (written in one write: appends do not interleave). */
@@ -107,6 +124,7 @@ export function parseView(text: string, uid: string, name: string): { view: Netw
   const claims = new Map<string, Slot>();
   let net: Versioned | undefined;
   let cursor: Versioned | undefined;
+  let others: number[] | undefined;
   let deltas = 0;
   let skip = false;
   // One pass over the lines, each cut at its spaces by indexOf (no split, no helper per line).
@@ -117,6 +135,20 @@ export function parseView(text: string, uid: string, name: string): { view: Netw
     if (kind === 45) {
       // '-': released
       if (!skip) claims.delete(text.slice(at + 2, eol));
+    } else if (kind === 111) {
+      // 'o': other hosts' addresses, one native parse
+      let list: unknown;
+      try {
+        list = JSON.parse(`[${text.slice(at + 2, eol)}]`);
+      } catch {
+        return undefined;
+      }
+      if (!Array.isArray(list)) return undefined;
+      for (let i = 0; i < list.length; i++) {
+        const v: unknown = list[i];
+        if (typeof v !== 'number' || !(v >= 0 && v <= 0xffffffff)) return undefined;
+      }
+      others = others === undefined ? (list as number[]) : others.concat(list as number[]);
     } else {
       const a = text.indexOf(' ', at + 2);
       if (a < 0 || a >= eol) return undefined;
@@ -152,7 +184,9 @@ export function parseView(text: string, uid: string, name: string): { view: Netw
   if (!net) return undefined;
   const all: Slot[] = [];
   claims.forEach((s) => void all.push(s));
-  return { view: { net, cursor, claims: all }, deltas, appendable: deltas < MAX_DELTAS };
+  const view: NetworkView = { net, cursor, claims: all };
+  if (others !== undefined) view.others = others;
+  return { view, deltas, appendable: deltas < MAX_DELTAS };
 }
 
 /** A claim read from the store, as a view keeps it. */
