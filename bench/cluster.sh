@@ -6,7 +6,11 @@
 #   bench/cluster.sh [N]
 #     `sandbox add` on a cluster overlay (claims in etcd) vs on a local static-peer overlay,
 #     interleaved in one sitting, N each (default 30), medians; and the round trips to the
-#     store per command, counted from --debug. Two cnm hosts.
+#     store per command, counted from --debug. Two cnm hosts. Also the CPU that etcd and each
+#     host's agent spend per cluster add, above their idle rate (measured over 2 s before):
+#     /proc/PID/task/*/schedstat (ns, every thread) before and after the timed loop (a local
+#     add asks the store nothing; the agents' figure holds their passes over the state file,
+#     which local adds change too), so etcd's share of the shared cores is in every run.
 #
 #   bench/cluster.sh --scale SIZES [M]        e.g. --scale 3,25,100 20
 #     Grows one cluster to each size in turn (ascending, in one run, one etcd): hosts h1..hN
@@ -65,6 +69,8 @@ find_pids() {
 }
 # Stops (STOP) or continues (CONT) the agents and DNS servers of every host but h$2.
 others() { local sig=$1 i=$2; kill "-$sig" "${pids[@]:0:i-1}" "${pids[@]:i}" "${dpids[@]:0:i-1}" "${dpids[@]:i}"; }
+# CPU nanoseconds the given pids' threads used so far (schedstat: exact, but without threads that ended).
+cpu_ns() { local t=0 x p f; for p in "$@"; do for f in /proc/"$p"/task/*/schedstat; do read -r x _ <"$f" 2>/dev/null || continue; t=$((t + x)); done; done; echo "$t"; }
 # CPU clock ticks (user + system, with the children waited for: an agent's ip and bridge) the given pids used so far.
 cpu_ticks() { (cd /proc && cat "${@/%//stat}" 2>/dev/null) | awk '{t += $14 + $15 + $16 + $17} END {print t + 0}'; }
 # The CPU clock ticks so far of the agents, the DNS servers and etcd: "A D E".
@@ -173,17 +179,25 @@ on h1 "$CNM" sandbox add warm-cl --network cl >/dev/null
 on h1 "$CNM" sandbox add warm-lo --network lo >/dev/null
 
 : >"$LAB_DIR/cl"; : >"$LAB_DIR/lo"
+cpu_pids=("${LAB_PID[etcd]}" "$(on h1 cat /var/lib/cnm/cluster-agent.pid)" "$(on h2 cat /var/lib/cnm/cluster-agent.pid)")
+cpu_all() { local p; for p in "${cpu_pids[@]}"; do printf '%s ' "$(cpu_ns "$p")"; done; }
+stamp i0; c0=$(cpu_all); sleep 2
 # Timed inside h1 by one shell there (no nsenter per command, whose own exec would be in every figure).
+stamp l0; c1=$(cpu_all)
 on h1 env CNM="$CNM" N="$N" OUT="$LAB_DIR" bash -c '
   stamp() { printf -v "$1" "%s" "${EPOCHREALTIME/./}"; }
   for i in $(seq "$N"); do
     stamp t0; "$CNM" sandbox add "c$i" --network cl >/dev/null; stamp t1; echo $((t1 - t0)) >>"$OUT/cl"
     stamp t0; "$CNM" sandbox add "l$i" --network lo >/dev/null; stamp t1; echo $((t1 - t0)) >>"$OUT/lo"
   done'
+stamp l1; c2=$(cpu_all)
 mc=$(median <"$LAB_DIR/cl"); ml=$(median <"$LAB_DIR/lo")
 echo "sandbox add, cluster overlay: median $mc us over $N"
 echo "sandbox add, local overlay:   median $ml us over $N"
 awk -v c="$mc" -v l="$ml" 'BEGIN {printf "ratio cluster/local: %.2fx\n", c / l}'
+echo "$c0 $c1 $c2" | awk -v idle=$(((l0 - i0) / 1000000)) -v loop=$(((l1 - l0) / 1000000)) -v n="$N" '{
+  for (j = 1; j <= 3; j++) { rate[j] = ($(j+3) - $j) / idle; cpu[j] = ($(j+6) - $(j+3) - rate[j] * loop) / n / 1e6 }
+  printf "CPU per cluster add above idle: etcd %.2f ms, agents h1 %.2f / h2 %.2f ms (idle: etcd %.1f, agents %.1f / %.1f ms/s)\n", cpu[1], cpu[2], cpu[3], rate[1] / 1e3, rate[2] / 1e3, rate[3] / 1e3 }'
 trips() { on h1 "$CNM" "$@" --debug 2>&1 >/dev/null | grep -c '· store /v3/' || true; }
 echo "round trips to the store: sandbox add $(trips sandbox add rt1 --network cl), sandbox rm $(trips sandbox rm rt1), the add after it $(trips sandbox add rt3 --network cl), net ls $(trips net ls), cluster ls $(trips cluster ls)"
 echo "round trips for a local overlay add (joined host): $(trips sandbox add rt2 --network lo)"
