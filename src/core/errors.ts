@@ -3,7 +3,7 @@
  * 1 the operation failed (and was rolled back), 2 bad usage or input,
  * 3 no such object, 4 conflict. Anything that is not a CnmError is a bug.
  */
-import { missingSupport } from './kernel-support.js';
+import { bridgeFull, missingSupport } from './kernel-support.js';
 
 export class CnmError extends Error {
   exitCode = 1;
@@ -37,6 +37,7 @@ export class KernelOpError extends CnmError {
   ) {
     super(
       missingSupport(command, stderr) ??
+        bridgeFull(command, stderr) ??
         `${command.join(' ')} failed${code === null ? '' : ` (exit ${code})`}: ${firstLine(stderr) || 'no message'}`,
     );
   }

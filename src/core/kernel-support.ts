@@ -37,3 +37,24 @@ export function missingSupport(command: readonly string[], stderr: string): stri
     `load it with "modprobe ${m.module}" or use a kernel that has it`
   );
 }
+
+/**
+ * The ports a Linux bridge takes: BR_MAX_PORTS (1,024) port numbers, of which
+ * 0 is never given (net/bridge/br_if.c); one more answers EXFULL ("Exchange full").
+ */
+export const BRIDGE_MAX_PORTS = 1023;
+
+/**
+ * "bridge B has no free port ..." when the failure of `command` (a port
+ * attached: `link set X master B`) is the kernel's EXFULL; undefined otherwise.
+ */
+export function bridgeFull(command: readonly string[], stderr: string): string | undefined {
+  if (!/Exchange full/i.test(stderr)) return undefined;
+  const m = command.indexOf('master');
+  if (m < 0 || command[m + 1] === undefined) return undefined;
+  const port = command[command.indexOf('set') + 1] ?? 'the port';
+  return (
+    `bridge ${command[m + 1]} has no free port for ${port}: it has 1,023 ports, the kernel's limit ` +
+    `(ports added outside cnm count too); remove one (ip link show master ${command[m + 1]}) or use another network`
+  );
+}

@@ -106,14 +106,25 @@ interface NoBridge {
   bridge?: undefined;
 }
 
-export interface BridgeNetwork extends NetworkBase {
+/** Of a network with a bridge on the host. */
+interface Switched {
+  /**
+   * How many of its bridge's ports this host's endpoints on the network take
+   * at most (one each): each add counts itself, a removal does not. Counted
+   * anew when it reaches the bridge's limit, or is not known (absent; a state
+   * read whole forgets it: a hand edit may have added endpoints).
+   */
+  portsAtMost?: number;
+}
+
+export interface BridgeNetwork extends NetworkBase, Switched {
   driver: 'bridge';
   /** The bridge interface: this network's switch, with the gateway on it. */
   bridge: string;
   driverOpts: BridgeOptions;
 }
 
-export interface OverlayNetwork extends NetworkBase {
+export interface OverlayNetwork extends NetworkBase, Switched {
   driver: 'overlay';
   bridge: string;
   driverOpts: OverlayOptions;

@@ -214,6 +214,24 @@ export class Records {
     return out;
   }
 
+  /**
+   * How many endpoints are on the network with this ID (no line is parsed): a
+   * raw `"` in JSON only ever delimits a string, and only an endpoint has a
+   * "networkId" key, so each line holding `"networkId":"ID"` is one endpoint
+   * on it. Less the dropped ones, with the added. One native split (of the
+   * bytes as Latin-1: no byte of a multi-byte character is ASCII), not a loop
+   * of searches, hot enough to compile at 1,000 hits; still ~0.5-0.9 ms of a
+   * fresh process at 1,000, so adds ask only now and then (ops/endpoint.ts).
+   */
+  countEndpointsOn(networkId: string): number {
+    const needle = `"networkId":"${networkId}"`;
+    const hay = this.blockOf(this.ep);
+    let n = (typeof hay === 'string' ? hay : hay.toString('latin1')).split(needle).length - 1;
+    for (const at of this.removed) if ((this.loaded.get(at) as Endpoint | undefined)?.networkId === networkId) n--;
+    for (let i = 0; i < this.newEndpoints.length; i++) if (this.newEndpoints[i]!.networkId === networkId) n++;
+    return n;
+  }
+
   /** Whether the records are searched in the file's bytes, not its text. */
   get inBytes(): boolean {
     return typeof this.hay !== 'string';
@@ -233,8 +251,7 @@ export class Records {
     let lines = this.hits.get(key);
     if (lines) return lines;
     lines = [];
-    let hay = this.blockHay.get(b.start);
-    if (hay === undefined) this.blockHay.set(b.start, (hay = typeof this.hay === 'string' ? this.hay.slice(b.start, b.end) : this.hay.subarray(b.start, b.end)));
+    const hay = this.blockOf(b);
     // On from the byte after a hit (a needle's length in bytes is not its length), a line taken once.
     for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + 1)) {
       const at = b.start + hay.lastIndexOf('\n', i);
@@ -242,6 +259,12 @@ export class Records {
     }
     this.hits.set(key, lines);
     return lines;
+  }
+
+  private blockOf(b: Block): Haystack {
+    let hay = this.blockHay.get(b.start);
+    if (hay === undefined) this.blockHay.set(b.start, (hay = typeof this.hay === 'string' ? this.hay.slice(b.start, b.end) : this.hay.subarray(b.start, b.end)));
+    return hay;
   }
 
   private load(at: number): Item {

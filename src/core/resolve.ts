@@ -83,6 +83,15 @@ export function endpointsOn(state: State, net: Network): Endpoint[] {
   return out;
 }
 
+/** How many endpoints are on the network with this ID (of endpoints still text: none parsed). */
+export function endpointCountOn(state: State, networkId: string): number {
+  const r = recordsOf(state);
+  if (r) return r.countEndpointsOn(networkId);
+  let n = 0;
+  for (let i = 0; i < state.endpoints.length; i++) if (state.endpoints[i]!.networkId === networkId) n++;
+  return n;
+}
+
 export function networkOf(state: State, ep: Endpoint): Network {
   const net = state.networks.find((n) => n.id === ep.networkId);
   if (!net) throw new Error(`internal: endpoint ${ep.id} refers to missing network ${ep.networkId}`);

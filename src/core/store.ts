@@ -135,6 +135,8 @@ export class Store {
       const split = stamped ? splitRecords(bytes!) : undefined;
       let text: string | null = split || bytes === null ? null : fromUtf8(bytes);
       const state = split ? withRecords(parseState(split.rest, this.path, true), split.records) : text === null ? emptyState() : parseState(text, this.path, stamped);
+      // A count of a bridge's ports kept by cnm's adds (model.ts) holds only in a file cnm wrote itself.
+      if (!stamped) for (const n of state.networks) if (n.bridge) delete n.portsAtMost;
       phase('state read');
       // The file ends with a newline that JSON.stringify does not give (in bytes, for the records' compare).
       const length = bytes === null ? 0 : bytes[bytes.length - 1] === 0x0a ? bytes.length - 1 : bytes.length;

@@ -99,7 +99,7 @@ export const OVERVIEW: Section[] = [
       item('1', 'The operation failed, and was rolled back: the kernel and the state are as before.'),
       item('2', 'Bad usage or bad input.'),
       item('3', 'No such object.'),
-      item('4', 'Conflict: the object exists, is in use, or overlaps another.'),
+      item('4', 'Conflict: the object exists, is in use, or overlaps another; or a network has no room left (no free address, no free port on its bridge).'),
       p('`cnm sandbox exec` exits with the status of the command it ran. `cnm doctor` exits 0 only when every check passes.'),
     ],
   },

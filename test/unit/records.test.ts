@@ -8,13 +8,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDrivers } from '../../src/drivers/index.js';
 import { takenAddresses } from '../../src/core/ipam.js';
 import { mustCidr, parseAddr } from '../../src/core/ip.js';
 import { vethName, macFromIpv4 } from '../../src/core/names.js';
 import { type EndpointRequest, buildEndpoint } from '../../src/core/ops/endpoint.js';
 import type { Endpoint, Network, Sandbox, State } from '../../src/core/model.js';
 import { type Piece, SEARCH_BYTES_FROM, addEndpointRecord, addSandboxRecord, dropSandboxRecord, encodeLines, recordsOf, splitRecords } from '../../src/core/records.js';
-import { endpointsOf, findSandbox, sandboxNamed } from '../../src/core/resolve.js';
+import { endpointCountOn, endpointsOf, findSandbox, sandboxNamed } from '../../src/core/resolve.js';
 import { Store, layOut, stampOf } from '../../src/core/store.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'cnm-records-'));
@@ -171,6 +172,63 @@ for (const [how, pad] of [['searched in their text', 0], ['searched in their byt
     expect(r.slim[7]).toBe(`${ip(513)}/16`);
     expect(r.slim[8]).toMatch(/^MAC address 02:42:0a:01:02:58 is already used on network "a" by sandbox "s598"/);
     expect(r.stayedText).toBe(false); // the refusal names the holder from every sandbox (an error's path)
+  });
+
+  it('counts a network\'s endpoints without parsing them, and refuses the one its bridge has no port for (1,023; an overlay\'s 1,022), not a macvlan\'s', async () => {
+    const OVL = hex(3, 9);
+    const MAC = hex(4, 9);
+    await loadDrivers();
+    const s = new Store(dir());
+    await s.update((st) => {
+      const ovl = { ...net(OVL, 'o', '10.3.0.0/16'), driver: 'overlay', driverOpts: { vni: 4097, local: '192.0.2.1', underlay: 'eth0', lowerMtu: 1450, peers: [] } } as unknown as Network;
+      const mac = { ...net(MAC, 'm', '10.4.0.0/16'), driver: 'macvlan', bridge: undefined, driverOpts: { parent: 'eth0', mode: 'bridge' } } as unknown as Network;
+      st.networks.push({ ...net(NET, 'a', '10.1.0.0/16'), labels: padding > 0 ? { pad: 'p'.repeat(padding) } : {} }, net(OTHER, 'b', '10.2.0.0/16'), ovl, mac);
+      // 1,023 on a, 1,022 on o, 1,023 on m, 5 on b; interleaved, as adds over time write them.
+      const on = (i: number) => (i < 5 ? OTHER : [NET, OVL, MAC][i % 3]!);
+      for (let i = 0; i < 5 + 1023 * 3; i++) {
+        if (on(i) === OVL && i === 5 + 1023 * 3 - 1) continue; // one short of 1,023 on the overlay
+        st.sandboxes.push(sandbox(i + 1));
+        st.endpoints.push({ ...endpoint(i + 1, on(i), 0), ipv4: `10.${on(i) === NET ? 1 : on(i) === OTHER ? 2 : on(i) === OVL ? 3 : 4}.${(i >> 8) & 255}.${(i & 255) + 1}/16` });
+      }
+    });
+    const attempt = (st: State, id: string, name = `new${id.slice(0, 4)}`) => {
+      const sb = { ...sandbox(9000), id: hex(9000, id.length), name };
+      try {
+        return buildEndpoint(st, st.networks.find((n) => n.id === id)!, sb, { aliases: [] }).ipv4;
+      } catch (e) {
+        return `exit ${(e as { exitCode?: number }).exitCode}: ${(e as Error).message}`;
+      }
+    };
+    const r = await both(s, (st) => {
+      const counts = [NET, OTHER, OVL, MAC].map((id) => endpointCountOn(st, id));
+      const tries = [attempt(st, NET), attempt(st, OTHER), attempt(st, OVL), attempt(st, MAC)];
+      // One of a's removed: its port is free again; one added on b counts on b.
+      dropSandboxRecord(st, findSandbox(st, `s${3 * 7 + 1}`)); // i = 21: on a
+      addEndpointRecord(st, endpoint(8000, OTHER, 200));
+      const kept = () => st.networks.map((n) => (n as { portsAtMost?: number }).portsAtMost);
+      const afterTries = kept(); // b's counted, and its new one with it; a refusal keeps nothing
+      // A count kept below the limit is taken as it is, in a state of records still text; one at it is counted anew.
+      const b = st.networks.find((n) => n.id === OTHER) as { portsAtMost?: number };
+      b.portsAtMost = 100;
+      attempt(st, OTHER, 'kept');
+      const kept100 = b.portsAtMost;
+      b.portsAtMost = 1023;
+      attempt(st, OTHER, 'recounted');
+      return [...counts, ...tries, endpointCountOn(st, NET), endpointCountOn(st, OTHER), attempt(st, NET, 'again'), afterTries, kept100, b.portsAtMost, kept()[0]];
+    });
+    expect(r.slim.slice(0, 12)).toEqual(r.whole.slice(0, 12));
+    expect(r.slim.slice(0, 4)).toEqual([1023, 5, 1022, 1023]);
+    expect(r.slim[4]).toBe('exit 4: network "a" has no room for another endpoint on this host: its bridge br-a has 1,023 endpoints, the kernel\'s limit of 1,023 ports; use another network');
+    expect(r.slim[5]).toMatch(/^10\.2\./);
+    expect(r.slim[6]).toBe('exit 4: network "o" has no room for another endpoint on this host: its bridge br-o has 1,022 endpoints and its VXLAN device, the kernel\'s limit of 1,023 ports; use another network');
+    expect(r.slim[7]).toMatch(/^10\.4\./); // macvlan: no bridge, no such limit
+    expect(r.slim.slice(8, 10)).toEqual([1022, 6]);
+    expect(r.slim[10]).toMatch(/^10\.1\./);
+    expect(r.slim[11]).toEqual([undefined, 6, undefined, undefined]);
+    // In a state read whole the endpoints are counted every time (already parsed): a hand edit may have added some.
+    expect(r.slim.slice(12, 14)).toEqual([101, 7]);
+    expect(r.whole.slice(12, 14)).toEqual([7, 7]);
+    expect(r.slim[14]).toBe(1023); // a's: 1,022 counted after the removal, and the new one
   });
 
   it('takes an address only when an endpoint on that network holds it', async () => {

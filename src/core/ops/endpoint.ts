@@ -9,7 +9,8 @@ import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { allocateAddress, takenAddresses } from '../ipam.js';
 import type { Endpoint, Network, Sandbox, State } from '../model.js';
 import { NAME_RE, macFromId, macFromIpv4, newId, vethName } from '../names.js';
-import { endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
+import { endpointCountOn, endpointsOf, findNetwork, findSandbox, networkOf } from '../resolve.js';
+import { BRIDGE_MAX_PORTS } from '../kernel-support.js';
 import { recordsOf } from '../records.js';
 import type { Session } from '../session.js';
 import { dnsGateways, startDnsFor } from '../dns/hooks.js';
@@ -54,9 +55,40 @@ export function checkCompatible(state: State, sb: Sandbox, net: Network): void {
   }
 }
 
+/**
+ * Takes a port of the network's bridge for a new endpoint, or refuses it
+ * before any kernel work: a bridge takes 1,023 ports (the kernel's limit),
+ * one of an overlay's is its VXLAN device, and each endpoint here is one (this
+ * host's only: the state holds no other's). The network keeps a count that is
+ * never short (portsAtMost), so an add counts the endpoints only when that
+ * reaches the limit (once in `room - n` adds on a network of n), or in a
+ * state read whole (already parsed: a plain loop), never parsing a record.
+ */
+function takeBridgePort(state: State, net: Network): void {
+  if (!net.bridge) return; // macvlan, ipvlan: children of a parent, no bridge and no such limit
+  const own = net.driver === 'overlay' ? 1 : 0;
+  const room = BRIDGE_MAX_PORTS - own;
+  let n = net.portsAtMost;
+  if (n === undefined || n >= room || !recordsOf(state)) n = endpointCountOn(state, net.id);
+  if (n >= room) {
+    const why = own ? `${grouped(room)} endpoints and its VXLAN device` : `${grouped(room)} endpoints`;
+    throw new ConflictError(
+      `network "${net.name}" has no room for another endpoint on this host: its bridge ${net.bridge} has ${why}, ` +
+        `the kernel's limit of ${grouped(BRIDGE_MAX_PORTS)} ports; use another network`,
+    );
+  }
+  net.portsAtMost = n + 1;
+}
+
+/** 1023 as "1,023". */
+function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 /** Allocates names and addresses for a new endpoint (mutates the network's IPAM cursors). */
 export function buildEndpoint(state: State, net: Network, sb: Sandbox, req: EndpointRequest): Endpoint {
   const driver = getDriver(net.driver);
+  takeBridgePort(state, net);
   let id = newId();
   for (let veth = vethName(id); hasVeth(state, veth); veth = vethName(id)) id = newId();
   const ep: Endpoint = {
