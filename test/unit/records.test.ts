@@ -244,6 +244,37 @@ for (const [how, pad] of [['searched in their text', 0], ['searched in their byt
     expect(r.stayedText).toBe(true);
   });
 
+  it('tells which IPv4 addresses an endpoint holds on any network, one by one and in one pass, after edits, as the parsed endpoints tell', async () => {
+    // Endpoint i holds 10.1.0.(i+1); s5 (10.1.0.6) and s10 (10.1.0.11) are on the other network.
+    const asked = ['10.1.0.1', '10.1.0.12', '10.1.0.13', '10.1.0.6', '10.1.0.99', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.50', '10.1.0.77'];
+    // Past the one-by-one searches: the same asked among 60 more no endpoint holds, answered in one pass.
+    const many = [...asked, ...Array.from({ length: 60 }, (_, i) => `10.9.0.${i}`)];
+    const held = (st: State, addrs: readonly string[]): string[] => {
+      const r = recordsOf(st);
+      const out = r ? [...r.ipv4Held(addrs)] : st.endpoints.flatMap((e) => (e.ipv4 && addrs.includes(e.ipv4.split('/')[0]!) ? [e.ipv4.split('/')[0]!] : []));
+      return [...new Set(out)].sort();
+    };
+    const s = await stored(12);
+    const r = await both(s, (st) => {
+      const before = [held(st, asked), held(st, many)];
+      dropSandboxRecord(st, findSandbox(st, 's1')); // 10.1.0.2: dropped
+      endpointsOf(st, findSandbox(st, 's3'))[0]!.ipv4 = '10.1.0.77/16'; // 10.1.0.4 moves to 10.1.0.77 in place
+      void endpointsOf(st, findSandbox(st, 's2')); // 10.1.0.3: parsed, unchanged
+      addSandboxRecord(st, sandbox(40));
+      addEndpointRecord(st, endpoint(40, NET, 50)); // 10.1.0.50: added
+      return [...before, held(st, asked), held(st, many)];
+    });
+    expect(r.slim).toEqual(r.whole);
+    const start = ['10.1.0.12', '10.1.0.13', '10.1.0.2', '10.1.0.3', '10.1.0.4', '10.1.0.6']; // not 10.1.0.1, a prefix of two of them
+    const edited = ['10.1.0.12', '10.1.0.13', '10.1.0.3', '10.1.0.50', '10.1.0.6', '10.1.0.77'];
+    expect(r.slim).toEqual([start, start, edited, edited]);
+    expect(r.stayedText).toBe(true);
+    // No endpoints at all: none held.
+    const none = await both(await stored(0), (st) => [held(st, asked), held(st, many)]);
+    expect(none.slim).toEqual([[], []]);
+    expect(none.stayedText).toBe(true);
+  });
+
   it('an add and a removal write the file a whole parse writes, and parse only what they touch', async () => {
     const s = await stored(25);
     const r = await both(s, (st) => {

@@ -157,25 +157,19 @@ function backing(state: State): Set<string> {
 }
 
 /**
- * The addresses the state may hold a claim of on the cluster network `name`, found without parsing
- * the state's records while they are still text (records.ts: an add parses only the ones it
- * touches): the network's gateway, and the IPv4 addresses written in any endpoint line. One held
- * on another network counts too: such a claim is only left for the next removal or `cnm
- * reconcile`, never released wrongly.
+ * Which of `addrs` (claimed on the cluster network `name`) the state may hold, found without
+ * parsing or decoding the state's records while they are still bytes (records.ts: an add parses
+ * only the ones it touches): the network's gateway, and the IPv4 addresses written in any endpoint
+ * line. One held on another network counts too: such a claim is only left for the next removal or
+ * `cnm reconcile`, never released wrongly.
  */
-function mayHold(state: State, name: string): Set<string> {
-  const held = new Set<string>();
+function mayHold(state: State, name: string, addrs: readonly string[]): Set<string> {
+  const records = recordsOf(state);
+  const held = records ? records.ipv4Held(addrs) : new Set<string>();
   for (const n of state.networks) {
     if (n.scope === 'global' && n.name === name) for (const s of n.subnets) if (s.gateway) held.add(formatAddr(s.gateway));
   }
-  const records = recordsOf(state);
-  if (!records) {
-    for (const e of state.endpoints) if (e.ipv4 !== undefined) held.add(stripPrefix(e.ipv4));
-    return held;
-  }
-  const text = records.encode().endpoints;
-  const ipv4 = /"ipv4":"([0-9.]+)\//g;
-  for (let m = ipv4.exec(text); m !== null; m = ipv4.exec(text)) held.add(m[1]!);
+  if (!records) for (const e of state.endpoints) if (e.ipv4 !== undefined) held.add(stripPrefix(e.ipv4));
   return held;
 }
 
@@ -606,13 +600,17 @@ export async function confirmAttach(att: Attachment): Promise<boolean> {
   const unread = att.unread;
   if (unread?.state) {
     // While the store answers: the view's claims of this host that the locked state does not hold.
-    const held = mayHold(unread.state, unread.name);
-    const suspects: Slot[] = [];
+    const mine: Slot[] = [];
+    const addrs: string[] = [];
     const claims = sent.round.view?.claims ?? [];
     for (let i = 0; i < claims.length; i++) {
-      const s = claims[i]!;
-      if (s.host === att.m.name && !held.has(s.addr)) suspects.push(s);
+      if (claims[i]!.host !== att.m.name) continue;
+      mine.push(claims[i]!);
+      addrs.push(claims[i]!.addr);
     }
+    const held = mayHold(unread.state, unread.name, addrs);
+    const suspects: Slot[] = [];
+    for (let i = 0; i < mine.length; i++) if (!held.has(mine[i]!.addr)) suspects.push(mine[i]!);
     unread.stale = suspects.length === 0 ? [] : staleClaims(sent.c.stateDir, () => unread.state!, att.m, suspects);
     unread.state = undefined;
   }
