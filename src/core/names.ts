@@ -56,8 +56,11 @@ export function vethName(endpointId: string): string {
 
 /** A locally administered unicast MAC derived from an IPv4 address, as Docker did (02:42:ac:11:00:02). */
 export function macFromIpv4(address: string): string {
-  const octets = address.split('/')[0]!.split('.').map((o) => Number(o).toString(16).padStart(2, '0'));
-  return ['02', '42', ...octets].join(':');
+  // A loop, not map: the offer and the plan call it in every add (see resolve.ts).
+  const octets = address.split('/')[0]!.split('.');
+  let mac = '02:42';
+  for (let i = 0; i < octets.length; i++) mac += `:${Number(octets[i]).toString(16).padStart(2, '0')}`;
+  return mac;
 }
 
 /** A locally administered unicast MAC derived from an ID (for bridges and IPv6-only endpoints). */
